@@ -1,0 +1,65 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+# `make run` and its steps are the development set-up: DEBUG on unless said otherwise.
+DEV := DEBUG=$${DEBUG:-1}
+export DJANGO_SETTINGS_MODULE := friendlygov.settings
+
+.PHONY: run test setup migrate demo worker beat serve bench lint format messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: $(STAMP)
+	$(DEV) $(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) load_units
+
+demo: migrate
+	$(DEV) $(MANAGE) seed_demo
+	$(DEV) $(MANAGE) recompute_certifications
+
+run: demo
+	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: $(STAMP)
+	$(DEV) $(BIN)/celery -A friendlygov worker --loglevel=info
+
+beat: $(STAMP)
+	$(DEV) $(BIN)/celery -A friendlygov beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+serve: $(STAMP)
+	$(MANAGE) collectstatic --noinput
+	$(BIN)/gunicorn friendlygov.wsgi --workers $${WEB_WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} --access-logfile -
+
+bench: $(STAMP)
+	$(DEV) $(MANAGE) bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV) $(MANAGE) makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerates and compiles the translation catalogues (needs GNU gettext).
+messages: $(STAMP)
+	for app in friendlygov communes surveys targets; do \
+	  (cd $$app && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete); done
+	$(DEV) $(MANAGE) makemessages -l en --no-obsolete --ignore='communes/*' --ignore='surveys/*' --ignore='targets/*' --ignore='friendlygov/*' --ignore='.venv/*' --ignore='tests/*'
+	$(DEV) $(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,161 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from communes.models import (
+    CommitteeMember,
+    Commune,
+    Criterion,
+    District,
+    Evidence,
+    EvidenceFile,
+    EvidenceTransition,
+    FacilityInvestment,
+    GoodPractice,
+    PracticeAdoption,
+    Province,
+    SteeringCommittee,
+    UserScope,
+)
+from communes.text import fold
+
+
+class FoldedSearchMixin:
+    """Search also matches names typed without diacritics ("doi ngo" finds "Đồi Ngô")."""
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        folded = fold(search_term)
+        if folded:
+            results |= queryset.filter(search_name__contains=folded)
+        return results, may_have_duplicates
+
+
+@admin.register(Province)
+class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "kind"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(District)
+class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "province"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "district", "is_pilot", "model_launched_on"]
+    list_filter = ["district", "kind", "is_pilot"]
+    list_select_related = ["district"]
+    search_fields = ["code", "name", "district__name"]
+    list_per_page = 50
+
+
+class UserScopeInline(admin.StackedInline):
+    model = UserScope
+    can_delete = False
+    verbose_name_plural = _("vai trò và phạm vi")
+    autocomplete_fields = ["district", "commune"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [UserScopeInline]
+    list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
+    list_filter = ["scope__role", "is_active", "is_staff"]
+    list_select_related = ["scope__province", "scope__district", "scope__commune"]
+
+    @admin.display(description=_("vai trò"), ordering="scope__role")
+    def role(self, user):
+        scope = getattr(user, "scope", None)
+        return scope.get_role_display() if scope else "—"
+
+    @admin.display(description=_("đơn vị"))
+    def unit(self, user):
+        scope = getattr(user, "scope", None)
+        return (scope.unit if scope else None) or "—"
+
+
+class CommitteeMemberInline(admin.TabularInline):
+    model = CommitteeMember
+    extra = 1
+
+
+@admin.register(SteeringCommittee)
+class SteeringCommitteeAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "level", "decision_number", "established_on"]
+    list_filter = ["level"]
+    search_fields = ["decision_number", "commune__name", "district__name"]
+    autocomplete_fields = ["district", "commune"]
+    inlines = [CommitteeMemberInline]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "title",
+        "group",
+        "kind",
+        "is_required",
+        "points",
+        "threshold",
+        "active_from",
+        "active_to",
+    ]
+    list_filter = ["group", "kind", "is_required"]
+    search_fields = ["code", "title"]
+
+
+class EvidenceFileInline(admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+class EvidenceTransitionInline(admin.TabularInline):
+    model = EvidenceTransition
+    extra = 0
+    fields = ["at", "from_state", "to_state", "by", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["commune", "criterion", "year", "state", "submitted_at", "reviewed_at"]
+    list_filter = ["year", "state", "commune__district"]
+    list_select_related = ["commune", "criterion"]
+    search_fields = ["commune__name", "commune__code", "criterion__code"]
+    autocomplete_fields = ["commune"]
+    inlines = [EvidenceFileInline, EvidenceTransitionInline]
+
+
+class PracticeAdoptionInline(admin.TabularInline):
+    model = PracticeAdoption
+    extra = 0
+    autocomplete_fields = ["commune"]
+
+
+@admin.register(GoodPractice)
+class GoodPracticeAdmin(admin.ModelAdmin):
+    list_display = ["name", "origin", "started_on"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["origin"]
+    inlines = [PracticeAdoptionInline]
+
+
+@admin.register(FacilityInvestment)
+class FacilityInvestmentAdmin(admin.ModelAdmin):
+    list_display = ["year", "district", "commune", "planned_vnd", "spent_vnd"]
+    list_filter = ["year", "district"]
+    autocomplete_fields = ["district", "commune"]

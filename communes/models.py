@@ -1,0 +1,504 @@
+"""Administrative units, the users' scope, steering committees and the certification checklist."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from communes.text import fold
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Quản trị hệ thống")
+    PROVINCE = "province", _("Cán bộ cấp tỉnh")
+    DISTRICT = "district", _("Cán bộ cấp huyện")
+    COMMUNE = "commune", _("Cán bộ cấp xã")
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    DISTRICT = "district", _("Cấp huyện")
+    COMMUNE = "commune", _("Cấp xã")
+
+
+# --- Units ----------------------------------------------------------------------------
+
+
+class Unit(models.Model):
+    """What provinces, districts and communes share: an official code, a name, a kind."""
+
+    code = models.CharField(_("mã"), max_length=10, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
+    kind = models.CharField(_("loại"), max_length=30)
+    # Lower-case, accent-free copy of the name, for searching without diacritics.
+    search_name = models.CharField(max_length=120, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
+
+class Province(Unit):
+    class Meta(Unit.Meta):
+        verbose_name = _("tỉnh")
+        verbose_name_plural = _("tỉnh")
+
+
+class DistrictQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The districts whose data ``user`` may see."""
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        if scope.sees_everything:
+            return self
+        if scope.role == Role.PROVINCE:
+            return self.filter(province_id=scope.province_id)
+        if scope.role == Role.DISTRICT:
+            return self.filter(pk=scope.district_id)
+        return self.filter(communes__pk=scope.commune_id)
+
+
+class District(Unit):
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("tỉnh")
+    )
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta(Unit.Meta):
+        verbose_name = _("huyện")
+        verbose_name_plural = _("huyện, thị xã, thành phố")
+
+
+class CommuneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The communes whose data ``user`` may see (none for anonymous or unscoped users)."""
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        if scope.sees_everything:
+            return self
+        if scope.role == Role.PROVINCE:
+            return self.filter(district__province_id=scope.province_id)
+        if scope.role == Role.DISTRICT:
+            return self.filter(district_id=scope.district_id)
+        return self.filter(pk=scope.commune_id)
+
+
+class Commune(Unit):
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện")
+    )
+    is_pilot = models.BooleanField(_("thí điểm"), default=False)
+    model_launched_on = models.DateField(_("ngày ra mắt mô hình"), null=True, blank=True)
+
+    objects = CommuneQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(Unit.Meta):
+        verbose_name = _("xã")
+        verbose_name_plural = _("xã, phường, thị trấn")
+
+
+# --- Users and their scope ------------------------------------------------------------
+
+
+class UserScope(models.Model):
+    """A user's role and the one unit it is tied to. Admins need no unit."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="scope",
+        verbose_name=_("người dùng"),
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("tỉnh")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("huyện")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phạm vi người dùng")
+        verbose_name_plural = _("phạm vi người dùng")
+        constraints = [
+            models.CheckConstraint(
+                name="scope_unit_matches_role",
+                condition=(
+                    Q(role="admin", province=None, district=None, commune=None)
+                    | Q(role="province", province__isnull=False, district=None, commune=None)
+                    | Q(role="district", district__isnull=False, province=None, commune=None)
+                    | Q(role="commune", commune__isnull=False, province=None, district=None)
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} {self.unit or ''}".strip()
+
+    @property
+    def unit(self):
+        return self.commune or self.district or self.province
+
+    @property
+    def sees_everything(self):
+        return self.role == Role.ADMIN
+
+    def clean(self):
+        needed = {
+            Role.PROVINCE: "province",
+            Role.DISTRICT: "district",
+            Role.COMMUNE: "commune",
+        }.get(self.role)
+        errors = {}
+        for field in ("province", "district", "commune"):
+            value = getattr(self, f"{field}_id")
+            if field == needed and value is None:
+                errors[field] = _("Vai trò này cần chọn đơn vị.")
+            elif field != needed and value is not None:
+                errors[field] = _("Vai trò này không gắn với đơn vị cấp này; hãy để trống.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class _Everything:
+    """The scope of a superuser who has no UserScope row."""
+
+    role = Role.ADMIN
+    sees_everything = True
+    province_id = district_id = commune_id = None
+    province = district = commune = unit = None
+
+
+def scope_of(user):
+    """The scope of ``user``: a UserScope, an all-seeing scope for superusers, or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.scope
+    except UserScope.DoesNotExist:
+        return _Everything() if user.is_superuser else None
+
+
+# --- Steering committees --------------------------------------------------------------
+
+
+class SteeringCommittee(models.Model):
+    """A Ban Chỉ đạo at one level, set up by a decision."""
+
+    level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committees",
+        verbose_name=_("tỉnh"),
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committees",
+        verbose_name=_("huyện"),
+    )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="committees",
+        verbose_name=_("xã"),
+    )
+    decision_number = models.CharField(_("số quyết định"), max_length=60)
+    established_on = models.DateField(_("ngày thành lập"))
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ban chỉ đạo")
+        verbose_name_plural = _("ban chỉ đạo")
+        ordering = ["-established_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="committee_unit_matches_level",
+                condition=(
+                    Q(level="province", province__isnull=False, district=None, commune=None)
+                    | Q(level="district", district__isnull=False, province=None, commune=None)
+                    | Q(level="commune", commune__isnull=False, province=None, district=None)
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{_('Ban Chỉ đạo')} {self.unit} ({self.decision_number})"
+
+    @property
+    def unit(self):
+        return self.commune or self.district or self.province
+
+
+class MemberRole(models.TextChoices):
+    CHAIR = "chair", _("Trưởng ban")
+    DEPUTY = "deputy", _("Phó trưởng ban")
+    MEMBER = "member", _("Thành viên")
+
+
+class CommitteeMember(models.Model):
+    committee = models.ForeignKey(
+        SteeringCommittee, on_delete=models.CASCADE, related_name="members"
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=120)
+    position = models.CharField(_("chức vụ"), max_length=160)
+    organisation = models.CharField(_("cơ quan"), max_length=160)
+    role = models.CharField(
+        _("vai trò"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER
+    )
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thành viên ban chỉ đạo")
+        verbose_name_plural = _("thành viên ban chỉ đạo")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.get_role_display()})"
+
+
+# --- The certification checklist ------------------------------------------------------
+
+
+class CriterionGroup(models.TextChoices):
+    FACILITIES = "facilities", _("Cơ sở vật chất Bộ phận một cửa")
+    CONDUCT = "conduct", _("Thái độ, tác phong cán bộ")
+    PROCEDURES = "procedures", _("Giải quyết thủ tục hành chính")
+    IT = "it", _("Ứng dụng công nghệ thông tin")
+    SATISFACTION = "satisfaction", _("Sự hài lòng của người dân")
+    COMMUNICATION = "communication", _("Tuyên truyền, nhân rộng cách làm hay")
+
+
+class CriterionKind(models.TextChoices):
+    EVIDENCE = "evidence", _("Tài liệu minh chứng")
+    MEASURED = "measured", _("Số liệu đo được, có ngưỡng")
+    SURVEY = "survey", _("Tính từ khảo sát")
+
+
+class CriterionQuerySet(models.QuerySet):
+    def active_in(self, year: int):
+        return self.filter(
+            Q(active_from__lte=year), Q(active_to__isnull=True) | Q(active_to__gte=year)
+        )
+
+
+class Criterion(models.Model):
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    group = models.CharField(_("nhóm"), max_length=20, choices=CriterionGroup.choices)
+    title = models.CharField(_("tiêu chí"), max_length=255)
+    how_met = models.TextField(_("cách đánh giá đạt"), blank=True)
+    kind = models.CharField(_("loại"), max_length=20, choices=CriterionKind.choices)
+    is_required = models.BooleanField(_("bắt buộc"), default=True)
+    points = models.PositiveSmallIntegerField(_("điểm"), default=0)
+    # For measured criteria: the value must be at least this (e.g. 95 for 95%).
+    threshold = models.DecimalField(
+        _("ngưỡng"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("đơn vị đo"), max_length=20, blank=True)
+    active_from = models.PositiveSmallIntegerField(_("áp dụng từ năm"), default=2023)
+    active_to = models.PositiveSmallIntegerField(_("áp dụng đến năm"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    objects = CriterionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("bộ tiêu chí")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+
+class EvidenceState(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi, chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Bị trả lại")
+
+
+class Evidence(models.Model):
+    """A commune's evidence for one criterion in one year."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="evidence")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="evidence")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    state = models.CharField(
+        _("trạng thái"), max_length=20, choices=EvidenceState.choices, default=EvidenceState.DRAFT
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+    value = models.DecimalField(
+        _("giá trị đo"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
+    # Bumped on every change; a form carries it so that a stale form is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "criterion", "year"], name="one_evidence_per_criterion_year"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "state"])]
+
+    def __str__(self):
+        return f"{self.commune} – {self.criterion.code} – {self.year}"
+
+
+class EvidenceFile(models.Model):
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("tệp"), max_length=255)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tệp minh chứng")
+        verbose_name_plural = _("tệp minh chứng")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class EvidenceTransition(models.Model):
+    """One move of an evidence's state: who, when, from what to what, with the note."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=EvidenceState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=EvidenceState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử xử lý minh chứng")
+        verbose_name_plural = _("lịch sử xử lý minh chứng")
+        ordering = ["at", "pk"]
+
+    # --- Good practices and facility investment -------------------------------------------
+
+    def __str__(self):
+        return f"{self.evidence}: {self.from_state or '–'} → {self.to_state}"
+
+
+class GoodPractice(models.Model):
+    """A way of working worth spreading ("nhân rộng cách làm hay"), e.g. Fast Friday."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên cách làm"), max_length=160)
+    description = models.TextField(_("mô tả"))
+    origin = models.ForeignKey(
+        Commune,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="originated_practices",
+        verbose_name=_("nơi khởi xướng"),
+    )
+    started_on = models.DateField(_("bắt đầu từ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cách làm hay")
+        verbose_name_plural = _("cách làm hay")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PracticeAdoption(models.Model):
+    practice = models.ForeignKey(GoodPractice, on_delete=models.CASCADE, related_name="adoptions")
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="adoptions")
+    adopted_on = models.DateField(_("ngày áp dụng"))
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("đơn vị áp dụng")
+        verbose_name_plural = _("đơn vị áp dụng")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "commune"], name="adopt_practice_once")
+        ]
+
+    def __str__(self):
+        return f"{self.practice} – {self.commune}"
+
+
+class FacilityInvestment(models.Model):
+    """Money for one-stop-desk facilities, at district level (no commune) or for a commune."""
+
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="investments", verbose_name=_("huyện")
+    )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="investments",
+        verbose_name=_("xã"),
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    planned_vnd = models.BigIntegerField(_("kế hoạch (đồng)"), default=0)
+    spent_vnd = models.BigIntegerField(_("đã chi (đồng)"), default=0)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("kinh phí đầu tư cơ sở vật chất")
+        verbose_name_plural = _("kinh phí đầu tư cơ sở vật chất")
+        ordering = ["year", "district", "commune"]
+
+    def __str__(self):
+        return f"{self.commune or self.district} {self.year}"
+
+    def clean(self):
+        if self.commune_id and self.commune.district_id != self.district_id:
+            raise ValidationError({"commune": _("Xã này không thuộc huyện đã chọn.")})

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from friendlygov import views
+
+admin.site.site_header = "Cổng theo dõi Chính quyền thân thiện – Bắc Giang"
+admin.site.site_title = "Quản trị Chính quyền thân thiện"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("targets.urls")),
+    path("", include("communes.urls")),
+    path("", include("surveys.urls")),
+]

@@ -1,0 +1,133 @@
+"""Citizen satisfaction surveys: questionnaires, questions and one row per response."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune
+
+
+class Element(models.TextChoices):
+    """The five SIPAS elements, plus the overall question."""
+
+    ACCESS = "access", _("Tiếp cận dịch vụ")
+    PROCEDURES = "procedures", _("Thủ tục hành chính")
+    CIVIL_SERVANTS = "civil_servants", _("Công chức giải quyết công việc")
+    RESULTS = "results", _("Kết quả giải quyết")
+    FEEDBACK = "feedback", _("Tiếp nhận, xử lý góp ý, phản ánh")
+    OVERALL = "overall", _("Đánh giá chung")
+
+
+class Questionnaire(models.Model):
+    """One version of the questionnaire. Responses keep the version they answered."""
+
+    version = models.PositiveIntegerField(_("phiên bản"), unique=True)
+    title = models.CharField(_("tên"), max_length=200)
+    is_active = models.BooleanField(_("đang dùng"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bộ câu hỏi")
+        verbose_name_plural = _("bộ câu hỏi")
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"{self.title} (v{self.version})"
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    code = models.CharField(_("mã"), max_length=20)
+    element = models.CharField(_("yếu tố"), max_length=20, choices=Element.choices)
+    text = models.CharField(_("câu hỏi"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code_once")
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.text}"
+
+
+class Channel(models.TextChoices):
+    KIOSK = "kiosk", _("Máy khảo sát / mã QR")
+    PAPER = "paper", _("Phiếu giấy")
+    IMPORT = "import", _("Nhập từ tệp")
+
+
+class ImportBatch(models.Model):
+    """One imported file; its checksum keeps the same file from being counted twice."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(_("tên tệp"), max_length=255)
+    rows = models.PositiveIntegerField(_("số dòng"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lần nhập tệp")
+        verbose_name_plural = _("các lần nhập tệp")
+
+    def __str__(self):
+        return self.filename
+
+
+class SurveyResponse(models.Model):
+    """One citizen's answers. No personal data is kept."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="survey_responses")
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    answered_on = models.DateField(_("ngày trả lời"))
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    satisfied = models.BooleanField(_("hài lòng"))
+    # {question code: 1..5}
+    answers = models.JSONField(_("câu trả lời"), default=dict, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="responses"
+    )
+    # A kiosk form's one-time token: a double tap sends it twice, and is counted once.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu khảo sát")
+        verbose_name_plural = _("phiếu khảo sát")
+        indexes = [models.Index(fields=["commune", "answered_on"])]
+
+    def __str__(self):
+        return f"{self.commune} {self.answered_on:%d/%m/%Y} ({self.channel})"
+
+
+def new_kiosk_token():
+    return secrets.token_urlsafe(24)
+
+
+class KioskLink(models.Model):
+    """The unguessable public link of a commune's desk survey; staff can rotate it."""
+
+    commune = models.OneToOneField(Commune, on_delete=models.CASCADE, related_name="kiosk")
+    token = models.CharField(max_length=64, unique=True, default=new_kiosk_token)
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("đường dẫn khảo sát tại quầy")
+        verbose_name_plural = _("đường dẫn khảo sát tại quầy")
+
+    def __str__(self):
+        return str(self.commune)

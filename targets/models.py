@@ -1,0 +1,144 @@
+"""Yearly targets, certification rules and each commune's computed status."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune, District
+
+
+class YearTarget(models.Model):
+    """The share of communes to be certified by the end of a year, province-wide or per district."""
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    district = models.ForeignKey(
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("huyện (để trống: toàn tỉnh)"),
+    )
+    percent = models.DecimalField(_("chỉ tiêu (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu năm")
+        verbose_name_plural = _("chỉ tiêu năm")
+        ordering = ["year", "district"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(district=None), name="one_province_target_a_year"
+            ),
+            models.UniqueConstraint(
+                fields=["year", "district"],
+                condition=Q(district__isnull=False),
+                name="one_district_target_a_year",
+            ),
+            models.CheckConstraint(
+                name="target_percent_0_100", condition=Q(percent__gte=0, percent__lte=100)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.percent}%"
+
+
+class CertificationRule(models.Model):
+    """The thresholds of the certification rule for one year."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    satisfaction_threshold = models.DecimalField(
+        _("tỷ lệ hài lòng tối thiểu (%)"), max_digits=5, decimal_places=2, default=Decimal("85")
+    )
+    min_responses = models.PositiveIntegerField(_("số phiếu khảo sát tối thiểu"), default=30)
+    pass_score = models.PositiveIntegerField(_("điểm đạt (tiêu chí chấm điểm)"), default=0)
+
+    class Meta:
+        verbose_name = _("quy tắc công nhận")
+        verbose_name_plural = _("quy tắc công nhận")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class Status(models.TextChoices):
+    CERTIFIED = "CERTIFIED", _("Đạt chuẩn")
+    IN_PROGRESS = "IN_PROGRESS", _("Đang thực hiện")
+    NOT_MET = "NOT_MET", _("Chưa đạt")
+    NOT_STARTED = "NOT_STARTED", _("Chưa triển khai")
+
+
+class CertificationStatus(models.Model):
+    """A commune's computed status for a year, with the figures and reasons behind it."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="statuses")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices)
+    # [{"code": "...", "params": {...}}]: rendered into words by targets.reasons.
+    reasons = models.JSONField(_("lý do"), default=list)
+    survey_responses = models.PositiveIntegerField(default=0)
+    survey_satisfied = models.PositiveIntegerField(default=0)
+    evidence_required = models.PositiveIntegerField(default=0)
+    evidence_approved = models.PositiveIntegerField(default=0)
+    score = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("tính lúc"))
+    changed_at = models.DateTimeField(_("đổi trạng thái lúc"))
+
+    class Meta:
+        verbose_name = _("kết quả công nhận")
+        verbose_name_plural = _("kết quả công nhận")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year"], name="one_status_a_year")
+        ]
+        indexes = [models.Index(fields=["year", "status"])]
+
+    def __str__(self):
+        return f"{self.commune} {self.year}: {self.status}"
+
+
+class StatusChange(models.Model):
+    """The day a commune's status for a year changed: the history behind trend charts."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="status_changes")
+    year = models.PositiveSmallIntegerField()
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["year", "at"])]
+
+    def __str__(self):
+        return f"{self.commune} {self.year}: {self.from_status or '–'} → {self.to_status}"
+
+
+class RecomputeRun(models.Model):
+    """One run of the recompute: when, for what, how it ended."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang chạy")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    communes_done = models.PositiveIntegerField(default=0)
+    communes_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("lần tính lại")
+        verbose_name_plural = _("các lần tính lại")
+        ordering = ["-queued_at"]
+
+    def __str__(self):
+        return f"{self.queued_at:%d/%m/%Y %H:%M} {self.state}"

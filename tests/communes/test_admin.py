@@ -1,0 +1,79 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:index",
+        "admin:communes_province_changelist",
+        "admin:communes_district_changelist",
+        "admin:communes_commune_changelist",
+        "admin:communes_steeringcommittee_changelist",
+        "admin:communes_criterion_changelist",
+        "admin:communes_evidence_changelist",
+        "admin:auth_user_changelist",
+        "admin:surveys_surveyresponse_changelist",
+        "admin:targets_yeartarget_changelist",
+    ],
+)
+def test_admin_pages_load(admin_client_, name):
+    assert admin_client_.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_searching_communes_without_diacritics_finds_doi_ngo(admin_client_):
+    response = admin_client_.get(reverse("admin:communes_commune_changelist"), {"q": "doi ngo"})
+    assert response.status_code == 200
+    names = [c.name for c in response.context["cl"].result_list]
+    assert names == ["Thị trấn Đồi Ngô"]
+
+
+@pytest.mark.django_db
+def test_searching_communes_by_code_and_with_diacritics(admin_client_):
+    url = reverse("admin:communes_commune_changelist")
+    by_code = admin_client_.get(url, {"q": "7219"}).context["cl"].result_list
+    assert [c.name for c in by_code] == ["Phường Lê Lợi"]
+    accented = admin_client_.get(url, {"q": "Lê Lợi"}).context["cl"].result_list
+    assert "Phường Lê Lợi" in [c.name for c in accented]
+
+
+@pytest.mark.django_db
+def test_searching_districts_without_diacritics(admin_client_):
+    response = admin_client_.get(reverse("admin:communes_district_changelist"), {"q": "luc nam"})
+    assert [d.code for d in response.context["cl"].result_list] == ["218"]
+
+
+@pytest.mark.django_db
+def test_communes_filter_by_district_and_kind(admin_client_, luc_nam):
+    url = reverse("admin:communes_commune_changelist")
+    in_luc_nam = admin_client_.get(url, {"district__id__exact": luc_nam.pk})
+    assert in_luc_nam.context["cl"].result_count == 25
+    wards = admin_client_.get(url, {"kind": "phường"})
+    assert wards.context["cl"].result_count > 0
+    assert all(c.kind == "phường" for c in wards.context["cl"].result_list)
+
+
+@pytest.mark.django_db
+def test_the_user_admin_shows_role_and_scope(admin_client_, commune_staff):
+    response = admin_client_.get(reverse("admin:auth_user_changelist"))
+    assert "Cán bộ cấp xã" in response.content.decode()
+    assert "Thị trấn Đồi Ngô" in response.content.decode()
+    change = admin_client_.get(reverse("admin:auth_user_change", args=[commune_staff.pk]))
+    assert change.status_code == 200
+    assert "scope-0-role" in change.content.decode() or "scope-" in change.content.decode()
+
+
+@pytest.mark.django_db
+def test_non_staff_users_are_kept_out_of_admin(client, commune_staff):
+    client.force_login(commune_staff)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -1,0 +1,127 @@
+"""Shared personas and data for the whole suite.
+
+Every test database holds the real 10 districts and 209 communes (loaded once per
+session). Transactional tests flush the database, so they ask for ``real_units``.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from communes.models import Commune, District, Province, Role, UserScope
+from communes.services import units_load
+
+IN_CI = any(
+    os.environ.get(name, "").lower() in ("1", "true", "yes")
+    for name in ("CI", "FRIENDLYGOV_REQUIRE_SERVICES")
+)
+
+LUC_NAM = "218"
+DOI_NGO = "7444"
+LE_LOI = "7219"
+BAC_GIANG_CITY = "213"
+
+
+def skip_or_fail(reason: str):
+    """Skip a test that needs a missing service, except in CI, where that is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it; skipping is not allowed there)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        units_load()
+
+
+@pytest.fixture
+def real_units(transactional_db):
+    """The real units again, for transactional tests (which start from an empty database)."""
+    units_load()
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with a role and, unless admin, the unit its scope is tied to."""
+    User = get_user_model()
+    counter = {"n": 0}
+
+    def make(role: str, unit_code: str | None = None, username: str | None = None, **extra):
+        counter["n"] += 1
+        username = username or f"{role}-{unit_code or 'all'}-{counter['n']}"
+        user = User.objects.create_user(username=username, password="pw-123456!", **extra)
+        scope = {"role": role}
+        if role == Role.PROVINCE:
+            scope["province"] = Province.objects.get(code=unit_code or "24")
+        elif role == Role.DISTRICT:
+            scope["district"] = District.objects.get(code=unit_code)
+        elif role == Role.COMMUNE:
+            scope["commune"] = Commune.objects.get(code=unit_code)
+        UserScope.objects.create(user=user, **scope)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, username="admin-user", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def province_official(make_user):
+    return make_user(Role.PROVINCE, "24", username="tinh-test")
+
+
+@pytest.fixture
+def district_official(make_user):
+    """A district official of Lục Nam."""
+    return make_user(Role.DISTRICT, LUC_NAM, username="huyen-lucnam-test")
+
+
+@pytest.fixture
+def other_district_official(make_user):
+    """A district official of Bắc Giang city (not Lục Nam)."""
+    return make_user(Role.DISTRICT, BAC_GIANG_CITY, username="huyen-bgcity-test")
+
+
+@pytest.fixture
+def commune_staff(make_user):
+    """Commune staff of Đồi Ngô (Lục Nam)."""
+    return make_user(Role.COMMUNE, DOI_NGO, username="xa-doingo-test")
+
+
+@pytest.fixture
+def leloi_staff(make_user):
+    """Commune staff of Lê Lợi ward (Bắc Giang city)."""
+    return make_user(Role.COMMUNE, LE_LOI, username="xa-leloi-test")
+
+
+@pytest.fixture
+def doi_ngo(db):
+    return Commune.objects.get(code=DOI_NGO)
+
+
+@pytest.fixture
+def le_loi(db):
+    return Commune.objects.get(code=LE_LOI)
+
+
+@pytest.fixture
+def luc_nam(db):
+    return District.objects.get(code=LUC_NAM)
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the given user (or anonymous for None)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
