@@ -1,5 +1,7 @@
 """Deterministic demo data of the communes app: the demo accounts and their scope."""
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 
 from communes.models import Commune, District, Province, Role, UserScope
@@ -38,6 +40,30 @@ def seed_accounts():
             field, model = unit
             scope_fields[field] = model.objects.get(code=unit_code)
         UserScope.objects.update_or_create(user=user, defaults=scope_fields)
+
+
+# Lục Nam (the pilot district) and Bắc Giang city move first; the rest follow.
+_EARLY_DISTRICTS = {"218", "213"}
+
+
+def readiness_year(commune) -> int | None:
+    """The first year the demo commune meets every rule (None: not even by 2025).
+
+    Every app's demo seeder reads this so that evidence, surveys and committees tell
+    one consistent story: about a third certified in 2023, more in 2024, most but not
+    all in 2025, varying by district. Deterministic: a hash of the commune code.
+    """
+    if commune.code in ("7444", "7219"):  # Đồi Ngô (pilot) and Lê Lợi (Fast Friday)
+        return 2023
+    draw = int(hashlib.sha256(commune.code.encode()).hexdigest()[:8], 16) % 100
+    early = commune.district.code in _EARLY_DISTRICTS
+    if draw < (58 if early else 32):
+        return 2023
+    if draw < (82 if early else 62):
+        return 2024
+    if draw < (95 if early else 88):
+        return 2025
+    return None
 
 
 def seed():
