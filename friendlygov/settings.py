@@ -148,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = None  # show "you have logged out" with a link back
 
 # Login throttling: locked after repeated failures for one username from one address.
 AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, default=5)

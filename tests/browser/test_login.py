@@ -1,0 +1,48 @@
+import pytest
+
+from tests.browser.conftest import login
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on", "sees"),
+    [
+        ("admin", "/", "Quản trị hệ thống"),
+        ("tinh", "/", "Cán bộ cấp tỉnh"),
+        ("huyen.lucnam", "/", "Cán bộ cấp huyện"),
+        ("xa.doingo", "/communes/7444/", "Thị trấn Đồi Ngô"),
+        ("xa.leloi", "/communes/7219/", "Phường Lê Lợi"),
+    ],
+)
+def test_each_demo_role_logs_in_and_lands_on_its_page(
+    page, demo_accounts, username, lands_on, sees
+):
+    login(page, username)
+    assert page.url.startswith(page.base_url + lands_on)
+    assert sees in page.content()
+    assert page.js_errors == []
+
+
+def test_a_wrong_password_keeps_the_user_on_the_login_page(page, demo_accounts):
+    login(page, "tinh", password="wrong")
+    assert "/accounts/login/" in page.url
+    assert page.locator(".alert-danger, .invalid-feedback, .errorlist").count() > 0
+
+
+def test_the_language_switch_turns_the_interface_to_english_and_back(page, demo_accounts):
+    page.goto(f"{page.base_url}/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.select_option("#language-select", "en")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Log in"
+    page.select_option("#language-select", "vi")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "Đăng nhập"
+    assert page.js_errors == []
+
+
+def test_logging_out_returns_to_the_login_page(page, demo_accounts):
+    login(page, "tinh")
+    page.click("nav form[action$='/logout/'] button")
+    page.wait_for_load_state("networkidle")
+    assert "Bạn đã đăng xuất" in page.content()
