@@ -6,7 +6,6 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 # `make run` and its steps are the development set-up: DEBUG on unless said otherwise.
 DEV := DEBUG=$${DEBUG:-1}
-export DJANGO_SETTINGS_MODULE := friendlygov.settings
 
 .PHONY: run test setup migrate demo worker beat serve bench lint format messages clean
 
