@@ -14,7 +14,14 @@ from targets.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class YearAsText:
+    @admin.display(description=_("năm"), ordering="year")
+    def year_label(self, obj):
+        # The year as written, not as a number with a thousands separator ("2.024").
+        return "–" if obj.year is None else str(obj.year)
+
+
+class ReadOnlyAdmin(YearAsText, admin.ModelAdmin):
     """Computed or recorded rows: looked at in the admin, written only by the recompute."""
 
     def has_add_permission(self, request):
@@ -28,8 +35,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(YearTarget)
-class YearTargetAdmin(admin.ModelAdmin):
-    list_display = ["year", "scope", "percent"]
+class YearTargetAdmin(YearAsText, admin.ModelAdmin):
+    list_display = ["year_label", "scope", "percent"]
     list_filter = ["year", "district"]
     list_select_related = ["district"]
     ordering = ["year", "district__code"]
@@ -40,8 +47,8 @@ class YearTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificationRule)
-class CertificationRuleAdmin(admin.ModelAdmin):
-    list_display = ["year", "satisfaction_threshold", "min_responses", "pass_score"]
+class CertificationRuleAdmin(YearAsText, admin.ModelAdmin):
+    list_display = ["year_label", "satisfaction_threshold", "min_responses", "pass_score"]
     actions = ["recompute"]
 
     @admin.action(description=_("Tính lại kết quả công nhận của các năm đã chọn"))
@@ -65,13 +72,13 @@ class CertificationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(CertificationStatus)
 class CertificationStatusAdmin(ReadOnlyAdmin):
-    list_display = ["commune", "year", "status", "score", "survey_responses", "computed_at"]
+    list_display = ["commune", "year_label", "status", "score", "survey_responses", "computed_at"]
     list_filter = ["year", "status", "commune__district"]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     fields = [
         "commune",
-        "year",
+        "year_label",
         "status",
         "reasons_in_words",
         "evidence_required",
@@ -99,7 +106,7 @@ class CertificationStatusAdmin(ReadOnlyAdmin):
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
-    list_display = ["at", "commune", "year", "from_status", "to_status"]
+    list_display = ["at", "commune", "year_label", "from_status", "to_status"]
     list_filter = ["year", "to_status", "commune__district"]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
@@ -111,7 +118,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     list_display = [
         "queued_at",
         "trigger",
-        "year",
+        "year_label",
         "commune",
         "state",
         "communes_done",
@@ -123,7 +130,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "trigger",
         "requested_by",
-        "year",
+        "year_label",
         "commune",
         "state",
         "queued_at",

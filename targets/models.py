@@ -75,7 +75,9 @@ class Status(models.TextChoices):
 class CertificationStatus(models.Model):
     """A commune's computed status for a year, with the figures and reasons behind it."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="statuses")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("xã")
+    )
     year = models.PositiveSmallIntegerField(_("năm"))
     status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices)
     # [{"code": "...", "params": {...}}]: rendered into words by targets.reasons.
@@ -99,7 +101,7 @@ class CertificationStatus(models.Model):
         indexes = [models.Index(fields=["year", "status"])]
 
     def __str__(self):
-        return f"{self.commune} {self.year}: {self.status}"
+        return f"{self.commune} {self.year}: {self.get_status_display()}"
 
 
 class StatusChange(models.Model):
@@ -122,7 +124,8 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["year", "at"])]
 
     def __str__(self):
-        return f"{self.commune} {self.year}: {self.from_status or '–'} → {self.to_status}"
+        before = self.get_from_status_display() or "–"
+        return f"{self.commune} {self.year}: {before} → {self.get_to_status_display()}"
 
 
 class RecomputeRun(models.Model):

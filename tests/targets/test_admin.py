@@ -32,6 +32,8 @@ def test_a_status_shows_its_reasons_in_words_and_cannot_be_edited(
     page = client.get(reverse("admin:targets_certificationstatus_change", args=[status.pk]))
 
     assert "Tiêu chí TC-DUNG-HAN (Tỷ lệ hồ sơ đúng hạn): minh chứng bị trả lại" in page.text
+    assert "Thị trấn Đồi Ngô 2023: Chưa đạt" in page.text
+    assert "2.023" not in page.text  # a year, not a number with a thousands separator
     assert 'name="_save"' not in page.text
     assert client.get(reverse("admin:targets_certificationstatus_add")).status_code == 403
 
