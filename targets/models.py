@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -74,16 +75,20 @@ class Status(models.TextChoices):
 class CertificationStatus(models.Model):
     """A commune's computed status for a year, with the figures and reasons behind it."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="statuses")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("xã")
+    )
     year = models.PositiveSmallIntegerField(_("năm"))
     status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices)
     # [{"code": "...", "params": {...}}]: rendered into words by targets.reasons.
     reasons = models.JSONField(_("lý do"), default=list)
-    survey_responses = models.PositiveIntegerField(default=0)
-    survey_satisfied = models.PositiveIntegerField(default=0)
-    evidence_required = models.PositiveIntegerField(default=0)
-    evidence_approved = models.PositiveIntegerField(default=0)
-    score = models.PositiveIntegerField(default=0)
+    survey_responses = models.PositiveIntegerField(_("số phiếu khảo sát"), default=0)
+    survey_satisfied = models.PositiveIntegerField(_("số phiếu hài lòng"), default=0)
+    evidence_required = models.PositiveIntegerField(
+        _("tiêu chí bắt buộc cần minh chứng"), default=0
+    )
+    evidence_approved = models.PositiveIntegerField(_("tiêu chí bắt buộc đã duyệt"), default=0)
+    score = models.PositiveIntegerField(_("điểm tiêu chí chấm điểm"), default=0)
     computed_at = models.DateTimeField(_("tính lúc"))
     changed_at = models.DateTimeField(_("đổi trạng thái lúc"))
 
@@ -96,24 +101,31 @@ class CertificationStatus(models.Model):
         indexes = [models.Index(fields=["year", "status"])]
 
     def __str__(self):
-        return f"{self.commune} {self.year}: {self.status}"
+        return f"{self.commune} {self.year}: {self.get_status_display()}"
 
 
 class StatusChange(models.Model):
     """The day a commune's status for a year changed: the history behind trend charts."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="status_changes")
-    year = models.PositiveSmallIntegerField()
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
-    at = models.DateTimeField()
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("xã")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    from_status = models.CharField(
+        _("từ trạng thái"), max_length=20, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(_("sang trạng thái"), max_length=20, choices=Status.choices)
+    at = models.DateTimeField(_("lúc"))
 
     class Meta:
+        verbose_name = _("lịch sử trạng thái")
+        verbose_name_plural = _("lịch sử trạng thái")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["year", "at"])]
 
     def __str__(self):
-        return f"{self.commune} {self.year}: {self.from_status or '–'} → {self.to_status}"
+        before = self.get_from_status_display() or "–"
+        return f"{self.commune} {self.year}: {before} → {self.get_to_status_display()}"
 
 
 class RecomputeRun(models.Model):
@@ -125,15 +137,39 @@ class RecomputeRun(models.Model):
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    queued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    communes_done = models.PositiveIntegerField(default=0)
-    communes_total = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("Lịch hằng đêm")
+        DASHBOARD = "dashboard", _("Yêu cầu từ trang tổng hợp")
+        ADMIN = "admin", _("Yêu cầu từ trang quản trị")
+        COMMAND = "command", _("Lệnh quản trị")
+
+    # Empty year: every year that has a rule or a target.
+    year = models.PositiveSmallIntegerField(_("năm"), null=True, blank=True)
+    # Empty commune: every commune.
+    commune = models.ForeignKey(
+        Commune, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("xã")
+    )
+    trigger = models.CharField(
+        _("nguồn yêu cầu"), max_length=10, choices=Trigger.choices, default=Trigger.DASHBOARD
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người yêu cầu"),
+    )
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    queued_at = models.DateTimeField(_("xếp hàng lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    # Progress: (commune, year) pairs written so far, out of all the run covers.
+    communes_done = models.PositiveIntegerField(_("đã tính"), default=0)
+    communes_total = models.PositiveIntegerField(_("tổng số"), default=0)
+    error = models.TextField(_("lỗi"), blank=True)
 
     class Meta:
         verbose_name = _("lần tính lại")
@@ -142,3 +178,16 @@ class RecomputeRun(models.Model):
 
     def __str__(self):
         return f"{self.queued_at:%d/%m/%Y %H:%M} {self.state}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """How far the run is, 0-100 (100 once done, whatever the counts)."""
+        if self.state == self.State.DONE:
+            return 100
+        if not self.communes_total:
+            return 0
+        return min(100, self.communes_done * 100 // self.communes_total)

@@ -1,13 +1,382 @@
-"""Writes of the targets app: recomputing certification statuses."""
+"""Writes of the targets app: recomputing certification statuses and recording the runs.
 
-from django.db import transaction
+The recompute is set-based: for one year it reads every commune's facts in a fixed
+handful of queries (whatever the number of communes), applies ``targets.rules`` in
+Python and writes all statuses with one upsert. Each year is written in one
+transaction, under a lock that serialises recomputes of that year, so:
+
+- a crash in the middle leaves that year's previous statuses whole (years already
+  written keep their new statuses; the run is marked failed and the retry, or the next
+  night, finishes the rest);
+- running it again with the same data changes nothing but ``computed_at``
+  (idempotent), so a duplicate delivery of a task is harmless;
+- two runs at once take turns per year, and the second reads what the first wrote, so
+  a status change is recorded once.
+"""
+
+import contextlib
+import datetime
+import logging
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from communes.models import Commune, Criterion, Evidence, EvidenceState, Level
+from surveys.models import SurveyResponse
+from targets import rules
+from targets.models import (
+    CertificationRule,
+    CertificationStatus,
+    RecomputeRun,
+    StatusChange,
+    YearTarget,
+)
+
+logger = logging.getLogger(__name__)
+
+# Errors worth retrying: the database restarted, a connection dropped, a lock timed out.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+
+# Key of the PostgreSQL advisory lock taken while one year's statuses are recomputed
+# (with the year as the second key): "FGOV".
+_LOCK_NAMESPACE = 0x46474F56
+
+# A dashboard's "recompute now" pressed again while a run is on its way returns that
+# run, unless it has been stuck longer than this (a worker died without a retry).
+_ACTIVE_RUN_WINDOW = datetime.timedelta(minutes=15)
+
+STATUS_FIELDS = [
+    "status",
+    "reasons",
+    "survey_responses",
+    "survey_satisfied",
+    "evidence_required",
+    "evidence_approved",
+    "score",
+    "computed_at",
+    "changed_at",
+]
+
+
+# --- Queueing -------------------------------------------------------------------------
 
 
 def recompute_later(*, commune_id: int, year: int | None = None) -> None:
     """Queue a recompute of one commune's status once the current transaction commits.
 
     Evidence reviews and survey changes call this; ``year`` None means every year.
+    A broker that is down does not break the change that asked for it: it is logged,
+    and the nightly recompute catches up.
     """
     from targets.tasks import recompute_commune
 
-    transaction.on_commit(lambda: recompute_commune.delay(commune_id, year))
+    def queue():
+        try:
+            recompute_commune.delay(commune_id, year)
+        except BrokerError:
+            logger.exception("Could not queue the recompute of commune %s", commune_id)
+
+    transaction.on_commit(queue)
+
+
+def recompute_all_start(
+    *,
+    by,
+    year: int | None = None,
+    trigger: str = RecomputeRun.Trigger.DASHBOARD,
+) -> RecomputeRun:
+    """Queue a recompute of every commune (every year, or only ``year``); return its run.
+
+    The caller polls the run (``api_recompute_run``) for its state and progress. If a
+    run of the same scope is already queued or running, that run is returned rather
+    than a second one started. Without a broker the task runs in-process, after the
+    commit, so the run returned is already finished.
+    """
+    with transaction.atomic():
+        active = RecomputeRun.objects.filter(
+            commune=None,
+            year=year,
+            state__in=[RecomputeRun.State.QUEUED, RecomputeRun.State.RUNNING],
+            queued_at__gte=timezone.now() - _ACTIVE_RUN_WINDOW,
+        ).first()
+        if active is not None:
+            return active
+        run = RecomputeRun.objects.create(
+            year=year, trigger=trigger, requested_by=by if by and by.is_authenticated else None
+        )
+        transaction.on_commit(lambda: _queue_run(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _queue_run(run_id: int) -> None:
+    from targets.tasks import recompute_all
+
+    try:
+        recompute_all.delay(run_id=run_id)
+    except BrokerError as exc:
+        logger.exception("Could not queue recompute run %s", run_id)
+        RecomputeRun.objects.filter(pk=run_id).update(
+            state=RecomputeRun.State.FAILED,
+            error=f"broker unavailable: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+
+
+# --- Runs -----------------------------------------------------------------------------
+
+
+def recompute_run_create(
+    *, trigger: str, by=None, year: int | None = None, commune: Commune | None = None
+) -> RecomputeRun:
+    """Record a run about to be executed (the nightly schedule, the command)."""
+    return RecomputeRun.objects.create(trigger=trigger, requested_by=by, year=year, commune=commune)
+
+
+def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> RecomputeRun | None:
+    """Execute a recorded run, keeping its state and progress up to date for pollers.
+
+    A run that no longer exists (its transaction rolled back) is skipped; a run already
+    done is left as it is, so a duplicate delivery changes nothing. On an error the run
+    is marked failed, or queued again when ``will_retry`` and the error is transient,
+    and the error is raised again for the caller (Celery's retry) to handle.
+    """
+    run = RecomputeRun.objects.filter(pk=run_id).first()
+    if run is None:
+        logger.warning("Recompute run %s does not exist; nothing to do", run_id)
+        return None
+    if run.state == RecomputeRun.State.DONE:
+        return run
+    runs = RecomputeRun.objects.filter(pk=run.pk)
+    years = _years(run.year)
+    per_year = 1 if run.commune_id else Commune.objects.count()
+    runs.update(
+        state=RecomputeRun.State.RUNNING,
+        started_at=timezone.now(),
+        finished_at=None,
+        communes_done=0,
+        communes_total=per_year * len(years),
+        error="",
+    )
+    try:
+        statuses_recompute(
+            year=run.year,
+            commune_ids=[run.commune_id] if run.commune_id else None,
+            on_year_done=lambda year, done: runs.update(communes_done=F("communes_done") + done),
+        )
+    except Exception as exc:
+        retrying = will_retry and isinstance(exc, TRANSIENT_DB_ERRORS)
+        # If the database itself is gone, the run cannot be marked; the error still goes up.
+        with contextlib.suppress(DatabaseError):
+            runs.update(
+                state=RecomputeRun.State.QUEUED if retrying else RecomputeRun.State.FAILED,
+                finished_at=None if retrying else timezone.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        raise
+    runs.update(state=RecomputeRun.State.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+# --- The recompute --------------------------------------------------------------------
+
+
+def recompute_years() -> list[int]:
+    """The years to recompute when none is named: those with a rule or a target."""
+    years = set(CertificationRule.objects.values_list("year", flat=True))
+    years |= set(YearTarget.objects.values_list("year", flat=True))
+    return sorted(years)
+
+
+def _years(year: int | None) -> list[int]:
+    return [year] if year is not None else recompute_years()
+
+
+def statuses_recompute(
+    *,
+    year: int | None = None,
+    commune_ids: Iterable[int] | None = None,
+    on_year_done: Callable[[int, int], object] | None = None,
+) -> dict[int, Counter]:
+    """Recompute and store the statuses of ``commune_ids`` (default all) for ``year``.
+
+    ``year`` None means every year with a rule or a target. Each year is one transaction
+    (see the module's docstring); ``on_year_done(year, communes)`` is called after each
+    commit. Returns, per year, how many communes have each status.
+    """
+    commune_ids = list(commune_ids) if commune_ids is not None else None
+    counts = {}
+    for each_year in _years(year):
+        counts[each_year] = _recompute_year(each_year, commune_ids)
+        if on_year_done is not None:
+            on_year_done(each_year, sum(counts[each_year].values()))
+    return counts
+
+
+def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
+    with transaction.atomic():
+        _lock_year(year)
+        verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
+        previous = CertificationStatus.objects.filter(year=year)
+        if commune_ids is not None:
+            previous = previous.filter(commune_id__in=commune_ids)
+        previous = {
+            commune_id: (status, changed_at)
+            for commune_id, status, changed_at in previous.values_list(
+                "commune_id", "status", "changed_at"
+            )
+        }
+        now = timezone.now()
+        rows, changes = [], []
+        for commune_id, verdict in verdicts.items():
+            old_status, old_changed_at = previous.get(commune_id, ("", None))
+            changed = old_status != verdict.status
+            rows.append(
+                CertificationStatus(
+                    commune_id=commune_id,
+                    year=year,
+                    status=verdict.status,
+                    reasons=verdict.reasons,
+                    survey_responses=verdict.survey_responses,
+                    survey_satisfied=verdict.survey_satisfied,
+                    evidence_required=verdict.evidence_required,
+                    evidence_approved=verdict.evidence_approved,
+                    score=verdict.score,
+                    computed_at=now,
+                    changed_at=now if changed else old_changed_at,
+                )
+            )
+            if changed:
+                changes.append(
+                    StatusChange(
+                        commune_id=commune_id,
+                        year=year,
+                        from_status=old_status,
+                        to_status=verdict.status,
+                        at=now,
+                    )
+                )
+        _upsert_statuses(rows)
+        with _sqlite_variable_limit():
+            StatusChange.objects.bulk_create(changes)
+    return Counter(verdict.status for verdict in verdicts.values())
+
+
+def _upsert_statuses(rows: list[CertificationStatus]) -> None:
+    """Insert or update the rows in one statement (INSERT ... ON CONFLICT DO UPDATE)."""
+    with _sqlite_variable_limit():
+        CertificationStatus.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["commune", "year"],
+            update_fields=STATUS_FIELDS,
+        )
+
+
+def _lock_year(year: int) -> None:
+    """Serialise recomputes of ``year`` until the current transaction ends."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, year])
+        else:
+            # SQLite has one writer at a time. Writing first takes that lock now (waiting
+            # up to the busy timeout for another run); reading first and writing later
+            # would instead fail at once with "database is locked" when two runs meet.
+            table = CertificationStatus._meta.db_table
+            cursor.execute(f"UPDATE {table} SET year = year WHERE 1 = 0")  # noqa: S608
+
+
+@contextlib.contextmanager
+def _sqlite_variable_limit():
+    """On SQLite, let one INSERT carry as many rows as the library allows.
+
+    Django 5.2 splits SQLite inserts into batches of 999 variables, the library's limit
+    before SQLite 3.32 (2020); the linked library reports its real limit (32,766 by
+    default, 250,000 on Debian). Without this a province's statuses would take a
+    statement per ~80 communes, and the number of queries would grow with them.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    features = connection.features
+    features.max_query_params = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    try:
+        yield
+    finally:
+        del features.max_query_params
+
+
+def statuses_evaluate(
+    *, year: int, commune_ids: Iterable[int] | None = None
+) -> dict[int, rules.Verdict]:
+    """Apply the rule to the facts of ``commune_ids`` (default all) for ``year``; no writes.
+
+    Six queries whatever the number of communes: the rule, the active criteria, the
+    communes with their earliest committee, the year's evidence, and the survey counts.
+    """
+    rule = CertificationRule.objects.filter(year=year).first() or CertificationRule(year=year)
+    thresholds = rules.Thresholds(
+        satisfaction_threshold=rule.satisfaction_threshold,
+        min_responses=rule.min_responses,
+        pass_score=rule.pass_score,
+    )
+    criteria = [
+        rules.Criterion(
+            id=c.pk,
+            code=c.code,
+            kind=c.kind,
+            is_required=c.is_required,
+            points=c.points,
+            threshold=c.threshold,
+        )
+        for c in Criterion.objects.active_in(year)
+    ]
+
+    communes = Commune.objects.all()
+    evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
+    responses = SurveyResponse.objects.filter(
+        answered_on__gte=datetime.date(year, 1, 1), answered_on__lte=datetime.date(year, 12, 31)
+    )
+    if commune_ids is not None:
+        communes = communes.filter(pk__in=commune_ids)
+        evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
+        responses = responses.filter(commune_id__in=commune_ids)
+
+    communes = communes.annotate(
+        committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
+    ).values_list("pk", "model_launched_on", "committee_on")
+    # Evidence is unique per (commune, criterion, year): each row is already the
+    # per-criterion aggregate the rule needs, so the rows are read as they are.
+    evidence = defaultdict(dict)
+    for commune_id, criterion_id, state, value in evidence_rows.values_list(
+        "commune_id", "criterion_id", "state", "value"
+    ):
+        evidence[commune_id][criterion_id] = rules.EvidenceFact(state=state, value=value)
+    surveys = {
+        row["commune_id"]: (row["responses"], row["satisfied"])
+        for row in responses.order_by()
+        .values("commune_id")
+        .annotate(responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+    }
+
+    verdicts = {}
+    for commune_id, launched_on, committee_on in communes:
+        responses_count, satisfied = surveys.get(commune_id, (0, 0))
+        facts = rules.Facts(
+            committee_on=committee_on,
+            launched_on=launched_on,
+            evidence=evidence.get(commune_id, {}),
+            responses=responses_count,
+            satisfied=satisfied,
+        )
+        verdicts[commune_id] = rules.evaluate(
+            year=year, facts=facts, criteria=criteria, rule=thresholds
+        )
+    return verdicts

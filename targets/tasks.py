@@ -1,10 +1,40 @@
-"""Celery tasks: thin adapters that take ids and call services."""
+"""Celery tasks: thin adapters that take ids, call a service and retry on transient errors.
+
+Both tasks are safe to run twice (the recompute is idempotent) and acknowledged late,
+so a worker that dies mid-run leaves the message for another worker. The nightly
+schedule of ``recompute_all`` is declared in ``targets/migrations/0003_nightly_recompute.py``
+and edited in the admin (django-celery-beat).
+"""
 
 from celery import shared_task
 
+from targets import services
+from targets.models import RecomputeRun
 
-@shared_task
+RETRY_POLICY = {
+    "autoretry_for": services.TRANSIENT_DB_ERRORS,
+    "retry_backoff": 5,  # 5 s, 10 s, 20 s, ... each with random jitter
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "acks_late": True,
+}
+
+
+@shared_task(**RETRY_POLICY)
 def recompute_commune(commune_id: int, year: int | None = None):
-    from targets import services
+    """Recompute one commune's status for ``year`` (None: every year); queued after changes."""
+    services.statuses_recompute(commune_ids=[commune_id], year=year)
 
-    return services.statuses_recompute(commune_ids=[commune_id], year=year)
+
+@shared_task(bind=True, **RETRY_POLICY)
+def recompute_all(self, run_id: int | None = None, year: int | None = None):
+    """Recompute every commune: the run ``run_id``, or a new run (the nightly schedule)."""
+    if run_id is None:
+        run_id = services.recompute_run_create(trigger=RecomputeRun.Trigger.NIGHTLY, year=year).pk
+        # A retry re-sends the task with the request's arguments: make it continue this
+        # run rather than record another one.
+        self.request.args, self.request.kwargs = (), {"run_id": run_id}
+    services.recompute_run_execute(
+        run_id=run_id, will_retry=self.request.retries < self.max_retries
+    )

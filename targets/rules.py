@@ -1,0 +1,219 @@
+"""The certification rule of DESIGN.md, once, as a pure function of a commune's facts.
+
+No database here: ``targets.services`` gathers the facts of every commune in a handful
+of queries and calls ``evaluate`` for each; tests call it with hand-made facts.
+
+A commune C is CERTIFIED for year Y when all hold:
+
+1. C has a steering committee established, and the model launched, on or before the
+   end of Y;
+2. every required criterion active in Y has approved evidence of C for Y (a measured
+   criterion also meets its threshold); criteria derived from surveys are met by rule 3,
+   not by uploaded evidence;
+3. C's survey responses dated in Y number at least the minimum and the satisfied
+   share is at least the threshold;
+4. the points of the scored criteria met reach the pass score.
+
+Otherwise the reasons decide the status, the most serious first: NOT_STARTED (no
+committee or no launch) > NOT_MET (something rejected or a threshold failed) >
+IN_PROGRESS (something missing or awaiting review).
+"""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from communes.models import CriterionKind, EvidenceState
+from targets.models import Status
+
+# Reason codes, and the status each one leads to.
+NO_COMMITTEE = "no_committee"  # {year}
+NOT_LAUNCHED = "not_launched"  # {year}
+EVIDENCE_MISSING = "evidence_missing"  # {criterion}
+EVIDENCE_AWAITING_REVIEW = "evidence_awaiting_review"  # {criterion}
+EVIDENCE_REJECTED = "evidence_rejected"  # {criterion}
+VALUE_MISSING = "value_missing"  # {criterion}: approved, but the measured value is empty
+BELOW_THRESHOLD = "below_threshold"  # {criterion, value, threshold}
+TOO_FEW_RESPONSES = "too_few_responses"  # {responses, minimum}
+SATISFACTION_BELOW = "satisfaction_below"  # {rate, threshold} (percent)
+SCORE_PENDING = "score_pending"  # {score, pass_score}: short, but pending points could reach it
+SCORE_BELOW = "score_below"  # {score, pass_score}: short, even if everything pending passed
+
+LEADS_TO = {
+    NO_COMMITTEE: Status.NOT_STARTED,
+    NOT_LAUNCHED: Status.NOT_STARTED,
+    EVIDENCE_REJECTED: Status.NOT_MET,
+    BELOW_THRESHOLD: Status.NOT_MET,
+    SATISFACTION_BELOW: Status.NOT_MET,
+    SCORE_BELOW: Status.NOT_MET,
+    EVIDENCE_MISSING: Status.IN_PROGRESS,
+    EVIDENCE_AWAITING_REVIEW: Status.IN_PROGRESS,
+    VALUE_MISSING: Status.IN_PROGRESS,
+    TOO_FEW_RESPONSES: Status.IN_PROGRESS,
+    SCORE_PENDING: Status.IN_PROGRESS,
+}
+
+# The most serious status wins.
+PRECEDENCE = [Status.NOT_STARTED, Status.NOT_MET, Status.IN_PROGRESS, Status.CERTIFIED]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What the rule needs of a checklist criterion active in the year."""
+
+    id: int
+    code: str
+    kind: str
+    is_required: bool
+    points: int = 0
+    threshold: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceFact:
+    state: str
+    value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The year's CertificationRule."""
+
+    satisfaction_threshold: Decimal = Decimal("85")
+    min_responses: int = 30
+    pass_score: int = 0
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One commune's facts for one year."""
+
+    committee_on: datetime.date | None = None  # its earliest commune-level committee
+    launched_on: datetime.date | None = None
+    evidence: Mapping[int, EvidenceFact] = field(default_factory=dict)  # by criterion id
+    responses: int = 0  # survey responses dated in the year
+    satisfied: int = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reasons: list[dict]
+    survey_responses: int
+    survey_satisfied: int
+    evidence_required: int
+    evidence_approved: int
+    score: int
+
+
+def satisfaction_percent(responses: int, satisfied: int) -> Decimal | None:
+    """The satisfied share in percent, one decimal (None without responses)."""
+    if not responses:
+        return None
+    share = Decimal(satisfied) * 100 / Decimal(responses)
+    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _number(value: Decimal):
+    """A JSON-friendly number: 95 rather than 95.00, 92.5 rather than "92.50"."""
+    value = Decimal(value).normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _reason(code: str, **params) -> dict:
+    return {"code": code, "params": params}
+
+
+def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict]:
+    """Rule 3. Too few responses is still in progress; a low share is a failed threshold."""
+    # Zero responses never show satisfaction, whatever the configured minimum.
+    minimum = max(rule.min_responses, 1)
+    if facts.responses < minimum:
+        return [_reason(TOO_FEW_RESPONSES, responses=facts.responses, minimum=minimum)]
+    # Compare exactly (satisfied / responses >= threshold / 100), not the rounded share.
+    if facts.satisfied * 100 < rule.satisfaction_threshold * facts.responses:
+        return [
+            _reason(
+                SATISFACTION_BELOW,
+                rate=_number(satisfaction_percent(facts.responses, facts.satisfied)),
+                threshold=_number(rule.satisfaction_threshold),
+            )
+        ]
+    return []
+
+
+def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | None:
+    """The reason code for one evidence-backed criterion, None when it is met."""
+    if fact is None or fact.state == EvidenceState.DRAFT:
+        return EVIDENCE_MISSING
+    if fact.state == EvidenceState.SUBMITTED:
+        return EVIDENCE_AWAITING_REVIEW
+    if fact.state == EvidenceState.REJECTED:
+        return EVIDENCE_REJECTED
+    if criterion.kind == CriterionKind.MEASURED and criterion.threshold is not None:
+        if fact.value is None:
+            return VALUE_MISSING
+        if fact.value < criterion.threshold:
+            return BELOW_THRESHOLD
+    return None
+
+
+def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds):
+    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
+    end_of_year = datetime.date(year, 12, 31)
+    reasons = []
+    if facts.committee_on is None or facts.committee_on > end_of_year:
+        reasons.append(_reason(NO_COMMITTEE, year=year))
+    if facts.launched_on is None or facts.launched_on > end_of_year:
+        reasons.append(_reason(NOT_LAUNCHED, year=year))
+
+    survey_reasons = _survey_reasons(facts, rule)
+    survey_met = not survey_reasons
+    survey_pending = any(r["code"] == TOO_FEW_RESPONSES for r in survey_reasons)
+
+    required = approved = score = pending_points = 0
+    for criterion in criteria:
+        if criterion.kind == CriterionKind.SURVEY:
+            met, pending = survey_met, survey_pending
+        else:
+            fact = facts.evidence.get(criterion.id)
+            outcome = _evidence_outcome(criterion, fact)
+            met = outcome is None
+            pending = outcome in (EVIDENCE_MISSING, EVIDENCE_AWAITING_REVIEW, VALUE_MISSING)
+            if criterion.is_required:
+                required += 1
+                if fact is not None and fact.state == EvidenceState.APPROVED:
+                    approved += 1
+                if outcome == BELOW_THRESHOLD:
+                    reasons.append(
+                        _reason(
+                            outcome,
+                            criterion=criterion.code,
+                            value=_number(fact.value),
+                            threshold=_number(criterion.threshold),
+                        )
+                    )
+                elif outcome is not None:
+                    reasons.append(_reason(outcome, criterion=criterion.code))
+        if criterion.points:
+            score += criterion.points if met else 0
+            pending_points += criterion.points if pending else 0
+
+    reasons.extend(survey_reasons)
+    if score < rule.pass_score:
+        code = SCORE_PENDING if score + pending_points >= rule.pass_score else SCORE_BELOW
+        reasons.append(_reason(code, score=score, pass_score=rule.pass_score))
+
+    # Most serious first; within one level, the order above (criteria in checklist order).
+    reasons.sort(key=lambda r: PRECEDENCE.index(LEADS_TO[r["code"]]))
+    status = LEADS_TO[reasons[0]["code"]] if reasons else Status.CERTIFIED
+    return Verdict(
+        status=str(status),
+        reasons=reasons,
+        survey_responses=facts.responses,
+        survey_satisfied=facts.satisfied,
+        evidence_required=required,
+        evidence_approved=approved,
+        score=score,
+    )
