@@ -37,7 +37,7 @@ WAIT_SECONDS = 90
 def postgres_and_broker():
     """Skip (or fail in CI, see the module's docstring) without the real services."""
     if not settings.IS_POSTGRES or not settings.CELERY_BROKER_URL:
-        pytest.skip(
+        skip_or_fail(
             "needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... "
             "(the PostgreSQL pass of .ci/run runs it)"
         )
