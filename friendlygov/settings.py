@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "friendlygov.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -208,6 +209,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Django's default, stated so that it is not lost: other sites opened from a page (or
+# opening one) get no handle on its window.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of the portal uses are switched off (friendlygov.middleware).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}  # fmt: skip
+# A signed-in session lasts a working day, then the user logs in again.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+# Django's own view, stated here: it renders templates/403_csrf.html, a page in the
+# user's language that says to reload and send again, instead of Django's English page.
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", default=True)
