@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "friendlygov.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -197,8 +198,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A page must never hang because Redis is down: give up publishing quickly.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A page must never hang because Redis is down: `.delay()` gives up after about a second
+# (tests/test_faults_redis.py). Redis stopped: it fails at once; Redis hung (accepts
+# connections, never answers): without the socket timeouts it blocked without end.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# No publish retries: each would add a socket timeout, and redis-py already reconnects a
+# pooled connection that a Redis restart broke.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -208,6 +221,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Django's default, stated so that it is not lost: other sites opened from a page (or
+# opening one) get no handle on its window.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of the portal uses are switched off (friendlygov.middleware).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}  # fmt: skip
+# A signed-in session lasts a working day, then the user logs in again.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+# Django's own view, stated here: it renders templates/403_csrf.html, a page in the
+# user's language that says to reload and send again, instead of Django's English page.
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", default=True)

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from communes.models import Commune, District, Province, Role, UserScope
 from communes.services import units_load
 
+pytest_plugins = ["tests.conftest_services"]  # private_postgres, private_redis, collected_static
+
 IN_CI = any(
     os.environ.get(name, "").lower() in ("1", "true", "yes")
     for name in ("CI", "FRIENDLYGOV_REQUIRE_SERVICES")
