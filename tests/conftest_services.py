@@ -39,11 +39,11 @@ def free_port() -> int:
 def only_in_the_postgresql_leg():
     """Skip unless the suite runs on PostgreSQL (CI's second leg, DATABASE_URL=postgres://).
 
-    A plain skip, not ``skip_or_fail``: CI runs the suite once on SQLite on purpose, and
-    these tests belong to its PostgreSQL leg, where they always run.
+    Such tests are marked ``services``: CI's SQLite leg deselects them and its PostgreSQL
+    leg runs them, so in CI this never skips.
     """
     if not settings.IS_POSTGRES:
-        pytest.skip("runs when DATABASE_URL is PostgreSQL (CI's PostgreSQL leg)")
+        skip_or_fail("runs when DATABASE_URL is PostgreSQL (CI's PostgreSQL leg)")
 
 
 @pytest.fixture
