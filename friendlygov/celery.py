@@ -1,7 +1,8 @@
 """The Celery app. It reads CELERY_* settings; without a broker tasks run in-process.
 
 Periodic schedules are declared in one place: data migrations of the targets app
-(``targets/migrations/0003_nightly_recompute.py``, the nightly recompute), stored by
+(``0003_nightly_recompute``: the nightly recompute; ``0004_pending_recompute``: the
+drain of recomputes that could not be queued, every 5 minutes), stored by
 django-celery-beat in the database and edited in the admin ("Periodic tasks"). Do not
 add a ``beat_schedule`` here: `make beat` uses the database scheduler.
 """

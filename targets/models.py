@@ -191,3 +191,25 @@ class RecomputeRun(models.Model):
         if not self.communes_total:
             return 0
         return min(100, self.communes_done * 100 // self.communes_total)
+
+
+class PendingRecompute(models.Model):
+    """A commune whose status must be recomputed: the outbox behind ``recompute_later``.
+
+    Written in the same transaction as the change that asks for it, so a recompute that
+    could not be queued (Redis down, a crash between commit and publish) is not lost:
+    the task clears the row when it has run, and the drain task (every few minutes) and
+    the nightly recompute pick up whatever is left.
+    """
+
+    commune = models.OneToOneField(Commune, on_delete=models.CASCADE, related_name="+")
+    # The year to recompute; None when several years (or all) were asked for.
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("xã chờ tính lại")
+        verbose_name_plural = _("xã chờ tính lại")
+
+    def __str__(self):
+        return f"{self.commune} ({self.requested_at:%d/%m/%Y %H:%M})"

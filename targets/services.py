@@ -32,6 +32,7 @@ from targets import rules
 from targets.models import (
     CertificationRule,
     CertificationStatus,
+    PendingRecompute,
     RecomputeRun,
     StatusChange,
     YearTarget,
@@ -70,10 +71,22 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
     """Queue a recompute of one commune's status once the current transaction commits.
 
     Evidence reviews and survey changes call this; ``year`` None means every year.
-    A broker that is down does not break the change that asked for it: it is logged,
-    and the nightly recompute catches up.
+    The request is first recorded as a ``PendingRecompute`` row in the caller's
+    transaction; the task clears it. A broker that is down does not break the change
+    that asked for it (it is logged) and the request is not lost: the drain task or the
+    nightly recompute runs it.
     """
     from targets.tasks import recompute_commune
+
+    now = timezone.now()
+    with transaction.atomic():
+        pending, created = PendingRecompute.objects.select_for_update().get_or_create(
+            commune_id=commune_id, defaults={"year": year, "requested_at": now}
+        )
+        if not created:
+            pending.year = year if pending.year == year else None
+            pending.requested_at = now
+            pending.save(update_fields=["year", "requested_at"])
 
     def queue():
         try:
@@ -81,7 +94,41 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
         except BrokerError:
             logger.exception("Could not queue the recompute of commune %s", commune_id)
 
-    transaction.on_commit(queue)
+    transaction.on_commit(queue, robust=True)
+
+
+def commune_recompute(*, commune_id: int, year: int | None = None) -> None:
+    """Recompute one commune now (the task behind ``recompute_later``); clear its request.
+
+    The request is cleared only if this covered it (same year, or every year) and it was
+    not renewed while this ran.
+    """
+    started = timezone.now()
+    statuses_recompute(commune_ids=[commune_id], year=year)
+    covered = Q() if year is None else Q(year=year)
+    PendingRecompute.objects.filter(
+        covered, commune_id=commune_id, requested_at__lte=started
+    ).delete()
+
+
+def pending_recomputes_drain() -> int:
+    """Recompute every commune with a pending request, set-based; clear the requests.
+
+    Run every few minutes by celery beat (and after each nightly recompute): it catches
+    what could not be queued while the broker was down. Returns the communes recomputed.
+    """
+    started = timezone.now()
+    by_year = defaultdict(list)
+    for commune_id, year in PendingRecompute.objects.filter(requested_at__lte=started).values_list(
+        "commune_id", "year"
+    ):
+        by_year[year].append(commune_id)
+    for year, commune_ids in by_year.items():
+        statuses_recompute(commune_ids=commune_ids, year=year)
+    PendingRecompute.objects.filter(
+        commune_id__in=[c for ids in by_year.values() for c in ids], requested_at__lte=started
+    ).delete()
+    return sum(len(ids) for ids in by_year.values())
 
 
 def recompute_all_start(
@@ -155,9 +202,10 @@ def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> Recompute
     runs = RecomputeRun.objects.filter(pk=run.pk)
     years = _years(run.year)
     per_year = 1 if run.commune_id else Commune.objects.count()
+    started = timezone.now()
     runs.update(
         state=RecomputeRun.State.RUNNING,
-        started_at=timezone.now(),
+        started_at=started,
         finished_at=None,
         communes_done=0,
         communes_total=per_year * len(years),
@@ -179,6 +227,10 @@ def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> Recompute
                 error=f"{type(exc).__name__}: {exc}"[:2000],
             )
         raise
+    if not run.commune_id:
+        # A full run covers every request made before it started.
+        covered = Q() if run.year is None else Q(year=run.year)
+        PendingRecompute.objects.filter(covered, requested_at__lte=started).delete()
     runs.update(state=RecomputeRun.State.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run

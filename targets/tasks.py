@@ -24,7 +24,13 @@ RETRY_POLICY = {
 @shared_task(**RETRY_POLICY)
 def recompute_commune(commune_id: int, year: int | None = None):
     """Recompute one commune's status for ``year`` (None: every year); queued after changes."""
-    services.statuses_recompute(commune_ids=[commune_id], year=year)
+    services.commune_recompute(commune_id=commune_id, year=year)
+
+
+@shared_task(**RETRY_POLICY)
+def recompute_pending():
+    """Recompute the communes whose queued recompute was lost (every few minutes, by beat)."""
+    return services.pending_recomputes_drain()
 
 
 @shared_task(bind=True, **RETRY_POLICY)
