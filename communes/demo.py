@@ -421,15 +421,21 @@ MISSING = "missing"
 RETURNED_THEN_APPROVED = "returned_then_approved"
 UPDATED_AFTER_APPROVAL = "updated_after_approval"
 
-RETURN_NOTES = [
-    "Ảnh chụp chưa thấy rõ nội dung; đề nghị chụp lại cận cảnh và toàn cảnh.",
-    "Ảnh là của năm trước; đề nghị bổ sung ảnh chụp trong năm đánh giá.",
-    "Chưa có văn bản ban hành kèm theo; đề nghị bổ sung bản scan có chữ ký, đóng dấu.",
-    "Số liệu chưa khớp báo cáo trên Hệ thống thông tin giải quyết TTHC của tỉnh; đề nghị "
-    "kiểm tra lại.",
-    "Minh chứng chưa đủ cho tất cả vị trí làm việc tại Bộ phận một cửa; đề nghị bổ sung.",
-    "Đề nghị ghi rõ thời gian, địa điểm và kèm danh sách người tham gia.",
-]
+RETURN_NOTES = {
+    CriterionKind.EVIDENCE: [
+        "Ảnh chụp chưa thấy rõ nội dung; đề nghị chụp lại cận cảnh và toàn cảnh.",
+        "Ảnh là của năm trước; đề nghị bổ sung ảnh chụp trong năm đánh giá.",
+        "Chưa có văn bản ban hành kèm theo; đề nghị bổ sung bản scan có chữ ký, đóng dấu.",
+        "Minh chứng chưa đủ cho tất cả vị trí làm việc tại Bộ phận một cửa; đề nghị bổ sung.",
+        "Đề nghị ghi rõ thời gian, địa điểm và kèm danh sách người tham gia.",
+    ],
+    CriterionKind.MEASURED: [
+        "Số liệu chưa khớp báo cáo trên Hệ thống thông tin giải quyết TTHC của tỉnh; đề nghị "
+        "kiểm tra lại.",
+        "Đề nghị kèm báo cáo trích xuất từ hệ thống, có xác nhận của lãnh đạo UBND.",
+        "Số liệu mới tính đến tháng 9; đề nghị cập nhật số liệu cả năm.",
+    ],
+}
 APPROVAL_NOTES = ["", "", "", "Đạt yêu cầu.", "Minh chứng đầy đủ, rõ ràng."]
 
 # Plausible ranges of the measured criteria (low, high).
@@ -756,7 +762,8 @@ def _build(commune, year, item: Planned, rng, *, staff, reviewer, files, now):
     story = item.story
     if story == SUBMITTED and last_year:
         # Waiting for review now: some for a day or two, some past the overdue mark.
-        submitted = now - datetime.timedelta(days=rng.randint(0, 14), hours=rng.randint(0, 8))
+        day = timezone.localdate(now) - datetime.timedelta(days=rng.randint(0, 10))
+        submitted = min(_at(day, rng), now - datetime.timedelta(minutes=rng.randint(30, 300)))
         created = min(created, submitted - datetime.timedelta(days=rng.randint(2, 20)))
         moves[0].at = created
         move(DRAFT, SUBMITTED, submitted, staff)
@@ -766,14 +773,14 @@ def _build(commune, year, item: Planned, rng, *, staff, reviewer, files, now):
         move(DRAFT, SUBMITTED, submitted, staff)
         reviewed = later(submitted, 1, 9)
         if story == RETURNED_THEN_APPROVED:
-            move(SUBMITTED, REJECTED, reviewed, reviewer, rng.choice(RETURN_NOTES))
+            move(SUBMITTED, REJECTED, reviewed, reviewer, rng.choice(RETURN_NOTES[criterion.kind]))
             fixed = later(reviewed, 1, 6)
             move(REJECTED, DRAFT, fixed, staff)
             submitted = later(fixed, 0, 3)
             move(DRAFT, SUBMITTED, submitted, staff)
             reviewed = later(submitted, 1, 6)
         if story == REJECTED:
-            note = rng.choice(RETURN_NOTES)
+            note = rng.choice(RETURN_NOTES[criterion.kind])
             move(SUBMITTED, REJECTED, reviewed, reviewer, note)
             evidence.state, evidence.review_comment = REJECTED, note
         else:
@@ -784,9 +791,11 @@ def _build(commune, year, item: Planned, rng, *, staff, reviewer, files, now):
         evidence.reviewed_at, evidence.reviewed_by = reviewed, reviewer
         if story == UPDATED_AFTER_APPROVAL:
             # Reopened this month with a new screenshot and sent again: in the review queue.
-            reopened = now - datetime.timedelta(days=rng.randint(3, 6))
+            reopened = _at(
+                timezone.localdate(now) - datetime.timedelta(days=rng.randint(3, 5)), rng
+            )
             move(APPROVED, DRAFT, reopened, staff)
-            resubmitted = reopened + datetime.timedelta(days=1)
+            resubmitted = reopened + datetime.timedelta(days=1, hours=rng.randint(-2, 2))
             move(DRAFT, SUBMITTED, resubmitted, staff)
             evidence.state, evidence.submitted_at = SUBMITTED, resubmitted
             evidence.review_comment = ""

@@ -36,12 +36,15 @@ class MultipleFileField(forms.FileField):
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker (it sends yyyy-mm-dd and shows the user's locale)."""
+    """A day typed as dd/mm/yyyy, as the province writes dates.
 
-    input_type = "date"
+    Not the browser's date picker: it shows mm/dd/yyyy on an English-language browser,
+    and 01/09 read the wrong way round is a wrong decision date.
+    """
 
     def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(format="%d/%m/%Y", attrs=attrs, **kwargs)
 
 
 class EvidenceForm(forms.Form):

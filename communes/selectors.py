@@ -25,8 +25,8 @@ FIRST_YEAR = 2023
 
 
 def checklist_years() -> list[int]:
-    """The years a checklist can be opened for: the programme's first year to next year."""
-    return list(range(FIRST_YEAR, timezone.localdate().year + 2))
+    """The years a checklist can be opened for: the programme's first year to this year."""
+    return list(range(FIRST_YEAR, timezone.localdate().year + 1))
 
 
 # --- Surveys (the survey-derived criterion) ---------------------------------------------
@@ -206,8 +206,11 @@ class ChecklistRow:
 
     @property
     def submittable(self) -> bool:
-        """A draft or corrected item that has what it needs: it can be sent right away."""
-        if self.evidence is None or not self.evidence.is_editable:
+        """A draft that has what it needs: the checklist offers to send it right away.
+
+        A returned item is not offered: its reviewer's note asks for a change first.
+        """
+        if self.evidence is None or self.evidence.state != EvidenceState.DRAFT:
             return False
         if self.criterion.kind == CriterionKind.EVIDENCE:
             return bool(self.files)
@@ -284,8 +287,8 @@ class Checklist:
         return sum(bool(r.changes) for r in self.rows)
 
     @property
-    def submittable_rows(self) -> list[ChecklistRow]:
-        return [r for r in self.rows if r.submittable]
+    def has_evidence(self) -> bool:
+        return any(r.evidence is not None for r in self.rows)
 
 
 def checklist(*, commune: Commune, year: int) -> Checklist:

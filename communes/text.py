@@ -24,3 +24,12 @@ def person_name(user) -> str:
         return ""
     full = f"{user.last_name} {user.first_name}".strip()
     return full or user.get_username()
+
+
+def plain_number(value):
+    """A Decimal without trailing zeros or exponent: 96.50 -> 96.5, 100.00 -> 100."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return value.quantize(type(value)(1))
+    return value.normalize()

@@ -23,6 +23,7 @@ from communes.access import (
 from communes.filters import ReviewQueueFilter
 from communes.forms import CommitteeForm, EvidenceForm, MemberForm, ReviewForm, VersionForm
 from communes.models import CommitteeMember, Criterion, Evidence, Role
+from communes.text import plain_number
 
 
 @require_GET
@@ -138,7 +139,7 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
             initial={
                 "version": evidence.version if evidence else 0,
                 "note": evidence.note if evidence else "",
-                "value": evidence.value if evidence else None,
+                "value": plain_number(evidence.value) if evidence else None,
             },
             criterion=criterion,
             files_count=len(row.files),

@@ -6,7 +6,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from communes.text import person_name
+from communes.text import person_name, plain_number
 
 register = template.Library()
 
@@ -90,9 +90,7 @@ def num(value) -> str:
     """A figure as people write it: 96,9 and 95 rather than 96,90 and 95,00."""
     if value is None or value == "":
         return ""
-    value = Decimal(value)
-    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-    return formats.number_format(value, use_l10n=True)
+    return formats.number_format(plain_number(Decimal(value)), use_l10n=True)
 
 
 @register.filter

@@ -26,7 +26,8 @@ def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 40)) -> bytes:
 def pdf_bytes() -> bytes:
     return (
         b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        b"trailer\n<< /Root 1 0 R >>\n%EOF\n"
     )
 
 

@@ -308,3 +308,8 @@ def test_the_committee_page_lists_members_without_a_query_each(
     # guards against a query per member.
     with django_assert_max_num_queries(8):
         assert client.get(DISTRICT_PAGE).status_code == 200
+
+
+def test_dates_are_shown_and_typed_day_first(client_for, commune_staff, commune_committee):
+    page = client_for(commune_staff).get(COMMUNE_EDIT).content.decode()
+    assert 'value="09/01/2023"' in page and 'placeholder="dd/mm/yyyy"' in page
