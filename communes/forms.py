@@ -15,6 +15,8 @@ from communes import uploads
 from communes.models import CommitteeMember, CriterionKind, MemberRole, SteeringCommittee
 
 MAX_FILES_PER_EVIDENCE = 20
+# Each file is read into memory to be checked: bound what one request may hold.
+MAX_FILES_PER_UPLOAD = 10
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -128,6 +130,11 @@ class EvidenceForm(forms.Form):
 
     def clean_files(self):
         uploaded = self.cleaned_data.get("files") or []
+        if len(uploaded) > MAX_FILES_PER_UPLOAD:
+            raise ValidationError(
+                _("Mỗi lần chọn tối đa %(max)s tệp; hãy lưu rồi thêm tiếp.")
+                % {"max": MAX_FILES_PER_UPLOAD}
+            )
         if self.files_count + len(uploaded) > MAX_FILES_PER_EVIDENCE:
             raise ValidationError(
                 _("Mỗi tiêu chí có tối đa %(max)s tệp; hãy xóa bớt tệp cũ hoặc gộp lại.")

@@ -22,7 +22,7 @@ from communes.access import (
 )
 from communes.filters import ReviewQueueFilter
 from communes.forms import CommitteeForm, EvidenceForm, MemberForm, ReviewForm, VersionForm
-from communes.models import CommitteeMember, Criterion, Evidence, Role
+from communes.models import CommitteeMember, Criterion, Evidence, EvidenceState, Role
 from communes.text import plain_number
 
 
@@ -144,7 +144,7 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
             criterion=criterion,
             files_count=len(row.files),
         )
-    is_submitted = evidence is not None and evidence.state == "submitted"
+    is_submitted = evidence is not None and evidence.state == EvidenceState.SUBMITTED
     if review_form is None and can_review and is_submitted:
         review_form = ReviewForm(initial={"version": evidence.version})
     if review_form is not None:

@@ -425,6 +425,16 @@ def test_a_file_of_the_wrong_type_is_refused_whatever_its_name(client_for, commu
     assert not EvidenceFile.objects.exists()
 
 
+def test_too_many_files_at_once_are_refused(client_for, commune_staff, doi_ngo):
+    files = [upload(f"anh-{i}.png") for i in range(11)]
+    response = client_for(commune_staff).post(
+        evidence_url(), {"version": 0, "action": "save", "files": files}
+    )
+    assert response.status_code == 400
+    assert "Mỗi lần chọn tối đa 10 tệp" in response.content.decode()
+    assert not EvidenceFile.objects.exists()
+
+
 def test_submitting_without_a_file_saves_the_draft_and_says_what_is_missing(
     client_for, commune_staff, doi_ngo, recompute
 ):

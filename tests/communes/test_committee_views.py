@@ -313,3 +313,45 @@ def test_the_committee_page_lists_members_without_a_query_each(
 def test_dates_are_shown_and_typed_day_first(client_for, commune_staff, commune_committee):
     page = client_for(commune_staff).get(COMMUNE_EDIT).content.decode()
     assert 'value="09/01/2023"' in page and 'placeholder="dd/mm/yyyy"' in page
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("district_official", 302),
+        ("admin_user", 302),
+        ("other_district_official", 403),
+        ("province_official", 403),
+        ("commune_staff", 403),
+    ],
+)
+def test_only_the_districts_officials_edit_and_remove_its_members(
+    client_for, persona, district_committee, who, status
+):
+    member = district_committee.members.get()
+    client = client_for(persona(who))
+    edit = client.post(
+        reverse("district_member_edit", args=["218", member.pk]),
+        member_data(full_name="Thân Văn Hưng", role=MemberRole.CHAIR),
+    )
+    assert edit.status_code == status
+    member.refresh_from_db()
+    assert (member.full_name == "Thân Văn Hưng") == (status == 302)
+    remove = client.post(reverse("district_member_delete", args=["218", member.pk]))
+    assert remove.status_code == status
+    assert CommitteeMember.objects.filter(pk=member.pk).exists() == (status != 302)
+
+
+@pytest.mark.parametrize("level, code", [("commune", "7444"), ("district", "218")])
+def test_member_pages_send_anonymous_visitors_to_login_and_refuse_wrong_methods(
+    client, client_for, admin_user, commune_committee, district_committee, level, code
+):
+    committee = commune_committee if level == "commune" else district_committee
+    pk = committee.members.get().pk
+    edit = reverse(f"{level}_member_edit", args=[code, pk])
+    delete = reverse(f"{level}_member_delete", args=[code, pk])
+    assert_login_redirect(client.get(edit))
+    assert_login_redirect(client.post(delete))
+    admin = client_for(admin_user)
+    assert admin.delete(edit).status_code == 405
+    assert admin.get(delete).status_code == 405
