@@ -62,3 +62,39 @@ def get_district_for_user(user, code, queryset=None) -> District:
     if not District.objects.visible_to(user).filter(pk=district.pk).exists():
         raise PermissionDenied
     return district
+
+
+def get_commune_for_editor(user, code) -> Commune:
+    """The commune ``code`` if ``user`` may change its checklist and committee.
+
+    Its own commune staff (and admins) may; its district and the province only look.
+    """
+    commune = get_commune_for_user(user, code)
+    require_role(user, Role.COMMUNE)
+    return commune
+
+
+def get_commune_for_reviewer(user, code) -> Commune:
+    """The commune ``code`` if ``user`` reviews its evidence: its district's officials, admins."""
+    commune = get_commune_for_user(user, code)
+    require_role(user, Role.DISTRICT)
+    return commune
+
+
+def get_district_for_editor(user, code) -> District:
+    """The district ``code`` if ``user`` keeps its committee: its own officials, admins."""
+    district = get_district_for_user(user, code)
+    require_role(user, Role.DISTRICT)
+    return district
+
+
+def get_evidence_file_for_user(user, pk):
+    """An evidence file whose commune ``user`` may see: 404 if unknown, 403 otherwise."""
+    from communes.models import EvidenceFile
+
+    evidence_file = get_object_or_404(
+        EvidenceFile.objects.select_related("evidence__commune", "evidence__criterion"), pk=pk
+    )
+    if not Commune.objects.visible_to(user).filter(pk=evidence_file.evidence.commune_id).exists():
+        raise PermissionDenied
+    return evidence_file

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -200,8 +201,19 @@ def scope_of(user):
 # --- Steering committees --------------------------------------------------------------
 
 
+class SteeringCommitteeQuerySet(models.QuerySet):
+    def of_unit(self, unit):
+        """The committees of ``unit`` (a Province, District or Commune), newest first."""
+        field = {Province: "province", District: "district", Commune: "commune"}[type(unit)]
+        return self.filter(**{field: unit}).order_by("-established_on", "-pk")
+
+
 class SteeringCommittee(models.Model):
-    """A Ban Chỉ đạo at one level, set up by a decision."""
+    """A Ban Chỉ đạo at one level, set up by a decision.
+
+    A unit may have had several (a new decision replaces the committee); the one in
+    force is the most recently established.
+    """
 
     level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
     province = models.ForeignKey(
@@ -232,6 +244,7 @@ class SteeringCommittee(models.Model):
     established_on = models.DateField(_("ngày thành lập"))
     note = models.TextField(_("ghi chú"), blank=True)
 
+    objects = SteeringCommitteeQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -339,6 +352,21 @@ class Criterion(models.Model):
     def __str__(self):
         return f"{self.code} – {self.title}"
 
+    @property
+    def needs_review(self) -> bool:
+        """Survey-derived criteria are computed from responses; the others are reviewed."""
+        return self.kind != CriterionKind.SURVEY
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit.strip() == "%"
+
+    def meets_threshold(self, value) -> bool:
+        """Whether a measured ``value`` reaches the threshold (True when there is none)."""
+        if self.threshold is None:
+            return True
+        return value is not None and value >= self.threshold
+
 
 class EvidenceState(models.TextChoices):
     DRAFT = "draft", _("Nháp")
@@ -347,8 +375,19 @@ class EvidenceState(models.TextChoices):
     REJECTED = "rejected", _("Bị trả lại")
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The evidence of the communes ``user`` may see."""
+        return self.filter(commune__in=Commune.objects.visible_to(user))
+
+
 class Evidence(models.Model):
-    """A commune's evidence for one criterion in one year."""
+    """A commune's evidence for one criterion in one year.
+
+    It moves draft -> submitted -> approved, or -> rejected (returned with a note, then
+    editable again); every move is an EvidenceTransition. ``version`` is bumped on
+    every write so that a form opened before someone else's change is refused.
+    """
 
     commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="evidence")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="evidence")
@@ -372,7 +411,13 @@ class Evidence(models.Model):
     # Bumped on every change; a form carries it so that a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # What was approved last time ({"at", "by", "note", "value", "files": [{"id", "name"}]}),
+    # so that the commune and the reviewer see what changed since.
+    approved_snapshot = models.JSONField(
+        _("nội dung lần duyệt gần nhất"), null=True, blank=True, editable=False
+    )
 
+    objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -388,17 +433,25 @@ class Evidence(models.Model):
     def __str__(self):
         return f"{self.commune} – {self.criterion.code} – {self.year}"
 
+    @property
+    def is_editable(self) -> bool:
+        """Commune staff may change a draft or returned evidence, not a submitted one."""
+        return self.state in (EvidenceState.DRAFT, EvidenceState.REJECTED)
+
 
 class EvidenceFile(models.Model):
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="files")
+    # A random name under MEDIA_ROOT/evidence/<commune>/<year>/, never the uploaded name.
     file = models.FileField(_("tệp"), max_length=255)
+    # A small JPEG for images, made at upload time; empty for documents.
+    thumbnail = models.FileField(_("ảnh thu nhỏ"), max_length=255, blank=True)
     original_name = models.CharField(_("tên tệp gốc"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("tệp minh chứng")
@@ -408,6 +461,10 @@ class EvidenceFile(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
 
 class EvidenceTransition(models.Model):
     """One move of an evidence's state: who, when, from what to what, with the note."""
@@ -416,7 +473,7 @@ class EvidenceTransition(models.Model):
     from_state = models.CharField(max_length=20, choices=EvidenceState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=EvidenceState.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
 
     class Meta:
@@ -424,10 +481,11 @@ class EvidenceTransition(models.Model):
         verbose_name_plural = _("lịch sử xử lý minh chứng")
         ordering = ["at", "pk"]
 
-    # --- Good practices and facility investment -------------------------------------------
-
     def __str__(self):
         return f"{self.evidence}: {self.from_state or '–'} → {self.to_state}"
+
+
+# --- Good practices and facility investment -------------------------------------------
 
 
 class GoodPractice(models.Model):

@@ -2,6 +2,78 @@ from django.urls import path
 
 from communes import views
 
+CHECKLIST = "communes/<str:code>/checklist/<int:year>/"
+EVIDENCE = CHECKLIST + "<str:criterion>/"
+COMMUNE = {"level": "commune"}
+DISTRICT = {"level": "district"}
+
 urlpatterns = [
     path("communes/<str:code>/", views.commune_detail, name="commune_detail"),
+    # The checklist and its evidence
+    path(CHECKLIST, views.checklist, name="checklist"),
+    path(EVIDENCE, views.evidence_detail, name="evidence_detail"),
+    path(EVIDENCE + "submit/", views.evidence_submit, name="evidence_submit"),
+    path(EVIDENCE + "reopen/", views.evidence_reopen, name="evidence_reopen"),
+    path(EVIDENCE + "review/", views.evidence_review, name="evidence_review"),
+    path("evidence-files/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path(
+        "evidence-files/<int:pk>/thumbnail/",
+        views.evidence_file_thumbnail,
+        name="evidence_file_thumbnail",
+    ),
+    path(
+        "evidence-files/<int:pk>/delete/", views.evidence_file_delete, name="evidence_file_delete"
+    ),
+    path("reviews/", views.reviews, name="reviews"),
+    # Steering committees
+    path("communes/<str:code>/committee/", views.committee, COMMUNE, name="commune_committee"),
+    path(
+        "communes/<str:code>/committee/edit/",
+        views.committee_edit,
+        COMMUNE,
+        name="commune_committee_edit",
+    ),
+    path(
+        "communes/<str:code>/committee/members/add/",
+        views.member_edit,
+        COMMUNE,
+        name="commune_member_add",
+    ),
+    path(
+        "communes/<str:code>/committee/members/<int:pk>/",
+        views.member_edit,
+        COMMUNE,
+        name="commune_member_edit",
+    ),
+    path(
+        "communes/<str:code>/committee/members/<int:pk>/delete/",
+        views.member_delete,
+        COMMUNE,
+        name="commune_member_delete",
+    ),
+    path("districts/<str:code>/committee/", views.committee, DISTRICT, name="district_committee"),
+    path(
+        "districts/<str:code>/committee/edit/",
+        views.committee_edit,
+        DISTRICT,
+        name="district_committee_edit",
+    ),
+    path(
+        "districts/<str:code>/committee/members/add/",
+        views.member_edit,
+        DISTRICT,
+        name="district_member_add",
+    ),
+    path(
+        "districts/<str:code>/committee/members/<int:pk>/",
+        views.member_edit,
+        DISTRICT,
+        name="district_member_edit",
+    ),
+    path(
+        "districts/<str:code>/committee/members/<int:pk>/delete/",
+        views.member_delete,
+        DISTRICT,
+        name="district_member_delete",
+    ),
 ]

@@ -1,8 +1,29 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communes.access import get_commune_for_user
+from communes import selectors, services, uploads
+from communes.access import (
+    get_commune_for_editor,
+    get_commune_for_reviewer,
+    get_commune_for_user,
+    get_district_for_editor,
+    get_district_for_user,
+    get_evidence_file_for_user,
+    has_role,
+    role_required,
+)
+from communes.filters import ReviewQueueFilter
+from communes.forms import CommitteeForm, EvidenceForm, MemberForm, ReviewForm, VersionForm
+from communes.models import CommitteeMember, Criterion, Evidence, EvidenceState, Role
+from communes.text import plain_number
 
 
 @require_GET
@@ -10,3 +31,467 @@ from communes.access import get_commune_for_user
 def commune_detail(request, code):
     commune = get_commune_for_user(request.user, code)
     return render(request, "communes/commune_detail.html", {"commune": commune})
+
+
+# --- The checklist and its evidence ------------------------------------------------------
+
+
+def _year_or_404(year: int) -> int:
+    if year not in selectors.checklist_years():
+        raise Http404
+    return year
+
+
+def _criterion_or_404(code: str, year: int) -> Criterion:
+    return get_object_or_404(Criterion.objects.active_in(year), code=code)
+
+
+def _evidence_url(commune, year, criterion) -> str:
+    return reverse("evidence_detail", args=[commune.code, year, criterion.code])
+
+
+@require_GET
+@login_required
+def checklist(request, code, year):
+    """A commune's checklist for a year: every criterion, its state and what it needs."""
+    commune = get_commune_for_user(request.user, code)
+    year = _year_or_404(year)
+    return render(
+        request,
+        "communes/checklist.html",
+        {
+            "commune": commune,
+            "year": year,
+            "years": selectors.checklist_years(),
+            "checklist": selectors.checklist(commune=commune, year=year),
+            "can_edit": has_role(request.user, Role.COMMUNE),
+            "can_review": has_role(request.user, Role.DISTRICT),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_detail(request, code, year, criterion):
+    """One criterion's evidence: files, note, value, the review and every state change.
+
+    Commune staff save or submit it here (POST); everyone who sees the commune reads it.
+    """
+    commune = get_commune_for_user(request.user, code)
+    year = _year_or_404(year)
+    criterion = _criterion_or_404(criterion, year)
+    if request.method == "GET":
+        return _evidence_page(request, commune, year, criterion)
+
+    commune = get_commune_for_editor(request.user, code)
+    if not criterion.needs_review:
+        raise PermissionDenied
+    row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
+    form = EvidenceForm(
+        request.POST, request.FILES, criterion=criterion, files_count=len(row.files)
+    )
+    if not form.is_valid():
+        return _evidence_page(request, commune, year, criterion, form=form, status=400)
+    try:
+        result = services.evidence_save(
+            commune=commune,
+            criterion=criterion,
+            year=year,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            note=form.cleaned_data["note"],
+            value=form.cleaned_data.get("value"),
+            files=form.cleaned_data["files"],
+            submit=request.POST.get("action") == "submit",
+        )
+    except services.EvidenceConflict as conflict:
+        messages.warning(request, conflict.message)
+        if conflict.evidence is None or not conflict.evidence.is_editable:
+            return redirect(_evidence_url(commune, year, criterion))
+        # Keep what the user typed, against the current version, for a deliberate retry.
+        data = request.POST.copy()
+        data["version"] = conflict.evidence.version
+        if request.FILES:
+            messages.info(request, _("Các tệp vừa chọn chưa được lưu; hãy chọn lại."))
+        form = EvidenceForm(data, criterion=criterion, files_count=len(row.files))
+        return _evidence_page(request, commune, year, criterion, form=form, status=409)
+    if result.submitted:
+        messages.success(request, _("Đã gửi minh chứng cho huyện duyệt."))
+    elif result.missing:
+        messages.warning(
+            request,
+            _("Đã lưu nháp nhưng chưa gửi duyệt được: %(missing)s.")
+            % {"missing": "; ".join(result.missing)},
+        )
+    else:
+        messages.success(request, _("Đã lưu nháp."))
+    return redirect(_evidence_url(commune, year, criterion))
+
+
+def _evidence_page(request, commune, year, criterion, *, form=None, review_form=None, status=200):
+    row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
+    evidence = row.evidence
+    can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review
+    can_review = has_role(request.user, Role.DISTRICT)
+    editable = can_edit and (evidence is None or evidence.is_editable)
+    if form is None and editable:
+        form = EvidenceForm(
+            initial={
+                "version": evidence.version if evidence else 0,
+                "note": evidence.note if evidence else "",
+                "value": plain_number(evidence.value) if evidence else None,
+            },
+            criterion=criterion,
+            files_count=len(row.files),
+        )
+    is_submitted = evidence is not None and evidence.state == EvidenceState.SUBMITTED
+    if review_form is None and can_review and is_submitted:
+        review_form = ReviewForm(initial={"version": evidence.version})
+    if review_form is not None:
+        review_form.helper.form_action = reverse(
+            "evidence_review", args=[commune.code, year, criterion.code]
+        )
+    return render(
+        request,
+        "communes/evidence_detail.html",
+        {
+            "commune": commune,
+            "year": year,
+            "criterion": criterion,
+            "row": row,
+            "evidence": evidence,
+            "form": form if editable else None,
+            "review_form": review_form if (can_review and is_submitted) else None,
+            "can_edit": can_edit,
+            "editable": editable,
+            "history": selectors.evidence_history(evidence),
+        },
+        status=status,
+    )
+
+
+def _evidence_or_404(commune, year, criterion_code) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.select_related("criterion"),
+        commune=commune,
+        year=year,
+        criterion__code=criterion_code,
+    )
+
+
+@require_POST
+@login_required
+def evidence_submit(request, code, year, criterion):
+    """Send complete evidence to the district (the checklist's one-click submit)."""
+    commune = get_commune_for_editor(request.user, code)
+    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return redirect("checklist", code=commune.code, year=year)
+    try:
+        services.evidence_submit(
+            evidence_id=evidence.pk, by=request.user, version=form.cleaned_data["version"]
+        )
+    except services.EvidenceConflict as conflict:
+        messages.warning(request, conflict.message)
+    except services.EvidenceIncomplete as incomplete:
+        messages.error(
+            request,
+            _("Chưa gửi được %(code)s: %(missing)s.")
+            % {"code": evidence.criterion.code, "missing": "; ".join(incomplete.missing)},
+        )
+    else:
+        messages.success(
+            request,
+            _("Đã gửi %(code)s cho huyện duyệt.") % {"code": evidence.criterion.code},
+        )
+    return redirect("checklist", code=commune.code, year=year)
+
+
+@require_POST
+@login_required
+def evidence_reopen(request, code, year, criterion):
+    """Open approved evidence again for an update (it goes back to review afterwards)."""
+    commune = get_commune_for_editor(request.user, code)
+    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    form = VersionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_reopen(
+                evidence_id=evidence.pk, by=request.user, version=form.cleaned_data["version"]
+            )
+        except services.EvidenceConflict as conflict:
+            messages.warning(request, conflict.message)
+        else:
+            messages.info(
+                request,
+                _("Đã mở lại minh chứng để cập nhật. Sau khi sửa, hãy gửi duyệt lại."),
+            )
+    return redirect(_evidence_url(commune, year, evidence.criterion))
+
+
+@require_POST
+@login_required
+def evidence_review(request, code, year, criterion):
+    """Approve submitted evidence, or return it with a note (district officials)."""
+    commune = get_commune_for_reviewer(request.user, code)
+    year = _year_or_404(year)
+    evidence = _evidence_or_404(commune, year, criterion)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _evidence_page(
+            request, commune, year, evidence.criterion, review_form=form, status=400
+        )
+    data = form.cleaned_data
+    try:
+        if data["decision"] == ReviewForm.APPROVE:
+            services.evidence_approve(
+                evidence_id=evidence.pk, by=request.user, version=data["version"], note=data["note"]
+            )
+            done = _("Đã duyệt %(code)s của %(commune)s (%(year)s).")
+        else:
+            services.evidence_return(
+                evidence_id=evidence.pk, by=request.user, version=data["version"], note=data["note"]
+            )
+            done = _("Đã trả lại %(code)s cho %(commune)s (%(year)s).")
+    except services.EvidenceConflict as conflict:
+        messages.warning(request, conflict.message)
+        return redirect(_evidence_url(commune, year, evidence.criterion))
+    messages.success(
+        request, done % {"code": evidence.criterion.code, "commune": commune.name, "year": year}
+    )
+    return redirect("reviews")
+
+
+# --- Evidence files ---------------------------------------------------------------------
+
+
+def _attachment(field_file, *, content_type: str, filename: str, cache: str) -> FileResponse:
+    """A stored file as a download: never rendered by the browser, never sniffed."""
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = cache
+    return response
+
+
+@require_GET
+@login_required
+def evidence_file(request, pk):
+    evidence_file = get_evidence_file_for_user(request.user, pk)
+    extension = evidence_file.file.name.rsplit(".", 1)[-1]
+    return _attachment(
+        evidence_file.file,
+        content_type=evidence_file.content_type,
+        filename=uploads.download_name(evidence_file.original_name, extension),
+        cache="private, no-store",
+    )
+
+
+@require_GET
+@login_required
+def evidence_file_thumbnail(request, pk):
+    evidence_file = get_evidence_file_for_user(request.user, pk)
+    if not evidence_file.thumbnail:
+        raise Http404
+    stem = uploads.download_name(evidence_file.original_name, "jpg")
+    return _attachment(
+        evidence_file.thumbnail,
+        content_type="image/jpeg",
+        filename=f"thumb-{stem}",
+        cache="private, max-age=3600",
+    )
+
+
+@require_POST
+@login_required
+def evidence_file_delete(request, pk):
+    evidence_file = get_evidence_file_for_user(request.user, pk)
+    evidence = evidence_file.evidence
+    get_commune_for_editor(request.user, evidence.commune.code)
+    form = VersionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_file_delete(
+                file_id=evidence_file.pk, by=request.user, version=form.cleaned_data["version"]
+            )
+        except services.EvidenceConflict as conflict:
+            messages.warning(request, conflict.message)
+        else:
+            messages.success(
+                request, _("Đã xóa tệp “%(name)s”.") % {"name": evidence_file.original_name}
+            )
+    return redirect(_evidence_url(evidence.commune, evidence.year, evidence.criterion))
+
+
+# --- The review queue -----------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.DISTRICT)
+def reviews(request):
+    """Submitted evidence of the caller's communes, oldest first, overdue ones marked."""
+    queue = ReviewQueueFilter(
+        request.GET, queryset=selectors.review_queue(user=request.user), request=request
+    )
+    overdue_before = selectors.overdue_before()
+    counts = queue.qs.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
+    )
+    page = Paginator(queue.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "communes/reviews.html",
+        {
+            "filter": queue,
+            "page": page,
+            "counts": counts,
+            "overdue_before": overdue_before,
+            "overdue_days": selectors.overdue_days(),
+        },
+    )
+
+
+# --- Steering committees ------------------------------------------------------------------
+
+_COMMITTEE_URLS = {
+    "commune": {
+        "page": "commune_committee",
+        "edit": "commune_committee_edit",
+        "member_add": "commune_member_add",
+        "member_edit": "commune_member_edit",
+        "member_delete": "commune_member_delete",
+    },
+    "district": {
+        "page": "district_committee",
+        "edit": "district_committee_edit",
+        "member_add": "district_member_add",
+        "member_edit": "district_member_edit",
+        "member_delete": "district_member_delete",
+    },
+}
+
+
+def _unit(request, level, code, *, edit=False):
+    if level == "commune":
+        getter = get_commune_for_editor if edit else get_commune_for_user
+    else:
+        getter = get_district_for_editor if edit else get_district_for_user
+    return getter(request.user, code)
+
+
+def _can_edit_committee(user, level) -> bool:
+    return has_role(user, Role.COMMUNE if level == "commune" else Role.DISTRICT)
+
+
+def _member_or_404(unit, pk) -> CommitteeMember:
+    committee = selectors.current_committee(unit)
+    if committee is None:
+        raise Http404
+    return get_object_or_404(CommitteeMember, pk=pk, committee=committee)
+
+
+@require_GET
+@login_required
+def committee(request, code, level):
+    """A unit's steering committee: decision, members, and a commune's model launch."""
+    unit = _unit(request, level, code)
+    return render(
+        request,
+        "communes/committee.html",
+        {
+            "unit": unit,
+            "level": level,
+            "committee": selectors.current_committee(unit),
+            "can_edit": _can_edit_committee(request.user, level),
+            "urls": _COMMITTEE_URLS[level],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def committee_edit(request, code, level):
+    """Set up the committee (or correct its decision); communes also set their launch date."""
+    unit = _unit(request, level, code, edit=True)
+    current = selectors.current_committee(unit)
+    with_launch = level == "commune"
+    initial = {"model_launched_on": unit.model_launched_on} if with_launch else {}
+    form = CommitteeForm(
+        request.POST or None, instance=current, initial=initial, with_launch=with_launch
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.committee_save(
+            unit=unit,
+            by=request.user,
+            decision_number=data["decision_number"],
+            established_on=data["established_on"],
+            note=data["note"],
+        )
+        if with_launch:
+            services.commune_launch_set(
+                commune=unit, by=request.user, launched_on=data["model_launched_on"]
+            )
+        messages.success(request, _("Đã lưu thông tin Ban Chỉ đạo."))
+        return redirect(_COMMITTEE_URLS[level]["page"], code=unit.code)
+    return render(
+        request,
+        "communes/committee_form.html",
+        {"unit": unit, "level": level, "form": form, "urls": _COMMITTEE_URLS[level]},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_edit(request, code, level, pk=None):
+    """Add a member to the committee in force, or correct one."""
+    unit = _unit(request, level, code, edit=True)
+    current = selectors.current_committee(unit)
+    if current is None:
+        messages.info(request, _("Hãy nhập quyết định thành lập Ban Chỉ đạo trước."))
+        return redirect(_COMMITTEE_URLS[level]["edit"], code=unit.code)
+    member = _member_or_404(unit, pk) if pk else None
+    if member is None:
+        next_order = max([m.order for m in current.members.all()], default=0) + 1
+        initial = {"order": next_order}
+    else:
+        initial = {}
+    form = MemberForm(request.POST or None, instance=member, committee=current, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.committee_member_save(
+            committee=current, by=request.user, member=member, **form.cleaned_data
+        )
+        messages.success(
+            request, _("Đã lưu thành viên %(name)s.") % {"name": form.cleaned_data["full_name"]}
+        )
+        return redirect(_COMMITTEE_URLS[level]["page"], code=unit.code)
+    return render(
+        request,
+        "communes/member_form.html",
+        {
+            "unit": unit,
+            "level": level,
+            "form": form,
+            "member": member,
+            "urls": _COMMITTEE_URLS[level],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@login_required
+def member_delete(request, code, level, pk):
+    unit = _unit(request, level, code, edit=True)
+    member = _member_or_404(unit, pk)
+    services.committee_member_delete(member=member, by=request.user)
+    messages.success(request, _("Đã xóa %(name)s khỏi Ban Chỉ đạo.") % {"name": member.full_name})
+    return redirect(_COMMITTEE_URLS[level]["page"], code=unit.code)

@@ -181,6 +181,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EVIDENCE_MAX_UPLOAD_MB = _read("EVIDENCE_MAX_UPLOAD_MB", env.int, default=10)
+# Submitted evidence waiting longer than this is marked overdue in the reviewers' queue.
+EVIDENCE_REVIEW_OVERDUE_DAYS = _read("EVIDENCE_REVIEW_OVERDUE_DAYS", env.int, default=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

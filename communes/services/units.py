@@ -1,4 +1,4 @@
-"""Writes of the communes app."""
+"""Loading the real administrative units."""
 
 import json
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from django.db import transaction
 
 from communes.models import Commune, District, Province
 
-UNITS_FILE = Path(__file__).resolve().parent / "data" / "units.json"
+UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.json"
 
 
 @dataclass

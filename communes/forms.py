@@ -1,0 +1,289 @@
+"""Forms of the communes app: evidence, reviews, steering committees."""
+
+from decimal import Decimal
+
+from crispy_forms.bootstrap import FormActions, StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communes import uploads
+from communes.models import CommitteeMember, CriterionKind, MemberRole, SteeringCommittee
+
+MAX_FILES_PER_EVIDENCE = 20
+# Each file is read into memory to be checked: bound what one request may hold.
+MAX_FILES_PER_UPLOAD = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class DateInput(forms.DateInput):
+    """A day typed as dd/mm/yyyy, as the province writes dates.
+
+    Not the browser's date picker: it shows mm/dd/yyyy on an English-language browser,
+    and 01/09 read the wrong way round is a wrong decision date.
+    """
+
+    def __init__(self, **kwargs):
+        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(format="%d/%m/%Y", attrs=attrs, **kwargs)
+
+
+class EvidenceForm(forms.Form):
+    """What commune staff enter for one criterion: a note, a measured value, files."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    value = forms.DecimalField(
+        label=_("Giá trị đo được"),
+        required=False,
+        localize=True,
+        max_digits=9,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mô tả ngắn minh chứng: ở đâu, khi nào, số liệu lấy từ đâu."),
+    )
+    files = MultipleFileField(
+        label=_("Thêm tệp minh chứng"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
+            }
+        ),
+    )
+
+    def __init__(self, *args, criterion, files_count: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+        self.files_count = files_count
+        self.fields["files"].help_text = _(
+            "Ảnh (JPEG, PNG, WebP), PDF, Word, Excel, PowerPoint; mỗi tệp tối đa %(limit)s. "
+            "Có thể chọn nhiều tệp một lần."
+        ) % {"limit": filesizeformat(uploads.max_upload_bytes())}
+        if criterion.kind == CriterionKind.MEASURED:
+            value = self.fields["value"]
+            value.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+            if criterion.unit:
+                value.label = _("Giá trị đo được (%(unit)s)") % {"unit": criterion.unit}
+            if criterion.threshold is not None:
+                value.help_text = _("Đạt khi từ %(threshold)s%(unit)s trở lên.") % {
+                    "threshold": _number(criterion.threshold),
+                    "unit": criterion.unit,
+                }
+        else:
+            del self.fields["value"]
+        self.helper = FormHelper()
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        fields = ["version"] + (["value"] if "value" in self.fields else []) + ["note", "files"]
+        self.helper.layout = Layout(
+            *[Field(name) for name in fields],
+            FormActions(
+                StrictButton(
+                    _("Lưu nháp"),
+                    type="submit",
+                    name="action",
+                    value="save",
+                    css_class="btn-outline-primary",
+                ),
+                StrictButton(
+                    _("Lưu và gửi duyệt"),
+                    type="submit",
+                    name="action",
+                    value="submit",
+                    css_class="btn-primary",
+                ),
+                css_class="d-flex flex-wrap gap-2",
+            ),
+        )
+
+    def clean_value(self):
+        value = self.cleaned_data.get("value")
+        if value is not None and self.criterion.is_percentage and value > 100:
+            raise ValidationError(_("Tỷ lệ phần trăm không thể lớn hơn 100."))
+        return value
+
+    def clean_files(self):
+        uploaded = self.cleaned_data.get("files") or []
+        if len(uploaded) > MAX_FILES_PER_UPLOAD:
+            raise ValidationError(
+                _("Mỗi lần chọn tối đa %(max)s tệp; hãy lưu rồi thêm tiếp.")
+                % {"max": MAX_FILES_PER_UPLOAD}
+            )
+        if self.files_count + len(uploaded) > MAX_FILES_PER_EVIDENCE:
+            raise ValidationError(
+                _("Mỗi tiêu chí có tối đa %(max)s tệp; hãy xóa bớt tệp cũ hoặc gộp lại.")
+                % {"max": MAX_FILES_PER_EVIDENCE}
+            )
+        checked, errors = [], []
+        for upload in uploaded:
+            try:
+                checked.append(uploads.check_upload(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            errors.append(_("Chưa lưu tệp nào; hãy chọn lại các tệp hợp lệ."))
+            raise ValidationError(errors)
+        return checked
+
+
+class ReviewForm(forms.Form):
+    """A district official's decision on submitted evidence."""
+
+    APPROVE, RETURN = "approve", "return"
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(choices=[(APPROVE, _("Duyệt")), (RETURN, _("Trả lại"))])
+    note = forms.CharField(
+        label=_("Ý kiến của người duyệt"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bắt buộc khi trả lại: ghi rõ xã cần bổ sung, sửa gì."),
+    )
+
+    def __init__(self, *args, action=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        if action:
+            self.helper.form_action = action
+        self.helper.layout = Layout(
+            Field("version"),
+            Field("note"),
+            FormActions(
+                StrictButton(
+                    _("Duyệt"),
+                    type="submit",
+                    name="decision",
+                    value=self.APPROVE,
+                    css_class="btn-success",
+                ),
+                StrictButton(
+                    _("Trả lại cho xã"),
+                    type="submit",
+                    name="decision",
+                    value=self.RETURN,
+                    css_class="btn-outline-danger",
+                ),
+                css_class="d-flex flex-wrap gap-2",
+            ),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.RETURN and not (data.get("note") or "").strip():
+            self.add_error("note", _("Khi trả lại, hãy ghi rõ xã cần bổ sung, sửa gì."))
+        return data
+
+
+class VersionForm(forms.Form):
+    """The version a one-button form (submit, reopen, delete a file) was shown at."""
+
+    version = forms.IntegerField(min_value=0)
+
+
+class CommitteeForm(forms.ModelForm):
+    """The committee's decision; for a commune, also the day it launched the model."""
+
+    model_launched_on = forms.DateField(
+        label=_("Ngày ra mắt mô hình"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Để trống nếu xã chưa tổ chức ra mắt mô hình."),
+    )
+
+    class Meta:
+        model = SteeringCommittee
+        fields = ["decision_number", "established_on", "note"]
+        widgets = {
+            "established_on": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {"decision_number": _("Ví dụ: 125/QĐ-UBND")}
+
+    def __init__(self, *args, with_launch: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_launch:
+            del self.fields["model_launched_on"]
+        self.helper = FormHelper()
+        self.helper.add_input(_submit(_("Lưu")))
+
+    def clean_established_on(self):
+        return _not_in_future(self.cleaned_data["established_on"])
+
+    def clean_model_launched_on(self):
+        launched = self.cleaned_data.get("model_launched_on")
+        return _not_in_future(launched) if launched else None
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = CommitteeMember
+        fields = ["full_name", "position", "organisation", "role", "order"]
+        help_texts = {
+            "position": _("Ví dụ: Chủ tịch UBND xã"),
+            "organisation": _("Ví dụ: UBND xã"),
+            "order": _("Thứ tự trong danh sách (nhỏ đứng trước)."),
+        }
+
+    def __init__(self, *args, committee: SteeringCommittee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.committee = committee
+        self.helper = FormHelper()
+        self.helper.add_input(_submit(_("Lưu")))
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role == MemberRole.CHAIR:
+            chair = (
+                self.committee.members.filter(role=MemberRole.CHAIR)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if chair is not None:
+                raise ValidationError(
+                    _("Ban đã có Trưởng ban (%(name)s); hãy đổi vai trò người đó trước.")
+                    % {"name": chair.full_name}
+                )
+        return role
+
+
+def _submit(label):
+    return Submit("save", label)
+
+
+def _not_in_future(day):
+    if day and day > timezone.localdate():
+        raise ValidationError(_("Ngày này chưa đến; hãy nhập ngày đã diễn ra."))
+    return day
+
+
+def _number(value: Decimal) -> str:
+    from communes.templatetags.checklist import num
+
+    return num(value)

@@ -1,0 +1,392 @@
+"""Reads of the communes app that pages share: the checklist, the review queue, committees."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from communes.models import (
+    Commune,
+    Criterion,
+    CriterionGroup,
+    CriterionKind,
+    Evidence,
+    EvidenceFile,
+    EvidenceState,
+    SteeringCommittee,
+)
+
+FIRST_YEAR = 2023
+
+# --- Years --------------------------------------------------------------------------
+
+
+def checklist_years() -> list[int]:
+    """The years a checklist can be opened for: the programme's first year to this year."""
+    return list(range(FIRST_YEAR, timezone.localdate().year + 1))
+
+
+# --- Surveys (the survey-derived criterion) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    """A commune's desk survey in a year, against that year's certification rule."""
+
+    responses: int
+    satisfied: int
+    threshold: Decimal
+    min_responses: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.responses:
+            return None
+        share = Decimal(self.satisfied) * 100 / Decimal(self.responses)
+        return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def enough_responses(self) -> bool:
+        return self.responses >= max(self.min_responses, 1)
+
+    @property
+    def rate_met(self) -> bool:
+        return self.responses > 0 and self.satisfied * 100 >= self.threshold * self.responses
+
+    @property
+    def state(self) -> str:
+        """``met``, ``too_few`` (still collecting) or ``below`` (the share is too low)."""
+        if not self.enough_responses:
+            return "too_few"
+        return "met" if self.rate_met else "below"
+
+
+def certification_rule(*, year: int):
+    """The year's CertificationRule, or an unsaved one with the defaults of DESIGN.md."""
+    from targets.models import CertificationRule
+
+    return CertificationRule.objects.filter(year=year).first() or CertificationRule(year=year)
+
+
+def survey_figures(*, commune: Commune, year: int, rule=None) -> SurveyFigures:
+    """Responses dated in ``year`` and the satisfied among them, with the year's thresholds.
+
+    The thresholds come from the year's CertificationRule (the defaults of DESIGN.md, 85%
+    and 30 responses, when the year has none).
+    """
+    from surveys.models import SurveyResponse
+
+    counts = SurveyResponse.objects.filter(commune=commune, answered_on__year=year).aggregate(
+        responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
+    )
+    rule = rule or certification_rule(year=year)
+    return SurveyFigures(
+        responses=counts["responses"],
+        satisfied=counts["satisfied"],
+        threshold=rule.satisfaction_threshold,
+        min_responses=rule.min_responses,
+    )
+
+
+def pass_score(*, year: int) -> int | None:
+    """The pass score of the scored criteria in ``year`` (None when no rule is set)."""
+    from targets.models import CertificationRule
+
+    return CertificationRule.objects.filter(year=year).values_list("pass_score", flat=True).first()
+
+
+# --- What changed since the last approval ----------------------------------------------
+
+
+@dataclass
+class Changes:
+    """How evidence differs from what was approved last time."""
+
+    approved_at: datetime.datetime | None = None
+    approved_by: str = ""
+    note_changed: bool = False
+    old_note: str = ""
+    value_changed: bool = False
+    old_value: Decimal | None = None
+    new_value: Decimal | None = None
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.note_changed or self.value_changed or self.added or self.removed)
+
+
+def changes_since_approval(evidence: Evidence) -> Changes | None:
+    """What changed since the last approval; None if never approved or unchanged.
+
+    Uses ``evidence.files.all()``, so a prefetch of files keeps this query-free.
+    """
+    snap = evidence.approved_snapshot
+    if not snap or evidence.state == EvidenceState.APPROVED:
+        return None
+    old_value = Decimal(snap["value"]) if snap.get("value") is not None else None
+    old_files = {f["id"]: f["name"] for f in snap.get("files", [])}
+    current = {f.pk: f.original_name for f in evidence.files.all()}
+    changes = Changes(
+        approved_at=datetime.datetime.fromisoformat(snap["at"]) if snap.get("at") else None,
+        approved_by=snap.get("by", ""),
+        note_changed=(snap.get("note") or "") != evidence.note,
+        old_note=snap.get("note") or "",
+        value_changed=old_value != evidence.value,
+        old_value=old_value,
+        new_value=evidence.value,
+        added=[name for pk, name in current.items() if pk not in old_files],
+        removed=[name for pk, name in old_files.items() if pk not in current],
+    )
+    return changes or None
+
+
+# --- The checklist ------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistRow:
+    criterion: Criterion
+    evidence: Evidence | None = None
+    survey: SurveyFigures | None = None
+
+    @property
+    def state(self) -> str:
+        """missing / draft / submitted / approved / rejected, or survey_<state>."""
+        if self.criterion.kind == CriterionKind.SURVEY:
+            return f"survey_{self.survey.state}" if self.survey else "survey_too_few"
+        return self.evidence.state if self.evidence else "missing"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.evidence is not None and self.evidence.state == EvidenceState.APPROVED
+
+    @property
+    def awaiting(self) -> str | None:
+        """Whose move it is: ``commune``, ``district`` or None (done, or computed)."""
+        if self.criterion.kind == CriterionKind.SURVEY:
+            return None
+        if self.evidence is None or self.evidence.is_editable:
+            return "commune"
+        if self.evidence.state == EvidenceState.SUBMITTED:
+            return "district"
+        return None
+
+    @property
+    def below_threshold(self) -> bool:
+        """A measured value entered that does not reach the criterion's threshold."""
+        return (
+            self.criterion.kind == CriterionKind.MEASURED
+            and self.evidence is not None
+            and self.evidence.value is not None
+            and not self.criterion.meets_threshold(self.evidence.value)
+        )
+
+    @property
+    def earns_points(self) -> bool:
+        return (
+            not self.criterion.is_required
+            and self.is_approved
+            and (
+                self.criterion.kind != CriterionKind.MEASURED
+                or self.criterion.meets_threshold(self.evidence.value)
+            )
+        )
+
+    @property
+    def files(self) -> list[EvidenceFile]:
+        return list(self.evidence.files.all()) if self.evidence else []
+
+    @property
+    def changes(self) -> Changes | None:
+        return changes_since_approval(self.evidence) if self.evidence else None
+
+    @property
+    def submittable(self) -> bool:
+        """A draft that has what it needs: the checklist offers to send it right away.
+
+        A returned item is not offered: its reviewer's note asks for a change first.
+        """
+        if self.evidence is None or self.evidence.state != EvidenceState.DRAFT:
+            return False
+        if self.criterion.kind == CriterionKind.EVIDENCE:
+            return bool(self.files)
+        if self.criterion.kind == CriterionKind.MEASURED:
+            return self.evidence.value is not None
+        return False
+
+
+@dataclass
+class ChecklistGroup:
+    key: str
+    label: str
+    rows: list[ChecklistRow]
+
+
+@dataclass
+class Checklist:
+    commune: Commune
+    year: int
+    groups: list[ChecklistGroup]
+    survey: SurveyFigures | None
+    pass_score: int | None  # None while the year has no CertificationRule
+
+    @property
+    def rows(self) -> list[ChecklistRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def reviewed_rows(self) -> list[ChecklistRow]:
+        return [r for r in self.rows if r.criterion.needs_review]
+
+    @property
+    def approved_count(self) -> int:
+        return sum(r.is_approved for r in self.reviewed_rows)
+
+    @property
+    def total_count(self) -> int:
+        return len(self.reviewed_rows)
+
+    @property
+    def approved_percent(self) -> int:
+        return round(100 * self.approved_count / self.total_count) if self.total_count else 0
+
+    @property
+    def required_total(self) -> int:
+        return sum(r.criterion.is_required for r in self.reviewed_rows)
+
+    @property
+    def required_approved(self) -> int:
+        return sum(r.criterion.is_required and r.is_approved for r in self.reviewed_rows)
+
+    @property
+    def points_available(self) -> int:
+        return sum(r.criterion.points for r in self.reviewed_rows if not r.criterion.is_required)
+
+    @property
+    def points_earned(self) -> int:
+        return sum(r.criterion.points for r in self.reviewed_rows if r.earns_points)
+
+    @property
+    def awaiting_commune(self) -> int:
+        return sum(r.awaiting == "commune" for r in self.rows)
+
+    @property
+    def awaiting_district(self) -> int:
+        return sum(r.awaiting == "district" for r in self.rows)
+
+    @property
+    def returned_count(self) -> int:
+        return sum(r.state == EvidenceState.REJECTED for r in self.rows)
+
+    @property
+    def changed_count(self) -> int:
+        return sum(bool(r.changes) for r in self.rows)
+
+    @property
+    def has_evidence(self) -> bool:
+        return any(r.evidence is not None for r in self.rows)
+
+
+def checklist(*, commune: Commune, year: int) -> Checklist:
+    """Every criterion active in ``year`` with the commune's evidence, grouped.
+
+    A constant number of queries (criteria, evidence with their files and people, the
+    survey figures, the year's rule), whatever the number of criteria.
+    """
+    criteria = list(Criterion.objects.active_in(year))
+    evidence = {
+        e.criterion_id: e
+        for e in Evidence.objects.filter(commune=commune, year=year)
+        .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(Prefetch("files", queryset=EvidenceFile.objects.order_by("pk")))
+    }
+    rule = certification_rule(year=year)
+    survey = None
+    if any(c.kind == CriterionKind.SURVEY for c in criteria):
+        survey = survey_figures(commune=commune, year=year, rule=rule)
+    labels = dict(CriterionGroup.choices)
+    by_group: dict[str, list[ChecklistRow]] = {}
+    for criterion in criteria:
+        row = ChecklistRow(
+            criterion=criterion,
+            evidence=evidence.get(criterion.pk),
+            survey=survey if criterion.kind == CriterionKind.SURVEY else None,
+        )
+        by_group.setdefault(criterion.group, []).append(row)
+    groups = [
+        ChecklistGroup(key=key, label=labels[key], rows=by_group[key])
+        for key in labels
+        if key in by_group
+    ]
+    return Checklist(
+        commune=commune,
+        year=year,
+        groups=groups,
+        survey=survey,
+        pass_score=rule.pass_score if rule.pk else None,
+    )
+
+
+def evidence_row(*, commune: Commune, criterion: Criterion, year: int) -> ChecklistRow:
+    """One criterion of the checklist with the commune's evidence (for the evidence page)."""
+    evidence = (
+        Evidence.objects.filter(commune=commune, criterion=criterion, year=year)
+        .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "files",
+                queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("pk"),
+            )
+        )
+        .first()
+    )
+    survey = None
+    if criterion.kind == CriterionKind.SURVEY:
+        survey = survey_figures(commune=commune, year=year)
+    return ChecklistRow(criterion=criterion, evidence=evidence, survey=survey)
+
+
+def evidence_history(evidence: Evidence | None):
+    """Every state change of ``evidence``, oldest first, with who made it."""
+    if evidence is None:
+        return []
+    return evidence.transitions.select_related("by").order_by("at", "pk")
+
+
+# --- The review queue ---------------------------------------------------------------------
+
+
+def overdue_days() -> int:
+    return settings.EVIDENCE_REVIEW_OVERDUE_DAYS
+
+
+def review_queue(*, user):
+    """Submitted evidence of the communes ``user`` may see, oldest submission first.
+
+    Each row carries ``files_count``; the commune, district, criterion and submitter come
+    in the same query.
+    """
+    return (
+        Evidence.objects.visible_to(user)
+        .filter(state=EvidenceState.SUBMITTED)
+        .select_related("commune__district", "criterion", "submitted_by")
+        .annotate(files_count=Count("files"))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def overdue_before() -> datetime.datetime:
+    """Submissions before this moment are overdue."""
+    return timezone.now() - datetime.timedelta(days=overdue_days())
+
+
+# --- Committees -----------------------------------------------------------------------------
+
+
+def current_committee(unit) -> SteeringCommittee | None:
+    """The committee in force for ``unit`` (the newest), with its members."""
+    return SteeringCommittee.objects.of_unit(unit).prefetch_related("members").first()

@@ -1,0 +1,45 @@
+"""Writes of the communes app: units, steering committees, the evidence workflow.
+
+Grown into a package (Django-Styleguide: "services.py that grows becomes services/");
+everything is importable from ``communes.services`` as before.
+"""
+
+from communes.services.committees import (
+    committee_member_delete,
+    committee_member_save,
+    committee_save,
+    commune_launch_set,
+)
+from communes.services.evidence import (
+    EvidenceConflict,
+    EvidenceIncomplete,
+    SaveResult,
+    evidence_approve,
+    evidence_file_delete,
+    evidence_reopen,
+    evidence_return,
+    evidence_save,
+    evidence_submit,
+    missing_parts,
+)
+from communes.services.units import UNITS_FILE, LoadResult, units_load
+
+__all__ = [
+    "UNITS_FILE",
+    "EvidenceConflict",
+    "EvidenceIncomplete",
+    "LoadResult",
+    "SaveResult",
+    "committee_member_delete",
+    "committee_member_save",
+    "committee_save",
+    "commune_launch_set",
+    "evidence_approve",
+    "evidence_file_delete",
+    "evidence_reopen",
+    "evidence_return",
+    "evidence_save",
+    "evidence_submit",
+    "missing_parts",
+    "units_load",
+]

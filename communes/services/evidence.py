@@ -1,0 +1,324 @@
+"""The evidence workflow: draft -> submitted -> approved, or returned with a note.
+
+Every write locks the evidence row (``select_for_update``) and compares the version
+the caller's form was opened at with the stored one, so two people acting at once
+leave one consistent result and the second is told what happened instead of
+silently overwriting it. Every change of state is kept as an EvidenceTransition
+(who, when, the note), and a recompute of the commune's status is queued once the
+change commits.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from communes import uploads
+from communes.models import (
+    Commune,
+    Criterion,
+    CriterionKind,
+    Evidence,
+    EvidenceFile,
+    EvidenceState,
+    EvidenceTransition,
+)
+from communes.text import person_name
+from targets.services import recompute_later
+
+
+class EvidenceConflict(Exception):
+    """Someone changed the evidence first; ``message`` tells who did what, and when."""
+
+    def __init__(self, message: str, evidence: Evidence | None = None):
+        super().__init__(message)
+        self.message = message
+        self.evidence = evidence
+
+
+class EvidenceIncomplete(Exception):
+    """A submit was asked for evidence that lacks a required part (``missing``)."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__("; ".join(missing))
+        self.missing = missing
+
+
+@dataclass
+class SaveResult:
+    evidence: Evidence
+    submitted: bool = False
+    # Why a requested submit did not happen (the draft is saved all the same).
+    missing: list[str] = field(default_factory=list)
+
+
+def missing_parts(evidence: Evidence) -> list[str]:
+    """What ``evidence`` still lacks before it can be submitted, in words."""
+    criterion = evidence.criterion
+    missing = []
+    if criterion.kind == CriterionKind.EVIDENCE and not evidence.files.exists():
+        missing.append(_("cần ít nhất một tệp minh chứng"))
+    if criterion.kind == CriterionKind.MEASURED and evidence.value is None:
+        missing.append(_("cần nhập giá trị đo được"))
+    return missing
+
+
+def evidence_save(
+    *,
+    commune: Commune,
+    criterion: Criterion,
+    year: int,
+    by,
+    version: int,
+    note: str,
+    value: Decimal | None = None,
+    files: list[uploads.CheckedFile] = (),
+    submit: bool = False,
+) -> SaveResult:
+    """Save the commune's note, value and new files for a criterion; submit if asked.
+
+    ``version`` is the evidence version the form was opened at (0 for none yet). A
+    submit that lacks a required part still saves the draft and says what is missing
+    in ``SaveResult.missing``. Raises EvidenceConflict when the evidence changed
+    meanwhile or is locked (submitted or approved).
+    """
+    if not criterion.needs_review:
+        raise ValueError(f"{criterion.code} is computed from surveys; it takes no evidence")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            evidence, created = _lock_or_create(commune, criterion, year, by, version)
+            if not created:
+                _check_editable(evidence, version)
+            state_before = evidence.state
+            evidence.note = note.strip()
+            if criterion.kind == CriterionKind.MEASURED:
+                evidence.value = value
+            for checked in files:
+                name, thumbnail = uploads.store(checked, commune_code=commune.code, year=year)
+                stored += [name, thumbnail]
+                EvidenceFile.objects.create(
+                    evidence=evidence,
+                    file=name,
+                    thumbnail=thumbnail,
+                    original_name=checked.name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    uploaded_by=by,
+                )
+            result = SaveResult(evidence=evidence)
+            if submit:
+                result.missing = missing_parts(evidence)
+                if not result.missing:
+                    _submit(evidence, by)
+                    result.submitted = True
+            if evidence.state == EvidenceState.REJECTED:
+                # Being corrected after a return: a draft again (the reviewer's note stays).
+                _move(evidence, EvidenceState.DRAFT, by)
+            _save(evidence, by)
+            if evidence.state != state_before:
+                recompute_later(commune_id=commune.pk, year=year)
+    except BaseException:
+        uploads.delete_stored(*stored)
+        raise
+    return result
+
+
+def evidence_submit(*, evidence_id: int, by, version: int) -> Evidence:
+    """Send a complete draft (or a corrected returned item) to the district for review."""
+    with transaction.atomic():
+        evidence = _lock(evidence_id)
+        _check_editable(evidence, version)
+        missing = missing_parts(evidence)
+        if missing:
+            raise EvidenceIncomplete(missing)
+        _submit(evidence, by)
+        _save(evidence, by)
+        recompute_later(commune_id=evidence.commune_id, year=evidence.year)
+    return evidence
+
+
+def evidence_approve(*, evidence_id: int, by, version: int, note: str = "") -> Evidence:
+    """Approve submitted evidence; what was approved is kept to show later changes."""
+    with transaction.atomic():
+        evidence = _lock(evidence_id)
+        _check_reviewable(evidence, version)
+        now = timezone.now()
+        evidence.reviewed_at, evidence.reviewed_by = now, by
+        evidence.review_comment = note.strip()
+        _move(evidence, EvidenceState.APPROVED, by, note=note.strip(), at=now)
+        evidence.approved_snapshot = snapshot(evidence, by=by, at=now)
+        _save(evidence, by)
+        recompute_later(commune_id=evidence.commune_id, year=evidence.year)
+    return evidence
+
+
+def evidence_return(*, evidence_id: int, by, version: int, note: str) -> Evidence:
+    """Return submitted evidence to the commune with a note saying what to fix."""
+    note = (note or "").strip()
+    if not note:
+        raise ValueError("a returned evidence needs a note")
+    with transaction.atomic():
+        evidence = _lock(evidence_id)
+        _check_reviewable(evidence, version)
+        now = timezone.now()
+        evidence.reviewed_at, evidence.reviewed_by = now, by
+        evidence.review_comment = note
+        _move(evidence, EvidenceState.REJECTED, by, note=note, at=now)
+        _save(evidence, by)
+        recompute_later(commune_id=evidence.commune_id, year=evidence.year)
+    return evidence
+
+
+def evidence_reopen(*, evidence_id: int, by, version: int) -> Evidence:
+    """Open approved evidence again for an update; it must then be reviewed again."""
+    with transaction.atomic():
+        evidence = _lock(evidence_id)
+        if evidence.state != EvidenceState.APPROVED or evidence.version != version:
+            raise EvidenceConflict(describe(evidence), evidence)
+        if not evidence.approved_snapshot:
+            # Approved evidence is locked, so what it holds now is what was approved.
+            evidence.approved_snapshot = snapshot(
+                evidence, by=evidence.reviewed_by, at=evidence.reviewed_at or timezone.now()
+            )
+        _move(evidence, EvidenceState.DRAFT, by)
+        _save(evidence, by)
+        recompute_later(commune_id=evidence.commune_id, year=evidence.year)
+    return evidence
+
+
+def evidence_file_delete(*, file_id: int, by, version: int) -> Evidence:
+    """Remove a file from editable evidence (the stored file goes once nothing uses it)."""
+    with transaction.atomic():
+        evidence_id = EvidenceFile.objects.values_list("evidence_id", flat=True).get(pk=file_id)
+        evidence = _lock(evidence_id)
+        _check_editable(evidence, version)
+        doomed = EvidenceFile.objects.get(pk=file_id, evidence=evidence)
+        names = [doomed.file.name, doomed.thumbnail.name]
+        doomed.delete()
+        _save(evidence, by)
+
+        def delete_unused():
+            # Demo data shares a few stored files among many rows.
+            unused = [n for n in names if n and not EvidenceFile.objects.filter(file=n).exists()]
+            unused = [n for n in unused if not EvidenceFile.objects.filter(thumbnail=n).exists()]
+            uploads.delete_stored(*unused)
+
+        transaction.on_commit(delete_unused)
+    return evidence
+
+
+def snapshot(evidence: Evidence, *, by, at) -> dict:
+    """What an approval approved: note, value and files, to compare with later."""
+    return {
+        "at": at.isoformat(),
+        "by": _name(by),
+        "note": evidence.note,
+        "value": None if evidence.value is None else str(evidence.value),
+        "files": [{"id": f.pk, "name": f.original_name} for f in evidence.files.all()],
+    }
+
+
+def describe(evidence: Evidence) -> str:
+    """Who last changed ``evidence`` and how, in words: what a refused form is told."""
+    last = evidence.transitions.select_related("by").order_by("-at", "-pk").first()
+    who = _name(last.by) if last else _("một người khác")
+    when = _when(last.at) if last else ""
+    if evidence.state == EvidenceState.SUBMITTED:
+        return _(
+            "Minh chứng này đã được %(who)s gửi duyệt lúc %(when)s và đang chờ huyện duyệt; "
+            "chưa thể sửa hay gửi lại."
+        ) % {"who": who, "when": when}
+    if evidence.state == EvidenceState.APPROVED:
+        return _("Minh chứng này đã được %(who)s duyệt lúc %(when)s.") % {
+            "who": who,
+            "when": when,
+        }
+    if evidence.state == EvidenceState.REJECTED:
+        return _("Minh chứng này đã bị %(who)s trả lại lúc %(when)s.") % {
+            "who": who,
+            "when": when,
+        }
+    edit = evidence.history.select_related("history_user").first()
+    if edit is not None:
+        who, when = _name(edit.history_user), _when(edit.history_date)
+    return _(
+        "Trong lúc bạn thao tác, %(who)s đã sửa minh chứng này (lúc %(when)s). Hãy xem nội "
+        "dung mới rồi làm lại."
+    ) % {"who": who, "when": when}
+
+
+# --- Internals ------------------------------------------------------------------------
+
+
+def _lock(evidence_id: int) -> Evidence:
+    return (
+        Evidence.objects.select_for_update(of=("self",))
+        .select_related("criterion", "commune")
+        .get(pk=evidence_id)
+    )
+
+
+def _lock_or_create(commune, criterion, year, by, version) -> tuple[Evidence, bool]:
+    locked = Evidence.objects.select_for_update(of=("self",)).select_related("criterion", "commune")
+    evidence = locked.filter(commune=commune, criterion=criterion, year=year).first()
+    if evidence is not None:
+        return evidence, False
+    try:
+        with transaction.atomic():  # a savepoint: someone may create it at the same moment
+            evidence = Evidence(commune=commune, criterion=criterion, year=year, version=0)
+            evidence._history_user = by
+            evidence.save()
+    except IntegrityError:
+        evidence = locked.get(commune=commune, criterion=criterion, year=year)
+        raise EvidenceConflict(describe(evidence), evidence) from None
+    if version != 0:  # the form showed evidence that no longer exists (removed in admin)
+        raise EvidenceConflict(describe(evidence), evidence)
+    EvidenceTransition.objects.create(evidence=evidence, to_state=EvidenceState.DRAFT, by=by)
+    return evidence, True
+
+
+def _check_editable(evidence: Evidence, version: int) -> None:
+    if not evidence.is_editable or evidence.version != version:
+        raise EvidenceConflict(describe(evidence), evidence)
+
+
+def _check_reviewable(evidence: Evidence, version: int) -> None:
+    if evidence.state != EvidenceState.SUBMITTED or evidence.version != version:
+        raise EvidenceConflict(describe(evidence), evidence)
+
+
+def _submit(evidence: Evidence, by) -> None:
+    now = timezone.now()
+    evidence.submitted_at, evidence.submitted_by = now, by
+    _move(evidence, EvidenceState.SUBMITTED, by, at=now)
+
+
+def _move(evidence: Evidence, to_state: str, by, *, note: str = "", at=None) -> None:
+    EvidenceTransition.objects.create(
+        evidence=evidence,
+        from_state=evidence.state,
+        to_state=to_state,
+        by=by,
+        note=note,
+        at=at or timezone.now(),
+    )
+    evidence.state = to_state
+
+
+def _save(evidence: Evidence, by) -> None:
+    evidence.version += 1
+    evidence._history_user = by  # simple_history records who made this version
+    evidence.save()
+
+
+def _name(user) -> str:
+    if user is None:
+        return _("(tài khoản đã xóa)")
+    return person_name(user)
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

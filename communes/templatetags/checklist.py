@@ -1,0 +1,98 @@
+"""Template helpers of the checklist and review pages."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from communes.text import person_name, plain_number
+
+register = template.Library()
+
+# state -> (label, Bootstrap badge classes)
+STATES = {
+    "missing": (_("Chưa nhập"), "text-bg-light border"),
+    "draft": (_("Nháp, chưa gửi"), "text-bg-secondary"),
+    "submitted": (_("Chờ huyện duyệt"), "text-bg-warning"),
+    "approved": (_("Đã duyệt"), "text-bg-success"),
+    "rejected": (_("Bị trả lại"), "text-bg-danger"),
+    "survey_met": (_("Đạt"), "text-bg-success"),
+    "survey_too_few": (_("Chưa đủ phiếu"), "text-bg-warning"),
+    "survey_below": (_("Dưới ngưỡng"), "text-bg-danger"),
+}
+
+AWAITING = {
+    "commune": (_("Chờ xã hoàn thiện"), "text-body-secondary"),
+    "district": (_("Chờ huyện duyệt"), "text-warning-emphasis"),
+}
+
+
+@register.inclusion_tag("communes/_state_badge.html")
+def state_badge(state):
+    label, css = STATES.get(state, (state, "text-bg-light"))
+    return {"label": label, "css": css}
+
+
+@register.simple_tag
+def awaiting_label(awaiting):
+    return AWAITING.get(awaiting, ("", ""))[0]
+
+
+@register.filter
+def days_since(moment) -> int:
+    """Whole days from ``moment`` until now (0 on the same day)."""
+    if not moment:
+        return 0
+    return max((timezone.now() - moment).days, 0)
+
+
+@register.filter
+def file_icon(content_type: str) -> str:
+    """A short label of a document's kind, for files without a thumbnail."""
+    if content_type == "application/pdf":
+        return "PDF"
+    if "word" in content_type or content_type == "application/msword":
+        return "DOC"
+    if "sheet" in content_type or "excel" in content_type:
+        return "XLS"
+    if "presentation" in content_type or "powerpoint" in content_type:
+        return "PPT"
+    return "FILE"
+
+
+@register.filter
+def transition_label(transition) -> str:
+    """A state change in words, as the history lists it: "Đã gửi duyệt", "Đã trả lại"..."""
+    to_state, from_state = transition.to_state, transition.from_state
+    if to_state == "draft":
+        if not from_state:
+            return _("Đã tạo bản nháp")
+        if from_state == "approved":
+            return _("Đã mở lại để cập nhật")
+        return _("Đã sửa lại sau khi bị trả lại")
+    return {
+        "submitted": _("Đã gửi duyệt"),
+        "approved": _("Đã duyệt"),
+        "rejected": _("Đã trả lại"),
+    }.get(to_state, to_state)
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return _("(tài khoản đã xóa)")
+    return person_name(user)
+
+
+@register.filter
+def num(value) -> str:
+    """A figure as people write it: 96,9 and 95 rather than 96,90 and 95,00."""
+    if value is None or value == "":
+        return ""
+    return formats.number_format(plain_number(Decimal(value)), use_l10n=True)
+
+
+@register.filter
+def is_before(moment, other) -> bool:
+    return bool(moment and other and moment < other)
