@@ -127,3 +127,14 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def default_criteria(real_units):
+    """The shipped criteria again, for transactional tests (they start from a flushed database)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("communes.migrations.0003_default_criteria")
+    migration.create_default_criteria(apps, None)
