@@ -2,11 +2,12 @@
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
 
-from communes.models import Commune, District, Province
+from communes.models import Commune, District, GoodPractice, PracticeAdoption, Province
 
 UNITS_FILE = Path(__file__).resolve().parent / "data" / "units.json"
 
@@ -66,3 +67,20 @@ def units_load(*, path: Path = UNITS_FILE) -> LoadResult:
                 result=result,
             )
     return result
+
+
+# --- Good practices -------------------------------------------------------------------
+
+
+@transaction.atomic
+def practice_adopt(
+    *, practice: GoodPractice, commune: Commune, adopted_on: date, note: str = ""
+) -> tuple[PracticeAdoption, bool]:
+    """Record that ``commune`` adopted ``practice`` on ``adopted_on``.
+
+    A commune adopts a practice once: recording it again corrects the date and the note.
+    Returns (the adoption, whether it is new).
+    """
+    return PracticeAdoption.objects.update_or_create(
+        practice=practice, commune=commune, defaults={"adopted_on": adopted_on, "note": note}
+    )
