@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -111,7 +112,7 @@ def practice_detail(request, code):
         form = PracticeAdoptionForm(
             communes=communes,
             action=reverse("practice_adopt", args=[practice.code]),
-            initial={"commune": request.GET.get("commune")},
+            initial={"commune": request.GET.get("commune"), "adopted_on": timezone.localdate()},
         )
     return _practice_page(request, practice, form)
 

@@ -60,12 +60,13 @@ def reason_text(reason) -> str:
     describe = _describe()
     if describe is not None:
         return str(describe(reason))
-    code = reason.get("code", "?") if isinstance(reason, dict) else str(reason)
-    params = reason.get("params") or {} if isinstance(reason, dict) else {}
-    if params:
-        details = ", ".join(f"{key}: {value}" for key, value in sorted(params.items()))
-        return gettext("Chưa đạt: %(code)s (%(details)s)") % {"code": code, "details": details}
-    return gettext("Chưa đạt: %(code)s") % {"code": code}
+    # Until then: the reason's code and its figures, as the engine stored them.
+    if not isinstance(reason, dict):
+        return str(reason)
+    params = reason.get("params") or {}
+    details = ", ".join(f"{key}: {value}" for key, value in sorted(params.items()))
+    code = str(reason.get("code", "?"))
+    return f"{code} ({details})" if details else code
 
 
 def status_label(status) -> str:

@@ -52,7 +52,8 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
-        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : undefined,
+        // Drawn at once: a chart caught mid-animation would print (or screenshot) half-drawn.
+        animation: false,
         scales,
         plugins: {
           legend: { position: "bottom" },
