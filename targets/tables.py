@@ -481,3 +481,19 @@ def _money(row, name):
     if isinstance(row, Totals):
         return row.figures[name]
     return getattr(row, f"{name}_vnd")
+
+
+def share_table(shares) -> Table:
+    """The figures of the "certified share by year" chart."""
+    return Table(
+        name="shares",
+        title=_("Tỷ lệ xã đạt chuẩn qua các năm"),
+        rows=shares,
+        columns=[
+            Column("year", _("Năm"), lambda s: str(s.year)),
+            Column("communes", _("Số xã"), lambda s: s.total, INT),
+            Column("certified", _("Đạt chuẩn"), lambda s: s.certified, INT),
+            Column("percent", _("Tỷ lệ đạt"), lambda s: s.percent, PERCENT),
+            Column("target", _("Chỉ tiêu"), lambda s: s.target_percent, PERCENT),
+        ],
+    )

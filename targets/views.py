@@ -83,9 +83,11 @@ def home(request):
     closest_table = tables.closest_table(closest)
     investment_table = tables.investment_table(dashboard)
     practice_table = tables.practice_spread_table(dashboard)
+    shares = selectors.share_by_year(communes=communes, total=dashboard.overall.total)
+    share_table = tables.share_table(shares)
     if _wants_xlsx(request):
         return exports.xlsx_response(
-            [district_table, closest_table, practice_table, investment_table],
+            [district_table, closest_table, share_table, practice_table, investment_table],
             filename=f"tien-do-toan-tinh-{year}",
             subtitle=_("%(unit)s, năm %(year)s") % {"unit": province or "", "year": year},
         )
@@ -98,7 +100,8 @@ def home(request):
             "province": province,
             "dashboard": dashboard,
             "overall": dashboard.overall,
-            "shares": selectors.share_by_year(communes=communes, total=dashboard.overall.total),
+            "shares": shares,
+            "share_table": share_table,
             "district_table": district_table,
             "closest_table": closest_table,
             "closest_total": closest_total,
@@ -126,9 +129,13 @@ def district_detail(request, code):
     closest, closest_total = selectors.closest_to_certification(year=year, communes=communes)
     commune_table = tables.commune_table(list(commune_filter.qs), sort=request.GET.get("sort"))
     closest_table = tables.closest_table(closest)
+    shares = selectors.share_by_year(
+        communes=communes, total=dashboard.overall.total, district=district
+    )
+    share_table = tables.share_table(shares)
     if _wants_xlsx(request):
         return exports.xlsx_response(
-            [commune_table, closest_table],
+            [commune_table, closest_table, share_table],
             filename=f"tien-do-{district.code}-{year}",
             subtitle=_("%(unit)s, năm %(year)s") % {"unit": district.name, "year": year},
         )
@@ -141,9 +148,8 @@ def district_detail(request, code):
             "district": district,
             "dashboard": dashboard,
             "overall": dashboard.overall,
-            "shares": selectors.share_by_year(
-                communes=communes, total=dashboard.overall.total, district=district
-            ),
+            "shares": shares,
+            "share_table": share_table,
             "filter": commune_filter,
             "commune_table": commune_table,
             "closest_table": closest_table,
@@ -192,7 +198,7 @@ def public_progress(request):
     if figures is None:
         figures = selectors.public_figures(year=year)
         cache.set(key, figures, PUBLIC_CACHE_SECONDS)
-    response = render(
+    return render(
         request,
         "targets/public.html",
         {
@@ -202,7 +208,7 @@ def public_progress(request):
             "public": figures,
             "overall": figures.overall,
             "shares": figures.shares,
+            "share_table": tables.share_table(figures.shares),
             "district_table": tables.public_district_table(figures),
         },
     )
-    return response

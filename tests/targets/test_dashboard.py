@@ -163,7 +163,12 @@ def test_the_chart_of_the_certified_share_by_year_comes_with_its_figures_as_a_ta
     assert chart["datasets"][0]["data"] == [0.5, 1.0, 0]
     assert chart["datasets"][1]["data"] == [30.0, 60.0, 100.0]
     assert 'data-chart="chart-share"' in html
-    assert "<details" in html and "2/209" in html  # the same figures as a table
+    assert "<details" in html and 'id="table-shares"' in html  # the same figures as a table
+    table = client.get("/?year=2024").context["share_table"]
+    assert [(s.year, s.certified, s.total) for s in table.rows][:2] == [
+        (2023, 1, 209),
+        (2024, 2, 209),
+    ]
     assert "vendor/chartjs/chart.umd.min.js" in html  # from our static files, not a CDN
     assert "<script>" not in html  # no inline script (CSP)
 

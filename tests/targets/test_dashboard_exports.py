@@ -57,6 +57,7 @@ def test_the_province_workbook_has_every_dashboard_table_as_a_formatted_sheet(
     assert book.sheetnames == [
         "Tiến độ theo huyện",
         "Sắp đạt chuẩn chỉ còn thiếu một",
+        "Tỷ lệ xã đạt chuẩn qua các năm",
         "Nhân rộng cách làm hay",
         "Kinh phí đầu tư cơ sở vật chất",
     ]
