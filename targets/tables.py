@@ -105,6 +105,10 @@ class Cell:
         """What a status cell reads as."""
         return status_label(self.value)
 
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC or self.kind == RATIO
+
 
 @dataclass(frozen=True)
 class Header:
@@ -203,6 +207,11 @@ class Table:
         if self.footer is None:
             return None
         return self.cells_of(self.footer, self.html_columns, links=False)
+
+    @property
+    def footer_rows(self) -> list[list[Cell]]:
+        cells = self.footer_cells
+        return [cells] if cells else []
 
 
 @dataclass

@@ -23,6 +23,7 @@ PUBLIC_CACHE_SECONDS = 300
 # The province dashboard names this many of the communes one item away from
 # certification; district dashboards and the Excel export list them all.
 HOME_CLOSEST = 6
+DISTRICT_CLOSEST = 10
 
 
 def _wants_xlsx(request) -> bool:
@@ -126,7 +127,9 @@ def district_detail(request, code):
     commune_filter = CommuneFilter(
         request.GET, queryset=selectors.commune_rows(year=year, communes=communes)
     )
-    closest, closest_total = selectors.closest_to_certification(year=year, communes=communes)
+    closest, closest_total = selectors.closest_to_certification(
+        year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
+    )
     commune_table = tables.commune_table(list(commune_filter.qs), sort=request.GET.get("sort"))
     closest_table = tables.closest_table(closest)
     shares = selectors.share_by_year(

@@ -3,7 +3,11 @@
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils import formats
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from targets import selectors, tables
@@ -92,3 +96,64 @@ def survey_chart(months):
 def percent_of(part, whole):
     """``part`` as a percentage of ``whole`` (one decimal), None when ``whole`` is 0."""
     return selectors.percent_of(part or 0, whole or 0)
+
+
+_DASH = '<span class="text-muted">—</span>'
+
+
+def _cell_html(cell):
+    """One cell of a dashboard table (targets.tables.Cell) as HTML, formatted for the
+    interface language."""
+    kind, value = cell.kind, cell.value
+    if kind == tables.LINK:
+        if cell.url:
+            return format_html('<a href="{}">{}</a>', cell.url, value)
+        return conditional_escape(value)
+    if value is None:
+        return mark_safe(_DASH)  # noqa: S308 (a constant)
+    if kind in (tables.INT, tables.VND):
+        return formats.localize(value)
+    if kind == tables.PERCENT:
+        return f"{floatformat(value, 1)}%"
+    if kind == tables.STATUS:
+        return format_html(
+            '<span class="badge status-badge status-{}">{}</span>', value, cell.label
+        )
+    if kind == tables.REASONS:
+        if not value:
+            return mark_safe(_DASH)  # noqa: S308 (a constant)
+        items = format_html_join("", "<li>{}</li>", ((line,) for line in value))
+        return format_html('<ul class="reasons">{}</ul>', items)
+    if kind == tables.RATIO:
+        return f"{formats.localize(value[0])}/{formats.localize(value[1])}"
+    if kind == tables.DATE:
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if kind == tables.BOOL:
+        if value:
+            return format_html(
+                '<span aria-hidden="true">✓</span><span class="visually-hidden">{}</span>', _("Có")
+            )
+        return format_html(
+            '<span class="text-muted" aria-hidden="true">—</span>'
+            '<span class="visually-hidden">{}</span>',
+            _("Chưa"),
+        )
+    return conditional_escape(value)
+
+
+def _row_html(cells):
+    return format_html_join(
+        "",
+        "<td{}>{}</td>",
+        (
+            (mark_safe(' class="text-end text-nowrap"') if c.numeric else "", _cell_html(c))
+            for c in cells
+        ),
+    )
+
+
+@register.simple_tag
+def table_rows(cells_by_row):
+    """The <tr> rows of a dashboard table's body (or footer), built in Python rather than
+    with a template per cell: a district of a thousand communes has over ten thousand."""
+    return format_html_join("\n", "<tr>{}</tr>", ((_row_html(cells),) for cells in cells_by_row))
