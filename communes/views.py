@@ -45,6 +45,7 @@ def commune_detail(request, code):
             "year": year,
             "years": target_selectors.DASHBOARD_YEARS,
             "status": status,
+            "titles": target_selectors.criterion_titles() if status and status.reasons else {},
             "committee": target_selectors.commune_committee(commune=commune),
             "evidence_states": evidence_states,
             "evidence_total": sum(evidence_states.values()),

@@ -463,6 +463,13 @@ def commune_rows(*, year: int, communes):
     )
 
 
+def criterion_titles() -> dict[str, str]:
+    """{criterion code: title} of every criterion, to name criteria in reasons (one query)."""
+    from communes.models import Criterion
+
+    return dict(Criterion.objects.values_list("code", "title"))
+
+
 def latest_recompute():
     """The most recent recompute run (None if none ever ran)."""
     return RecomputeRun.objects.order_by("-queued_at", "-pk").first()

@@ -42,24 +42,26 @@ def kind_label(kind: str) -> str:
 
 
 @cache
-def _describe():
-    """The certification engine's reason renderer, targets.reasons.describe, if installed."""
+def _engine_message():
+    """The certification engine's renderer of one reason, ``targets.reasons.message``
+    (``message(reason, *, titles)``), if the engine is installed; None otherwise."""
     try:
-        from targets.reasons import describe
+        from targets.reasons import message
     except ImportError:
         return None
-    return describe
+    return message
 
 
-def reason_text(reason) -> str:
-    """One status reason ({"code", "params"}) in words, in the interface language.
+def reason_text(reason, titles: dict | None = None) -> str:
+    """One status reason ({"code", "params"}) in words, in the interface language;
+    ``titles`` ({criterion code: title}) lets it name criteria in full.
 
-    The certification engine renders its own reasons (``targets.reasons.describe``); this
+    The certification engine renders its own reasons (``targets.reasons.message``); this
     adapter uses it when it is there and otherwise names the code and its figures.
     """
-    describe = _describe()
-    if describe is not None:
-        return str(describe(reason))
+    message = _engine_message()
+    if message is not None:
+        return str(message(reason, titles=titles))
     # Until then: the reason's code and its figures, as the engine stored them.
     if not isinstance(reason, dict):
         return str(reason)
@@ -320,7 +322,7 @@ def practice_spread_table(dashboard, *, totals_label=None) -> Table:
     )
 
 
-def closest_table(statuses) -> Table:
+def closest_table(statuses, *, titles: dict | None = None) -> Table:
     """Communes one item away from certification, and the item."""
     return Table(
         name="closest",
@@ -337,13 +339,16 @@ def closest_table(statuses) -> Table:
             Column("district", _("Huyện"), lambda s: s.commune.district.name),
             Column("status", _("Trạng thái"), lambda s: s.status, STATUS),
             Column(
-                "missing", _("Còn thiếu"), lambda s: [reason_text(r) for r in s.reasons], REASONS
+                "missing",
+                _("Còn thiếu"),
+                lambda s: [reason_text(r, titles) for r in s.reasons],
+                REASONS,
             ),
         ],
     )
 
 
-def commune_table(rows, *, sort: str = "name") -> Table:
+def commune_table(rows, *, sort: str = "name", titles: dict | None = None) -> Table:
     """A district dashboard's communes with their status and figures of the year."""
 
     def rate(c):
@@ -362,7 +367,7 @@ def commune_table(rows, *, sort: str = "name") -> Table:
             Column(
                 "missing",
                 _("Còn thiếu"),
-                lambda c: [reason_text(r) for r in (c.year_reasons or [])],
+                lambda c: [reason_text(r, titles) for r in (c.year_reasons or [])],
                 REASONS,
             ),
             Column("satisfaction", _("Hài lòng"), rate, PERCENT),

@@ -81,7 +81,8 @@ def home(request):
     )
     province = scope.province or Province.objects.order_by("code").first()
     district_table = tables.district_table(dashboard, sort=request.GET.get("sort"))
-    closest_table = tables.closest_table(closest)
+    titles = selectors.criterion_titles()
+    closest_table = tables.closest_table(closest, titles=titles)
     investment_table = tables.investment_table(dashboard)
     practice_table = tables.practice_spread_table(dashboard)
     shares = selectors.share_by_year(communes=communes, total=dashboard.overall.total)
@@ -106,6 +107,7 @@ def home(request):
             "district_table": district_table,
             "closest_table": closest_table,
             "closest_total": closest_total,
+            "titles": titles,
             "investment_table": investment_table,
             "practice_table": practice_table,
             "last_computed_at": selectors.last_computed_at(year=year),
@@ -130,8 +132,11 @@ def district_detail(request, code):
     closest, closest_total = selectors.closest_to_certification(
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
     )
-    commune_table = tables.commune_table(list(commune_filter.qs), sort=request.GET.get("sort"))
-    closest_table = tables.closest_table(closest)
+    titles = selectors.criterion_titles()
+    commune_table = tables.commune_table(
+        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles
+    )
+    closest_table = tables.closest_table(closest, titles=titles)
     shares = selectors.share_by_year(
         communes=communes, total=dashboard.overall.total, district=district
     )
@@ -157,6 +162,7 @@ def district_detail(request, code):
             "commune_table": commune_table,
             "closest_table": closest_table,
             "closest_total": closest_total,
+            "titles": titles,
             "last_computed_at": selectors.last_computed_at(year=year),
             "can_see_province": has_role(request.user, Role.PROVINCE),
         },

@@ -22,9 +22,9 @@ def kind_label(kind):
 
 
 @register.filter
-def reason_text(reason):
-    """A status reason ({"code", "params"}) in words."""
-    return tables.reason_text(reason)
+def reason_text(reason, titles=None):
+    """A status reason ({"code", "params"}) in words; ``titles`` names criteria in full."""
+    return tables.reason_text(reason, titles or None)
 
 
 @register.filter

@@ -9,7 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from communes.models import Commune, District, Evidence, Level, Role, SteeringCommittee
+from communes.models import (
+    Commune,
+    Criterion,
+    District,
+    Evidence,
+    Level,
+    Role,
+    SteeringCommittee,
+)
 from targets.models import RecomputeRun, Status
 from targets.selectors import dashboard_year
 from tests.conftest import BAC_GIANG_CITY, DOI_NGO, LE_LOI, LUC_NAM
@@ -135,16 +143,22 @@ def test_reasons_are_put_in_words_by_the_certification_engine_when_it_is_install
 ):
     from targets import tables
 
+    criterion("CSVC-02")
+    Criterion.objects.filter(code="CSVC-02").update(title="Băng rôn, khẩu hiệu")
     reason = {"code": "evidence_missing", "params": {"criterion": "CSVC-02"}}
     give_status(Commune.objects.get(code=DOI_NGO), 2024, Status.IN_PROGRESS, [reason])
     client.force_login(province_official)
-    tables._describe.cache_clear()
+
+    def engine_message(reason, *, titles=None):
+        return f"Thiếu minh chứng: {titles[reason['params']['criterion']]}"
+
+    tables._engine_message.cache_clear()
     try:
-        with mock.patch.object(tables, "_describe", return_value=lambda r: "Thiếu băng rôn"):
+        with mock.patch.object(tables, "_engine_message", return_value=engine_message):
             html = html_of(client.get("/?year=2024"))
     finally:
-        tables._describe.cache_clear()
-    assert "Còn thiếu: Thiếu băng rôn" in html
+        tables._engine_message.cache_clear()
+    assert "Còn thiếu: Thiếu minh chứng: Băng rôn, khẩu hiệu" in html
 
 
 def test_the_chart_of_the_certified_share_by_year_comes_with_its_figures_as_a_table(
@@ -267,7 +281,7 @@ def test_the_dashboard_runs_the_same_queries_with_209_and_with_2000_communes(
     client.get("/?year=2024")  # warm the session and the caches
     # Guards the per-district and per-commune N+1s: figures are grouped queries and the
     # closest-to-certification list selects its communes and districts in one go.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         small = _count_queries(client, "/?year=2024")
 
     grow_province(2000)
