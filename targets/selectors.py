@@ -115,6 +115,11 @@ def progress_by_district(*, year: int, districts=None):
     return overall, rows
 
 
+def commune_status(*, commune, year: int) -> CertificationStatus | None:
+    """The stored status of ``commune`` for ``year`` (None until it is first computed)."""
+    return CertificationStatus.objects.filter(commune=commune, year=year).first()
+
+
 def last_computed_at(*, year: int):
     """When the statuses of ``year`` were last computed (None if never)."""
     return CertificationStatus.objects.filter(year=year).aggregate(at=Max("computed_at"))["at"]
@@ -476,11 +481,6 @@ def latest_recompute():
 
 
 # --- The commune page -----------------------------------------------------------------
-
-
-def commune_status(*, commune, year: int):
-    """The commune's computed status of ``year`` (None if never computed)."""
-    return CertificationStatus.objects.filter(commune=commune, year=year).first()
 
 
 def commune_history(*, commune):

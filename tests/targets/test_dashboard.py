@@ -123,7 +123,7 @@ def test_communes_missing_a_single_item_are_named_with_that_item(
     client, province_official, targets
 ):
     one = [{"code": "evidence_missing", "params": {"criterion": "CSVC-02"}}]
-    two = one + [{"code": "survey_too_few", "params": {"responses": 3, "minimum": 30}}]
+    two = one + [{"code": "too_few_responses", "params": {"responses": 3, "minimum": 30}}]
     give_status(Commune.objects.get(code=DOI_NGO), 2024, Status.IN_PROGRESS, one)
     give_status(Commune.objects.get(code=LE_LOI), 2024, Status.NOT_MET, two)
     client.force_login(province_official)

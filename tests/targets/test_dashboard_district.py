@@ -47,7 +47,10 @@ def luc_nam_statuses():
         approved=9,
     )
     give_status(
-        communes["7453"], 2024, Status.NOT_STARTED, [{"code": "no_committee", "params": {}}]
+        communes["7453"],
+        2024,
+        Status.NOT_STARTED,
+        [{"code": "no_committee", "params": {"year": 2024}}],
     )
     Evidence.objects.create(
         commune=communes["7450"], criterion=criterion(), year=2024, state="submitted"

@@ -38,7 +38,7 @@ def statuses():
         Commune.objects.get(code="7450"),
         2024,
         Status.NOT_MET,
-        [{"code": "satisfaction_below", "params": {"rate": 70}}],
+        [{"code": "satisfaction_below", "params": {"rate": 70, "threshold": 85}}],
         responses=10,
         satisfied=7,
     )
