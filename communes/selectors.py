@@ -1,11 +1,11 @@
-"""Reads of the communes app that pages share: the checklist, the review queue, committees."""
+"""Reads of the communes app that pages share: checklist, reviews, committees, practices."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from communes.models import (
@@ -13,11 +13,16 @@ from communes.models import (
     Criterion,
     CriterionGroup,
     CriterionKind,
+    District,
     Evidence,
     EvidenceFile,
     EvidenceState,
+    FacilityInvestment,
+    GoodPractice,
+    PracticeAdoption,
     SteeringCommittee,
 )
+from communes.text import fold
 
 FIRST_YEAR = 2023
 
@@ -390,3 +395,61 @@ def overdue_before() -> datetime.datetime:
 def current_committee(unit) -> SteeringCommittee | None:
     """The committee in force for ``unit`` (the newest), with its members."""
     return SteeringCommittee.objects.of_unit(unit).prefetch_related("members").first()
+
+
+def practice_list():
+    """Every good practice with its origin and ``adopters``: the communes that adopted it."""
+    return (
+        GoodPractice.objects.select_related("origin__district")
+        .annotate(adopters=Count("adoptions", distinct=True))
+        .order_by("name")
+    )
+
+
+def practice_spread(*, practice, districts=None):
+    """Each district (of ``districts``, default all) with ``communes_total`` and
+    ``adopters``, the number of its communes that adopted ``practice``. One query."""
+    districts = districts if districts is not None else District.objects.all()
+    return districts.annotate(
+        communes_total=Count("communes", distinct=True),
+        adopters=Count(
+            "communes__adoptions",
+            filter=Q(communes__adoptions__practice=practice),
+            distinct=True,
+        ),
+    ).order_by("code")
+
+
+def practice_adoptions(*, practice, communes):
+    """The adoptions of ``practice`` by ``communes`` (a scoped queryset), earliest first."""
+    return (
+        PracticeAdoption.objects.filter(practice=practice, commune__in=communes)
+        .select_related("commune__district")
+        .order_by("adopted_on", "commune__name")
+    )
+
+
+def communes_total() -> int:
+    return Commune.objects.count()
+
+
+def district_investments(*, district) -> list:
+    """The district's facility investment rows, every year: year by year, its own rows
+    first, then its communes' in alphabetical order (Vietnamese letters folded)."""
+    rows = FacilityInvestment.objects.filter(district=district).select_related(
+        "commune", "district"
+    )
+    return sorted(
+        rows,
+        key=lambda r: (r.year, r.commune_id is not None, fold(r.commune.name if r.commune else "")),
+    )
+
+
+def investment_totals_by_year(*, district) -> list[dict]:
+    """[{"year", "planned", "spent"}] of the district (its own and its communes' rows)."""
+    return list(
+        FacilityInvestment.objects.filter(district=district)
+        .values("year")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
+        .order_by("year")
+    )

@@ -1,13 +1,38 @@
 """Reads of the targets app that pages, exports and the API share."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
-from communes.models import District
-from targets.models import CertificationStatus, Status, YearTarget
+from communes.models import (
+    Commune,
+    District,
+    Evidence,
+    EvidenceState,
+    FacilityInvestment,
+    GoodPractice,
+    Level,
+    PracticeAdoption,
+    SteeringCommittee,
+)
+from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
 
 
 @dataclass(frozen=True)
@@ -98,3 +123,466 @@ def commune_status(*, commune, year: int) -> CertificationStatus | None:
 def last_computed_at(*, year: int):
     """When the statuses of ``year`` were last computed (None if never)."""
     return CertificationStatus.objects.filter(year=year).aggregate(at=Max("computed_at"))["at"]
+
+
+# --- Dashboards -----------------------------------------------------------------------
+# Every figure below is read from the precomputed CertificationStatus rows (and the raw
+# tables only for counts the engine does not keep); nothing is recomputed on the fly.
+# Each reader runs a fixed number of grouped queries, whatever the number of communes.
+
+DASHBOARD_YEARS = (2023, 2024, 2025)
+
+
+def dashboard_year(raw) -> int:
+    """The year a dashboard shows: ``raw`` if it is one of DASHBOARD_YEARS, otherwise the
+    current year clamped to them (2026 shows 2025, 2022 shows 2023)."""
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        year = None
+    if year in DASHBOARD_YEARS:
+        return year
+    return min(max(timezone.localdate().year, DASHBOARD_YEARS[0]), DASHBOARD_YEARS[-1])
+
+
+def _end_of(year: int) -> date:
+    return date(year, 12, 31)
+
+
+def percent_of(part: int, whole: int) -> Decimal | None:
+    """``part`` / ``whole`` as a percentage with one decimal, None when ``whole`` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class JSONArrayLength(Func):
+    """The number of items of a JSON array column (SQLite and PostgreSQL)."""
+
+    function = "json_array_length"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="jsonb_array_length", **extra_context)
+
+
+@dataclass
+class UnitFigures:
+    """The dashboard figures of one scope (a district, or the sum of several)."""
+
+    progress: Progress
+    launched: int = 0
+    committees: int = 0
+    computed: int = 0
+    in_progress: int = 0
+    not_met: int = 0
+    not_started: int = 0
+    survey_responses: int = 0
+    survey_satisfied: int = 0
+    evidence_required: int = 0
+    evidence_approved: int = 0
+    evidence_awaiting: int = 0
+    planned_vnd: int = 0
+    spent_vnd: int = 0
+    adopters: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.progress.total
+
+    @property
+    def certified(self) -> int:
+        return self.progress.certified
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        return percent_of(self.survey_satisfied, self.survey_responses)
+
+    @property
+    def evidence_rate(self) -> Decimal | None:
+        return percent_of(self.evidence_approved, self.evidence_required)
+
+    @property
+    def spent_rate(self) -> Decimal | None:
+        return percent_of(self.spent_vnd, self.planned_vnd)
+
+    @property
+    def adopters_rate(self) -> Decimal | None:
+        return percent_of(self.adopters, self.total)
+
+    _SUMMED = (
+        "launched",
+        "committees",
+        "computed",
+        "in_progress",
+        "not_met",
+        "not_started",
+        "survey_responses",
+        "survey_satisfied",
+        "evidence_required",
+        "evidence_approved",
+        "evidence_awaiting",
+        "planned_vnd",
+        "spent_vnd",
+        "adopters",
+    )
+
+    @classmethod
+    def summed(cls, parts, *, target_percent: Decimal) -> "UnitFigures":
+        parts = list(parts)
+        progress = Progress(
+            total=sum(p.total for p in parts),
+            certified=sum(p.certified for p in parts),
+            target_percent=target_percent,
+        )
+        return cls(progress, **{name: sum(getattr(p, name) for p in parts) for name in cls._SUMMED})
+
+
+@dataclass
+class DistrictFigures:
+    """A district with its figures, as a row of the province's district table."""
+
+    district: District
+    figures: UnitFigures
+    # {practice id: communes of this district that adopted it by the end of the year}
+    adoptions: dict = field(default_factory=dict)
+
+    @property
+    def code(self):
+        return self.district.code
+
+    @property
+    def name(self):
+        return self.district.name
+
+
+@dataclass
+class Dashboard:
+    """Everything a province or district dashboard shows for one year."""
+
+    year: int
+    overall: UnitFigures
+    districts: list[DistrictFigures]
+    practices: list  # GoodPractice rows, each with .adopters (communes in scope by year end)
+
+
+def dashboard_figures(*, year: int, districts) -> Dashboard:
+    """The figures of ``year`` for each district of ``districts`` (a scoped queryset) and
+    their sum. Nine queries, whatever the number of districts and communes."""
+    end = _end_of(year)
+    district_list = list(districts.order_by("code"))
+    ids = [d.pk for d in district_list]
+    province_target, overrides = target_percents(year=year)
+
+    communes = {
+        row["district_id"]: row
+        for row in Commune.objects.filter(district_id__in=ids)
+        .values("district_id")
+        .annotate(total=Count("pk"), launched=Count("pk", filter=Q(model_launched_on__lte=end)))
+    }
+    statuses = {
+        row["commune__district_id"]: row
+        for row in CertificationStatus.objects.filter(year=year, commune__district_id__in=ids)
+        .values("commune__district_id")
+        .annotate(
+            computed=Count("pk"),
+            certified=Count("pk", filter=Q(status=Status.CERTIFIED)),
+            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+            not_met=Count("pk", filter=Q(status=Status.NOT_MET)),
+            not_started=Count("pk", filter=Q(status=Status.NOT_STARTED)),
+            survey_responses=Sum("survey_responses"),
+            survey_satisfied=Sum("survey_satisfied"),
+            evidence_required=Sum("evidence_required"),
+            evidence_approved=Sum("evidence_approved"),
+        )
+    }
+    committees = dict(
+        SteeringCommittee.objects.filter(
+            level=Level.COMMUNE, commune__district_id__in=ids, established_on__lte=end
+        )
+        .values("commune__district_id")
+        .annotate(n=Count("commune_id", distinct=True))
+        .values_list("commune__district_id", "n")
+    )
+    awaiting = dict(
+        Evidence.objects.filter(
+            year=year, state=EvidenceState.SUBMITTED, commune__district_id__in=ids
+        )
+        .values("commune__district_id")
+        .annotate(n=Count("pk"))
+        .values_list("commune__district_id", "n")
+    )
+    money = {
+        row["district_id"]: row
+        for row in FacilityInvestment.objects.filter(year=year, district_id__in=ids)
+        .values("district_id")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
+    }
+    adoptions = {}
+    for row in (
+        PracticeAdoption.objects.filter(commune__district_id__in=ids, adopted_on__lte=end)
+        .values("practice_id", "commune__district_id")
+        .annotate(n=Count("commune_id", distinct=True))
+    ):
+        adoptions.setdefault(row["commune__district_id"], {})[row["practice_id"]] = row["n"]
+    adopters_any = dict(
+        PracticeAdoption.objects.filter(commune__district_id__in=ids, adopted_on__lte=end)
+        .values("commune__district_id")
+        .annotate(n=Count("commune_id", distinct=True))
+        .values_list("commune__district_id", "n")
+    )
+    practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
+
+    rows = []
+    for district in district_list:
+        c = communes.get(district.pk, {})
+        s = statuses.get(district.pk, {})
+        m = money.get(district.pk, {})
+        figures = UnitFigures(
+            Progress(
+                total=c.get("total", 0),
+                certified=s.get("certified", 0),
+                target_percent=overrides.get(district.pk, province_target),
+            ),
+            launched=c.get("launched", 0),
+            committees=committees.get(district.pk, 0),
+            computed=s.get("computed", 0),
+            in_progress=s.get("in_progress", 0),
+            not_met=s.get("not_met", 0),
+            not_started=s.get("not_started", 0),
+            survey_responses=s.get("survey_responses") or 0,
+            survey_satisfied=s.get("survey_satisfied") or 0,
+            evidence_required=s.get("evidence_required") or 0,
+            evidence_approved=s.get("evidence_approved") or 0,
+            evidence_awaiting=awaiting.get(district.pk, 0),
+            planned_vnd=m.get("planned") or 0,
+            spent_vnd=m.get("spent") or 0,
+            adopters=adopters_any.get(district.pk, 0),
+        )
+        rows.append(DistrictFigures(district, figures, adoptions.get(district.pk, {})))
+
+    # One district alone keeps its own target; several are measured against the province's.
+    overall_target = rows[0].figures.progress.target_percent if len(rows) == 1 else province_target
+    overall = UnitFigures.summed([r.figures for r in rows], target_percent=overall_target)
+    for practice in practices:
+        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
+        practice.adopters_rate = percent_of(practice.adopters, overall.total)
+    return Dashboard(year=year, overall=overall, districts=rows, practices=practices)
+
+
+@dataclass(frozen=True)
+class YearShare:
+    """One point of the "certified share by year" chart."""
+
+    year: int
+    total: int
+    certified: int
+    target_percent: Decimal | None
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent_of(self.certified, self.total)
+
+
+def share_by_year(*, communes, total: int, district=None, years=DASHBOARD_YEARS):
+    """The certified share of ``communes`` (``total`` of them) in each of ``years`` against
+    its target (the district's own target when ``district`` is given). Two queries."""
+    certified = dict(
+        CertificationStatus.objects.filter(
+            commune__in=communes, year__in=years, status=Status.CERTIFIED
+        )
+        .values("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    targets = {}
+    for target in YearTarget.objects.filter(
+        Q(district=None) | Q(district=district), year__in=years
+    ):
+        # A district's own target, when it has one, wins over the province's.
+        if target.district_id is None:
+            targets.setdefault(target.year, target.percent)
+        else:
+            targets[target.year] = target.percent
+    return [
+        YearShare(year=y, total=total, certified=certified.get(y, 0), target_percent=targets.get(y))
+        for y in years
+    ]
+
+
+def closest_to_certification(*, year: int, communes, limit: int | None = None):
+    """Communes of ``communes`` not certified in ``year`` whose status gives exactly one
+    reason: the one item they miss. Returns (the statuses, how many in all): all of them,
+    or the first ``limit`` (by district and name). One query, two with a limit."""
+    statuses = (
+        CertificationStatus.objects.filter(year=year, commune__in=communes)
+        .exclude(status=Status.CERTIFIED)
+        .annotate(reason_count=JSONArrayLength("reasons"))
+        .filter(reason_count=1)
+    )
+    ordered = statuses.select_related("commune__district").order_by(
+        "commune__district__code", "commune__name"
+    )
+    if limit is None:
+        rows = list(ordered)
+        return rows, len(rows)
+    return list(ordered[:limit]), statuses.count()
+
+
+def commune_rows(*, year: int, communes):
+    """``communes`` with their figures of ``year`` as annotations (year_status,
+    year_reasons, year_responses, year_satisfied, year_required, year_approved,
+    evidence_awaiting, has_committee, adoption_count): one query for the whole table."""
+    end = _end_of(year)
+    awaiting = (
+        Evidence.objects.filter(commune=OuterRef("pk"), year=year, state=EvidenceState.SUBMITTED)
+        .values("commune")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    adoptions = (
+        PracticeAdoption.objects.filter(commune=OuterRef("pk"), adopted_on__lte=end)
+        .values("commune")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        communes.select_related("district")
+        .annotate(
+            year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)),
+            year_status=F("year_row__status"),
+            year_reasons=F("year_row__reasons"),
+            year_responses=F("year_row__survey_responses"),
+            year_satisfied=F("year_row__survey_satisfied"),
+            year_required=F("year_row__evidence_required"),
+            year_approved=F("year_row__evidence_approved"),
+            evidence_awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), 0),
+            adoption_count=Coalesce(Subquery(adoptions, output_field=IntegerField()), 0),
+            has_committee=Exists(
+                SteeringCommittee.objects.filter(
+                    commune=OuterRef("pk"), level=Level.COMMUNE, established_on__lte=end
+                )
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def criterion_titles() -> dict[str, str]:
+    """{criterion code: title} of every criterion, to name criteria in reasons (one query)."""
+    from communes.models import Criterion
+
+    return dict(Criterion.objects.values_list("code", "title"))
+
+
+def latest_recompute():
+    """The most recent recompute run (None if none ever ran)."""
+    return RecomputeRun.objects.order_by("-queued_at", "-pk").first()
+
+
+# --- The commune page -----------------------------------------------------------------
+
+
+def commune_history(*, commune):
+    """Every change of the commune's status, all years, newest first."""
+    return StatusChange.objects.filter(commune=commune).order_by("-at", "-pk")
+
+
+def commune_committee(*, commune):
+    """The commune's latest steering committee, with its number of members (or None)."""
+    return (
+        SteeringCommittee.objects.filter(commune=commune, level=Level.COMMUNE)
+        .annotate(member_count=Count("members"))
+        .order_by("-established_on", "-pk")
+        .first()
+    )
+
+
+def commune_evidence_states(*, commune, year: int) -> dict:
+    """How many of the commune's evidence items of ``year`` are in each state."""
+    return dict(
+        Evidence.objects.filter(commune=commune, year=year)
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date
+    responses: int
+    satisfied: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent_of(self.satisfied, self.responses)
+
+
+def survey_trend(*, commune, year: int) -> list[MonthFigures]:
+    """The commune's survey responses of ``year`` month by month (all twelve months).
+
+    One query. The surveys app's own ``commune_trend`` selector can replace this once
+    it exists; the page reads only ``month``, ``responses``, ``satisfied`` and ``rate``.
+    """
+    from surveys.models import SurveyResponse
+
+    counts = {
+        row["month"]: row
+        for row in SurveyResponse.objects.filter(commune=commune, answered_on__year=year)
+        .annotate(month=TruncMonth("answered_on"))
+        .values("month")
+        .annotate(n=Count("pk"), s=Count("pk", filter=Q(satisfied=True)))
+    }
+    months = []
+    for m in range(1, 13):
+        row = counts.get(date(year, m, 1), {})
+        months.append(MonthFigures(date(year, m, 1), row.get("n", 0), row.get("s", 0)))
+    return months
+
+
+def commune_investments(*, commune):
+    return FacilityInvestment.objects.filter(commune=commune).order_by("year", "pk")
+
+
+def commune_adoptions(*, commune):
+    return (
+        PracticeAdoption.objects.filter(commune=commune)
+        .select_related("practice")
+        .order_by("adopted_on", "pk")
+    )
+
+
+@dataclass
+class PublicFigures:
+    """What the public progress page shows: aggregates and commune names, nothing personal."""
+
+    year: int
+    overall: UnitFigures
+    districts: list[DistrictFigures]
+    shares: list[YearShare]
+    # [(district, [commune, ...]), ...] in code order: the communes certified in ``year``
+    certified: list
+
+
+def public_figures(*, year: int) -> PublicFigures:
+    """The province-wide figures of ``year`` for the public page (a dozen queries)."""
+    dashboard = dashboard_figures(year=year, districts=District.objects.all())
+    statuses = (
+        CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
+        .select_related("commune__district")
+        .order_by("commune__district__code", "commune__name")
+    )
+    certified = []
+    for status in statuses:
+        district = status.commune.district
+        if not certified or certified[-1][0] != district:
+            certified.append((district, []))
+        certified[-1][1].append(status.commune)
+    return PublicFigures(
+        year=year,
+        overall=dashboard.overall,
+        districts=dashboard.districts,
+        shares=share_by_year(communes=Commune.objects.all(), total=dashboard.overall.total),
+        certified=certified,
+    )

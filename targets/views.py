@@ -1,17 +1,223 @@
-from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+"""The dashboards: the province's, a district's and the public progress page.
 
-from communes.models import District, Role, scope_of
+Every figure comes from the precomputed statuses (targets.selectors); nothing is
+recomputed while a page renders.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from communes.access import get_district_for_user, has_role, role_required
+from communes.models import Commune, District, Province, Role, scope_of
+from targets import exports, selectors, services, tables
+from targets.filters import CommuneFilter
+
+PUBLIC_CACHE_SECONDS = 300
+# The province dashboard names this many of the communes one item away from
+# certification; district dashboards and the Excel export list them all.
+HOME_CLOSEST = 6
+DISTRICT_CLOSEST = 10
+
+
+def _wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def _with_year(url: str, request) -> str:
+    year = request.GET.get("year")
+    return f"{url}?year={int(year)}" if year and year.isdigit() else url
+
+
+def recompute_status_url(run) -> str | None:
+    """The JSON progress endpoint of a recompute run (None until the engine provides it)."""
+    try:
+        return reverse("api_recompute_run", args=[run.pk])
+    except NoReverseMatch:
+        return None
+
+
+def _recompute_panel(user):
+    """What the "recompute now" panel needs: whether the user may and can start one, and
+    the latest run (to show its progress while it is under way)."""
+    allowed = has_role(user, Role.PROVINCE)
+    if not allowed:
+        return None
+    run = selectors.latest_recompute()
+    running = run is not None and run.state in (run.State.QUEUED, run.State.RUNNING)
+    return {
+        "available": hasattr(services, "recompute_all_start"),
+        "run": run,
+        "running": running,
+        "status_url": recompute_status_url(run) if running else None,
+    }
 
 
 @require_GET
 @login_required
 def home(request):
-    """The start page: commune staff go to their commune, others see their districts."""
+    """The province dashboard. District officials go to their district's dashboard and
+    commune staff to their commune's page."""
     scope = scope_of(request.user)
-    if scope is not None and scope.role == Role.COMMUNE:
+    if scope is None:
+        raise PermissionDenied
+    if scope.role == Role.COMMUNE:
         return redirect("commune_detail", code=scope.commune.code)
-    districts = District.objects.visible_to(request.user).annotate(communes_count=Count("communes"))
-    return render(request, "targets/home.html", {"districts": districts})
+    if scope.role == Role.DISTRICT:
+        return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
+
+    year = selectors.dashboard_year(request.GET.get("year"))
+    districts = District.objects.visible_to(request.user)
+    communes = Commune.objects.visible_to(request.user)
+    dashboard = selectors.dashboard_figures(year=year, districts=districts)
+    closest, closest_total = selectors.closest_to_certification(
+        year=year, communes=communes, limit=None if _wants_xlsx(request) else HOME_CLOSEST
+    )
+    province = scope.province or Province.objects.order_by("code").first()
+    district_table = tables.district_table(dashboard, sort=request.GET.get("sort"))
+    titles = selectors.criterion_titles()
+    closest_table = tables.closest_table(closest, titles=titles)
+    investment_table = tables.investment_table(dashboard)
+    practice_table = tables.practice_spread_table(dashboard)
+    shares = selectors.share_by_year(communes=communes, total=dashboard.overall.total)
+    share_table = tables.share_table(shares)
+    if _wants_xlsx(request):
+        return exports.xlsx_response(
+            [district_table, closest_table, share_table, practice_table, investment_table],
+            filename=f"tien-do-toan-tinh-{year}",
+            subtitle=_("%(unit)s, năm %(year)s") % {"unit": province or "", "year": year},
+        )
+    return render(
+        request,
+        "targets/home.html",
+        {
+            "year": year,
+            "years": selectors.DASHBOARD_YEARS,
+            "province": province,
+            "dashboard": dashboard,
+            "overall": dashboard.overall,
+            "shares": shares,
+            "share_table": share_table,
+            "district_table": district_table,
+            "closest_table": closest_table,
+            "closest_total": closest_total,
+            "titles": titles,
+            "investment_table": investment_table,
+            "practice_table": practice_table,
+            "last_computed_at": selectors.last_computed_at(year=year),
+            "recompute": _recompute_panel(request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def district_detail(request, code):
+    """A district's dashboard: its figures and its communes, filterable by status and kind."""
+    district = get_district_for_user(request.user, code)
+    year = selectors.dashboard_year(request.GET.get("year"))
+    communes = Commune.objects.filter(district=district)
+    dashboard = selectors.dashboard_figures(
+        year=year, districts=District.objects.filter(pk=district.pk)
+    )
+    commune_filter = CommuneFilter(
+        request.GET, queryset=selectors.commune_rows(year=year, communes=communes)
+    )
+    closest, closest_total = selectors.closest_to_certification(
+        year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
+    )
+    titles = selectors.criterion_titles()
+    commune_table = tables.commune_table(
+        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles
+    )
+    closest_table = tables.closest_table(closest, titles=titles)
+    shares = selectors.share_by_year(
+        communes=communes, total=dashboard.overall.total, district=district
+    )
+    share_table = tables.share_table(shares)
+    if _wants_xlsx(request):
+        return exports.xlsx_response(
+            [commune_table, closest_table, share_table],
+            filename=f"tien-do-{district.code}-{year}",
+            subtitle=_("%(unit)s, năm %(year)s") % {"unit": district.name, "year": year},
+        )
+    return render(
+        request,
+        "targets/district_detail.html",
+        {
+            "year": year,
+            "years": selectors.DASHBOARD_YEARS,
+            "district": district,
+            "dashboard": dashboard,
+            "overall": dashboard.overall,
+            "shares": shares,
+            "share_table": share_table,
+            "filter": commune_filter,
+            "commune_table": commune_table,
+            "closest_table": closest_table,
+            "closest_total": closest_total,
+            "titles": titles,
+            "last_computed_at": selectors.last_computed_at(year=year),
+            "can_see_province": has_role(request.user, Role.PROVINCE),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.PROVINCE)
+def recompute_start(request):
+    """Start recomputing every commune's status ("recompute now" on the dashboard).
+
+    Answers JSON to the dashboard's script ({"run", "status_url"}) and otherwise
+    redirects back to the dashboard, which shows the run's progress.
+    """
+    wants_json = request.accepts("application/json") and not request.accepts("text/html")
+    start = getattr(services, "recompute_all_start", None)
+    back = _with_year(reverse("home"), request)
+    if start is None:
+        message = _("Chức năng tính lại chưa được cài đặt trên máy chủ này.")
+        if wants_json:
+            return JsonResponse({"error": message}, status=503)
+        messages.error(request, message)
+        return redirect(back)
+    run = start(by=request.user)
+    if wants_json:
+        return JsonResponse({"run": run.pk, "status_url": recompute_status_url(run)}, status=202)
+    messages.success(request, _("Đã bắt đầu tính lại kết quả của tất cả các xã."))
+    return redirect(back)
+
+
+@require_GET
+def public_progress(request):
+    """The province's progress for citizens: no login, no personal data.
+
+    The figures of a year are cached until the statuses are next computed (the key holds
+    the time of the last computation), so a busy public page costs one small query.
+    """
+    year = selectors.dashboard_year(request.GET.get("year"))
+    computed_at = selectors.last_computed_at(year=year)
+    key = f"public-progress:v1:{year}:{computed_at.isoformat() if computed_at else '-'}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = selectors.public_figures(year=year)
+        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    return render(
+        request,
+        "targets/public.html",
+        {
+            "year": year,
+            "years": selectors.DASHBOARD_YEARS,
+            "computed_at": computed_at,
+            "public": figures,
+            "overall": figures.overall,
+            "shares": figures.shares,
+            "share_table": tables.share_table(figures.shares),
+            "district_table": tables.public_district_table(figures),
+        },
+    )

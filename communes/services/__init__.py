@@ -1,4 +1,4 @@
-"""Writes of the communes app: units, steering committees, the evidence workflow.
+"""Writes of the communes app: units, steering committees, the evidence workflow, practices.
 
 Grown into a package (Django-Styleguide: "services.py that grows becomes services/");
 everything is importable from ``communes.services`` as before.
@@ -22,6 +22,7 @@ from communes.services.evidence import (
     evidence_submit,
     missing_parts,
 )
+from communes.services.practices import practice_adopt
 from communes.services.units import UNITS_FILE, LoadResult, units_load
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "evidence_save",
     "evidence_submit",
     "missing_parts",
+    "practice_adopt",
     "units_load",
 ]

@@ -3,11 +3,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from communes import demo as communes_demo
+from communes import demo_practices
 from communes.models import Commune
 from targets import demo as targets_demo
 
 # Each app seeds its own part, in this order (later parts build on earlier ones).
-SEEDERS = [communes_demo.seed, targets_demo.seed]
+SEEDERS = [communes_demo.seed, demo_practices.seed, targets_demo.seed]
 
 
 class Command(BaseCommand):
