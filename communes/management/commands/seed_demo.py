@@ -4,9 +4,10 @@ from django.db import transaction
 
 from communes import demo as communes_demo
 from communes.models import Commune
+from surveys import demo as surveys_demo
 
 # Each app seeds its own part, in this order (later parts build on earlier ones).
-SEEDERS = [communes_demo.seed]
+SEEDERS = [communes_demo.seed, surveys_demo.seed]
 
 
 class Command(BaseCommand):
