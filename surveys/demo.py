@@ -33,13 +33,15 @@ def _plan(rng: random.Random, *, ready: int | None, year: int, luc_nam: bool) ->
     if ready is not None and year >= ready:
         count = rng.randint(35, 60)
         share = rng.uniform(0.93, 0.99) if luc_nam else rng.uniform(0.86, 0.98)
-        satisfied = min(count, max(math.ceil(count * 0.85), round(count * share)))
+        # At least 85%, and somebody is always unhappy about something.
+        satisfied = min(count - 1, max(math.ceil(count * 0.85), round(count * share)))
         return count, satisfied
     if rng.random() < 0.5:  # not enough responses yet
         count = rng.randint(8, 27)
-        return count, max(math.ceil(count * 0.70), round(count * rng.uniform(0.72, 0.95)))
+        share = rng.uniform(0.72, 0.95)
+        return count, min(count - 1, max(math.ceil(count * 0.70), round(count * share)))
     count = rng.randint(32, 55)  # enough responses, not satisfied enough
-    satisfied = round(count * rng.uniform(0.70, 0.84))
+    satisfied = max(math.ceil(count * 0.70), round(count * rng.uniform(0.70, 0.84)))
     while satisfied * 100 >= 85 * count:
         satisfied -= 1
     return count, satisfied

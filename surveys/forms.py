@@ -170,13 +170,15 @@ class KioskForm(forms.Form):
             )
         return stamp
 
-    def renewed_data(self):
-        """The answers given, with a fresh stamp when the old one cannot be used again."""
-        data = self.data.copy()
+    def renew_stamp(self) -> None:
+        """After a refusal: a fresh stamp when the old one cannot be used again.
+
+        The answers given and the errors stay as they are, for the form shown again.
+        """
         errors = self.errors.as_data().get("stamp", [])
         if any(e.code != "too_fast" for e in errors):
-            data["stamp"] = stamp_new(link_id=self.link.pk)
-        return data
+            self.data = self.data.copy()
+            self.data["stamp"] = stamp_new(link_id=self.link.pk)
 
     def answers(self) -> dict[str, int]:
         return {code: self.cleaned_data[code] for code in self.codes}

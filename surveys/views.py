@@ -248,8 +248,7 @@ def survey_kiosk(request, token):
                 submission_token=form.cleaned_data["stamp"].token,
             )
             return redirect("survey_kiosk_thanks", token=link.token)
-        form = KioskForm(form.renewed_data(), questionnaire=questionnaire, link=link)
-        form.is_valid()  # show the same errors beside the renewed stamp
+        form.renew_stamp()
     else:
         form = KioskForm(questionnaire=questionnaire, link=link)
     return render(request, "surveys/kiosk.html", {**context, "form": form})
