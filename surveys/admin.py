@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -56,10 +57,8 @@ class QuestionnaireAdmin(admin.ModelAdmin):
             return
         try:
             services.questionnaire_activate(questionnaire=queryset.get())
-        except Exception as exc:  # a ValidationError: say it, do not crash the admin
-            self.message_user(
-                request, "; ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR
-            )
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
 
 
 @admin.register(SurveyResponse)

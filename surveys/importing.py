@@ -76,7 +76,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     # {commune id: Counter({year: responses})}
     per_commune: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    commune_names: dict[int, str] = field(default_factory=dict)
+    commune_names: dict[int, tuple[str, str]] = field(default_factory=dict)  # id: (code, name)
     sample: list[dict] = field(default_factory=list)
     batch: ImportBatch | None = None
 

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import time
 from functools import wraps
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communes.access import get_commune_for_user, has_role, role_required
 from communes.models import Commune, Role, scope_of
-from surveys import exports, selectors, services
+from surveys import conf, exports, selectors, services
 from surveys.forms import ImportUploadForm, KioskForm, SurveyEntryForm
 from surveys.importing import (
     REQUIRED_COLUMNS,
@@ -77,7 +78,7 @@ def commune_surveys(request, code):
             "shares": selectors.question_shares(commune=commune, start=start, end=end),
             "recent": recent,
             "deletions": selectors.recent_deletions(commune=commune),
-            "delete_within_days": services.conf.delete_within_days(),
+            "delete_within_days": conf.delete_within_days(),
             "can_enter": has_role(request.user, *ENTRY_ROLES),
             "can_kiosk": has_role(request.user, *KIOSK_ROLES),
             "can_import": has_role(request.user, *IMPORT_ROLES),
@@ -119,11 +120,10 @@ def survey_entry(request, code):
         initial = {}
         date = request.GET.get("date")
         if date:
-            field = SurveyEntryForm.base_fields["answered_on"]
             try:
-                initial["answered_on"] = field.clean(date)
-            except Exception:  # noqa: S110 (a bad date in the address: start without one)
-                pass
+                initial["answered_on"] = datetime.date.fromisoformat(date)
+            except ValueError:
+                pass  # a bad date in the address: start without one
         form = SurveyEntryForm(initial=initial, questionnaire=questionnaire)
     return render(
         request,
@@ -171,7 +171,7 @@ def survey_export(request, code, fmt):
 
 def _kiosk_url(request, link) -> str:
     path = reverse("survey_kiosk", args=[link.token])
-    base = services.conf.public_base_url()
+    base = conf.public_base_url()
     return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
 
 
@@ -266,7 +266,7 @@ def survey_kiosk_thanks(request, token):
             "commune": link.commune,
             "link": link,
             "return_url": reverse("survey_kiosk", args=[link.token]),
-            "return_after": services.conf.kiosk_thanks_seconds(),
+            "return_after": conf.kiosk_thanks_seconds(),
         },
     )
 
@@ -342,7 +342,7 @@ def _import_context(request, form):
         "required_columns": REQUIRED_COLUMNS,
         "questions": questionnaire.questions.all() if questionnaire else [],
         "scope_communes": scope_communes,
-        "max_mb": services.conf.import_max_bytes() // 1048576,
+        "max_mb": conf.import_max_bytes() // 1048576,
     }
 
 

@@ -29,12 +29,6 @@ def scale_emoji(value):
         return ""
 
 
-@register.filter
-def answer(response, code):
-    """The answer of ``response`` to question ``code`` ("" when not answered)."""
-    return response.answers.get(code, "")
-
-
 @register.simple_tag
 def qr_svg(url):
     """The QR code of ``url`` as inline SVG, drawn on the server (no outside service)."""
