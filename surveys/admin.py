@@ -61,21 +61,57 @@ class QuestionnaireAdmin(admin.ModelAdmin):
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
 
 
+class _RecomputeOnDelete:
+    """Deleting responses here queues the recompute of their communes, as the pages do."""
+
+    def delete_model(self, request, obj):
+        services.survey_responses_delete(responses=self._responses([obj.pk]), by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        services.survey_responses_delete(responses=self._responses(pks), by=request.user)
+
+
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(SimpleHistoryAdmin):
+class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
+    """Citizens' answers are read, never edited; a wrong one is deleted (kept in history)."""
+
     list_display = ["commune", "answered_on", "channel", "satisfied", "created_at"]
     list_filter = ["channel", "satisfied", "commune__district"]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     date_hierarchy = "answered_on"
-    autocomplete_fields = ["commune"]
-    readonly_fields = ["submission_token", "import_batch", "entered_by", "created_at"]
+
+    def _responses(self, pks):
+        return SurveyResponse.objects.filter(pk__in=pks)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(_RecomputeOnDelete, admin.ModelAdmin):
+    """Deleting an imported file deletes its responses: the way to undo a wrong import."""
+
     list_display = ["filename", "rows", "imported_by", "imported_at"]
     readonly_fields = ["sha256", "filename", "rows", "imported_by", "imported_at"]
+
+    def _responses(self, pks):
+        return SurveyResponse.objects.filter(import_batch__in=pks)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        queryset.delete()
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(KioskLink)

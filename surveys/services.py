@@ -187,6 +187,24 @@ def survey_response_delete(*, response: SurveyResponse, by) -> None:
     recompute_later(commune_id=commune_id, year=year)
 
 
+@transaction.atomic
+def survey_responses_delete(*, responses, by) -> int:
+    """Delete responses (the admin's way; any channel, any age), keeping each in the history.
+
+    One recompute is queued per commune and year affected.
+    """
+    affected = set()
+    count = 0
+    for response in responses.select_related(None).iterator():
+        affected.add((response.commune_id, response.answered_on.year))
+        response._history_user = by
+        response.delete()
+        count += 1
+    for commune_id, year in sorted(affected):
+        recompute_later(commune_id=commune_id, year=year)
+    return count
+
+
 # --- Kiosk links -------------------------------------------------------------------------
 
 

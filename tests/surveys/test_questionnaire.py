@@ -102,3 +102,40 @@ def test_the_admin_lists_responses_with_their_history(client, admin_user, make_r
     history = reverse("admin:surveys_surveyresponse_history", args=[response.pk])
     assert client.get(history).status_code == 200
     assert SurveyResponse.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_responses_are_read_only_in_the_admin(client, admin_user, make_responses, doi_ngo):
+    response = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    client.force_login(admin_user)
+    change = reverse("admin:surveys_surveyresponse_change", args=[response.pk])
+    client.post(change, {"satisfied": ""})
+    response.refresh_from_db()
+    assert response.satisfied is True
+    assert client.get(reverse("admin:surveys_surveyresponse_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_deleting_an_imported_file_in_the_admin_removes_its_responses_and_queues_recomputes(
+    client, admin_user, make_responses, doi_ngo, le_loi, recompute
+):
+    from surveys.models import Channel, ImportBatch
+
+    batch = ImportBatch.objects.create(sha256="0" * 64, filename="sai.xlsx", rows=3)
+    make_responses(
+        doi_ngo, datetime.date(2024, 1, 5), satisfied=2, channel=Channel.IMPORT, import_batch=batch
+    )
+    make_responses(
+        le_loi, datetime.date(2023, 7, 5), satisfied=1, channel=Channel.IMPORT, import_batch=batch
+    )
+    kept = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:surveys_importbatch_changelist"),
+        {"action": "delete_selected", "_selected_action": [batch.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not ImportBatch.objects.exists()
+    assert list(SurveyResponse.objects.all()) == [kept]
+    assert SurveyResponse.history.filter(history_type="-", history_user=admin_user).count() == 3
+    assert sorted(c.kwargs["year"] for c in recompute.call_args_list) == [2023, 2024]
