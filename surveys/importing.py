@@ -6,16 +6,19 @@ One importer serves the web page and ``manage.py import_survey_responses``:
   row, writing nothing (the web preview, ``--dry-run``);
 - ``survey_file_import(...)`` checks again, then writes every row or none.
 
-Memory stays bounded whatever the size of the file: rows are streamed (a csv reader over
-a text file, openpyxl in read-only mode) twice, once to validate and once to insert in
-chunks with bulk_create inside one transaction; only counters, the first bad rows and a
-few sample rows are kept.
+Memory stays bounded whatever the size of the file: the file is streamed (a csv reader
+over a text file, openpyxl in read-only mode) once to validate, the good rows going to a
+temporary file as they are read; a second pass inserts them from there in chunks with
+bulk_create inside one transaction. Only counters, the first bad rows and a few sample
+rows stay in memory.
 """
 
 import csv
 import datetime
 import hashlib
+import json
 import re
+import tempfile
 import unicodedata
 import zipfile
 from collections import Counter, defaultdict
@@ -420,7 +423,13 @@ def survey_file_check(*, path: Path, filename: str, by=None) -> ImportReport:
     ``by`` None (the command line) may import for every commune; a user only for the
     communes in their scope.
     """
-    path = Path(path)
+    return _check(Path(path), filename=filename, by=by)
+
+
+def _check(path: Path, *, filename: str, by, spool=None) -> ImportReport:
+    """The first pass. With ``spool`` (a csv writer), each good row is also written there,
+    already read into domain values, for the second pass to insert without reading the
+    spreadsheet again."""
     report = ImportReport(filename=filename)
     try:
         _kind(path)
@@ -442,6 +451,15 @@ def survey_file_check(*, path: Path, filename: str, by=None) -> ImportReport:
             report.per_commune[row.commune_id][row.answered_on.year] += 1
             if len(report.sample) < SAMPLE_ROWS:
                 report.sample.append({"row": number, **row.__dict__})
+            if spool is not None and not report.bad_rows:
+                spool.writerow(
+                    [
+                        row.commune_id,
+                        row.answered_on.isoformat(),
+                        int(row.satisfied),
+                        json.dumps(row.answers, separators=(",", ":")),
+                    ]
+                )
         if report.ok and report.rows == 0:
             report.error(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tên cột)."))
         report.commune_names = {pk: reader.by_pk[pk] for pk in report.per_commune}
@@ -453,52 +471,47 @@ def survey_file_check(*, path: Path, filename: str, by=None) -> ImportReport:
 def survey_file_import(*, path: Path, filename: str, by=None) -> ImportReport:
     """Import every row of the file, or none: raises ImportRefused with the report.
 
-    The second read inserts in chunks inside one transaction; the file's checksum is
-    stored, so the same file is never counted twice. Queues one recompute per commune.
+    The first pass checks every row and spools the good ones to a temporary file; the
+    second inserts them in chunks inside one transaction. The file's checksum is stored,
+    so the same file is never counted twice. Queues one recompute per commune.
     """
-    path = Path(path)
-    report = survey_file_check(path=path, filename=filename, by=by)
-    if not report.ok:
-        raise ImportRefused(report)
-    questionnaire = active_questionnaire()
-    reader = _Reader(report=ImportReport(filename=filename), questionnaire=questionnaire, by=by)
-    try:
-        with transaction.atomic():
-            report.batch = ImportBatch.objects.create(
-                sha256=report.sha256, filename=filename[:255], rows=report.rows, imported_by=by
-            )
-            chunk = []
-            for _number, row in reader.rows(path):
-                if isinstance(row, list):  # the file changed between the two reads
-                    raise FileProblem(_("Tệp đã thay đổi trong lúc nhập; hãy thử lại."))
-                chunk.append(
-                    SurveyResponse(
-                        commune_id=row.commune_id,
-                        questionnaire=questionnaire,
-                        answered_on=row.answered_on,
-                        channel=Channel.IMPORT,
-                        satisfied=row.satisfied,
-                        answers=row.answers,
-                        import_batch=report.batch,
-                        entered_by=by,
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        report = _check(Path(path), filename=filename, by=by, spool=csv.writer(spool))
+        if not report.ok:
+            raise ImportRefused(report)
+        spool.seek(0)
+        questionnaire = active_questionnaire()
+        try:
+            with transaction.atomic():
+                report.batch = ImportBatch.objects.create(
+                    sha256=report.sha256, filename=filename[:255], rows=report.rows, imported_by=by
+                )
+                chunk = []
+                for commune_id, answered_on, satisfied, answers in csv.reader(spool):
+                    chunk.append(
+                        SurveyResponse(
+                            commune_id=int(commune_id),
+                            questionnaire=questionnaire,
+                            answered_on=datetime.date.fromisoformat(answered_on),
+                            channel=Channel.IMPORT,
+                            satisfied=satisfied == "1",
+                            answers=json.loads(answers),
+                            import_batch=report.batch,
+                            entered_by=by,
+                        )
                     )
-                )
-                if len(chunk) >= CHUNK_SIZE:
-                    SurveyResponse.objects.bulk_create(chunk)
-                    chunk = []
-            SurveyResponse.objects.bulk_create(chunk)
-            for commune_id, years in report.per_commune.items():
-                recompute_later(
-                    commune_id=commune_id, year=next(iter(years)) if len(years) == 1 else None
-                )
-    except FileProblem as exc:
-        report.batch = None
-        report.error(str(exc))
-        raise ImportRefused(report) from exc
-    except IntegrityError as exc:
-        # The same file, confirmed twice at once: the checksum's unique index stops the second.
-        report.batch = None
-        if not _already_imported(report):
-            raise
-        raise ImportRefused(report) from exc
+                    if len(chunk) >= CHUNK_SIZE:
+                        SurveyResponse.objects.bulk_create(chunk)
+                        chunk = []
+                SurveyResponse.objects.bulk_create(chunk)
+                for commune_id, years in report.per_commune.items():
+                    year = next(iter(years)) if len(years) == 1 else None
+                    recompute_later(commune_id=commune_id, year=year)
+        except IntegrityError as exc:
+            # The same file, confirmed twice at once: the checksum's unique index stops
+            # the second.
+            report.batch = None
+            if not _already_imported(report):
+                raise
+            raise ImportRefused(report) from exc
     return report
