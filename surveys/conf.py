@@ -9,7 +9,9 @@ Read through functions, not at import time, so that ``override_settings`` works 
 - ``SURVEY_KIOSK_FORM_MAX_AGE_HOURS`` (24): how long a kiosk form stays valid.
 - ``SURVEY_KIOSK_THANKS_SECONDS`` (6): the thank-you page returns to the form after this.
 - ``SURVEY_CLIENT_IP_HEADER`` (None): the request.META key that holds the client's address
-  behind the reverse proxy (e.g. ``"HTTP_X_REAL_IP"``); ``REMOTE_ADDR`` when None.
+  behind the reverse proxy (``"HTTP_X_REAL_IP"``, or ``"HTTP_X_FORWARDED_FOR"`` whose last
+  address is used); ``REMOTE_ADDR`` when None. Set it in production: behind a proxy every
+  citizen would otherwise share the proxy's address, and so one throttle.
 - ``SURVEY_PUBLIC_BASE_URL`` (None): the address printed in the QR poster, e.g.
   ``"https://thanthien.bacgiang.gov.vn"``; the address of the request when None.
 - ``SURVEY_IMPORT_MAX_BYTES`` (30 MB) and ``SURVEY_IMPORT_MAX_ROWS`` (200,000): the

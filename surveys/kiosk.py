@@ -60,8 +60,9 @@ def stamp_read(value: str, *, link_id: int) -> Stamp:
 def _client_key(request) -> str:
     """A keyed hash of the client's address: enough to count, useless to identify anyone."""
     address = request.META.get(conf.client_ip_header(), "") or ""
-    # With X-Forwarded-For style headers the client is the first address.
-    address = address.split(",")[0].strip()
+    # In an X-Forwarded-For list the last address is the one our own proxy added; the
+    # ones before it come from the client and could be anything.
+    address = address.split(",")[-1].strip()
     return salted_hmac("surveys.kiosk.client", address).hexdigest()[:32]
 
 

@@ -166,6 +166,8 @@ def test_provincial_officials_and_anonymous_visitors_cannot_import(
     assert official.get(reverse("survey_import_template", args=["csv"])).status_code == 403
     client.logout()
     assert client.get(IMPORT)["Location"].startswith("/accounts/login/")
+    template = reverse("survey_import_template", args=["xlsx"])
+    assert client.get(template)["Location"].startswith("/accounts/login/")
     assert client.post(reverse("survey_import_confirm", args=["x"]))["Location"].startswith(
         "/accounts/login/"
     )

@@ -193,6 +193,22 @@ def test_behind_the_proxy_the_client_is_told_by_the_configured_header(
 
 
 @pytest.mark.django_db
+@override_settings(SURVEY_KIOSK_MAX_PER_MINUTE=1, SURVEY_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR")
+def test_a_client_cannot_dodge_the_throttle_by_forging_forwarded_addresses(
+    client, kiosk_link, questionnaire, recompute
+):
+    def send(forged):
+        data = {**all_answers(), "stamp": aged_stamp(kiosk_link)}
+        # The proxy appends the address it saw after whatever the client sent.
+        return client.post(
+            kiosk_url(kiosk_link), data, HTTP_X_FORWARDED_FOR=f"{forged}, 198.51.100.9"
+        )
+
+    assert send("10.0.0.1").status_code == 302
+    assert send("10.0.0.2").status_code == 429
+
+
+@pytest.mark.django_db
 def test_no_personal_data_is_kept(client, kiosk_link, questionnaire, recompute):
     client.post(
         kiosk_url(kiosk_link),
