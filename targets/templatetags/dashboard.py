@@ -5,7 +5,6 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import formats
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -63,30 +62,6 @@ def share_chart(shares):
                 "type": "line",
                 "label": _("Chỉ tiêu (%)"),
                 "data": [_number(s.target_percent) for s in shares],
-            },
-        ],
-    }
-
-
-@register.simple_tag
-def survey_chart(months):
-    """Chart data of a commune's survey responses and satisfaction month by month."""
-    return {
-        "type": "bar",
-        "labels": [date_format(m.month, "m/Y") for m in months],
-        "percent": False,
-        "datasets": [
-            {
-                "type": "bar",
-                "label": _("Số phiếu"),
-                "data": [m.responses for m in months],
-                "yAxisID": "y",
-            },
-            {
-                "type": "line",
-                "label": _("Tỷ lệ hài lòng (%)"),
-                "data": [_number(m.rate) for m in months],
-                "yAxisID": "rate",
             },
         ],
     }

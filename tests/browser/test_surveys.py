@@ -1,7 +1,5 @@
 """The survey pages in a real browser: the kiosk on a phone, fast paper entry on a keyboard."""
 
-import os
-import shutil
 from unittest import mock
 
 import pytest
@@ -9,28 +7,14 @@ from django.test import override_settings
 
 from surveys.models import Channel, SurveyResponse
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
-from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are fine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """The suite's shared Chromium (tests/browser/conftest.py)."""
+    return browser
 
 
 @pytest.fixture
