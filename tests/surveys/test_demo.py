@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
-from communes.demo import readiness_year
+from communes.demo import one_item_away, readiness_year
 from communes.models import Commune
 from surveys import demo
 from surveys.models import Channel, KioskLink, SurveyResponse
@@ -34,9 +34,10 @@ def test_demo_responses_follow_each_communes_readiness_and_are_made_once():
         for year in demo.YEARS:
             n, s = figures[(commune.pk, year)]
             meets = n >= 30 and s * 100 >= 85 * n
-            assert meets == (ready is not None and year >= ready), (commune.code, year, n, s)
+            passes = (ready is not None and year >= ready) or one_item_away(commune, year)
+            assert meets == passes, (commune.code, year, n, s)
             assert 0.70 <= s / n < 1
-            if ready is not None and year >= ready:
+            if passes:
                 assert 35 <= n <= 60
                 if commune.district.code == demo.LUC_NAM:
                     luc_nam_ready.append(s / n)
