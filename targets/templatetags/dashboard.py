@@ -6,7 +6,6 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from targets import selectors, tables
@@ -73,7 +72,9 @@ def percent_of(part, whole):
     return selectors.percent_of(part or 0, whole or 0)
 
 
-_DASH = '<span class="text-muted">—</span>'
+def _dash():
+    """The mark of an empty cell."""
+    return format_html('<span class="text-muted">{}</span>', "—")
 
 
 def _cell_html(cell):
@@ -85,7 +86,7 @@ def _cell_html(cell):
             return format_html('<a href="{}">{}</a>', cell.url, value)
         return conditional_escape(value)
     if value is None:
-        return mark_safe(_DASH)  # noqa: S308 (a constant)
+        return _dash()
     if kind in (tables.INT, tables.VND):
         return formats.localize(value)
     if kind == tables.PERCENT:
@@ -96,7 +97,7 @@ def _cell_html(cell):
         )
     if kind == tables.REASONS:
         if not value:
-            return mark_safe(_DASH)  # noqa: S308 (a constant)
+            return _dash()
         items = format_html_join("", "<li>{}</li>", ((line,) for line in value))
         return format_html('<ul class="reasons">{}</ul>', items)
     if kind == tables.RATIO:
@@ -121,7 +122,7 @@ def _row_html(cells):
         "",
         "<td{}>{}</td>",
         (
-            (mark_safe(' class="text-end text-nowrap"') if c.numeric else "", _cell_html(c))
+            (format_html(' class="{}"', "text-end text-nowrap") if c.numeric else "", _cell_html(c))
             for c in cells
         ),
     )
