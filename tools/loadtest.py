@@ -39,7 +39,6 @@ last byte of the answer. Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -318,7 +317,7 @@ class ChecklistEditor(User):
 
 class KioskCitizen(User):
     kind = "kiosk answers"
-    fill_seconds = 5.0  # SURVEY_KIOSK_MIN_SECONDS: a person takes at least that long
+    fill_seconds = 5.0  # SURVEY_KIOSK_MIN_SECONDS (--kiosk-fill): a person takes that long
 
     citizens = 0
     citizens_lock = threading.Lock()
@@ -372,12 +371,18 @@ def make_users(count: int, base: str, plan: Plan, recorder: Recorder, seed: int)
 def run_users(users: list[User], seconds: float, think: float, recorder: Recorder) -> dict:
     """Log every user in, then let them work for ``seconds``; return timings of the run."""
     started = time.monotonic()
-    with contextlib.ExitStack():
-        threads = [threading.Thread(target=u.log_in, daemon=True) for u in users]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+
+    def log_in(user: User):
+        try:
+            user.log_in()
+        except (Failure, OSError, http.client.HTTPException) as exc:
+            recorder.error(f"{user.kind} #{user.number}", f"login: {exc}")
+
+    threads = [threading.Thread(target=log_in, args=(u,), daemon=True) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
     logged_in = time.monotonic() - started
     if recorder.errors:
         return {"login_seconds": logged_in, "seconds": 0.0}
@@ -672,6 +677,9 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between pages (s)")
+    parser.add_argument(
+        "--kiosk-fill", type=float, default=5.0, help="the server's SURVEY_KIOSK_MIN_SECONDS"
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--json", help="also write the result to this file")
@@ -685,6 +693,7 @@ def main(argv=None) -> int:
     if not 1 <= args.users <= MAX_USERS or not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"at most {MAX_USERS} users and {MAX_SECONDS} s")
 
+    KioskCitizen.fill_seconds = args.kiosk_fill
     stack = None
     try:
         if args.serve:
