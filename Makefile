@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` and its steps are the development set-up: DEBUG on unless said otherwise.
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test setup migrate demo worker beat serve bench lint format messages clean
+.PHONY: run test setup migrate demo worker beat serve bench loadtest lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(DEV) $(MANAGE) bench
+
+# 50 users for 60 s against gunicorn, PostgreSQL, Redis and a worker started for the test
+# (tools/loadtest.py; its own database and Redis database). Fails on any error.
+loadtest: $(STAMP)
+	$(BIN)/python tools/loadtest.py --serve --users $${LOADTEST_USERS:-50} --seconds $${LOADTEST_SECONDS:-60}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -157,6 +157,7 @@ AXES_COOLOFF_TIME = _read("AXES_COOLOFF_MINUTES", env.int, default=15) / 60  # h
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "friendlygov.login.axes_username"
 
 # Behind the reverse proxy every request comes from the proxy's address: the header it
 # sets with the client's address (e.g. HTTP_X_REAL_IP) is what login throttling and the

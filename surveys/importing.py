@@ -157,23 +157,26 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
     not_a_workbook = _("Tệp không phải bảng tính CSV hoặc Excel (.xlsx).")
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise FileProblem(not_a_workbook) from exc
-    except Exception as exc:  # openpyxl raises many kinds for a zip that is not a workbook
-        raise FileProblem(not_a_workbook) from exc
-    sheet = workbook.worksheets[0]
-    # Read every row, whatever size the file claims: some programs write a wrong one,
-    # and read-only mode would then stop early without a word.
-    sheet.reset_dimensions()
-    try:
-        yield from sheet.iter_rows(values_only=True)
-    except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError) as exc:
-        # A damaged sheet (its XML cannot be parsed) shows while reading the rows.
-        raise FileProblem(not_a_workbook) from exc
-    finally:
-        workbook.close()
+    # Opened here and handed over as a file: given a path, openpyxl refuses any name
+    # that does not end in .xlsx, and the web page keeps uploads as "<id>.upload".
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except zipfile.BadZipFile as exc:
+            raise FileProblem(not_a_workbook) from exc
+        except Exception as exc:  # openpyxl raises many kinds for a zip that is not a workbook
+            raise FileProblem(not_a_workbook) from exc
+        sheet = workbook.worksheets[0]
+        # Read every row, whatever size the file claims: some programs write a wrong one,
+        # and read-only mode would then stop early without a word.
+        sheet.reset_dimensions()
+        try:
+            yield from sheet.iter_rows(values_only=True)
+        except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError) as exc:
+            # A damaged sheet (its XML cannot be parsed) shows while reading the rows.
+            raise FileProblem(not_a_workbook) from exc
+        finally:
+            workbook.close()
 
 
 def _csv_rows(path: Path) -> Iterator[list]:

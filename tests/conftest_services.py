@@ -396,3 +396,99 @@ def gunicorn(env: dict, *, workers: int = 1, timeout: float = 60):
                 process.wait(timeout=10)
         log.close()
         os.unlink(log.name)
+
+
+# --- Processes on the test database --------------------------------------------------------
+
+
+def current_database_url() -> str:
+    """The URL of the database the tests use now (pytest-django's ``test_`` database), for
+    processes a test starts (gunicorn, a Celery worker); PostgreSQL only.
+
+    Such a test must be transactional (``real_units``/``transactional_db``) so that the
+    process sees what the test wrote.
+    """
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"])
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{quote(db['NAME'])}"
+
+
+class CeleryWorker:
+    """A ``celery -A friendlygov worker`` process started by ``celery_worker()``."""
+
+    def __init__(self, process: subprocess.Popen, log: Path):
+        self.process = process
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def wait_for(self, condition, *, what: str, timeout: float = 90):
+        """Poll ``condition`` until it holds; fail with the worker's output otherwise."""
+
+        def check():
+            if self.process.poll() is not None:
+                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.output()}")
+            return condition()
+
+        try:
+            return wait_until(check, timeout=timeout, interval=0.2, what=what)
+        except TimeoutError as exc:
+            pytest.fail(f"{exc}; worker output:\n{self.output()}")
+
+    def pool_pids(self) -> list[int]:
+        """The pool processes (children of the main process) that run the tasks."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
+    def kill(self):
+        """SIGKILL the whole worker, main process and pool: no warm or cold shutdown."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict, *, concurrency: int = 1, log_folder: Path):
+    """A real worker as ``make worker`` starts it (prefork pool), in its own process group.
+
+    ``env`` says which database and broker (see ``production_env``). Waits until the
+    worker is ready; kills it on exit and prints its output (shown for failing tests).
+    """
+    log = log_folder / f"worker-{secrets.token_hex(4)}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "friendlygov", "worker",
+                f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
+                "--without-mingle", "--without-heartbeat",
+                f"--hostname=fault-{secrets.token_hex(4)}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() reaches the pool too
+        )  # fmt: skip
+    worker = CeleryWorker(process, log)
+    try:
+        worker.wait_for(lambda: " ready." in worker.output(), what="the worker to be ready")
+        yield worker
+    finally:
+        if process.poll() is None:
+            worker.kill()
+        print(f"--- celery worker output ---\n{worker.output()}")

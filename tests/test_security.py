@@ -219,6 +219,23 @@ def test_a_lockout_does_not_lock_other_accounts(login, make_user, settings, clie
     )
 
 
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_login_with_an_absurdly_long_username_is_a_wrong_login_not_an_error(
+    client, db, settings, url
+):
+    # Found by tests/test_fuzz.py on PostgreSQL: django-axes stored the whole username in
+    # a 255-character column, and the database refused it (a 500 page).
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": "ả" * 5000, "password": "x"})
+        assert response.status_code == 200  # the form again, with its error
+    # Counted like any other wrong login.
+    assert client.post(url, {"username": "ả" * 5000, "password": "x"}).status_code == 429
+
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get().username == "ả" * 255
+
+
 # --- Content Security Policy ------------------------------------------------------------
 
 

@@ -85,6 +85,29 @@ def test_a_good_file_is_previewed_then_imported_on_confirmation(
 
 
 @pytest.mark.django_db
+def test_an_excel_file_uploaded_on_the_page_is_previewed_then_imported(
+    client_for, commune_staff, questionnaire, recompute
+):
+    # Found by tests/test_fuzz.py: the page kept the upload as "<id>.upload", which
+    # openpyxl refused by its name, so every .xlsx was called "not a spreadsheet".
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in GOOD.decode().splitlines():
+        workbook.active.append(row.split(","))
+    content = io.BytesIO()
+    workbook.save(content)
+    client = client_for(commune_staff)
+
+    preview = upload(client, content.getvalue(), name="khao-sat.xlsx")
+    assert "Tệp hợp lệ: 2 phiếu (1 hài lòng) của 1 xã" in preview.content.decode()
+    done = client.post(reverse("survey_import_confirm", args=[preview.context["upload_id"]]))
+
+    assert done.status_code == 302
+    assert SurveyResponse.objects.filter(channel=Channel.IMPORT).count() == 2
+
+
+@pytest.mark.django_db
 def test_a_file_with_bad_rows_lists_them_and_keeps_nothing(
     client_for, commune_staff, questionnaire
 ):

@@ -1,0 +1,52 @@
+"""What the load test's users work on, read from the portal's database (run by
+tools/loadtest.py through ``manage.py shell -c``; prints one line of JSON).
+
+Commune staff save checklist items nobody has sent for review yet, one item per user;
+the year chosen is the one that has the most such items for the demo communes.
+"""
+
+import json
+
+from django.db.models import Q
+from django.utils import timezone
+
+from communes.models import Commune, Criterion, CriterionKind, District, Evidence, EvidenceState
+from surveys.models import KioskLink
+
+STAFF = {"7444": "xa.doingo", "7219": "xa.leloi"}  # the README's demo accounts
+
+
+def editable_items(year):
+    items = []
+    criteria = Criterion.objects.active_in(year).exclude(kind=CriterionKind.SURVEY).order_by("code")
+    for code, username in STAFF.items():
+        locked = set(
+            Evidence.objects.filter(commune__code=code, year=year)
+            .filter(~Q(state__in=[EvidenceState.DRAFT, EvidenceState.REJECTED]))
+            .values_list("criterion__code", flat=True)
+        )
+        items += [
+            (username, code, c.code, c.kind == CriterionKind.MEASURED)
+            for c in criteria
+            if c.code not in locked
+        ]
+    return items
+
+
+this_year = timezone.localdate().year
+year = max(range(2023, this_year + 1), key=lambda y: (len(editable_items(y)), y))
+print(
+    json.dumps(
+        {
+            "year": year,
+            "items": editable_items(year),
+            "districts": list(District.objects.order_by("code").values_list("code", flat=True)),
+            "communes": list(Commune.objects.order_by("code").values_list("code", flat=True)),
+            "kiosk_tokens": list(
+                KioskLink.objects.filter(commune__district__code__in=["218", "213"])
+                .order_by("commune__code")
+                .values_list("token", flat=True)
+            ),
+        }
+    )
+)
