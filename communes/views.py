@@ -41,6 +41,7 @@ from communes.models import (
     Role,
 )
 from communes.text import plain_number
+from surveys import selectors as survey_selectors
 from targets import exports, tables
 from targets import selectors as target_selectors
 
@@ -66,7 +67,7 @@ def commune_detail(request, code):
             "committee": target_selectors.commune_committee(commune=commune),
             "evidence_states": evidence_states,
             "evidence_total": sum(evidence_states.values()),
-            "months": target_selectors.survey_trend(commune=commune, year=year),
+            "trend": survey_selectors.commune_trend(commune=commune, year=year),
             "history": list(target_selectors.commune_history(commune=commune)),
             "adoptions": list(target_selectors.commune_adoptions(commune=commune)),
             "investments": list(target_selectors.commune_investments(commune=commune)),

@@ -158,6 +158,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Behind the reverse proxy every request comes from the proxy's address: the header it
+# sets with the client's address (e.g. HTTP_X_REAL_IP) is what login throttling and the
+# kiosk's per-client throttle must count.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+AXES_IPWARE_META_PRECEDENCE_ORDER = (CLIENT_IP_HEADER, "REMOTE_ADDR")
+SURVEY_CLIENT_IP_HEADER = CLIENT_IP_HEADER
+# The address printed on the kiosk QR posters (the request's own address when unset).
+SURVEY_PUBLIC_BASE_URL = env.str("SURVEY_PUBLIC_BASE_URL", default="") or None
+
 # --- Language, time, formats ----------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

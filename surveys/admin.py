@@ -1,32 +1,117 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from surveys import services
 from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
 
 
 class QuestionInline(admin.TabularInline):
+    """Questions are editable only while nobody has answered their version."""
+
     model = Question
     extra = 0
+
+    def _frozen(self, obj):
+        return obj is not None and obj.is_frozen
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._frozen(obj):
+            return ["code", "element", "text", "order"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(admin.ModelAdmin):
     list_display = ["version", "title", "is_active", "created_at"]
+    readonly_fields = ["version", "is_active"]
     inlines = [QuestionInline]
+    actions = ["new_version", "activate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new questionnaire gets its version from "copy into a new version".
+        return self.readonly_fields if obj else ["is_active"]
+
+    @admin.action(description=_("Sao chép thành phiên bản mới (để sửa câu hỏi)"))
+    def new_version(self, request, queryset):
+        for questionnaire in queryset:
+            copy = services.questionnaire_new_version(questionnaire=questionnaire)
+            self.message_user(
+                request,
+                _("Đã tạo phiên bản %(version)s; sửa câu hỏi rồi chọn “Dùng bộ câu hỏi này”.")
+                % {"version": copy.version},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Dùng bộ câu hỏi này cho khảo sát từ nay"))
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Chọn đúng một bộ câu hỏi."), messages.ERROR)
+            return
+        try:
+            services.questionnaire_activate(questionnaire=queryset.get())
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+
+
+class _RecomputeOnDelete:
+    """Deleting responses here queues the recompute of their communes, as the pages do."""
+
+    def delete_model(self, request, obj):
+        services.survey_responses_delete(responses=self._responses([obj.pk]), by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        services.survey_responses_delete(responses=self._responses(pks), by=request.user)
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
-    list_display = ["commune", "answered_on", "channel", "satisfied"]
+class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
+    """Citizens' answers are read, never edited; a wrong one is deleted (kept in history)."""
+
+    list_display = ["commune", "answered_on", "channel", "satisfied", "created_at"]
     list_filter = ["channel", "satisfied", "commune__district"]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     date_hierarchy = "answered_on"
-    autocomplete_fields = ["commune"]
+
+    def _responses(self, pks):
+        return SurveyResponse.objects.filter(pk__in=pks)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(_RecomputeOnDelete, admin.ModelAdmin):
+    """Deleting an imported file deletes its responses: the way to undo a wrong import."""
+
     list_display = ["filename", "rows", "imported_by", "imported_at"]
+    readonly_fields = ["sha256", "filename", "rows", "imported_by", "imported_at"]
+
+    def _responses(self, pks):
+        return SurveyResponse.objects.filter(import_batch__in=pks)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        queryset.delete()
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(KioskLink)

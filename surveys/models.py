@@ -3,8 +3,12 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
 
@@ -21,7 +25,12 @@ class Element(models.TextChoices):
 
 
 class Questionnaire(models.Model):
-    """One version of the questionnaire. Responses keep the version they answered."""
+    """One version of the questionnaire. Responses keep the version they answered.
+
+    A version that has responses is frozen: its questions can no longer change (the
+    answers would then mean something else). To change questions, copy it into a new
+    version and activate that one (``services.questionnaire_new_version``).
+    """
 
     version = models.PositiveIntegerField(_("phiên bản"), unique=True)
     title = models.CharField(_("tên"), max_length=200)
@@ -32,9 +41,19 @@ class Questionnaire(models.Model):
         verbose_name = _("bộ câu hỏi")
         verbose_name_plural = _("bộ câu hỏi")
         ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_questionnaire"
+            )
+        ]
 
     def __str__(self):
         return f"{self.title} (v{self.version})"
+
+    @property
+    def is_frozen(self) -> bool:
+        """True once any response answered this version."""
+        return self.pk is not None and self.responses.exists()
 
 
 class Question(models.Model):
@@ -51,11 +70,25 @@ class Question(models.Model):
         verbose_name_plural = _("câu hỏi")
         ordering = ["order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code_once")
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code_once"),
+            models.UniqueConstraint(
+                fields=["questionnaire"],
+                condition=Q(element="overall"),
+                name="one_overall_question",
+            ),
         ]
 
     def __str__(self):
         return f"{self.code}: {self.text}"
+
+    def clean(self):
+        if self.questionnaire_id and self.questionnaire.is_frozen:
+            raise ValidationError(
+                _(
+                    "Bộ câu hỏi này đã có phiếu trả lời nên không sửa được câu hỏi; "
+                    "hãy tạo phiên bản mới."
+                )
+            )
 
 
 class Channel(models.TextChoices):
@@ -103,12 +136,20 @@ class SurveyResponse(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it was recorded (a default, not auto_now_add, so that the demo can date it).
+    created_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now, editable=False)
+
+    # Who deleted a mistaken entry, and when, stays in the history. Bulk imports and the
+    # demo use bulk_create, which writes no history rows (their ImportBatch records them).
+    history = HistoricalRecords(excluded_fields=["submission_token"])
 
     class Meta:
         verbose_name = _("phiếu khảo sát")
         verbose_name_plural = _("phiếu khảo sát")
-        indexes = [models.Index(fields=["commune", "answered_on"])]
+        indexes = [
+            models.Index(fields=["commune", "answered_on"]),
+            models.Index(fields=["commune", "created_at"]),
+        ]
 
     def __str__(self):
         return f"{self.commune} {self.answered_on:%d/%m/%Y} ({self.channel})"

@@ -18,7 +18,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communes.models import (
@@ -511,39 +511,6 @@ def commune_evidence_states(*, commune, year: int) -> dict:
         .annotate(n=Count("pk"))
         .values_list("state", "n")
     )
-
-
-@dataclass(frozen=True)
-class MonthFigures:
-    month: date
-    responses: int
-    satisfied: int
-
-    @property
-    def rate(self) -> Decimal | None:
-        return percent_of(self.satisfied, self.responses)
-
-
-def survey_trend(*, commune, year: int) -> list[MonthFigures]:
-    """The commune's survey responses of ``year`` month by month (all twelve months).
-
-    One query. The surveys app's own ``commune_trend`` selector can replace this once
-    it exists; the page reads only ``month``, ``responses``, ``satisfied`` and ``rate``.
-    """
-    from surveys.models import SurveyResponse
-
-    counts = {
-        row["month"]: row
-        for row in SurveyResponse.objects.filter(commune=commune, answered_on__year=year)
-        .annotate(month=TruncMonth("answered_on"))
-        .values("month")
-        .annotate(n=Count("pk"), s=Count("pk", filter=Q(satisfied=True)))
-    }
-    months = []
-    for m in range(1, 13):
-        row = counts.get(date(year, m, 1), {})
-        months.append(MonthFigures(date(year, m, 1), row.get("n", 0), row.get("s", 0)))
-    return months
 
 
 def commune_investments(*, commune):

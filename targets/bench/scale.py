@@ -390,7 +390,7 @@ def _committees(plans: list[Plan]) -> int:
                    (ARRAY['chair', 'deputy', 'member'])[k],
                    k
             FROM {_table(SteeringCommittee)} sc CROSS JOIN generate_series(1, 3) AS k
-            """,  # noqa: S608 (table names from the models, values as parameters)
+            """,  # noqa: S608  # nosec B608 (table names from the models, values as parameters)
             _PEOPLE,
         )
         cursor.execute(
@@ -403,7 +403,8 @@ def _committees(plans: list[Plan]) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table(Commune)} c SET model_launched_on = l.launched_on "  # noqa: S608
+            # Table names are the models' own; values go as parameters.
+            f"UPDATE {_table(Commune)} c SET model_launched_on = l.launched_on "  # noqa: S608  # nosec B608
             "FROM scale_launch l WHERE l.commune_id = c.id"
         )
     return count
@@ -656,7 +657,7 @@ def _responses(cells: list[Cell]) -> int:
                 SELECT make_date(c.year, 1, 1) + ((h.h >> 20) %% c.days)::int AS day
             ) d
             ORDER BY c.commune_id, c.year, j
-            """,  # noqa: S608 (table names from the models, values as parameters)
+            """,  # noqa: S608  # nosec B608 (table names from the models, values as parameters)
             [questionnaire.pk if questionnaire else None, *params, "Asia/Ho_Chi_Minh"],
         )
         return cursor.rowcount
@@ -742,7 +743,7 @@ def reset() -> None:
         UserScope.objects.filter(province__code__regex=GENERATED_CODE[Province]).delete()
         for model in (Commune, District, Province):
             cursor.execute(
-                f"DELETE FROM {_table(model)} WHERE code ~ %s",  # noqa: S608
+                f"DELETE FROM {_table(model)} WHERE code ~ %s",  # noqa: S608  # nosec B608
                 [GENERATED_CODE[model]],
             )
         Commune.objects.update(model_launched_on=None)

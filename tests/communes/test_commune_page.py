@@ -118,15 +118,16 @@ def test_the_survey_trend_counts_responses_and_satisfaction_month_by_month(
 ):
     client.force_login(commune_staff)
 
-    months = client.get(URL + "?year=2024").context["months"]
+    trend = client.get(URL + "?year=2024").context["trend"]
 
+    months = trend.months
     assert len(months) == 12
-    march, july = months[2], months[6]
+    march, july = months[2].figures, months[6].figures
     assert (march.responses, march.satisfied, march.rate) == (2, 1, 50)
     assert (july.responses, july.rate) == (1, 100)
-    assert months[0].rate is None
+    assert months[0].figures.rate is None
     html = client.get(URL + "?year=2024").content.decode()
-    assert 'data-chart="chart-survey"' in html and "03/2024" in html
+    assert f'data-survey-trend="{trend.chart_id}"' in html
 
 
 def test_a_commune_without_data_still_renders_with_explanations(client, leloi_staff):

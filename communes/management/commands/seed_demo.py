@@ -5,10 +5,12 @@ from django.db import transaction
 from communes import demo as communes_demo
 from communes import demo_practices
 from communes.models import Commune
+from surveys import demo as surveys_demo
 from targets import demo as targets_demo
 
-# Each app seeds its own part, in this order (later parts build on earlier ones).
-SEEDERS = [communes_demo.seed, demo_practices.seed, targets_demo.seed]
+# Each app seeds its own part, in this order (later parts build on earlier ones; the
+# targets seed computes every status, so it comes last).
+SEEDERS = [communes_demo.seed, demo_practices.seed, surveys_demo.seed, targets_demo.seed]
 
 
 class Command(BaseCommand):

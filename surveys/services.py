@@ -1,0 +1,225 @@
+"""Writes of the surveys app: questionnaires, responses and kiosk links.
+
+Every change to a commune's responses queues a recompute of its certification status.
+The file import lives in ``surveys.importing``.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communes.access import has_role
+from communes.models import Commune, Role, scope_of
+from surveys import conf
+from surveys.models import (
+    Channel,
+    Element,
+    KioskLink,
+    Question,
+    Questionnaire,
+    SurveyResponse,
+    new_kiosk_token,
+)
+from surveys.questions import DEFAULT_QUESTIONS, DEFAULT_TITLE, SATISFIED_FROM, SCALE_MAX, SCALE_MIN
+from targets.services import recompute_later
+
+# --- Questionnaires ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def questionnaire_create_default() -> Questionnaire:
+    """Version 1 of the SIPAS questionnaire (what the data migration ships), made if missing.
+
+    Test databases that were flushed and the demo call this; a fresh install already has it.
+    """
+    questionnaire, created = Questionnaire.objects.get_or_create(
+        version=1, defaults={"title": DEFAULT_TITLE}
+    )
+    if created:
+        Question.objects.bulk_create(
+            Question(questionnaire=questionnaire, code=code, element=element, text=text, order=n)
+            for n, (code, element, text) in enumerate(DEFAULT_QUESTIONS, start=1)
+        )
+    if not Questionnaire.objects.filter(is_active=True).exists():
+        questionnaire_activate(questionnaire=questionnaire)
+    return questionnaire
+
+
+@transaction.atomic
+def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
+    """A copy of ``questionnaire`` as the next version, not yet active, open for editing.
+
+    This is how questions change once people have answered: the answered version stays
+    as it was (its responses keep meaning what they meant).
+    """
+    next_version = (Questionnaire.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    copy = Questionnaire.objects.create(version=next_version, title=questionnaire.title)
+    Question.objects.bulk_create(
+        Question(
+            questionnaire=copy,
+            code=q.code,
+            element=q.element,
+            text=q.text,
+            order=q.order,
+        )
+        for q in questionnaire.questions.all()
+    )
+    return copy
+
+
+@transaction.atomic
+def questionnaire_activate(*, questionnaire: Questionnaire) -> None:
+    """Make ``questionnaire`` the one the kiosk and paper entry use from now on."""
+    if not questionnaire.questions.filter(element=Element.OVERALL).exists():
+        raise ValidationError(_("Bộ câu hỏi cần có một câu đánh giá chung trước khi dùng."))
+    Questionnaire.objects.filter(is_active=True).exclude(pk=questionnaire.pk).update(
+        is_active=False
+    )
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(is_active=True)
+    questionnaire.is_active = True
+
+
+def overall_question(questionnaire: Questionnaire) -> Question:
+    return next(q for q in questionnaire.questions.all() if q.element == Element.OVERALL)
+
+
+# --- Responses ---------------------------------------------------------------------------
+
+
+def _clean_answers(questionnaire: Questionnaire, answers: dict) -> dict:
+    codes = {q.code for q in questionnaire.questions.all()}
+    unknown = set(answers) - codes
+    if unknown:
+        raise ValidationError(
+            _("Câu hỏi không có trong bộ câu hỏi: %s") % ", ".join(sorted(unknown))
+        )
+    cleaned = {}
+    for code, value in answers.items():
+        if value is None:
+            continue
+        if not isinstance(value, int) or not SCALE_MIN <= value <= SCALE_MAX:
+            raise ValidationError(_("%(code)s phải là số từ 1 đến 5.") % {"code": code})
+        cleaned[code] = value
+    return cleaned
+
+
+def survey_response_create(
+    *,
+    commune: Commune,
+    questionnaire: Questionnaire,
+    answered_on: datetime.date,
+    answers: dict[str, int],
+    channel: str,
+    by=None,
+    submission_token: str | None = None,
+) -> SurveyResponse | None:
+    """Record one citizen's answers; ``satisfied`` follows the overall question (4 or 5).
+
+    A kiosk form carries a one-time ``submission_token``: when it was already used (a
+    double tap), nothing is recorded and None is returned.
+    """
+    answers = _clean_answers(questionnaire, answers)
+    overall = overall_question(questionnaire)
+    if overall.code not in answers:
+        raise ValidationError(_("Chưa trả lời câu đánh giá chung."))
+    if answered_on > timezone.localdate():
+        raise ValidationError(_("Ngày trả lời không được sau hôm nay."))
+    response = SurveyResponse(
+        commune=commune,
+        questionnaire=questionnaire,
+        answered_on=answered_on,
+        channel=channel,
+        satisfied=answers[overall.code] >= SATISFIED_FROM,
+        answers=answers,
+        submission_token=submission_token,
+        entered_by=by,
+    )
+    if by is not None:
+        response._history_user = by
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        if (
+            submission_token
+            and SurveyResponse.objects.filter(submission_token=submission_token).exists()
+        ):
+            return None
+        raise
+    recompute_later(commune_id=commune.pk, year=answered_on.year)
+    return response
+
+
+def response_deletable_until(response: SurveyResponse) -> datetime.datetime:
+    return response.created_at + datetime.timedelta(days=conf.delete_within_days())
+
+
+def response_can_delete(response: SurveyResponse, *, user) -> bool:
+    """A mistaken paper entry may be deleted for a few days, by its commune's staff.
+
+    Kiosk and imported responses are the citizens' own words: nobody deletes them here.
+    """
+    if response.channel != Channel.PAPER:
+        return False
+    if timezone.now() > response_deletable_until(response):
+        return False
+    scope = scope_of(user)
+    if scope is None:
+        return False
+    if scope.sees_everything:
+        return True
+    return scope.role == Role.COMMUNE and scope.commune_id == response.commune_id
+
+
+@transaction.atomic
+def survey_response_delete(*, response: SurveyResponse, by) -> None:
+    """Delete a mistaken paper entry; the history keeps it with who deleted it and when."""
+    if not response_can_delete(response, user=by):
+        raise PermissionDenied(_("Phiếu này không còn xóa được."))
+    commune_id, year = response.commune_id, response.answered_on.year
+    response._history_user = by
+    response._change_reason = "deleted as a mistaken entry"
+    response.delete()
+    recompute_later(commune_id=commune_id, year=year)
+
+
+@transaction.atomic
+def survey_responses_delete(*, responses, by) -> int:
+    """Delete responses (the admin's way; any channel, any age), keeping each in the history.
+
+    One recompute is queued per commune and year affected.
+    """
+    affected = set()
+    count = 0
+    for response in responses.select_related(None).iterator():
+        affected.add((response.commune_id, response.answered_on.year))
+        response._history_user = by
+        response.delete()
+        count += 1
+    for commune_id, year in sorted(affected):
+        recompute_later(commune_id=commune_id, year=year)
+    return count
+
+
+# --- Kiosk links -------------------------------------------------------------------------
+
+
+def kiosk_link_ensure(*, commune: Commune) -> KioskLink:
+    """The kiosk link of ``commune``, made on first use."""
+    link, _created = KioskLink.objects.get_or_create(commune=commune)
+    return link
+
+
+@transaction.atomic
+def kiosk_link_rotate(*, commune: Commune, by) -> KioskLink:
+    """Give ``commune`` a new kiosk link; the old one stops working at once."""
+    if not has_role(by, Role.COMMUNE, Role.DISTRICT):
+        raise PermissionDenied
+    link = kiosk_link_ensure(commune=commune)
+    link.token = new_kiosk_token()
+    link.save()
+    return link

@@ -1,0 +1,384 @@
+import datetime
+import secrets
+import time
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from communes.access import get_commune_for_user, has_role, role_required
+from communes.models import Commune, Role, scope_of
+from surveys import conf, exports, selectors, services
+from surveys.forms import ImportUploadForm, KioskForm, SurveyEntryForm
+from surveys.importing import (
+    REQUIRED_COLUMNS,
+    ImportRefused,
+    survey_file_check,
+    survey_file_import,
+)
+from surveys.kiosk import throttle_hit
+from surveys.models import Channel, KioskLink, SurveyResponse
+from surveys.selectors import Period
+
+# Who may do what with a commune's surveys (admins pass every check).
+ENTRY_ROLES = (Role.COMMUNE,)
+KIOSK_ROLES = (Role.COMMUNE, Role.DISTRICT)
+IMPORT_ROLES = (Role.COMMUNE, Role.DISTRICT)
+
+
+def _year_and_period(request, commune) -> tuple[int, str, list[int]]:
+    years = selectors.response_years(commune=commune)
+    this_year = selectors.today().year
+    default = years[0] if years else this_year
+    try:
+        year = int(request.GET.get("year", default))
+    except ValueError:
+        year = default
+    if not 2000 <= year <= this_year + 1:
+        year = default
+    period = request.GET.get("period", Period.MONTH)
+    if period not in dict(Period.CHOICES):
+        period = Period.MONTH
+    choices = sorted(set(years) | {this_year, year}, reverse=True)
+    return year, period, choices
+
+
+@require_GET
+@login_required
+def commune_surveys(request, code):
+    """The commune's survey hub: figures, trend, shares, recent entries, links to the rest."""
+    commune = get_commune_for_user(request.user, code)
+    year, period, years = _year_and_period(request, commune)
+    trend = selectors.commune_trend(commune=commune, year=year)
+    rows = selectors.period_rows(commune=commune, year=year, period=period, months=trend.monthly)
+    start, end = rows[0].start, rows[-1].end
+    recent = list(selectors.recent_responses(commune=commune))
+    for response in recent:
+        response.can_delete = services.response_can_delete(response, user=request.user)
+    return render(
+        request,
+        "surveys/commune_surveys.html",
+        {
+            "commune": commune,
+            "year": year,
+            "years": years,
+            "period": period,
+            "periods": Period.CHOICES,
+            "rows": rows,
+            "trend": trend,
+            "shares": selectors.question_shares(commune=commune, start=start, end=end),
+            "recent": recent,
+            "deletions": selectors.recent_deletions(commune=commune),
+            "delete_within_days": conf.delete_within_days(),
+            "can_enter": has_role(request.user, *ENTRY_ROLES),
+            "can_kiosk": has_role(request.user, *KIOSK_ROLES),
+            "can_import": has_role(request.user, *IMPORT_ROLES),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ENTRY_ROLES)
+def survey_entry(request, code):
+    """Type in paper forms one after another; the date is kept from one to the next."""
+    commune = get_commune_for_user(request.user, code)
+    questionnaire = selectors.active_questionnaire()
+    if questionnaire is None:
+        messages.error(request, _("Chưa có bộ câu hỏi đang dùng; hãy báo quản trị."))
+        return redirect("commune_surveys", code=commune.code)
+    if request.method == "POST":
+        form = SurveyEntryForm(request.POST, questionnaire=questionnaire)
+        if form.is_valid():
+            response = services.survey_response_create(
+                commune=commune,
+                questionnaire=questionnaire,
+                answered_on=form.cleaned_data["answered_on"],
+                answers=form.answers(),
+                channel=Channel.PAPER,
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("Đã lưu phiếu ngày %(date)s (%(verdict)s). Mời nhập phiếu tiếp theo.")
+                % {
+                    "date": response.answered_on.strftime("%d/%m/%Y"),
+                    "verdict": _("hài lòng") if response.satisfied else _("chưa hài lòng"),
+                },
+            )
+            url = reverse("survey_entry", args=[commune.code])
+            return redirect(f"{url}?date={response.answered_on.isoformat()}")
+    else:
+        initial = {}
+        date = request.GET.get("date")
+        if date:
+            try:
+                initial["answered_on"] = datetime.date.fromisoformat(date)
+            except ValueError:
+                pass  # a bad date in the address: start without one
+        form = SurveyEntryForm(initial=initial, questionnaire=questionnaire)
+    return render(
+        request,
+        "surveys/entry.html",
+        {
+            "commune": commune,
+            "form": form,
+            "questionnaire": questionnaire,
+            "recent": selectors.recent_responses(commune=commune, limit=5),
+            "entered_today": selectors.paper_entries_today(commune=commune, by=request.user),
+        },
+    )
+
+
+@require_POST
+@role_required(*ENTRY_ROLES)
+def survey_response_delete(request, code, pk):
+    commune = get_commune_for_user(request.user, code)
+    response = get_object_or_404(SurveyResponse, pk=pk, commune=commune)
+    services.survey_response_delete(response=response, by=request.user)
+    messages.success(
+        request,
+        _("Đã xóa phiếu ngày %s; việc xóa được ghi vào lịch sử.")
+        % response.answered_on.strftime("%d/%m/%Y"),
+    )
+    return redirect("commune_surveys", code=commune.code)
+
+
+@require_GET
+@login_required
+def survey_export(request, code, fmt):
+    """The commune's figures of one year, by period and by question, as CSV or XLSX."""
+    commune = get_commune_for_user(request.user, code)
+    year, period, _years = _year_and_period(request, commune)
+    rows = selectors.period_rows(commune=commune, year=year, period=period)
+    shares = selectors.question_shares(commune=commune, start=rows[0].start, end=rows[-1].end)
+    filename = f"khao-sat-{commune.code}-{year}-{period}"
+    if fmt == "csv":
+        return exports.figures_csv(commune=commune, rows=rows, filename=filename)
+    return exports.figures_xlsx(commune=commune, rows=rows, shares=shares, filename=filename)
+
+
+# --- Kiosk link and poster ---------------------------------------------------------------
+
+
+def _kiosk_url(request, link) -> str:
+    path = reverse("survey_kiosk", args=[link.token])
+    base = conf.public_base_url()
+    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
+
+
+@require_GET
+@role_required(*KIOSK_ROLES)
+def survey_poster(request, code):
+    """An A4 poster for the desk: the commune's name, the QR code of its kiosk, how to answer."""
+    commune = get_commune_for_user(request.user, code)
+    link = services.kiosk_link_ensure(commune=commune)
+    return render(
+        request,
+        "surveys/poster.html",
+        {"commune": commune, "link": link, "kiosk_url": _kiosk_url(request, link)},
+    )
+
+
+@require_POST
+@role_required(*KIOSK_ROLES)
+def kiosk_rotate(request, code):
+    commune = get_commune_for_user(request.user, code)
+    services.kiosk_link_rotate(commune=commune, by=request.user)
+    messages.success(
+        request,
+        _(
+            "Đã đổi đường dẫn khảo sát; đường dẫn và mã QR cũ không còn dùng được. "
+            "Hãy in lại áp phích."
+        ),
+    )
+    return redirect("survey_poster", code=commune.code)
+
+
+# --- The public kiosk --------------------------------------------------------------------
+
+
+def _in_vietnamese(view):
+    """The kiosk speaks Vietnamese whatever the phone's language: its questions are Vietnamese."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with translation.override("vi"):
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _kiosk_link(token) -> KioskLink:
+    return get_object_or_404(KioskLink.objects.select_related("commune"), token=token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_in_vietnamese
+def survey_kiosk(request, token):
+    """The citizen's survey at the desk: no login, one answer per form, then the next person."""
+    link = _kiosk_link(token)
+    questionnaire = selectors.active_questionnaire()
+    context = {"commune": link.commune, "link": link}
+    if questionnaire is None:
+        return render(request, "surveys/kiosk_closed.html", context, status=503)
+    if request.method == "POST":
+        if throttle_hit(request):
+            return render(request, "surveys/kiosk_throttled.html", context, status=429)
+        form = KioskForm(request.POST, questionnaire=questionnaire, link=link)
+        if form.is_bot:
+            # Tell a bot nothing: it sees the thank-you page, and nothing is recorded.
+            return redirect("survey_kiosk_thanks", token=link.token)
+        if form.is_valid():
+            services.survey_response_create(
+                commune=link.commune,
+                questionnaire=questionnaire,
+                answered_on=selectors.today(),
+                answers=form.answers(),
+                channel=Channel.KIOSK,
+                submission_token=form.cleaned_data["stamp"].token,
+            )
+            return redirect("survey_kiosk_thanks", token=link.token)
+        form.renew_stamp()
+    else:
+        form = KioskForm(questionnaire=questionnaire, link=link)
+    return render(request, "surveys/kiosk.html", {**context, "form": form})
+
+
+@never_cache
+@require_GET
+@_in_vietnamese
+def survey_kiosk_thanks(request, token):
+    link = _kiosk_link(token)
+    return render(
+        request,
+        "surveys/kiosk_thanks.html",
+        {
+            "commune": link.commune,
+            "link": link,
+            "return_url": reverse("survey_kiosk", args=[link.token]),
+            "return_after": conf.kiosk_thanks_seconds(),
+        },
+    )
+
+
+# --- Import ------------------------------------------------------------------------------
+
+_SESSION_KEY = "survey_imports"
+
+
+def _upload_dir() -> Path:
+    """Where uploaded files wait between the preview and the confirmation: private."""
+    folder = Path(settings.MEDIA_ROOT) / "survey-imports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _forget_old_uploads(folder: Path, *, older_than_seconds=24 * 3600) -> None:
+    limit = time.time() - older_than_seconds
+    for path in folder.glob("*.upload"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _pending(request, upload_id) -> tuple[Path, str]:
+    entry = request.session.get(_SESSION_KEY, {}).get(upload_id)
+    path = _upload_dir() / f"{upload_id}.upload"
+    if entry is None or not path.exists():
+        raise Http404
+    return path, entry["filename"]
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*IMPORT_ROLES)
+def survey_import(request):
+    """Upload a file: every row is checked and shown before anything is written."""
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            folder = _upload_dir()
+            _forget_old_uploads(folder)
+            upload = form.cleaned_data["file"]
+            upload_id = secrets.token_urlsafe(18)
+            path = folder / f"{upload_id}.upload"
+            with open(path, "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            report = survey_file_check(path=path, filename=upload.name, by=request.user)
+            if report.ok:
+                pending = request.session.get(_SESSION_KEY, {})
+                pending[upload_id] = {"filename": upload.name}
+                request.session[_SESSION_KEY] = pending
+            else:
+                path.unlink(missing_ok=True)
+                upload_id = None
+            return render(
+                request,
+                "surveys/import_preview.html",
+                {"report": report, "upload_id": upload_id},
+            )
+    else:
+        form = ImportUploadForm()
+    return render(request, "surveys/import.html", _import_context(request, form))
+
+
+def _import_context(request, form):
+    questionnaire = selectors.active_questionnaire()
+    scope = scope_of(request.user)
+    scope_communes = None
+    if not scope.sees_everything:  # say which communes the file may hold
+        scope_communes = Commune.objects.visible_to(request.user).order_by("code")
+    return {
+        "form": form,
+        "required_columns": REQUIRED_COLUMNS,
+        "questions": questionnaire.questions.all() if questionnaire else [],
+        "scope_communes": scope_communes,
+        "max_mb": conf.import_max_bytes() // 1048576,
+    }
+
+
+@require_POST
+@role_required(*IMPORT_ROLES)
+def survey_import_confirm(request, upload_id):
+    """Write the checked file: all rows or none."""
+    path, filename = _pending(request, upload_id)
+    try:
+        report = survey_file_import(path=path, filename=filename, by=request.user)
+    except ImportRefused as refused:
+        return render(
+            request,
+            "surveys/import_preview.html",
+            {"report": refused.report, "upload_id": None},
+            status=409,
+        )
+    finally:
+        pending = request.session.get(_SESSION_KEY, {})
+        pending.pop(upload_id, None)
+        request.session[_SESSION_KEY] = pending
+        path.unlink(missing_ok=True)
+    messages.success(
+        request,
+        _("Đã nhập %(rows)s phiếu của %(communes)s xã từ tệp %(file)s.")
+        % {"rows": report.rows, "communes": len(report.per_commune), "file": filename},
+    )
+    communes = report.commune_rows()
+    if len(communes) == 1:
+        return redirect("commune_surveys", code=communes[0][0])
+    return redirect("survey_import")
+
+
+@require_GET
+@role_required(*IMPORT_ROLES)
+def survey_import_template(request, fmt):
+    questionnaire = selectors.active_questionnaire()
+    codes = [q.code for q in questionnaire.questions.all()] if questionnaire else []
+    return exports.import_template(fmt=fmt, question_codes=codes)

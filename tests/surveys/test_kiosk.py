@@ -1,0 +1,262 @@
+"""The public desk survey /s/<token>/: no login, one response per form, abuse kept out."""
+
+import re
+import time
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from surveys.kiosk import stamp_new
+from surveys.models import Channel, KioskLink, SurveyResponse
+from surveys.services import kiosk_link_ensure
+from tests.surveys.conftest import all_answers
+
+
+def kiosk_url(link):
+    return reverse("survey_kiosk", args=[link.token])
+
+
+def shown_stamp(html: str) -> str:
+    return re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+
+
+def aged_stamp(link, seconds=60):
+    """A stamp as if the form had been shown ``seconds`` ago."""
+    with mock.patch("surveys.kiosk.time.time", return_value=time.time() - seconds):
+        return stamp_new(link_id=link.pk)
+
+
+def post_answers(client, link, *, stamp=None, **extra):
+    data = {**all_answers(overall=5), "stamp": stamp or aged_stamp(link), "website": "", **extra}
+    return client.post(kiosk_url(link), data)
+
+
+@pytest.mark.django_db
+def test_a_citizen_sees_the_form_without_logging_in(client, kiosk_link, questionnaire):
+    response = client.get(kiosk_url(kiosk_link), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Thị trấn Đồi Ngô" in html
+    # Vietnamese whatever the phone's language: the questions are Vietnamese.
+    assert "Gửi đánh giá" in html and "Rất không hài lòng" in html
+    for question in questionnaire.questions.all():
+        assert question.text in html
+    assert html.count('type="radio"') == 5 * questionnaire.questions.count()
+    assert "no-cache" in response["Cache-Control"]  # every view of the form has its own token
+
+
+@pytest.mark.django_db
+def test_the_kiosk_pages_have_no_inline_script(client, kiosk_link, questionnaire):
+    for url in (kiosk_url(kiosk_link), reverse("survey_kiosk_thanks", args=[kiosk_link.token])):
+        html = client.get(url).content.decode()
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, tag
+
+
+@pytest.mark.django_db
+def test_an_answer_is_recorded_then_a_thank_you_and_a_fresh_form(
+    client, kiosk_link, questionnaire, recompute
+):
+    response = post_answers(client, kiosk_link)
+    thanks = reverse("survey_kiosk_thanks", args=[kiosk_link.token])
+    assert response.status_code == 302 and response["Location"] == thanks
+    recorded = SurveyResponse.objects.get()
+    assert recorded.commune == kiosk_link.commune
+    assert recorded.channel == Channel.KIOSK and recorded.satisfied
+    assert recorded.answers == all_answers(overall=5)
+    assert recorded.entered_by is None and recorded.questionnaire == questionnaire
+    recompute.assert_called_once_with(
+        commune_id=kiosk_link.commune_id, year=recorded.answered_on.year
+    )
+
+    page = client.get(thanks)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-return-url="{kiosk_url(kiosk_link)}"' in html
+    assert 'data-return-after="6"' in html
+    assert "survey_kiosk.js" in html
+    # The next citizen gets a new, different submission token.
+    first = shown_stamp(client.get(kiosk_url(kiosk_link)).content.decode())
+    second = shown_stamp(client.get(kiosk_url(kiosk_link)).content.decode())
+    assert first != second
+
+
+@pytest.mark.django_db
+def test_a_dissatisfied_citizen_is_counted_as_not_satisfied(
+    client, kiosk_link, questionnaire, recompute
+):
+    post_answers(client, kiosk_link, Q11="3")
+    assert SurveyResponse.objects.get().satisfied is False
+
+
+@pytest.mark.django_db
+def test_a_double_tap_is_counted_once(client, kiosk_link, questionnaire, recompute):
+    stamp = aged_stamp(kiosk_link)
+    first = post_answers(client, kiosk_link, stamp=stamp)
+    second = post_answers(client, kiosk_link, stamp=stamp)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert SurveyResponse.objects.count() == 1
+    assert recompute.call_count == 1
+
+
+@pytest.mark.django_db
+def test_an_unanswered_question_shows_the_form_again_with_the_answers_kept(
+    client, kiosk_link, questionnaire
+):
+    answers = all_answers(overall=4)
+    del answers["Q3"]
+    stamp = aged_stamp(kiosk_link)
+    response = client.post(kiosk_url(kiosk_link), {**answers, "stamp": stamp})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Xin chọn một mức." in html
+    assert 'id="id_Q11_4" value="4" required checked' in html
+    assert shown_stamp(html) == stamp  # still the same form: a later send counts once
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_sent_back_faster_than_a_person_reads_is_refused(client, kiosk_link, questionnaire):
+    response = post_answers(client, kiosk_link, stamp=stamp_new(link_id=kiosk_link.pk))
+    assert response.status_code == 200
+    assert "Xin đọc kỹ từng câu hỏi" in response.content.decode()
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bot_filling_the_hidden_field_is_thanked_and_ignored(client, kiosk_link, questionnaire):
+    response = post_answers(client, kiosk_link, website="http://spam.example")
+    assert response.status_code == 302
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_forged_or_foreign_stamp_is_refused_and_replaced(
+    client, kiosk_link, le_loi, questionnaire
+):
+    other = kiosk_link_ensure(commune=le_loi)
+    for stamp in ("forged", aged_stamp(other)):
+        response = post_answers(client, kiosk_link, stamp=stamp)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Phiếu không hợp lệ" in html
+        assert shown_stamp(html) != stamp
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_left_open_past_its_age_asks_to_send_again(client, kiosk_link, questionnaire):
+    stale = aged_stamp(kiosk_link, seconds=25 * 3600)
+    response = post_answers(client, kiosk_link, stamp=stale)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Phiếu đã mở quá lâu" in html
+    assert shown_stamp(html) != stale
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(SURVEY_KIOSK_MAX_PER_MINUTE=3)
+def test_a_client_sending_too_many_answers_is_throttled_with_a_vietnamese_message(
+    client, kiosk_link, questionnaire, recompute
+):
+    for _ in range(3):
+        assert post_answers(client, kiosk_link).status_code == 302
+    response = post_answers(client, kiosk_link)
+    assert response.status_code == 429
+    assert "xin chờ khoảng một phút" in response.content.decode()
+    assert SurveyResponse.objects.count() == 3
+    # Another client (address) is not held back by the first one.
+    other = client.post(
+        kiosk_url(kiosk_link),
+        {**all_answers(), "stamp": aged_stamp(kiosk_link)},
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert other.status_code == 302
+
+
+@pytest.mark.django_db
+@override_settings(SURVEY_KIOSK_MAX_PER_MINUTE=1, SURVEY_CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+def test_behind_the_proxy_the_client_is_told_by_the_configured_header(
+    client, kiosk_link, questionnaire, recompute
+):
+    def send(address):
+        data = {**all_answers(), "stamp": aged_stamp(kiosk_link)}
+        return client.post(kiosk_url(kiosk_link), data, HTTP_X_REAL_IP=address)
+
+    assert send("203.0.113.1").status_code == 302
+    assert send("203.0.113.2").status_code == 302
+    assert send("203.0.113.1").status_code == 429
+
+
+@pytest.mark.django_db
+@override_settings(SURVEY_KIOSK_MAX_PER_MINUTE=1, SURVEY_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR")
+def test_a_client_cannot_dodge_the_throttle_by_forging_forwarded_addresses(
+    client, kiosk_link, questionnaire, recompute
+):
+    def send(forged):
+        data = {**all_answers(), "stamp": aged_stamp(kiosk_link)}
+        # The proxy appends the address it saw after whatever the client sent.
+        return client.post(
+            kiosk_url(kiosk_link), data, HTTP_X_FORWARDED_FOR=f"{forged}, 198.51.100.9"
+        )
+
+    assert send("10.0.0.1").status_code == 302
+    assert send("10.0.0.2").status_code == 429
+
+
+@pytest.mark.django_db
+def test_no_personal_data_is_kept(client, kiosk_link, questionnaire, recompute):
+    client.post(
+        kiosk_url(kiosk_link),
+        {**all_answers(), "stamp": aged_stamp(kiosk_link)},
+        REMOTE_ADDR="198.51.100.77",
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14; Zalo)",
+    )
+    response = SurveyResponse.objects.get()
+    stored = repr(SurveyResponse.objects.values().get()) + repr(
+        list(SurveyResponse.history.values())
+    )
+    assert "198.51.100" not in stored and "Android" not in stored
+    assert response.entered_by is None
+
+
+@pytest.mark.django_db
+def test_an_unknown_token_is_404(client, questionnaire):
+    assert client.get(reverse("survey_kiosk", args=["nope"])).status_code == 404
+    assert client.get(reverse("survey_kiosk_thanks", args=["nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_rotated_link_stops_working_at_once(client, kiosk_link, questionnaire, commune_staff):
+    old = kiosk_link.token
+    stamp = aged_stamp(kiosk_link)
+    client.force_login(commune_staff)
+    client.post(reverse("kiosk_rotate", args=["7444"]))
+    client.logout()
+    assert KioskLink.objects.get(pk=kiosk_link.pk).token != old
+    assert client.get(reverse("survey_kiosk", args=[old])).status_code == 404
+    data = {**all_answers(), "stamp": stamp}
+    assert client.post(reverse("survey_kiosk", args=[old]), data).status_code == 404
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_without_an_active_questionnaire_the_kiosk_says_it_is_closed(client, kiosk_link):
+    from surveys.models import Questionnaire
+
+    Questionnaire.objects.update(is_active=False)
+    response = client.get(kiosk_url(kiosk_link))
+    assert response.status_code == 503
+    assert "quay lại sau" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_kiosk_refuses_other_methods(client, kiosk_link, questionnaire):
+    assert client.put(kiosk_url(kiosk_link)).status_code == 405
+    assert client.delete(kiosk_url(kiosk_link)).status_code == 405
+    thanks = reverse("survey_kiosk_thanks", args=[kiosk_link.token])
+    assert client.post(thanks).status_code == 405

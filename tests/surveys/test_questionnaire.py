@@ -1,0 +1,141 @@
+"""The SIPAS questionnaire: shipped as version 1, edited only as a new version."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from surveys import services
+from surveys.models import Element, Question, Questionnaire, SurveyResponse
+from surveys.selectors import active_questionnaire
+
+
+@pytest.mark.django_db
+def test_version_1_asks_about_the_five_sipas_elements_and_overall(questionnaire):
+    assert questionnaire.version == 1 and questionnaire.is_active
+    questions = list(questionnaire.questions.all())
+    assert [q.code for q in questions] == [f"Q{n}" for n in range(1, 12)]
+    elements = {q.element for q in questions}
+    assert elements == set(Element.values)
+    assert [q.element for q in questions if q.element == Element.OVERALL] == [Element.OVERALL]
+    assert "Bộ phận Một cửa" in questions[-1].text
+
+
+@pytest.mark.django_db
+def test_questions_of_an_answered_version_cannot_change(questionnaire, make_responses, doi_ngo):
+    question = questionnaire.questions.first()
+    question.full_clean()  # no answers yet: editable
+    make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)
+    question.text = "Một câu hỏi khác"
+    with pytest.raises(ValidationError, match="tạo phiên bản mới"):
+        question.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_new_version_copies_the_questions_and_old_responses_keep_theirs(
+    questionnaire, make_responses, doi_ngo
+):
+    old_response = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    copy = services.questionnaire_new_version(questionnaire=questionnaire)
+    assert copy.version == 2 and not copy.is_active
+    assert [q.code for q in copy.questions.all()] == [q.code for q in questionnaire.questions.all()]
+    changed = copy.questions.get(code="Q1")
+    changed.text = "Nơi ngồi chờ có quạt, có nước uống."
+    changed.full_clean()
+    changed.save()
+    services.questionnaire_activate(questionnaire=copy)
+    assert active_questionnaire() == copy
+    assert Questionnaire.objects.filter(is_active=True).count() == 1
+    old_response.refresh_from_db()
+    assert old_response.questionnaire == questionnaire
+    assert questionnaire.questions.get(code="Q1").text.startswith("Nơi ngồi chờ tại")
+
+
+@pytest.mark.django_db
+def test_a_version_without_an_overall_question_cannot_be_used(questionnaire):
+    copy = services.questionnaire_new_version(questionnaire=questionnaire)
+    copy.questions.filter(element=Element.OVERALL).delete()
+    with pytest.raises(ValidationError):
+        services.questionnaire_activate(questionnaire=copy)
+    assert active_questionnaire() == questionnaire
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_answered_questions_read_only_and_copies_a_version(
+    client, admin_user, questionnaire, make_responses, doi_ngo
+):
+    make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)
+    client.force_login(admin_user)
+    change = reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk])
+    html = client.get(change).content.decode()
+    assert 'name="questions-0-text"' not in html  # read-only once answered
+    response = client.post(
+        reverse("admin:surveys_questionnaire_changelist"),
+        {"action": "new_version", "_selected_action": [questionnaire.pk]},
+    )
+    assert response.status_code == 302
+    copy = Questionnaire.objects.get(version=2)
+    html = client.get(
+        reverse("admin:surveys_questionnaire_change", args=[copy.pk])
+    ).content.decode()
+    assert 'name="questions-0-text"' in html  # the new version is editable
+    assert Question.objects.filter(questionnaire=copy).count() == 11
+
+
+@pytest.mark.django_db
+def test_the_admin_activates_one_version(client, admin_user, questionnaire):
+    copy = services.questionnaire_new_version(questionnaire=questionnaire)
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:surveys_questionnaire_changelist"),
+        {"action": "activate", "_selected_action": [copy.pk]},
+    )
+    assert active_questionnaire() == copy
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_responses_with_their_history(client, admin_user, make_responses, doi_ngo):
+    response = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:surveys_surveyresponse_changelist")).status_code == 200
+    history = reverse("admin:surveys_surveyresponse_history", args=[response.pk])
+    assert client.get(history).status_code == 200
+    assert SurveyResponse.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_responses_are_read_only_in_the_admin(client, admin_user, make_responses, doi_ngo):
+    response = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    client.force_login(admin_user)
+    change = reverse("admin:surveys_surveyresponse_change", args=[response.pk])
+    client.post(change, {"satisfied": ""})
+    response.refresh_from_db()
+    assert response.satisfied is True
+    assert client.get(reverse("admin:surveys_surveyresponse_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_deleting_an_imported_file_in_the_admin_removes_its_responses_and_queues_recomputes(
+    client, admin_user, make_responses, doi_ngo, le_loi, recompute
+):
+    from surveys.models import Channel, ImportBatch
+
+    batch = ImportBatch.objects.create(sha256="0" * 64, filename="sai.xlsx", rows=3)
+    make_responses(
+        doi_ngo, datetime.date(2024, 1, 5), satisfied=2, channel=Channel.IMPORT, import_batch=batch
+    )
+    make_responses(
+        le_loi, datetime.date(2023, 7, 5), satisfied=1, channel=Channel.IMPORT, import_batch=batch
+    )
+    kept = make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)[0]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:surveys_importbatch_changelist"),
+        {"action": "delete_selected", "_selected_action": [batch.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not ImportBatch.objects.exists()
+    assert list(SurveyResponse.objects.all()) == [kept]
+    assert SurveyResponse.history.filter(history_type="-", history_user=admin_user).count() == 3
+    assert sorted(c.kwargs["year"] for c in recompute.call_args_list) == [2023, 2024]
