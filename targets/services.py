@@ -99,6 +99,69 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
     transaction.on_commit(queue, robust=True)
 
 
+def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
+    """``recompute_later`` for many communes at once: a survey import touches thousands.
+
+    ``requests`` are (commune id, year or None) pairs. Their ``PendingRecompute`` rows are
+    written in a few statements of the caller's transaction, merged with the requests
+    already pending as ``recompute_later`` merges them, and one task recomputes them all,
+    set-based, once the transaction commits (the drain of pending requests).
+    """
+    from targets.tasks import recompute_pending
+
+    wanted: dict[int, int | None] = {}
+    for commune_id, year in requests:
+        wanted[commune_id] = year if wanted.get(commune_id, year) == year else None
+    if not wanted:
+        return
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        _pending_upsert(wanted, now)
+    else:
+        with transaction.atomic(), _sqlite_variable_limit():
+            pending = PendingRecompute.objects.select_for_update().filter(commune_id__in=wanted)
+            existing = {p.commune_id: p.year for p in pending}
+            PendingRecompute.objects.bulk_create(
+                [
+                    PendingRecompute(
+                        commune_id=commune_id,
+                        year=year if existing.get(commune_id, year) == year else None,
+                        requested_at=now,
+                    )
+                    for commune_id, year in wanted.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["commune"],
+                update_fields=["year", "requested_at"],
+            )
+
+    def queue():
+        try:
+            recompute_pending.delay()
+        except BrokerError:
+            logger.exception("Could not queue the recompute of %s communes", len(wanted))
+
+    transaction.on_commit(queue, robust=True)
+
+
+def _pending_upsert(wanted: dict[int, int | None], now) -> None:
+    """Record the requests in one statement, merged with those pending as
+    ``recompute_later`` merges them (a second year asked for means every year)."""
+    table = connection.ops.quote_name(PendingRecompute._meta.db_table)
+    rows = [{"commune_id": c, "year": y, "requested_at": now} for c, y in wanted.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own; the rows go as one parameter.
+            f"INSERT INTO {table} (commune_id, year, requested_at) "  # noqa: S608  # nosec B608
+            "SELECT commune_id, year, requested_at "
+            f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) "
+            "ON CONFLICT (commune_id) DO UPDATE SET "
+            f"year = CASE WHEN {table}.year = EXCLUDED.year THEN EXCLUDED.year END, "
+            "requested_at = EXCLUDED.requested_at",
+            [json.dumps(rows, cls=DjangoJSONEncoder)],
+        )
+
+
 def commune_recompute(*, commune_id: int, year: int | None = None) -> None:
     """Recompute one commune now (the task behind ``recompute_later``); clear its request.
 
