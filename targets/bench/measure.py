@@ -294,3 +294,173 @@ def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
             f"{trivial.percentile(0.99):,.0f} ms ({trivial.percentile(0.5):,.0f})",
         ),
     ]
+
+
+# --- 4: the survey import -----------------------------------------------------------------
+
+IMPORT_QUESTIONS = [f"Q{n}" for n in range(1, 12)]
+
+
+def write_import_csv(path, *, rows: int) -> None:
+    """A valid import file of ``rows`` rows spread over every commune and over 2024-2025:
+    the columns of the contract and one per question (Q11 the overall one), ISO dates."""
+    import csv
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    codes = list(Commune.objects.order_by("code").values_list("code", flat=True))
+    rng = random.Random(20240101)  # noqa: S311 (benchmark data)
+    first = datetime.date(2024, 1, 1)
+    days = min((timezone.localdate() - first).days + 1, 730)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["commune_code", "answered_on", "satisfied", *IMPORT_QUESTIONS])
+        for n in range(rows):
+            satisfied = rng.random() < 0.9
+            scores = [rng.choice("45" if satisfied else "123") for _ in IMPORT_QUESTIONS]
+            day = first + datetime.timedelta(days=rng.randrange(days))
+            writer.writerow([codes[n % len(codes)], day.isoformat(), int(satisfied), *scores])
+
+
+def import_worker(path) -> dict:
+    """Run in a process of its own (``bench --import-worker PATH``): import ``path`` with
+    the importer of the web page, deferred constraints checked as a commit would, then
+    roll back. Returns the time and how much the process's peak memory grew."""
+    import resource
+    from pathlib import Path
+
+    from surveys.importing import survey_file_import
+
+    # Warm: the connection, the importer's modules; the baseline is taken after them.
+    Commune.objects.exists()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with override_settings(DEBUG=False), transaction.atomic():
+        started = time.perf_counter()
+        report = survey_file_import(path=Path(path), filename=Path(path).name)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": seconds,
+        "rows": report.rows,
+        "communes": len(report.per_commune),
+        "memory_mb": max(peak - baseline, 0) / 1024,
+        "peak_mb": peak / 1024,
+    }
+
+
+_SCRATCH_COLUMNS = ", ".join(
+    ["commune_code text", "answered_on date", "satisfied boolean"]
+    + [f"{code.lower()} smallint" for code in IMPORT_QUESTIONS]
+)
+
+
+def copy_reference(path) -> float:
+    """PostgreSQL's COPY of the same file into a scratch table (rolled back)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE bench_scratch ({_SCRATCH_COLUMNS})")
+        started = time.perf_counter()
+        with (
+            open(path, "rb") as f,
+            cursor.copy("COPY bench_scratch FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def copy_into_survey_table(path) -> float:
+    """The same rows written by PostgreSQL alone into the survey table itself: COPY into a
+    scratch table, then one INSERT ... SELECT with the same columns as the importer's
+    (commune, questionnaire, batch, answers as jsonb) and the foreign keys checked;
+    rolled back. The least any importer writing there can take."""
+    from surveys.models import ImportBatch, Questionnaire, SurveyResponse
+
+    table = SurveyResponse._meta.db_table
+    questionnaire = Questionnaire.objects.filter(is_active=True).first()
+    answers = ", ".join(f"'{code}', s.{code.lower()}" for code in IMPORT_QUESTIONS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        batch = ImportBatch.objects.create(sha256="bench-" + "0" * 58, filename="bench", rows=0)
+        cursor.execute(f"CREATE TEMP TABLE bench_scratch ({_SCRATCH_COLUMNS})")
+        started = time.perf_counter()
+        with (
+            open(path, "rb") as f,
+            cursor.copy("COPY bench_scratch FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        cursor.execute(
+            # Table names are the models' own, the question codes the benchmark's.
+            f"INSERT INTO {table} (commune_id, questionnaire_id, answered_on, channel, "  # noqa: S608  # nosec B608
+            "satisfied, answers, import_batch_id, created_at) "
+            "SELECT c.id, %s, s.answered_on, 'import', s.satisfied, "
+            f"jsonb_build_object({answers}), %s, now() "
+            "FROM bench_scratch s JOIN communes_commune c ON c.code = s.commune_code",
+            [questionnaire.pk if questionnaire else None, batch.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def measure_import(*, rows: int) -> list[Row]:
+    """4: the survey importer on a ``rows``-row CSV (in a process of its own, for its
+    memory) beside PostgreSQL's COPY of the same file into a scratch table."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="fg-bench-import-") as folder:
+        path = Path(folder) / "responses.csv"
+        write_import_csv(path, rows=rows)
+        size_mb = path.stat().st_size / 1e6
+        result = subprocess.run(  # noqa: S603 (this interpreter and manage.py, fixed arguments)
+            [sys.executable, "manage.py", "bench", "--import-worker", str(path)],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
+        worker = json.loads(result.stdout.strip().splitlines()[-1])
+        copy = median_time(lambda: copy_reference(path), runs=3, warmup=1) + 0
+        ceiling = copy_into_survey_table(path)
+    speed = worker["rows"] / worker["seconds"]
+    copy_speed = rows / copy
+    ratio = speed / copy_speed
+    memory = worker["memory_mb"]
+    return [
+        Row(
+            "4",
+            f"survey import, {rows:,}-row CSV ({size_mb:.1f} MB, {worker['communes']:,} "
+            "communes): rows/s",
+            f"{speed:,.0f} rows/s ({worker['seconds']:.2f} s)",
+            f"COPY to a scratch table {copy_speed:,.0f} rows/s",
+            f"{ratio:.2f}x",
+            ">= 50,000/s, >= 0.3x",
+            speed >= 50_000 and ratio >= 0.3,
+        ),
+        Row(
+            "4",
+            "  peak memory of the import (growth of the process's peak RSS)",
+            f"{memory:,.0f} MB",
+            goal="< 300 MB",
+            met=memory < 300,
+        ),
+        Row(
+            "4",
+            "  PostgreSQL alone writing the same rows into the survey table (indexes, FKs)",
+            f"{rows / ceiling:,.0f} rows/s ({ceiling:.2f} s)",
+            "",
+            f"importer {speed / (rows / ceiling):.2f}x of it",
+        ),
+    ]

@@ -1,3 +1,5 @@
+import argparse
+import json
 import os
 import platform
 import time
@@ -59,6 +61,8 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=20, help="HTTP clients in 5")
         parser.add_argument("--seconds", type=float, default=30, help="seconds of load in 5")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers in 5")
+        # Measurement 4 runs the importer in a process of its own, for its memory.
+        parser.add_argument("--import-worker", metavar="PATH", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -69,6 +73,11 @@ class Command(BaseCommand):
                 "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/friendlygov_bench "
                 "make bench\n(see BENCHMARKS.md)."
             )
+        if options["import_worker"]:
+            from targets.bench import measure
+
+            self.stdout.write(json.dumps(measure.import_worker(options["import_worker"])))
+            return
         only = [part.strip() for part in options["only"].split(",") if part.strip()]
         unknown = sorted(set(only) - set(MEASUREMENTS))
         if unknown:
