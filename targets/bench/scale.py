@@ -18,6 +18,7 @@ answers and satisfaction drawn from a hash of the row number, so the same sizes 
 give the same rows.
 """
 
+import contextlib
 import datetime
 import math
 import random
@@ -393,6 +394,7 @@ def _committees(plans: list[Plan]) -> int:
             """,  # noqa: S608  # nosec B608 (table names from the models, values as parameters)
             _PEOPLE,
         )
+        cursor.execute("DROP TABLE IF EXISTS scale_launch")
         cursor.execute(
             "CREATE TEMP TABLE scale_launch (commune_id bigint, launched_on date) ON COMMIT DROP"
         )
@@ -624,6 +626,7 @@ def _responses(cells: list[Cell]) -> int:
     )
     answers, params = _answers_sql(questions)
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS scale_cells")
         cursor.execute(
             "CREATE TEMP TABLE scale_cells (commune_id bigint, year int, responses int, "
             "satisfied int, first_row bigint, days int) ON COMMIT DROP"
@@ -637,7 +640,7 @@ def _responses(cells: list[Cell]) -> int:
             if c.responses
         ),
     )
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _without_indexes_and_foreign_keys(SurveyResponse):
         cursor.execute(
             f"""
             INSERT INTO {_table(SurveyResponse)}
@@ -661,6 +664,49 @@ def _responses(cells: list[Cell]) -> int:
             [questionnaire.pk if questionnaire else None, *params, "Asia/Ho_Chi_Minh"],
         )
         return cursor.rowcount
+
+
+@contextlib.contextmanager
+def _without_indexes_and_foreign_keys(model):
+    """Drop the secondary indexes and foreign keys of ``model``'s table for a bulk insert
+    and create them again afterwards, exactly as they were (their definitions are read
+    from the catalogue), in the caller's transaction: building an index once and checking
+    a foreign key in one join is far faster than millions of single-row updates and
+    checks. As DDL is transactional in PostgreSQL, a failure leaves the table whole."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        # Checks deferred until the commit would stop the ALTER TABLEs: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+        indexes = cursor.fetchall()
+        quoted = connection.ops.quote_name(table)
+        for name, _definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+            )
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
+                + definition
+            )
 
 
 def _rules_and_targets() -> None:
@@ -737,6 +783,8 @@ def reset() -> None:
     """
     tables = ", ".join(_table(model) for model in _with_history(FACT_MODELS))
     with transaction.atomic(), connection.cursor() as cursor:
+        # Checks deferred until the commit would stop TRUNCATE: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         UserScope.objects.filter(commune__code__regex=GENERATED_CODE[Commune]).delete()
         UserScope.objects.filter(district__code__regex=GENERATED_CODE[District]).delete()
