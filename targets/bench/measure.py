@@ -275,7 +275,30 @@ def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
         load.hammer(port=port, path="/healthz", clients=workers * 2, seconds=2)
         page = load.hammer(port=port, path=url, cookie=cookie, clients=clients, seconds=seconds)
         trivial = load.hammer(port=port, path="/healthz", clients=clients, seconds=seconds)
+        # For context: the least a logged-in request costs here (the session, the user,
+        # the scope and one row), which /healthz does not pay.
+        run = RecomputeRun.objects.order_by("-pk").first()
+        floor = None
+        if run is not None:
+            floor = load.hammer(
+                port=port,
+                path=f"/api/v1/recompute/{run.pk}",
+                cookie=cookie,
+                clients=clients,
+                seconds=seconds,
+            )
     ratio = page.per_second / trivial.per_second if trivial.per_second else 0.0
+    context = []
+    if floor is not None:
+        context.append(
+            Row(
+                "5",
+                "  a logged-in trivial view in the same server (/api/v1/recompute/<run>, JSON)",
+                f"{floor.per_second:,.0f} req/s",
+                f"/healthz {trivial.per_second:,.0f} req/s",
+                f"{floor.per_second / trivial.per_second:.2f}x",
+            )
+        )
     return [
         Row(
             "5",
@@ -293,6 +316,7 @@ def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
             f"{page.percentile(0.99):,.0f} ms ({page.percentile(0.5):,.0f})",
             f"{trivial.percentile(0.99):,.0f} ms ({trivial.percentile(0.5):,.0f})",
         ),
+        *context,
     ]
 
 
@@ -324,10 +348,33 @@ def write_import_csv(path, *, rows: int) -> None:
             writer.writerow([codes[n % len(codes)], day.isoformat(), int(satisfied), *scores])
 
 
+def _memory_kb(field: str) -> int | None:
+    """VmRSS (now) or VmHWM (peak) of this process, from /proc (None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_memory() -> bool:
+    """Start counting this process's peak memory afresh (Linux: clear_refs 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def import_worker(path) -> dict:
     """Run in a process of its own (``bench --import-worker PATH``): import ``path`` with
     the importer of the web page, deferred constraints checked as a commit would, then
-    roll back. Returns the time and how much the process's peak memory grew."""
+    roll back. Returns the time and how far the process's memory rose above what it held
+    before the import (its peak RSS during the import minus its RSS before)."""
     import resource
     from pathlib import Path
 
@@ -335,7 +382,10 @@ def import_worker(path) -> dict:
 
     # Warm: the connection, the importer's modules; the baseline is taken after them.
     Commune.objects.exists()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fresh_peak = _reset_peak_memory()
+    before = _memory_kb("VmRSS") if fresh_peak else None
+    if before is None:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with override_settings(DEBUG=False), transaction.atomic():
         started = time.perf_counter()
         report = survey_file_import(path=Path(path), filename=Path(path).name)
@@ -343,12 +393,14 @@ def import_worker(path) -> dict:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _memory_kb("VmHWM") if fresh_peak else None
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": seconds,
         "rows": report.rows,
         "communes": len(report.per_commune),
-        "memory_mb": max(peak - baseline, 0) / 1024,
+        "memory_mb": max(peak - before, 0) / 1024,
         "peak_mb": peak / 1024,
     }
 
@@ -451,8 +503,8 @@ def measure_import(*, rows: int) -> list[Row]:
         ),
         Row(
             "4",
-            "  peak memory of the import (growth of the process's peak RSS)",
-            f"{memory:,.0f} MB",
+            "  memory of the import (its peak RSS above the RSS before it)",
+            f"{memory:,.0f} MB (process peak {worker['peak_mb']:,.0f} MB)",
             goal="< 300 MB",
             met=memory < 300,
         ),
