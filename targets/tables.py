@@ -257,9 +257,8 @@ def _district_columns() -> list[Column]:
 def district_sort(raw: str | None) -> str:
     """The order the district table takes for a ``?sort=`` value (an unknown column falls
     back to the district code order): what a cached rendering of the table is keyed by."""
-    return Table(
-        name="districts", title="", columns=_district_columns(), rows=[], sort=raw or "code"
-    ).sort
+    table = Table(name="districts", title="", columns=_district_columns(), rows=[], sort=raw)
+    return table.sort or "code"
 
 
 def district_table(dashboard, *, sort: str = "code", totals_label=None) -> Table:
