@@ -98,11 +98,12 @@ class _Numbers:
         return f"{value:,}".replace(",", self.thousand)
 
     def tenths(self, value) -> str:
-        """A number to one decimal, rounded half up, ungrouped: 63,2 (vi) - floatformat:1."""
-        if not isinstance(value, Decimal | int):
+        """A number to one decimal, rounded half up: 63,2 (vi), 63.2 (en) - floatformat:1."""
+        if not self.fast or not isinstance(value, Decimal | int):
             return floatformat(value, 1)
         rounded = Decimal(value).quantize(_TENTH, rounding=ROUND_HALF_UP)
-        return f"{rounded:f}".replace(".", self.decimal)
+        grouped = f"{rounded:,f}"  # 1,234.5
+        return grouped.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousand)
 
 
 def _cell_html(cell, numbers: _Numbers):
