@@ -119,7 +119,11 @@ class ImportBatch(models.Model):
 class SurveyResponse(models.Model):
     """One citizen's answers. No personal data is kept."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="survey_responses")
+    # No index of its own: the indexes below start with the commune. A country holds
+    # millions of responses, and each index costs every import.
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="survey_responses", db_index=False
+    )
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
@@ -147,7 +151,11 @@ class SurveyResponse(models.Model):
         verbose_name = _("phiếu khảo sát")
         verbose_name_plural = _("phiếu khảo sát")
         indexes = [
-            models.Index(fields=["commune", "answered_on"]),
+            # With ``satisfied``, a commune's (or every commune's) counts of a year are
+            # read from the index alone, never from the responses' rows.
+            models.Index(
+                fields=["commune", "answered_on", "satisfied"], name="survey_commune_day_satisfied"
+            ),
             models.Index(fields=["commune", "created_at"]),
         ]
 

@@ -1,7 +1,35 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class TargetsConfig(AppConfig):
     name = "targets"
     verbose_name = _("Chỉ tiêu và công nhận")
+
+    def ready(self):
+        from communes.models import (
+            Commune,
+            District,
+            FacilityInvestment,
+            GoodPractice,
+            PracticeAdoption,
+            Province,
+        )
+        from targets import caching
+        from targets.models import YearTarget
+
+        # What the province dashboard shows without going through the recompute: a change
+        # of it forgets the cached dashboards (the recompute's own changes are seen
+        # through the time of the last computation, see targets.caching).
+        for model in (
+            FacilityInvestment,
+            PracticeAdoption,
+            GoodPractice,
+            YearTarget,
+            Province,
+            District,
+            Commune,
+        ):
+            post_save.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-{model}")
+            post_delete.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-del-{model}")

@@ -98,7 +98,12 @@ class CertificationStatus(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commune", "year"], name="one_status_a_year")
         ]
-        indexes = [models.Index(fields=["year", "status"])]
+        indexes = [
+            models.Index(fields=["year", "status"]),
+            # The time of a year's last computation (the dashboards' cache key): one
+            # index entry instead of every status of the year.
+            models.Index(fields=["year", "computed_at"], name="status_year_computed_idx"),
+        ]
 
     def __str__(self):
         return f"{self.commune} {self.year}: {self.get_status_display()}"

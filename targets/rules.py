@@ -23,6 +23,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from communes.models import CriterionKind, EvidenceState
 from targets.models import Status
@@ -56,6 +57,14 @@ LEADS_TO = {
 
 # The most serious status wins.
 PRECEDENCE = [Status.NOT_STARTED, Status.NOT_MET, Status.IN_PROGRESS, Status.CERTIFIED]
+_RANK = {code: PRECEDENCE.index(status) for code, status in LEADS_TO.items()}
+_PENDING = frozenset({EVIDENCE_MISSING, EVIDENCE_AWAITING_REVIEW, VALUE_MISSING})
+# Plain strings: compared for every criterion of every commune of the country.
+_DRAFT, _SUBMITTED, _REJECTED, _APPROVED = map(
+    str,
+    (EvidenceState.DRAFT, EvidenceState.SUBMITTED, EvidenceState.REJECTED, EvidenceState.APPROVED),
+)
+_SURVEY, _MEASURED = str(CriterionKind.SURVEY), str(CriterionKind.MEASURED)
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,10 @@ class Criterion:
     threshold: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class EvidenceFact:
+class EvidenceFact(NamedTuple):
+    """A commune's evidence for one criterion. A named tuple rather than a dataclass: the
+    recompute of a whole country builds hundreds of thousands of them."""
+
     state: str
     value: Decimal | None = None
 
@@ -145,13 +156,18 @@ def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict]:
 
 def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | None:
     """The reason code for one evidence-backed criterion, None when it is met."""
-    if fact is None or fact.state == EvidenceState.DRAFT:
+    if fact is None:
         return EVIDENCE_MISSING
-    if fact.state == EvidenceState.SUBMITTED:
+    state = fact.state
+    if state == _APPROVED:
+        pass
+    elif state == _SUBMITTED:
         return EVIDENCE_AWAITING_REVIEW
-    if fact.state == EvidenceState.REJECTED:
+    elif state == _REJECTED:
         return EVIDENCE_REJECTED
-    if criterion.kind == CriterionKind.MEASURED and criterion.threshold is not None:
+    else:
+        return EVIDENCE_MISSING
+    if criterion.kind == _MEASURED and criterion.threshold is not None:
         if fact.value is None:
             return VALUE_MISSING
         if fact.value < criterion.threshold:
@@ -172,18 +188,19 @@ def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Th
     survey_met = not survey_reasons
     survey_pending = any(r["code"] == TOO_FEW_RESPONSES for r in survey_reasons)
 
+    evidence = facts.evidence
     required = approved = score = pending_points = 0
     for criterion in criteria:
-        if criterion.kind == CriterionKind.SURVEY:
+        if criterion.kind == _SURVEY:
             met, pending = survey_met, survey_pending
         else:
-            fact = facts.evidence.get(criterion.id)
+            fact = evidence.get(criterion.id)
             outcome = _evidence_outcome(criterion, fact)
             met = outcome is None
-            pending = outcome in (EVIDENCE_MISSING, EVIDENCE_AWAITING_REVIEW, VALUE_MISSING)
+            pending = outcome in _PENDING
             if criterion.is_required:
                 required += 1
-                if fact is not None and fact.state == EvidenceState.APPROVED:
+                if fact is not None and fact.state == _APPROVED:
                     approved += 1
                 if outcome == BELOW_THRESHOLD:
                     reasons.append(
@@ -206,7 +223,7 @@ def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Th
         reasons.append(_reason(code, score=score, pass_score=rule.pass_score))
 
     # Most serious first; within one level, the order above (criteria in checklist order).
-    reasons.sort(key=lambda r: PRECEDENCE.index(LEADS_TO[r["code"]]))
+    reasons.sort(key=lambda r: _RANK[r["code"]])
     status = LEADS_TO[reasons[0]["code"]] if reasons else Status.CERTIFIED
     return Verdict(
         status=str(status),

@@ -120,9 +120,14 @@ def commune_status(*, commune, year: int) -> CertificationStatus | None:
     return CertificationStatus.objects.filter(commune=commune, year=year).first()
 
 
-def last_computed_at(*, year: int):
-    """When the statuses of ``year`` were last computed (None if never)."""
-    return CertificationStatus.objects.filter(year=year).aggregate(at=Max("computed_at"))["at"]
+def last_computed_at(*, year: int, province_id: int | None = None):
+    """When the statuses of ``year`` were last computed (None if never): of every commune,
+    or only of the communes of ``province_id``, so that a province's dashboard is not told
+    of the recomputes of other provinces. One indexed query."""
+    statuses = CertificationStatus.objects.filter(year=year)
+    if province_id is not None:
+        statuses = statuses.filter(commune__district__province_id=province_id)
+    return statuses.aggregate(at=Max("computed_at"))["at"]
 
 
 # --- Dashboards -----------------------------------------------------------------------

@@ -238,6 +238,29 @@ def _commune_url(commune):
     return reverse("commune_detail", args=[commune.code])
 
 
+def _district_columns() -> list[Column]:
+    return [
+        Column("code", _("Mã"), lambda r: r.code),
+        Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url),
+        Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
+        Column("committees", _("Đã thành lập BCĐ"), lambda r: r.figures.committees, INT),
+        Column("launched", _("Đã ra mắt mô hình"), lambda r: r.figures.launched, INT),
+        Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
+        Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
+        Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
+        Column("gap", _("Còn thiếu (xã)"), lambda r: r.figures.progress.gap, INT),
+        Column("satisfaction", _("Hài lòng"), lambda r: r.figures.satisfaction_rate, PERCENT),
+        Column("awaiting", _("Minh chứng chờ duyệt"), lambda r: r.figures.evidence_awaiting, INT),
+    ]
+
+
+def district_sort(raw: str | None) -> str:
+    """The order the district table takes for a ``?sort=`` value (an unknown column falls
+    back to the district code order): what a cached rendering of the table is keyed by."""
+    table = Table(name="districts", title="", columns=_district_columns(), rows=[], sort=raw)
+    return table.sort or "code"
+
+
 def district_table(dashboard, *, sort: str = "code", totals_label=None) -> Table:
     """The province dashboard's table: one row per district, the province's totals last."""
     return Table(
@@ -246,24 +269,7 @@ def district_table(dashboard, *, sort: str = "code", totals_label=None) -> Table
         sort=sort or "code",
         rows=dashboard.districts,
         footer=Totals(totals_label or _("Toàn tỉnh"), dashboard.overall),
-        columns=[
-            Column("code", _("Mã"), lambda r: r.code),
-            Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url),
-            Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
-            Column("committees", _("Đã thành lập BCĐ"), lambda r: r.figures.committees, INT),
-            Column("launched", _("Đã ra mắt mô hình"), lambda r: r.figures.launched, INT),
-            Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
-            Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
-            Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
-            Column("gap", _("Còn thiếu (xã)"), lambda r: r.figures.progress.gap, INT),
-            Column("satisfaction", _("Hài lòng"), lambda r: r.figures.satisfaction_rate, PERCENT),
-            Column(
-                "awaiting",
-                _("Minh chứng chờ duyệt"),
-                lambda r: r.figures.evidence_awaiting,
-                INT,
-            ),
-        ],
+        columns=_district_columns(),
     )
 
 

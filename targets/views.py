@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communes.access import get_district_for_user, has_role, role_required
 from communes.models import Commune, District, Province, Role, scope_of
-from targets import exports, selectors, services, tables
+from targets import caching, exports, selectors, services, tables
 from targets.filters import CommuneFilter
 
 PUBLIC_CACHE_SECONDS = 300
@@ -59,11 +60,70 @@ def _recompute_panel(user):
     }
 
 
+class _HomeFigures:
+    """What the province dashboard shows, each part read on first use, so that a part the
+    cache already holds rendered costs no query (targets.caching)."""
+
+    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit):
+        self.year = year
+        self.districts = districts
+        self.communes = communes
+        self.sort = sort
+        self.closest_limit = closest_limit
+
+    @cached_property
+    def dashboard(self):
+        return selectors.dashboard_figures(year=self.year, districts=self.districts)
+
+    @cached_property
+    def closest(self):
+        return selectors.closest_to_certification(
+            year=self.year, communes=self.communes, limit=self.closest_limit
+        )
+
+    @cached_property
+    def titles(self):
+        return selectors.criterion_titles()
+
+    @cached_property
+    def district_table(self):
+        return tables.district_table(self.dashboard, sort=self.sort)
+
+    @cached_property
+    def closest_table(self):
+        return tables.closest_table(self.closest[0], titles=self.titles)
+
+    @cached_property
+    def investment_table(self):
+        return tables.investment_table(self.dashboard)
+
+    @cached_property
+    def practice_table(self):
+        return tables.practice_spread_table(self.dashboard)
+
+    @cached_property
+    def shares(self):
+        return selectors.share_by_year(communes=self.communes, total=self.dashboard.overall.total)
+
+    @cached_property
+    def share_table(self):
+        return tables.share_table(self.shares)
+
+
+def _lazy(function):
+    return SimpleLazyObject(function)
+
+
 @require_GET
 @login_required
 def home(request):
     """The province dashboard. District officials go to their district's dashboard and
-    commune staff to their commune's page."""
+    commune staff to their commune's page.
+
+    The page's figures and tables are cached, rendered, until the statuses of the year are
+    next computed (targets.caching): at the scale of a country, rendering the tables of
+    705 districts costs far more than reading the aggregates.
+    """
     scope = scope_of(request.user)
     if scope is None:
         raise PermissionDenied
@@ -73,44 +133,59 @@ def home(request):
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
 
     year = selectors.dashboard_year(request.GET.get("year"))
-    districts = District.objects.visible_to(request.user)
-    communes = Commune.objects.visible_to(request.user)
-    dashboard = selectors.dashboard_figures(year=year, districts=districts)
-    closest, closest_total = selectors.closest_to_certification(
-        year=year, communes=communes, limit=None if _wants_xlsx(request) else HOME_CLOSEST
+    sort = tables.district_sort(request.GET.get("sort"))
+    xlsx = _wants_xlsx(request)
+    figures = _HomeFigures(
+        year=year,
+        districts=District.objects.visible_to(request.user),
+        communes=Commune.objects.visible_to(request.user),
+        sort=sort,
+        closest_limit=None if xlsx else HOME_CLOSEST,
     )
-    province = scope.province or Province.objects.order_by("code").first()
-    district_table = tables.district_table(dashboard, sort=request.GET.get("sort"))
-    titles = selectors.criterion_titles()
-    closest_table = tables.closest_table(closest, titles=titles)
-    investment_table = tables.investment_table(dashboard)
-    practice_table = tables.practice_spread_table(dashboard)
-    shares = selectors.share_by_year(communes=communes, total=dashboard.overall.total)
-    share_table = tables.share_table(shares)
-    if _wants_xlsx(request):
+
+    def province():
+        if scope.province_id is not None:
+            return Province.objects.filter(pk=scope.province_id).first()
+        return Province.objects.order_by("code").first()
+
+    if xlsx:
         return exports.xlsx_response(
-            [district_table, closest_table, share_table, practice_table, investment_table],
+            [
+                figures.district_table,
+                figures.closest_table,
+                figures.share_table,
+                figures.practice_table,
+                figures.investment_table,
+            ],
             filename=f"tien-do-toan-tinh-{year}",
-            subtitle=_("%(unit)s, năm %(year)s") % {"unit": province or "", "year": year},
+            subtitle=_("%(unit)s, năm %(year)s") % {"unit": province() or "", "year": year},
         )
+    # A province's page moves with its own communes' recomputes, not the whole country's.
+    last_computed_at = selectors.last_computed_at(year=year, province_id=scope.province_id)
+    scope_key = f"province-{scope.province_id}" if scope.province_id else "all"
     return render(
         request,
         "targets/home.html",
         {
             "year": year,
             "years": selectors.DASHBOARD_YEARS,
-            "province": province,
-            "dashboard": dashboard,
-            "overall": dashboard.overall,
-            "shares": shares,
-            "share_table": share_table,
-            "district_table": district_table,
-            "closest_table": closest_table,
-            "closest_total": closest_total,
-            "titles": titles,
-            "investment_table": investment_table,
-            "practice_table": practice_table,
-            "last_computed_at": selectors.last_computed_at(year=year),
+            "cache_seconds": caching.CACHE_SECONDS,
+            "cache_key": caching.dashboard_key(
+                scope=scope_key, year=year, computed_at=last_computed_at, sort=sort
+            ),
+            # Read only when a fragment is rendered, not when the cache holds it.
+            "province": _lazy(province),
+            "dashboard": _lazy(lambda: figures.dashboard),
+            "overall": _lazy(lambda: figures.dashboard.overall),
+            "shares": _lazy(lambda: figures.shares),
+            "share_table": _lazy(lambda: figures.share_table),
+            "district_table": _lazy(lambda: figures.district_table),
+            "closest_table": _lazy(lambda: figures.closest_table),
+            "closest_total": _lazy(lambda: figures.closest[1]),
+            "titles": _lazy(lambda: figures.titles),
+            "investment_table": _lazy(lambda: figures.investment_table),
+            "practice_table": _lazy(lambda: figures.practice_table),
+            "last_computed_at": last_computed_at,
             "recompute": _recompute_panel(request.user),
         },
     )

@@ -38,6 +38,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         units_load()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the dashboards cache rendered figures, and a
+    test must not see what another test's data rendered."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def real_units(transactional_db):
     """The real units again, for transactional tests (which start from an empty database)."""

@@ -35,11 +35,18 @@ def recompute():
     """recompute_later, as the survey code calls it (the recompute itself is issue 5's)."""
     with (
         mock.patch("surveys.services.recompute_later") as from_services,
-        mock.patch("surveys.importing.recompute_later") as from_importing,
+        mock.patch("surveys.importing.recompute_later_many") as from_importing,
     ):
         calls = mock.Mock()
         from_services.side_effect = lambda **kw: calls(**kw)
-        from_importing.side_effect = lambda **kw: calls(**kw)
+
+        # The importer queues its communes in one go (targets.services.recompute_later_many);
+        # seen here as one recompute_later per commune, as the other writes queue them.
+        def each(*, requests):
+            for commune_id, year in requests:
+                calls(commune_id=commune_id, year=year)
+
+        from_importing.side_effect = each
         yield calls
 
 

@@ -1,0 +1,518 @@
+"""The measurements of ``manage.py bench``: each figure of the portal beside a reference
+measured in the same run (hand-written SQL, PostgreSQL's COPY, a trivial view).
+
+Each ``measure_*`` returns rows of the table the command prints; none changes the
+data for good (what a measurement writes is rolled back or deleted).
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from communes.models import Commune, Province, Role, UserScope
+from surveys.models import SurveyResponse
+from targets import services
+from targets.bench import load, reference
+from targets.models import CertificationStatus, RecomputeRun
+
+BENCH_YEAR = 2024
+_PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+REAL_PROVINCE = "24"  # Bắc Giang
+
+
+@dataclass
+class Row:
+    """One line of the results: the portal's figure beside its reference."""
+
+    number: str
+    what: str
+    portal: str
+    reference: str = ""
+    ratio: str = ""
+    goal: str = ""
+    met: bool | None = None  # None: no goal (a figure shown for context)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:,.2f} s"
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median_time(action: Callable[[], object], *, runs: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        action()
+    return statistics.median(timed(action) for _ in range(runs))
+
+
+# --- Users -----------------------------------------------------------------------------
+
+
+def bench_user(role: str):
+    """The benchmark's provincial official of Bắc Giang, or its admin (who sees every
+    commune of the country). No usable password: the benchmark logs them in itself."""
+    User = get_user_model()
+    username = {Role.ADMIN: "bench.admin", Role.PROVINCE: "bench.tinh"}[role]
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    province = Province.objects.get(code=REAL_PROVINCE) if role == Role.PROVINCE else None
+    UserScope.objects.update_or_create(user=user, defaults={"role": role, "province": province})
+    return user
+
+
+def _visible_communes(user) -> int:
+    return Commune.objects.visible_to(user).count()
+
+
+# --- 1 and 2: the province dashboard --------------------------------------------------------
+
+
+def _dashboard_client(user) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    return client
+
+
+def _get_ok(client: Client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def measure_dashboard(*, runs: int) -> list[Row]:
+    """1: the province dashboard rendered warm (median of ``runs``) as Bắc Giang's
+    provincial official and as the admin, beside the raw SQL of its aggregates; the first
+    render after a recompute (nothing cached); 2: the queries of each."""
+    url = f"/?year={BENCH_YEAR}"
+    official, admin = bench_user(Role.PROVINCE), bench_user(Role.ADMIN)
+    bac_giang = list(Province.objects.filter(code=REAL_PROVINCE).values_list("pk", flat=True))
+    sizes = {}
+    rows = []
+    # Production renders with DEBUG off (no query log, no template debug information);
+    # static URLs come from the source folders (no collectstatic manifest needed here).
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": _PLAIN_STATIC}}
+    with override_settings(DEBUG=False, STORAGES=storages):
+        for label, user, provinces in (
+            ("provincial official", official, bac_giang),
+            ("admin, whole country", admin, None),
+        ):
+            communes = _visible_communes(user)
+            client = _dashboard_client(user)
+            warm = median_time(lambda c=client: _get_ok(c, url), runs=runs, warmup=2)
+            raw = median_time(
+                lambda p=provinces: reference.dashboard(year=BENCH_YEAR, province_ids=p),
+                runs=runs,
+            )
+
+            def cold(c=client):
+                cache.clear()
+                _get_ok(c, url)
+
+            first = median_time(cold, runs=max(3, runs // 4))
+            with CaptureQueriesContext(connection) as warm_queries:
+                _get_ok(client, url)
+            cache.clear()
+            with CaptureQueriesContext(connection) as cold_queries:
+                _get_ok(client, url)
+            sizes[label] = (communes, len(warm_queries), len(cold_queries))
+            is_goal = provinces is None
+            rows.append(
+                Row(
+                    "1",
+                    f"dashboard, {communes:,} communes ({label}), warm",
+                    _ms(warm),
+                    f"raw SQL {_ms(raw)}",
+                    f"{warm / raw:.2f}x",
+                    "<= 100 ms, <= 2x" if is_goal else "",
+                    (warm <= 0.100 and warm <= 2 * raw) if is_goal else None,
+                )
+            )
+            rows.append(
+                Row(
+                    "1",
+                    f"  first render after a recompute (nothing cached), {communes:,}",
+                    _ms(first),
+                    f"raw SQL {_ms(raw)}",
+                    f"{first / raw:.2f}x",
+                )
+            )
+    (small, small_warm, small_cold), (large, large_warm, large_cold) = sizes.values()
+    rows.append(
+        Row(
+            "2",
+            f"SQL queries per dashboard, warm: {small:,} vs {large:,} communes",
+            f"{small_warm} vs {large_warm}",
+            goal="equal",
+            met=small_warm == large_warm,
+        )
+    )
+    rows.append(
+        Row(
+            "2",
+            f"SQL queries per dashboard, nothing cached: {small:,} vs {large:,}",
+            f"{small_cold} vs {large_cold}",
+            goal="equal",
+            met=small_cold == large_cold,
+        )
+    )
+    return rows
+
+
+# --- 3: the recompute --------------------------------------------------------------------
+
+
+def measure_recompute() -> list[Row]:
+    """3: ``recompute_all`` (a recorded run, as the nightly task does it) beside one
+    hand-written statement computing the same statuses; and the first recompute, when
+    every status is new (rolled back)."""
+    communes = Commune.objects.count()
+    responses = SurveyResponse.objects.count()
+    years = services.recompute_years()
+    run = services.recompute_run_create(trigger=RecomputeRun.Trigger.COMMAND)
+    portal = timed(lambda: services.recompute_run_execute(run_id=run.pk))
+    computed = {}
+    raw = median_time(lambda: computed.update(reference.statuses(years=years)), runs=3, warmup=0)
+    stored = {
+        (commune, year): status
+        for commune, year, status in CertificationStatus.objects.filter(year__in=years).values_list(
+            "commune_id", "year", "status"
+        )
+    }
+    same = sum(1 for key, status in computed.items() if stored.get(key) == status)
+    certified_same = {k for k, s in computed.items() if s == "CERTIFIED"} == {
+        k for k, s in stored.items() if s == "CERTIFIED"
+    }
+    with transaction.atomic():
+        CertificationStatus.objects.filter(year__in=years).delete()
+        first = timed(services.statuses_recompute)
+        transaction.set_rollback(True)
+    return [
+        Row(
+            "3",
+            f"recompute_all: {communes:,} communes x {len(years)} years, {responses:,} responses",
+            _s(portal),
+            f"one SQL statement {_s(raw)}",
+            f"{portal / raw:.2f}x",
+            "<= 10 s, <= 2x",
+            portal <= 10 and portal <= 2 * raw,
+        ),
+        Row(
+            "3",
+            f"  same statuses as the SQL: {same:,} of {len(computed):,}; "
+            f"same certified set: {'yes' if certified_same else 'NO'}",
+            "",
+            goal="same",
+            met=same == len(computed) == len(stored) and certified_same,
+        ),
+        Row(
+            "3",
+            "  first recompute (every status new), rolled back",
+            _s(first),
+            f"one SQL statement {_s(raw)}",
+            f"{first / raw:.2f}x",
+        ),
+    ]
+
+
+# --- 5: HTTP under gunicorn ----------------------------------------------------------------
+
+
+def _session_cookie(user, secret_key: str) -> str:
+    """A session cookie of ``user`` that a server with ``secret_key`` accepts."""
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    with override_settings(SECRET_KEY=secret_key):
+        session = engine.SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
+    """5: the province dashboard (Bắc Giang's provincial official) under gunicorn with
+    ``clients`` concurrent clients for ``seconds``, beside /healthz in the same server."""
+    db = settings.DATABASES["default"]
+    database_url = (
+        f"postgres://{db['USER'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+    if db.get("PASSWORD"):
+        raise RuntimeError("measurement 5 supports a password-less DATABASE_URL only")
+    secret_key = load.new_secret_key()
+    env = load.production_env(secret_key=secret_key, database_url=database_url)
+    load.collectstatic(env)
+    official = bench_user(Role.PROVINCE)
+    cookie = _session_cookie(official, secret_key)
+    url = f"/?year={BENCH_YEAR}"
+    with load.gunicorn(env, workers=workers) as port:
+        # Warm both workers (imports, connections, caches) before measuring.
+        load.hammer(port=port, path=url, cookie=cookie, clients=workers * 2, seconds=3)
+        load.hammer(port=port, path="/healthz", clients=workers * 2, seconds=2)
+        page = load.hammer(port=port, path=url, cookie=cookie, clients=clients, seconds=seconds)
+        trivial = load.hammer(port=port, path="/healthz", clients=clients, seconds=seconds)
+        # For context: the least a logged-in request costs here (the session, the user,
+        # the scope and one row), which /healthz does not pay.
+        run = RecomputeRun.objects.order_by("-pk").first()
+        floor = None
+        if run is not None:
+            floor = load.hammer(
+                port=port,
+                path=f"/api/v1/recompute/{run.pk}",
+                cookie=cookie,
+                clients=clients,
+                seconds=seconds,
+            )
+    ratio = page.per_second / trivial.per_second if trivial.per_second else 0.0
+    context = []
+    if floor is not None:
+        context.append(
+            Row(
+                "5",
+                "  a logged-in trivial view in the same server (/api/v1/recompute/<run>, JSON)",
+                f"{floor.per_second:,.0f} req/s",
+                f"/healthz {trivial.per_second:,.0f} req/s",
+                f"{floor.per_second / trivial.per_second:.2f}x",
+            )
+        )
+    return [
+        Row(
+            "5",
+            f"HTTP, gunicorn {workers} workers, {clients} clients, {seconds:.0f} s: dashboard "
+            f"(209 communes) req/s",
+            f"{page.per_second:,.0f} req/s",
+            f"/healthz {trivial.per_second:,.0f} req/s",
+            f"{ratio:.2f}x",
+            ">= 0.5x",
+            ratio >= 0.5 and not page.errors,
+        ),
+        Row(
+            "5",
+            f"  p99 latency (p50); errors {page.errors} / {trivial.errors}",
+            f"{page.percentile(0.99):,.0f} ms ({page.percentile(0.5):,.0f})",
+            f"{trivial.percentile(0.99):,.0f} ms ({trivial.percentile(0.5):,.0f})",
+        ),
+        *context,
+    ]
+
+
+# --- 4: the survey import -----------------------------------------------------------------
+
+IMPORT_QUESTIONS = [f"Q{n}" for n in range(1, 12)]
+
+
+def write_import_csv(path, *, rows: int) -> None:
+    """A valid import file of ``rows`` rows spread over every commune and over 2024-2025:
+    the columns of the contract and one per question (Q11 the overall one), ISO dates."""
+    import csv
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    codes = list(Commune.objects.order_by("code").values_list("code", flat=True))
+    rng = random.Random(20240101)  # noqa: S311 (benchmark data)
+    first = datetime.date(2024, 1, 1)
+    days = min((timezone.localdate() - first).days + 1, 730)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["commune_code", "answered_on", "satisfied", *IMPORT_QUESTIONS])
+        for n in range(rows):
+            satisfied = rng.random() < 0.9
+            scores = [rng.choice("45" if satisfied else "123") for _ in IMPORT_QUESTIONS]
+            day = first + datetime.timedelta(days=rng.randrange(days))
+            writer.writerow([codes[n % len(codes)], day.isoformat(), int(satisfied), *scores])
+
+
+def _memory_kb(field: str) -> int | None:
+    """VmRSS (now) or VmHWM (peak) of this process, from /proc (None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_memory() -> bool:
+    """Start counting this process's peak memory afresh (Linux: clear_refs 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def import_worker(path) -> dict:
+    """Run in a process of its own (``bench --import-worker PATH``): import ``path`` with
+    the importer of the web page, deferred constraints checked as a commit would, then
+    roll back. Returns the time and how far the process's memory rose above what it held
+    before the import (its peak RSS during the import minus its RSS before)."""
+    import resource
+    from pathlib import Path
+
+    from surveys.importing import survey_file_import
+
+    # Warm: the connection, the importer's modules; the baseline is taken after them.
+    Commune.objects.exists()
+    fresh_peak = _reset_peak_memory()
+    before = _memory_kb("VmRSS") if fresh_peak else None
+    if before is None:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with override_settings(DEBUG=False), transaction.atomic():
+        started = time.perf_counter()
+        report = survey_file_import(path=Path(path), filename=Path(path).name)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    peak = _memory_kb("VmHWM") if fresh_peak else None
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": seconds,
+        "rows": report.rows,
+        "communes": len(report.per_commune),
+        "memory_mb": max(peak - before, 0) / 1024,
+        "peak_mb": peak / 1024,
+    }
+
+
+_SCRATCH_COLUMNS = ", ".join(
+    ["commune_code text", "answered_on date", "satisfied boolean"]
+    + [f"{code.lower()} smallint" for code in IMPORT_QUESTIONS]
+)
+
+
+def copy_reference(path) -> float:
+    """PostgreSQL's COPY of the same file into a scratch table (rolled back)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE bench_scratch ({_SCRATCH_COLUMNS})")
+        started = time.perf_counter()
+        with (
+            open(path, "rb") as f,
+            cursor.copy("COPY bench_scratch FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def copy_into_survey_table(path) -> float:
+    """The same rows written by PostgreSQL alone into the survey table itself: COPY into a
+    scratch table, then one INSERT ... SELECT with the same columns as the importer's
+    (commune, questionnaire, batch, answers as jsonb) and the foreign keys checked;
+    rolled back. The least any importer writing there can take."""
+    from surveys.models import ImportBatch, Questionnaire, SurveyResponse
+
+    table = SurveyResponse._meta.db_table
+    questionnaire = Questionnaire.objects.filter(is_active=True).first()
+    answers = ", ".join(f"'{code}', s.{code.lower()}" for code in IMPORT_QUESTIONS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        batch = ImportBatch.objects.create(sha256="bench-" + "0" * 58, filename="bench", rows=0)
+        cursor.execute(f"CREATE TEMP TABLE bench_scratch ({_SCRATCH_COLUMNS})")
+        started = time.perf_counter()
+        with (
+            open(path, "rb") as f,
+            cursor.copy("COPY bench_scratch FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        cursor.execute(
+            # Table names are the models' own, the question codes the benchmark's.
+            f"INSERT INTO {table} (commune_id, questionnaire_id, answered_on, channel, "  # noqa: S608  # nosec B608
+            "satisfied, answers, import_batch_id, created_at) "
+            "SELECT c.id, %s, s.answered_on, 'import', s.satisfied, "
+            f"jsonb_build_object({answers}), %s, now() "
+            "FROM bench_scratch s JOIN communes_commune c ON c.code = s.commune_code",
+            [questionnaire.pk if questionnaire else None, batch.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def measure_import(*, rows: int) -> list[Row]:
+    """4: the survey importer on a ``rows``-row CSV (in a process of its own, for its
+    memory) beside PostgreSQL's COPY of the same file into a scratch table."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="fg-bench-import-") as folder:
+        path = Path(folder) / "responses.csv"
+        write_import_csv(path, rows=rows)
+        size_mb = path.stat().st_size / 1e6
+        result = subprocess.run(  # noqa: S603 (this interpreter and manage.py, fixed arguments)
+            [sys.executable, "manage.py", "bench", "--import-worker", str(path)],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
+        worker = json.loads(result.stdout.strip().splitlines()[-1])
+        copy = median_time(lambda: copy_reference(path), runs=3, warmup=1) + 0
+        ceiling = copy_into_survey_table(path)
+    speed = worker["rows"] / worker["seconds"]
+    copy_speed = rows / copy
+    ratio = speed / copy_speed
+    memory = worker["memory_mb"]
+    return [
+        Row(
+            "4",
+            f"survey import, {rows:,}-row CSV ({size_mb:.1f} MB, {worker['communes']:,} "
+            "communes): rows/s",
+            f"{speed:,.0f} rows/s ({worker['seconds']:.2f} s)",
+            f"COPY to a scratch table {copy_speed:,.0f} rows/s",
+            f"{ratio:.2f}x",
+            ">= 50,000/s, >= 0.3x",
+            speed >= 50_000 and ratio >= 0.3,
+        ),
+        Row(
+            "4",
+            "  memory of the import (its peak RSS above the RSS before it)",
+            f"{memory:,.0f} MB (process peak {worker['peak_mb']:,.0f} MB)",
+            goal="< 300 MB",
+            met=memory < 300,
+        ),
+        Row(
+            "4",
+            "  PostgreSQL alone writing the same rows into the survey table (indexes, FKs)",
+            f"{rows / ceiling:,.0f} rows/s ({ceiling:.2f} s)",
+            "",
+            f"importer {speed / (rows / ceiling):.2f}x of it",
+        ),
+    ]

@@ -1,0 +1,44 @@
+"""The province dashboard's cache: its rendered figures and tables, keyed to the last
+recompute.
+
+Every figure of the dashboard is read from the computed statuses, so the time of the
+last computation of a year (``last_computed_at``, one indexed query) tells whether
+anything the page shows has moved: any recompute, of one commune or all, changes it,
+in every process. What the recompute does not touch (facility investment, practice
+adoptions, targets, unit names) bumps a generation number instead, through the signals
+connected in ``TargetsConfig.ready``; with a cache shared by all processes (CACHE_URL
+redis://...) that is immediate everywhere, with the per-process default the other
+processes catch up within ``CACHE_SECONDS``.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.utils import translation
+
+CACHE_SECONDS = 300
+_GENERATION_KEY = "dashboards:generation"
+
+
+def generation() -> int:
+    """The current generation of the data the recompute does not cover."""
+    value = cache.get(_GENERATION_KEY)
+    if value is None:
+        # A fresh number, never a reset to 1: an evicted counter must not bring back
+        # fragments cached under an older one.
+        value = time.time_ns()
+        cache.add(_GENERATION_KEY, value, None)
+        value = cache.get(_GENERATION_KEY, value)
+    return value
+
+
+def invalidate(**_signal_kwargs) -> None:
+    """Forget every cached dashboard (a signal receiver: any arguments are accepted)."""
+    cache.set(_GENERATION_KEY, time.time_ns(), None)
+
+
+def dashboard_key(*, scope: str, year: int, computed_at, sort: str) -> str:
+    """What one cached rendering of the province dashboard depends on: whose scope, the
+    year, the last computation, the generation, the table's order and the language."""
+    stamp = computed_at.isoformat() if computed_at else "never"
+    return f"{scope}:{year}:{stamp}:{generation()}:{sort}:{translation.get_language()}"

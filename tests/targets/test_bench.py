@@ -1,0 +1,172 @@
+"""National-scale data (generate_scale_data) and the benchmark (bench)."""
+
+import json
+from collections import Counter
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connections
+
+from communes.models import Commune, District, Evidence, Province, SteeringCommittee
+from surveys.models import SurveyResponse
+from targets.bench import reference, scale
+from targets.models import CertificationStatus
+from tests.conftest import DOI_NGO, skip_or_fail
+
+REAL = scale.RealUnits(provinces=1, districts=10, communes=209)
+
+
+@pytest.fixture
+def on_postgresql():
+    if not settings.IS_POSTGRES:
+        skip_or_fail("generate_scale_data writes with PostgreSQL's COPY (CI's PostgreSQL leg)")
+
+
+@pytest.fixture
+def sqlite_database():
+    """The default database, seen by the commands as SQLite whatever it really is."""
+    with mock.patch.object(connections["default"], "vendor", "sqlite"):
+        yield
+
+
+def generate(**options):
+    out = []
+    options = {"provinces": 2, "communes_per_district": 3, "responses": 1000, **options}
+    call_command("generate_scale_data", stdout=mock.Mock(write=out.append), **options)
+    return "\n".join(out)
+
+
+def fingerprint():
+    """What the generated data holds, to compare two generations."""
+    return (
+        list(Commune.objects.order_by("code").values_list("code", "name", "model_launched_on")),
+        Counter(Evidence.objects.values_list("state", flat=True)),
+        sorted(
+            (code, day, satisfied, json.dumps(answers, sort_keys=True))
+            for code, day, satisfied, answers in SurveyResponse.objects.values_list(
+                "commune__code", "answered_on", "satisfied", "answers"
+            )
+        ),
+        sorted(CertificationStatus.objects.values_list("commune__code", "year", "status")),
+    )
+
+
+def test_the_national_sizes_are_the_default():
+    sizes = scale.sizes_for(real=REAL)
+    assert (sizes.provinces, sizes.districts, sizes.communes) == (63, 705, 10_598)
+    assert sizes.responses == 1_000_000
+
+
+def test_fewer_provinces_keep_the_national_averages():
+    sizes = scale.sizes_for(real=REAL, provinces=2)
+    assert (sizes.provinces, sizes.districts, sizes.communes) == (2, 21, 373)
+    assert scale.sizes_for(real=REAL, provinces=2, communes_per_district=3).communes == 242
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"provinces": 0}, "at least 1"),
+        ({"provinces": 5, "districts": 12}, "cannot fill"),
+        ({"provinces": 2, "districts": 21, "communes": 215}, "cannot fill"),
+        ({"responses": -1}, "--responses"),
+        ({"communes": 500, "communes_per_district": 3}, "not both"),
+    ],
+)
+def test_sizes_that_cannot_be_generated_are_refused_with_the_reason(options, message):
+    with pytest.raises(scale.ScaleError, match=message):
+        scale.sizes_for(real=REAL, **options)
+
+
+@pytest.mark.django_db
+def test_generate_scale_data_refuses_sqlite_with_what_to_do(settings, sqlite_database):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="needs PostgreSQL.*DATABASE_URL=postgres://"):
+        generate()
+
+
+@pytest.mark.django_db
+def test_bench_refuses_sqlite_with_what_to_do(sqlite_database):
+    with pytest.raises(CommandError) as refused:
+        call_command("bench", "--only", "1")
+    message = str(refused.value)
+    assert "PostgreSQL" in message and "DATABASE_URL=postgres://" in message
+    assert "make bench" in message and "BENCHMARKS.md" in message
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_bench_refuses_an_unknown_measurement(on_postgresql):
+    with pytest.raises(CommandError, match="Unknown measurement 7"):
+        call_command("bench", "--only", "1,7")
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_a_small_country_is_generated_around_the_real_province(on_postgresql, settings):
+    settings.DEBUG = True
+    output = generate()
+
+    assert "2 provinces, 21 districts, 242 communes, 1,000 survey responses" in output
+    assert Province.objects.count() == 2 and District.objects.count() == 21
+    assert Commune.objects.count() == 242
+    # The real units are as they were; the invented ones use codes no GSO unit has.
+    assert Commune.objects.get(code=DOI_NGO).district.code == "218"
+    invented = Commune.objects.filter(code__regex=scale.GENERATED_CODE[Commune])
+    assert invented.count() == 33
+    assert all(
+        len(code) == 6 and code.startswith("9") for code in invented.values_list("code", flat=True)
+    )
+    assert set(invented.values_list("district__code", flat=True)) == set(
+        District.objects.filter(code__regex=scale.GENERATED_CODE[District]).values_list(
+            "code", flat=True
+        )
+    )
+    assert SurveyResponse.objects.count() == 1000
+    assert set(Evidence.objects.values_list("state", flat=True)) == {
+        "draft", "submitted", "approved", "rejected"
+    }  # fmt: skip
+    assert SteeringCommittee.objects.filter(level="commune").exists()
+    # Every commune has a status for each year, computed by the engine.
+    assert CertificationStatus.objects.count() == 242 * 3
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_generating_again_gives_the_same_data_and_is_not_needed(on_postgresql, settings):
+    settings.DEBUG = True
+    generate()
+    first = fingerprint()
+
+    assert "nothing to do" in generate()
+    generate(reset=True)
+
+    assert fingerprint() == first
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_other_data_is_never_mixed_with_generated_data(on_postgresql, settings):
+    settings.DEBUG = True
+    generate()
+    with pytest.raises(CommandError, match="--reset"):
+        generate(responses=2000)
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_the_hand_written_sql_reaches_the_engines_statuses(on_postgresql, settings):
+    """The benchmark's reference statement and the certification engine agree on every
+    commune and year of a generated country."""
+    settings.DEBUG = True
+    generate(responses=50_000)  # enough for communes to qualify
+    stored = dict(
+        ((commune, year), status)
+        for commune, year, status in CertificationStatus.objects.values_list(
+            "commune_id", "year", "status"
+        )
+    )
+    assert "CERTIFIED" in stored.values()
+    assert reference.statuses(years=[2023, 2024, 2025]) == stored
