@@ -44,7 +44,9 @@ from targets.services import recompute_later_many
 
 REQUIRED_COLUMNS = ("commune_code", "answered_on", "satisfied")
 CHUNK_SIZE = 2000
-# On PostgreSQL, rows are sorted and written COPY_CHUNKS chunks at a time.
+# On PostgreSQL, rows are sorted by commune and written COPY_CHUNKS chunks at a time
+# (50,000 rows, a few tens of MB): sorted, they touch far fewer index pages of a table of
+# millions (measured: 100,000 rows in 5.3 s rather than 8.5 s, see BENCHMARKS.md).
 COPY_CHUNKS = 25
 MAX_ERRORS_KEPT = 500
 SAMPLE_ROWS = 10
