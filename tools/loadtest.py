@@ -481,6 +481,14 @@ def markdown(result: dict) -> str:
         f"{result['load_average']['min']}–{result['load_average']['max']} "
         f"(mean {result['load_average']['mean']}) on {result['cpus']} CPUs.",
         "",
+        "CPU time used during the run: "
+        + ", ".join(f"{k} {v} s" for k, v in result.get("cpu_seconds", {}).items())
+        + (
+            f" (the machine {result['machine_busy_percent']}% busy)."
+            if "machine_busy_percent" in result
+            else "."
+        ),
+        "",
         "| request | count | p50 ms | p95 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -615,6 +623,13 @@ class Stack:
                 raise SystemExit(f"the servers did not come up in 60 s; see {self.folder}")
             time.sleep(0.5)
 
+    def cpu_seconds(self) -> dict:
+        worker, web = self.processes
+        return {
+            "gunicorn workers": tree_cpu_seconds(web.pid) or 0.0,
+            "celery worker": tree_cpu_seconds(worker.pid) or 0.0,
+        }
+
     def backlog(self) -> int:
         """Recompute requests still waiting (the worker keeps up when this reaches 0)."""
         count = "from targets.models import PendingRecompute as P; print(P.objects.count())"
@@ -656,6 +671,37 @@ def read_plan(env: dict) -> Plan:
     if result.returncode:
         raise SystemExit(f"reading the plan failed:\n{result.stderr}")
     return Plan(**json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) used so far by ``pid`` and its live children (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    if pid not in stats:
+        return None
+    tree, total = {pid}, 0.0
+    for _ in range(3):  # gunicorn master -> workers; celery main -> pool
+        tree |= {p for p, (parent, _cpu) in stats.items() if parent in tree}
+    for p in tree:
+        total += stats[p][1]
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all processes (Linux)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
 
 
 def say(message: str):
@@ -715,9 +761,22 @@ def main(argv=None) -> int:
         users = make_users(args.users, base, plan, recorder, args.seed)
         say(f"before: {uptime()}")
         say(f"{len(users)} users for {args.seconds:g} s")
+        cpu_before = stack.cpu_seconds() if stack else {}
+        own_before = time.process_time()
+        busy_before, total_before = machine_cpu()
         timing = run_users(users, args.seconds, args.think, recorder)
         say(f"after: {uptime()}")
         result = summary(recorder, timing, users, args)
+        # CPU time each part used during the run (logins included): what a request costs.
+        cpu = {k: v - cpu_before[k] for k, v in (stack.cpu_seconds() if stack else {}).items()}
+        cpu["load generator"] = time.process_time() - own_before
+        busy, total = machine_cpu()
+        cpu["whole machine"] = busy - busy_before
+        result["cpu_seconds"] = {k: round(v, 1) for k, v in cpu.items()}
+        if total > total_before:
+            result["machine_busy_percent"] = round(
+                100 * cpu["whole machine"] / (total - total_before)
+            )
         if stack is not None:
             deadline = time.monotonic() + 60
             while (backlog := stack.backlog()) and time.monotonic() < deadline:
