@@ -270,6 +270,22 @@ def private_redis():
         server.destroy()
 
 
+@pytest.fixture
+def private_broker(private_redis, monkeypatch):
+    """A Celery app configured like the portal's, publishing to the private Redis (what
+    celery beat or a page would send, for a worker started by the test to take)."""
+    from celery import Celery
+
+    # Celery prefers these variables to its configuration (CI sets the first).
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    app = Celery("private-broker", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=private_redis.url(), task_always_eager=False)
+    yield app
+    app.close()
+
+
 # --- The portal as production runs it ----------------------------------------------------
 
 

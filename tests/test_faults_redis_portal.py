@@ -14,7 +14,6 @@ import os
 import sys
 
 import pytest
-from celery import Celery
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from PIL import Image
 
@@ -85,17 +84,6 @@ def env(private_redis, collected_static, tmp_path):
     )
 
 
-@pytest.fixture
-def broker(private_redis, monkeypatch):
-    """Sends tasks to the private Redis as celery beat would."""
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to its config
-    app = Celery("redis-fault-tests", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url=private_redis.url(), task_always_eager=False)
-    yield app
-    app.close()
-
-
 def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 40)).save(out, format="PNG")
@@ -107,7 +95,7 @@ def answers(score: str) -> dict:
 
 
 def test_with_redis_stopped_the_portal_serves_and_saves_and_the_recompute_waits_for_it(
-    portal_data, env, broker, private_redis, tmp_path
+    portal_data, env, private_broker, private_redis, tmp_path
 ):
     kiosk = f"/s/{portal_data.token}/"
     doi_ngo = Commune.objects.get(code=DOI_NGO)
@@ -165,7 +153,7 @@ def test_with_redis_stopped_the_portal_serves_and_saves_and_the_recompute_waits_
 
     private_redis.start()  # an empty Redis on the same port, as after a restart
     with celery_worker(env, log_folder=tmp_path) as worker:
-        broker.send_task("targets.tasks.recompute_pending")  # what beat sends every 5 min
+        private_broker.send_task("targets.tasks.recompute_pending")  # what beat sends every 5 min
         worker.wait_for(
             lambda: not PendingRecompute.objects.exists(), what="the waiting recompute to run"
         )

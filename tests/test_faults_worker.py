@@ -20,7 +20,6 @@ import signal
 
 import pytest
 import redis
-from celery import Celery
 from django.db import connection, transaction
 
 from targets import services
@@ -50,19 +49,6 @@ def yesterdays_statuses(postgresql_leg, real_units):
     CertificationStatus.objects.update(computed_at=OLD)
     CertificationStatus.objects.filter(year__gt=2023).update(status=Status.NOT_MET)
     assert StatusChange.objects.count() == COMMUNES * len(YEARS)
-
-
-@pytest.fixture
-def broker(private_redis, monkeypatch):
-    """Publishes tasks to the private Redis, as the portal's own Celery app does."""
-    # Celery prefers these variables to its configuration (CI sets the first).
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    app = Celery("worker-fault-tests", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url=private_redis.url(), task_always_eager=False)
-    yield app
-    app.close()
 
 
 @pytest.fixture
@@ -160,12 +146,12 @@ def wait_until_it_writes_2024(worker, run):
 
 
 def test_a_killed_worker_leaves_each_year_whole_and_the_next_worker_finishes_its_run(
-    yesterdays_statuses, broker, worker_env, redelivering_env, private_redis, tmp_path
+    yesterdays_statuses, private_broker, worker_env, redelivering_env, private_redis, tmp_path
 ):
     run = services.recompute_run_create(trigger=RecomputeRun.Trigger.ADMIN)
     with celery_worker(worker_env, log_folder=tmp_path) as worker:
         with history_locked():
-            recompute_in_the_background(broker, run)
+            recompute_in_the_background(private_broker, run)
             wait_until_it_writes_2024(worker, run)
             worker.kill()
         # The dead worker's database session ends with it: its 2024 writes roll back.
@@ -185,12 +171,12 @@ def test_a_killed_worker_leaves_each_year_whole_and_the_next_worker_finishes_its
 
 
 def test_a_killed_pool_process_is_replaced_and_the_worker_runs_the_task_again(
-    yesterdays_statuses, broker, worker_env, tmp_path
+    yesterdays_statuses, private_broker, worker_env, tmp_path
 ):
     run = services.recompute_run_create(trigger=RecomputeRun.Trigger.ADMIN)
     with celery_worker(worker_env, log_folder=tmp_path) as worker:
         with history_locked():
-            recompute_in_the_background(broker, run)
+            recompute_in_the_background(private_broker, run)
             wait_until_it_writes_2024(worker, run)
             [pool_process] = worker.pool_pids()
             os.kill(pool_process, signal.SIGKILL)  # as the kernel's out-of-memory killer does
