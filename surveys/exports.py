@@ -4,7 +4,6 @@ Numbers are written as numbers (a rate is a fraction formatted as a percentage i
 so that people can compute with them.
 """
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from friendlygov.cells import csv_writer, save_workbook
 from surveys.importing import REQUIRED_COLUMNS
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,7 +33,7 @@ def figures_csv(*, commune, rows, filename) -> HttpResponse:
     """One line per period. UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([_("Mã xã"), _("Xã"), *_figure_headers()])
     for row in rows:
         rate = row.figures.rate
@@ -64,7 +64,7 @@ def _style_sheet(sheet, widths):
 
 def _xlsx_response(workbook, filename) -> HttpResponse:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), filename)
 
 
@@ -128,7 +128,7 @@ def import_template(*, fmt: str, question_codes: list[str]) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response.write("\ufeff")
-        csv.writer(response).writerow(header)
+        csv_writer(response).writerow(header)
         return _attachment(response, "mau-nhap-khao-sat.csv")
     workbook = Workbook()
     sheet = workbook.active

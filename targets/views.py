@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes.access import get_district_for_user, has_role, role_required
 from communes.models import Commune, District, Province, Role, scope_of
+from friendlygov.params import year_param
 from targets import caching, exports, selectors, services, tables
 from targets.filters import CommuneFilter
 
@@ -32,8 +33,8 @@ def _wants_xlsx(request) -> bool:
 
 
 def _with_year(url: str, request) -> str:
-    year = request.GET.get("year")
-    return f"{url}?year={int(year)}" if year and year.isdigit() else url
+    year = year_param(request.GET.get("year"))
+    return f"{url}?year={year}" if year is not None else url
 
 
 def recompute_status_url(run) -> str | None:
