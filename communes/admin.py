@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import (
     CommitteeMember,
@@ -20,6 +19,7 @@ from communes.models import (
     UserScope,
 )
 from communes.text import fold
+from friendlygov.admin import SimpleHistoryAdmin
 
 
 class FoldedSearchMixin:
