@@ -1,12 +1,16 @@
-"""The admin's history pages (django-simple-history), safe against any address.
+"""The admin, safe against any address.
 
-simple-history looks an object up by the raw id of the address: /admin/…/²/history/
-raised ValueError (a 500). Here an id that is not one is a 404, as in Django's own views.
-Admins import ``SimpleHistoryAdmin`` from here.
+- simple-history looks an object up by the raw id of the address: /admin/…/²/history/
+  raised ValueError (a 500). Here an id that is not one is a 404, as in Django's own
+  views. Admins import ``SimpleHistoryAdmin`` from here.
+- Django's add pages take initial values from the query (?commune=7): a value that is
+  not one for its field (?commune=²) raised ValueError while the form was drawn. Such a
+  value is now ignored, for every ModelAdmin (``harden_admin``, called once at start).
 """
 
+from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
 
@@ -30,3 +34,30 @@ class SimpleHistoryAdmin(_SimpleHistoryAdmin):
         return super().history_form_view(
             request, object_id, version_id, extra_context=extra_context
         )
+
+
+def _initial_without_bad_values(get_initial):
+    def get_changeform_initial_data(self, request):
+        initial = get_initial(self, request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            field = field.target_field if field.is_relation else field
+            try:
+                for item in value if isinstance(value, list) else [value]:
+                    field.to_python(item)
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                del initial[name]
+        return initial
+
+    return get_changeform_initial_data
+
+
+def harden_admin() -> None:
+    if not getattr(ModelAdmin, "_initial_checked", False):
+        ModelAdmin.get_changeform_initial_data = _initial_without_bad_values(
+            ModelAdmin.get_changeform_initial_data
+        )
+        ModelAdmin._initial_checked = True
