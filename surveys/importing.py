@@ -342,17 +342,18 @@ def _commune_code(value) -> str:
     return code
 
 
-# How a date cell was written: the order of day and month is known (ISO, an Excel date,
-# a slashed day over 12), ambiguous (03/04/2025), or month first (04/25/2025, US style).
-_KNOWN, _AMBIGUOUS, _MONTH_FIRST = "known", "ambiguous", "month_first"
+# How a date cell was written: in a way that shows the file's convention (ISO, a slashed
+# day over 12), unambiguous but showing nothing (an Excel date, 05/05/2025), ambiguous
+# (03/04/2025), or month first (04/25/2025, US style).
+_KNOWN, _EITHER, _AMBIGUOUS, _MONTH_FIRST = "known", "either", "ambiguous", "month_first"
 
 
 def _date(value) -> tuple[datetime.date | None, str, str | None]:
     """(day, how it was written, problem)."""
     if isinstance(value, datetime.datetime):
-        return value.date(), _KNOWN, None
+        return value.date(), _EITHER, None
     if isinstance(value, datetime.date):
-        return value, _KNOWN, None
+        return value, _EITHER, None
     text = _text(value)
     if not text:
         return None, _KNOWN, _("thiếu ngày trả lời")
@@ -371,8 +372,8 @@ def _date(value) -> tuple[datetime.date | None, str, str | None]:
                 )
                 % _quote(text),
             )
-        if day <= 12 and month <= 12 and day != month:
-            written = _AMBIGUOUS
+        if day <= 12 and month <= 12:
+            written = _AMBIGUOUS if day != month else _EITHER
     else:
         return (
             None,

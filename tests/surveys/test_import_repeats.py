@@ -187,6 +187,12 @@ def test_dates_that_could_be_day_or_month_first_are_refused_when_nothing_tells(
     assert report.errors[0].startswith("row 2: the date “03/04/2024” could be day/month")
 
 
+def test_a_day_equal_to_its_month_does_not_make_the_order_clear(tmp_path, questionnaire):
+    path = write(tmp_path, "us.csv", ["7444,05/05/2024,1,5,5", "7444,03/04/2024,1,5,5"])
+    report = survey_file_check(path=path, filename=path.name)
+    assert report.errors[0].startswith("row 3: the date “03/04/2024” could be day/month")
+
+
 def test_a_us_style_date_is_named_as_such(tmp_path, questionnaire):
     path = write(tmp_path, "us.csv", ["7444,04/25/2024,1,5,5"])
     report = survey_file_check(path=path, filename=path.name)
