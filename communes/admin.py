@@ -72,6 +72,22 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["scope__role", "is_active", "is_staff"]
     list_select_related = ["scope__province", "scope__district", "scope__commune"]
+    actions = ["invite"]
+
+    @admin.action(description=_("Gửi thư mời đặt mật khẩu"))
+    def invite(self, request, queryset):
+        from communes.services.accounts import user_invite
+
+        sent = sum(user_invite(user=user, by=request.user) for user in queryset)
+        skipped = queryset.count() - sent
+        self.message_user(request, _("Đã gửi %(n)d thư mời.") % {"n": sent})
+        if skipped:
+            self.message_user(
+                request,
+                _("%(n)d tài khoản không được gửi: chưa có e-mail hoặc đang khóa.")
+                % {"n": skipped},
+                level="warning",
+            )
 
     @admin.display(description=_("vai trò"), ordering="scope__role")
     def role(self, user):

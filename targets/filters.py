@@ -59,3 +59,78 @@ class CommuneFilter(django_filters.FilterSet):
         if value == NOT_COMPUTED:
             return queryset.filter(year_status__isnull=True)
         return queryset.filter(year_status=value)
+
+
+class ProvinceCommuneFilterForm(forms.Form):
+    """The filter bar of the province's commune list (a GET form; the page draws the tag)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(
+                Column("q", css_class="col-12 col-md-4 col-xl-2"),
+                Column("district", css_class="col-6 col-md-4 col-xl-2"),
+                Column("status", css_class="col-6 col-md-4 col-xl-2"),
+                Column("missing", css_class="col-12 col-md-6 col-xl-3"),
+                Column("kind", css_class="col-6 col-md-3 col-xl-1"),
+                Column(Submit("", _("Lọc"), css_class="mt-md-4"), css_class="col-6 col-md-auto"),
+            )
+        )
+
+
+def _districts(request):
+    from communes.models import District
+
+    if request is None:
+        return District.objects.none()
+    return District.objects.visible_to(request.user).order_by("name")
+
+
+def _criteria(request):
+    from communes.models import Criterion
+
+    return Criterion.objects.exclude(kind="survey").order_by("order", "code")
+
+
+class ProvinceCommuneFilter(CommuneFilter):
+    """The province's (or a district's) communes: by name without diacritics ("tam di"
+    finds "Tam Dị"), district, status, a criterion still without approved evidence for the
+    year, and kind."""
+
+    q = django_filters.CharFilter(label=_("Tên xã"), method="filter_name")
+    district = django_filters.ModelChoiceFilter(
+        label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả")
+    )
+    missing = django_filters.ModelChoiceFilter(
+        label=_("Còn thiếu tiêu chí"),
+        queryset=_criteria,
+        empty_label=_("Bất kỳ"),
+        method="filter_missing",
+        to_field_name="code",
+    )
+
+    class Meta:
+        model = Commune
+        fields = ["q", "district", "status", "missing", "kind"]
+        form = ProvinceCommuneFilterForm
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.filters["missing"].field.label_from_instance = lambda c: f"{c.code} – {c.title}"
+
+    def filter_name(self, queryset, name, value):
+        from communes.text import fold
+
+        return queryset.filter(search_name__contains=fold(value))
+
+    def filter_missing(self, queryset, name, value):
+        from communes.models import Evidence, EvidenceState
+
+        approved = Evidence.objects.filter(
+            criterion=value, year=self.year, state=EvidenceState.APPROVED
+        ).values("commune_id")
+        return queryset.exclude(pk__in=approved)
