@@ -185,14 +185,13 @@ def preference_for(user) -> NotificationPreference:
 # --- Reading ------------------------------------------------------------------------------
 
 
-def _status_label(value) -> str:
-    from django.apps import apps
+# {status value: label}: filled by the targets app, which owns the statuses (a lower app
+# does not import a higher one); labels are lazy, so they read in the reader's language.
+status_labels: dict = {}
 
-    try:
-        status = apps.get_model("targets", "Status")
-    except LookupError:  # pragma: no cover - targets is installed with the portal
-        return str(value)
-    return str(dict(status.choices).get(value, value))
+
+def _status_label(value) -> str:
+    return str(status_labels.get(value, value))
 
 
 def message(notification: Notification) -> str:

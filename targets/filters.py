@@ -102,7 +102,7 @@ class ProvinceCommuneFilter(CommuneFilter):
 
     q = django_filters.CharFilter(label=_("Tên xã"), method="filter_name")
     district = django_filters.ModelChoiceFilter(
-        label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả")
+        label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả"), to_field_name="code"
     )
     missing = django_filters.ModelChoiceFilter(
         label=_("Còn thiếu tiêu chí"),
