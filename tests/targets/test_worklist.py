@@ -159,7 +159,7 @@ def test_the_checklist_can_show_only_what_the_commune_must_act_on(
     assert codes(returned["groups"]) == {"CSVC-01"}
 
 
-# --- The province reads any district's queue -------------------------------------------------------
+# --- The province reads any district's queue ------------------------------------------------
 
 
 def test_the_province_reads_a_districts_queue_without_review_buttons(
