@@ -114,3 +114,17 @@ def test_the_reviewer_sees_the_overdue_item_first_and_approves_it(
     assert "Đã duyệt CSVC-01" in phone.content()
     assert Evidence.objects.get(pk=old.pk).state == EvidenceState.APPROVED
     assert Notification.objects.filter(user=clerk, kind="approved").exists()
+
+
+def test_the_review_page_shows_the_photo_in_its_viewer(phone, default_criteria, make_user):
+    clerk = make_user("commune", "7444", username="xa-phone3")
+    make_user("district", "218", username="huyen-phone3")
+    submit("7444", "CSVC-01", clerk)
+
+    login(phone, "huyen-phone3", PASSWORD)
+    phone.goto(f"{phone.base_url}/communes/7444/checklist/2025/CSVC-01/")
+
+    viewer = phone.frame_locator("iframe.evidence-viewer")
+    # Chromium shows an image document as one <img>: it loaded, inline, inside the frame.
+    assert viewer.locator("img").evaluate("img => img.naturalWidth") > 0
+    assert no_sideways_scroll(phone)
