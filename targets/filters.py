@@ -75,7 +75,7 @@ class ProvinceCommuneFilterForm(forms.Form):
                 Column("district", css_class="col-6 col-md-4 col-xl-2"),
                 Column("status", css_class="col-6 col-md-4 col-xl-2"),
                 Column("missing", css_class="col-12 col-md-6 col-xl-3"),
-                Column("kind", css_class="col-6 col-md-3 col-xl-1"),
+                Column("kind", css_class="col-6 col-md-3 col-xl-2"),
                 Column(Submit("", _("Lọc"), css_class="mt-md-4"), css_class="col-6 col-md-auto"),
             )
         )

@@ -115,5 +115,6 @@ def inline_viewable(content_type: str) -> bool:
 
 
 @register.filter
-def first_viewable(files):
-    return next((f for f in files if inline_viewable(f.content_type)), None)
+def viewable_files(files):
+    """The files the review page shows inline: photos and PDFs."""
+    return [f for f in files if inline_viewable(f.content_type)]

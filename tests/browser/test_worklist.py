@@ -124,7 +124,7 @@ def test_the_review_page_shows_the_photo_in_its_viewer(phone, default_criteria, 
     login(phone, "huyen-phone3", PASSWORD)
     phone.goto(f"{phone.base_url}/communes/7444/checklist/2025/CSVC-01/")
 
-    viewer = phone.frame_locator("iframe.evidence-viewer")
-    # Chromium shows an image document as one <img>: it loaded, inline, inside the frame.
-    assert viewer.locator("img").evaluate("img => img.naturalWidth") > 0
+    photo = phone.locator("img.evidence-full")
+    photo.scroll_into_view_if_needed()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
     assert no_sideways_scroll(phone)

@@ -129,14 +129,18 @@ def test_the_viewer_answers_only_get(client_for, district_official, stored):
     assert client_for(district_official).post(url).status_code == 405
 
 
-def test_the_review_page_frames_the_first_photo_in_its_viewer(
+def test_the_review_page_shows_photos_and_frames_pdfs_in_its_viewer(
     client_for, district_official, stored, doi_ngo
 ):
-    evidence_file = stored("anh.png", image_bytes(), "image/png")
+    photo = stored("anh.png", image_bytes(), "image/png")
+    pdf = stored("bao-cao.pdf", pdf_bytes(), "application/pdf")
+    document = stored("bien-ban.docx", ooxml_bytes(), "application/octet-stream")
     page = client_for(district_official).get(
         reverse("evidence_detail", args=[doi_ngo.code, YEAR, EVIDENCE_CODE])
     )
     html = page.content.decode()
-    viewer = reverse("evidence_file_view", args=[evidence_file.pk])
-    assert f'<iframe name="evidence-viewer" class="evidence-viewer" src="{viewer}"' in html
-    assert EvidenceFile.objects.count() == 1
+    url = lambda f: reverse("evidence_file_view", args=[f.pk])  # noqa: E731
+    assert f'<img class="img-fluid border evidence-full" src="{url(photo)}"' in html
+    assert f'<iframe class="evidence-viewer" src="{url(pdf)}"' in html
+    assert url(document) not in html  # a Word file is only downloaded
+    assert EvidenceFile.objects.count() == 3
