@@ -73,6 +73,16 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["scope__role", "is_active", "is_staff"]
     list_select_related = ["scope__province", "scope__district", "scope__commune"]
     actions = ["invite"]
+    # An administrator who adds a user gives the e-mail address the invitation goes to.
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
 
     @admin.action(description=_("Gửi thư mời đặt mật khẩu"))
     def invite(self, request, queryset):

@@ -113,3 +113,8 @@ def test_the_demo_accounts_have_email_addresses(db):
     users = get_user_model().objects.filter(username__in=[a[0] for a in demo.DEMO_ACCOUNTS])
     assert all(u.email.endswith("@example.org") for u in users)
     assert users.count() == len(demo.DEMO_ACCOUNTS)
+
+
+def test_an_administrator_gives_a_new_user_an_email_address(client_for, admin_user):
+    html = client_for(admin_user).get(reverse("admin:auth_user_add")).content.decode()
+    assert 'name="email"' in html

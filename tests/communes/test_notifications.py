@@ -27,6 +27,14 @@ from tests.conftest import BAC_GIANG_CITY, DOI_NGO, LUC_NAM
 YEAR = 2025
 
 
+@pytest.fixture(autouse=True)
+def tasks_in_process(monkeypatch):
+    """The mail drain runs in the test's process, even where CI sets a broker."""
+    from friendlygov.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 def submit(commune, code, by, *, value=None):
     criterion = Criterion.objects.get(code=code)
     files = [] if value is not None else [uploads.check_upload(upload())]

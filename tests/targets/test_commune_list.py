@@ -120,3 +120,13 @@ def test_every_page_has_a_search_box_in_its_navigation(client_for, province_offi
     assert 'action="/communes/"' in html and 'name="q"' in html
     client.logout()
     assert 'action="/public/"' in client.get("/public/").content.decode()
+
+
+def test_the_public_search_costs_the_same_queries_whatever_it_finds(
+    client, db, django_assert_max_num_queries
+):
+    client.get("/public/")  # the figures are cached once, as on a busy public page
+    # The time of the last computation and one query for the communes found with their
+    # status and district: guards against a query per commune found.
+    with django_assert_max_num_queries(2):
+        assert len(client.get("/public/", {"q": "xa"}).context["found"]) == 30
