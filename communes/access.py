@@ -75,9 +75,10 @@ def get_commune_for_editor(user, code) -> Commune:
 
 
 def get_commune_for_reviewer(user, code) -> Commune:
-    """The commune ``code`` if ``user`` reviews its evidence: its district's officials, admins."""
+    """The commune ``code`` if ``user`` reviews its evidence (``communes_reviewed_by``)."""
     commune = get_commune_for_user(user, code)
-    require_role(user, Role.DISTRICT)
+    if not communes_reviewed_by(user).filter(pk=commune.pk).exists():
+        raise PermissionDenied
     return commune
 
 
