@@ -428,7 +428,16 @@ class Evidence(models.Model):
                 fields=["commune", "criterion", "year"], name="one_evidence_per_criterion_year"
             )
         ]
-        indexes = [models.Index(fields=["year", "state"])]
+        indexes = [
+            models.Index(fields=["year", "state"]),
+            # What waits for review, read on every page of a reviewer or provincial
+            # official (the navigation's counts) and by the queue.
+            models.Index(
+                fields=["commune", "submitted_at"],
+                condition=Q(state="submitted"),
+                name="evidence_awaiting_review",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.commune} – {self.criterion.code} – {self.year}"
