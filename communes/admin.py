@@ -14,6 +14,7 @@ from communes.models import (
     EvidenceTransition,
     FacilityInvestment,
     GoodPractice,
+    Notification,
     PracticeAdoption,
     Province,
     SteeringCommittee,
@@ -185,3 +186,29 @@ class FacilityInvestmentAdmin(admin.ModelAdmin):
     list_display = ["year", "district", "commune", "planned_vnd", "spent_vnd"]
     list_filter = ["year", "district"]
     autocomplete_fields = ["district", "commune"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What users were told; ``email_pending`` rows are the mail outbox (sent within 5
+    minutes by beat's drain; rows that stay there mean the mail server refuses them)."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "kind",
+        "commune",
+        "read_at",
+        "email_pending",
+        "emailed_at",
+    ]
+    list_filter = ["kind", "email_pending"]
+    list_select_related = ["user", "commune"]
+    search_fields = ["user__username", "user__email"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
