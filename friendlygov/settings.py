@@ -172,9 +172,18 @@ SURVEY_PUBLIC_BASE_URL = env.str("SURVEY_PUBLIC_BASE_URL", default="") or None
 # the console unless set (development), e.g. smtp+tls://user:password@smtp.example.vn:587
 # in production (django-environ's email URL).
 try:
-    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
 except Exception as exc:  # django-environ raises several kinds here
     raise ImproperlyConfigured(f"EMAIL_URL has a bad value: {exc}") from exc
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured("EMAIL_URL has a bad value: use smtp://, smtp+tls://, ...")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cqtt@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = _read("EMAIL_TIMEOUT", env.int, default=20)
