@@ -4,6 +4,7 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
@@ -11,6 +12,7 @@ from targets.models import Status
 from targets.tables import KIND_LABELS
 
 NOT_COMPUTED = "NONE"
+NOT_CERTIFIED = "NOT_CERTIFIED"
 
 
 class CommuneFilterForm(forms.Form):
@@ -100,6 +102,16 @@ class ProvinceCommuneFilter(CommuneFilter):
     finds "Tam Dị"), district, status, a criterion still without approved evidence for the
     year, and kind."""
 
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"),
+        choices=[
+            (NOT_CERTIFIED, _("Chưa đạt chuẩn (mọi trạng thái khác)")),
+            *Status.choices,
+            (NOT_COMPUTED, _("Chưa tính")),
+        ],
+        empty_label=_("Tất cả"),
+        method="filter_status",
+    )
     q = django_filters.CharFilter(label=_("Tên xã"), method="filter_name")
     district = django_filters.ModelChoiceFilter(
         label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả"), to_field_name="code"
@@ -121,6 +133,12 @@ class ProvinceCommuneFilter(CommuneFilter):
         super().__init__(*args, **kwargs)
         self.year = year
         self.filters["missing"].field.label_from_instance = lambda c: f"{c.code} – {c.title}"
+
+    def filter_status(self, queryset, name, value):
+        if value == NOT_CERTIFIED:
+            # Never computed is not certified either (NULL never equals anything in SQL).
+            return queryset.filter(Q(year_status__isnull=True) | ~Q(year_status=Status.CERTIFIED))
+        return super().filter_status(queryset, name, value)
 
     def filter_name(self, queryset, name, value):
         from communes.text import fold

@@ -52,6 +52,9 @@ def test_the_list_filters_by_district_status_kind_and_missing_criterion(
     client = client_for(province_official)
 
     assert codes(client.get(LIST, {"year": 2025, "status": "CERTIFIED"})) == [DOI_NGO]
+    not_certified = codes(client.get(LIST, {"year": 2025, "status": "NOT_CERTIFIED"}))
+    assert DOI_NGO not in not_certified and LE_LOI in not_certified
+    assert len(not_certified) == 208  # the ones never computed are not certified either
     by_district = codes(client.get(LIST, {"district": LUC_NAM}))
     assert DOI_NGO in by_district and LE_LOI not in by_district
     wards = client.get(LIST, {"kind": "phường"}).context["table"].rows
