@@ -334,8 +334,16 @@ def worklist(request):
     else:
         year = selectors.dashboard_year(request.GET.get("year"))
         communes = Commune.objects.visible_to(request.user)
+        overall, districts = selectors.progress_by_district(
+            year=year, districts=District.objects.visible_to(request.user)
+        )
         context.update(
             year=year,
+            overall=overall,
+            behind=sorted(
+                (d for d in districts if d.progress.gap),
+                key=lambda d: (-d.progress.gap, d.code),
+            ),
             backlog=worklist_selectors.review_backlog(communes=communes),
             furthest=worklist_selectors.furthest_from_target(year=year, communes=communes),
             titles=selectors.criterion_titles(),

@@ -82,12 +82,18 @@ def test_the_province_sees_the_backlog_per_district_and_the_communes_furthest_aw
     give_status(doi_ngo, 2025, Status.IN_PROGRESS, many[:1])
     give_status(Commune.objects.exclude(code__in=[DOI_NGO, LE_LOI]).first(), 2025, Status.CERTIFIED)
 
+    from tests.targets.dashboard_data import set_targets
+
+    set_targets()
     context = client_for(province_official).get(WORK + "?year=2025").context
 
     backlog = {d["code"]: (d["waiting"], d["overdue"]) for d in context["backlog"]}
     assert backlog == {LUC_NAM: (2, 1), "213": (1, 0)}
     assert context["backlog"][0]["code"] == LUC_NAM  # most overdue first
     assert [s.commune.code for s in context["furthest"]] == [LE_LOI, DOI_NGO]
+    # Districts furthest from the year's target first (none has reached it here).
+    gaps = [d.progress.gap for d in context["behind"]]
+    assert gaps == sorted(gaps, reverse=True) and len(gaps) == 10
 
 
 def test_the_worklist_refuses_wrong_methods_and_unscoped_users(client_for, commune_staff, db):
