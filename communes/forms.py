@@ -17,6 +17,7 @@ from communes.models import (
     Commune,
     CriterionKind,
     MemberRole,
+    NotificationPreference,
     PracticeAdoption,
     SteeringCommittee,
 )
@@ -345,3 +346,16 @@ class PracticeAdoptionForm(forms.ModelForm):
 
     def clean_adopted_on(self):
         return _not_in_future(self.cleaned_data["adopted_on"])
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    """Which notifications a user also receives by e-mail (the portal shows them all)."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["email_submitted", "email_reviewed", "email_status", "email_digest"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Lưu")))
