@@ -46,6 +46,7 @@ from communes.models import (
     scope_of,
 )
 from communes.text import plain_number
+from friendlygov.params import ascii_int
 from surveys import selectors as survey_selectors
 from targets import exports, tables
 from targets import selectors as target_selectors
@@ -746,7 +747,7 @@ def notifications_read(request):
     """Mark one notification (``pk``) or all of the caller's notifications read, then go to
     the notification's page (or back to the list)."""
     pk = request.POST.get("pk")
-    pk = int(pk) if pk and pk.isdigit() else None
+    pk = ascii_int(pk, minimum=1, maximum=2**63 - 1)
     notifications.mark_read(user=request.user, pk=pk)
     if pk is not None:
         target = Notification.objects.filter(user=request.user, pk=pk).values_list("url", flat=True)

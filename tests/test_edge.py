@@ -259,3 +259,9 @@ def test_an_invalid_kiosk_answer_answers_400_with_the_form_shown_again(client):
     response = client.post(reverse("survey_kiosk", args=[link.token]), {"stamp": "x"})
     assert response.status_code == 400
     assert 'name="stamp"' in response.content.decode()
+
+
+@pytest.mark.parametrize("pk", ["²", "9" * 30, "9" * 5000, "-1"])
+def test_marking_a_notification_read_takes_any_id(client_for, commune_staff, pk):
+    response = client_for(commune_staff).post("/notifications/read/", {"pk": pk})
+    assert response.status_code == 302

@@ -555,7 +555,7 @@ BODY = st.dictionaries(
     st.sampled_from(
         ["year", "note", "version", "commune", "adopted_on", "decision_number", "established_on",
          "full_name", "role", "order", "action", "decision", "stamp", "username", "password",
-         "name", "code", "repeats", "_save"]
+         "name", "code", "repeats", "pk", "_save"]
     ),
     HOSTILE,
     max_size=4,
