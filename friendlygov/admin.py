@@ -3,13 +3,16 @@
 - simple-history looks an object up by the raw id of the address: /admin/…/²/history/
   raised ValueError (a 500). Here an id that is not one is a 404, as in Django's own
   views. Admins import ``SimpleHistoryAdmin`` from here.
-- Django's add pages take initial values from the query (?commune=7): a value that is
-  not one for its field (?commune=²) raised ValueError while the form was drawn. Such a
-  value is now ignored, for every ModelAdmin (``harden_admin``, called once at start).
+- Django's add pages take initial values from the query (?commune=7), and its
+  autocomplete widgets draw the value sent back with a refused form: a value that is not
+  one for its field (?commune=², commune=²) raised ValueError while the form was drawn.
+  Such a value is now left out, for every ModelAdmin and autocomplete field
+  (``harden_admin``, called once at start).
 """
 
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
@@ -55,9 +58,25 @@ def _initial_without_bad_values(get_initial):
     return get_changeform_initial_data
 
 
+def _optgroups_without_bad_values(optgroups):
+    def checked_optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        kept = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                continue
+            kept.append(item)
+        return optgroups(self, name, kept, attr)
+
+    return checked_optgroups
+
+
 def harden_admin() -> None:
     if not getattr(ModelAdmin, "_initial_checked", False):
         ModelAdmin.get_changeform_initial_data = _initial_without_bad_values(
             ModelAdmin.get_changeform_initial_data
         )
+        AutocompleteMixin.optgroups = _optgroups_without_bad_values(AutocompleteMixin.optgroups)
         ModelAdmin._initial_checked = True

@@ -310,7 +310,7 @@ def _csv_rows(path: Path) -> Iterator[list]:
             if "field larger than field limit" in str(exc):
                 raise FileProblem(
                     _("Tệp có ô quá dài (tối đa %s ký tự một ô).")
-                    % f"{MAX_CELL_CHARS:,}".replace(",", ".")
+                    % f"{csv.field_size_limit():,}".replace(",", ".")
                 ) from exc
             raise FileProblem(_("Tệp CSV bị lỗi định dạng: %s") % _quote(str(exc))) from exc
 

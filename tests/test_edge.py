@@ -265,3 +265,15 @@ def test_an_invalid_kiosk_answer_answers_400_with_the_form_shown_again(client):
 def test_marking_a_notification_read_takes_any_id(client_for, commune_staff, pk):
     response = client_for(commune_staff).post("/notifications/read/", {"pk": pk})
     assert response.status_code == 302
+
+
+def test_an_admin_form_sent_back_with_a_bad_autocomplete_value_is_shown_again(
+    client_for, admin_user
+):
+    client = client_for(admin_user)
+    assert client.get("/admin/communes/facilityinvestment/add/?commune=²").status_code == 200
+    response = client.post(
+        "/admin/communes/facilityinvestment/add/", {"year": "²", "commune": "²", "district": "²"}
+    )
+    assert response.status_code == 200  # the admin's own refusal, with its errors
+    assert response.context["adminform"].form.errors
