@@ -52,6 +52,7 @@ loadtest: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
 
 format: $(STAMP)

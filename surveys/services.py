@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.access import has_role
+from communes.hooks import recompute_later
 from communes.models import Commune, Role, scope_of
 from surveys import conf
 from surveys.models import (
@@ -25,7 +26,6 @@ from surveys.models import (
     new_kiosk_token,
 )
 from surveys.questions import DEFAULT_QUESTIONS, DEFAULT_TITLE, SATISFIED_FROM, SCALE_MAX, SCALE_MIN
-from targets.services import recompute_later
 
 # --- Questionnaires ----------------------------------------------------------------------
 

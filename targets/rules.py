@@ -22,10 +22,12 @@ IN_PROGRESS (something missing or awaiting review).
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from communes.models import CriterionKind, EvidenceState
+from communes.numbers import percent
+from surveys import rules as survey_rules
 from targets.models import Status
 
 # Reason codes, and the status each one leads to.
@@ -118,14 +120,6 @@ class Verdict:
     score: int
 
 
-def satisfaction_percent(responses: int, satisfied: int) -> Decimal | None:
-    """The satisfied share in percent, one decimal (None without responses)."""
-    if not responses:
-        return None
-    share = Decimal(satisfied) * 100 / Decimal(responses)
-    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def _number(value: Decimal):
     """A JSON-friendly number: 95 rather than 95.00, 92.5 rather than "92.50"."""
     value = Decimal(value).normalize()
@@ -137,17 +131,23 @@ def _reason(code: str, **params) -> dict:
 
 
 def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict]:
-    """Rule 3. Too few responses is still in progress; a low share is a failed threshold."""
-    # Zero responses never show satisfaction, whatever the configured minimum.
-    minimum = max(rule.min_responses, 1)
-    if facts.responses < minimum:
+    """Rule 3 (``surveys.rules``). Too few responses is still in progress; a low share is a
+    failed threshold."""
+    outcome = survey_rules.survey_outcome(
+        responses=facts.responses,
+        satisfied=facts.satisfied,
+        min_responses=rule.min_responses,
+        threshold=rule.satisfaction_threshold,
+    )
+    if outcome == survey_rules.TOO_FEW:
+        minimum = survey_rules.survey_minimum(rule.min_responses)
         return [_reason(TOO_FEW_RESPONSES, responses=facts.responses, minimum=minimum)]
-    # Compare exactly (satisfied / responses >= threshold / 100), not the rounded share.
-    if facts.satisfied * 100 < rule.satisfaction_threshold * facts.responses:
+    if outcome == survey_rules.BELOW:
+        rate = percent(facts.satisfied, facts.responses)
         return [
             _reason(
                 SATISFACTION_BELOW,
-                rate=_number(satisfaction_percent(facts.responses, facts.satisfied)),
+                rate=_number(rate) if rate is not None else None,
                 threshold=_number(rule.satisfaction_threshold),
             )
         ]

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 
+from communes.hooks import recompute_later
 from communes.models import (
     CommitteeMember,
     Commune,
@@ -12,7 +13,6 @@ from communes.models import (
     Province,
     SteeringCommittee,
 )
-from targets.services import recompute_later
 
 _LEVELS = {Province: Level.PROVINCE, District: Level.DISTRICT, Commune: Level.COMMUNE}
 

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from communes import uploads
+from communes.hooks import recompute_later
 from communes.models import (
     Commune,
     Criterion,
@@ -26,7 +27,6 @@ from communes.models import (
     EvidenceTransition,
 )
 from communes.text import person_name
-from targets.services import recompute_later
 
 
 class EvidenceConflict(Exception):

@@ -1,0 +1,16 @@
+"""The one percentage of the portal: every page, export and the API show shares through it."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """``part`` out of ``whole`` in percent, rounded half up to one decimal; None when
+    ``whole`` is 0.
+
+    For display only: a rule never compares this rounded figure (84.99% shows as 85.0%
+    and is still below an 85% threshold); it compares the exact counts.
+    """
+    if not whole:
+        return None
+    share = Decimal(part) * 100 / Decimal(whole)
+    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
