@@ -44,10 +44,10 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(DEV) $(MANAGE) bench
 
-# 50 users for 60 s against gunicorn, PostgreSQL, Redis and a worker started for the test
-# (tools/loadtest.py; its own database and Redis database). Fails on any error.
+# 50 users for 60 s against gunicorn, a worker, a private PostgreSQL and Redis started for
+# the test (tooling/loadtest.py on tooling/stack.py). Fails on any error.
 loadtest: $(STAMP)
-	$(BIN)/python tools/loadtest.py --serve --users $${LOADTEST_USERS:-50} --seconds $${LOADTEST_SECONDS:-60}
+	$(BIN)/python -m tooling.loadtest --serve --users $${LOADTEST_USERS:-50} --seconds $${LOADTEST_SECONDS:-60}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
