@@ -19,6 +19,7 @@ setup: $(STAMP)
 
 migrate: $(STAMP)
 	$(DEV) $(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) write_schedules
 	$(DEV) $(MANAGE) load_units
 
 demo: migrate

@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -88,6 +89,7 @@ def test_the_drain_has_nothing_to_do_when_nothing_waits():
 
 
 def test_the_drain_is_scheduled_every_five_minutes_and_editable_in_admin():
+    call_command("write_schedules")
     task = PeriodicTask.objects.get(task="targets.tasks.recompute_pending")
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (5, "minutes")

@@ -4,6 +4,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
@@ -305,6 +306,7 @@ def test_the_tasks_retry_transient_errors_with_backoff_and_jitter_and_ack_late()
 
 
 def test_the_nightly_recompute_is_scheduled_in_the_database_for_the_admin_to_edit():
+    call_command("write_schedules")
     task = PeriodicTask.objects.get(task="targets.tasks.recompute_all")
     assert task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("1", "30")
