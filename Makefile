@@ -29,6 +29,9 @@ demo: migrate
 run: demo
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
 
+# Two processes (pytest-xdist): the suite in under 5 minutes on a 2-core machine. Tests
+# that start servers, workers or a browser stay in one process each (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
