@@ -150,7 +150,7 @@ class ChecklistRow:
             and self.is_approved
             and (
                 self.criterion.kind != CriterionKind.MEASURED
-                or self.criterion.meets_threshold(self.evidence.value)
+                or self.criterion.meets_threshold(self.evidence.value)  # type: ignore[union-attr]
             )
         )
 
@@ -276,7 +276,7 @@ def checklist(*, commune: Commune, year: int) -> Checklist:
         )
         by_group.setdefault(criterion.group, []).append(row)
     groups = [
-        ChecklistGroup(key=key, label=labels[key], rows=by_group[key])
+        ChecklistGroup(key=key, label=labels[key], rows=by_group[key])  # type: ignore[arg-type]
         for key in labels
         if key in by_group
     ]
@@ -401,7 +401,7 @@ def district_investments(*, district) -> list:
 def investment_totals_by_year(*, district) -> list[dict]:
     """[{"year", "planned", "spent"}] of the district (its own and its communes' rows)."""
     return list(
-        FacilityInvestment.objects.filter(district=district)
+        FacilityInvestment.objects.filter(district=district)  # type: ignore[arg-type]
         .values("year")
         .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
         .order_by("year")

@@ -74,9 +74,29 @@ def bulk_upsert(
         )
 
 
-def _merge_null_unless_equal(model, objects, unique_fields, merged) -> None:
-    attnames = [model._meta.get_field(name).attname for name in unique_fields]
-    merged_attnames = [model._meta.get_field(name).attname for name in merged]
+def _field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    """A concrete field of ``model`` (the ones that have a column)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    if column is None:
+        raise TypeError(f"{model.__name__}.{name} has no column")
+    return column
+
+
+def _merge_null_unless_equal(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    unique_fields: list[str],
+    merged: Sequence[str],
+) -> None:
+    attnames = [_field(model, name).attname for name in unique_fields]
+    merged_attnames = [_field(model, name).attname for name in merged]
     lookup = {f"{attnames[0]}__in": [getattr(obj, attnames[0]) for obj in objects]}
     stored = {
         tuple(row[: len(attnames)]): row[len(attnames) :]
@@ -91,7 +111,13 @@ def _merge_null_unless_equal(model, objects, unique_fields, merged) -> None:
                 setattr(obj, attname, None)
 
 
-def _insert_from_json(model, fields: list[str], objects, *, on_conflict=None) -> None:
+def _insert_from_json(
+    model: type[models.Model],
+    fields: list[str],
+    objects: Sequence[models.Model],
+    *,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
+) -> None:
     """INSERT many rows in one statement whose one parameter is a JSON array of them.
 
     ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
@@ -100,10 +126,14 @@ def _insert_from_json(model, fields: list[str], objects, *, on_conflict=None) ->
     opts = model._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    model_fields = [opts.get_field(name) for name in fields]
-    columns = [field.column for field in model_fields]
+    model_fields = [_field(model, name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     data = [
-        {field.column: field.value_from_object(obj) for field in model_fields} for obj in objects
+        {
+            column: field.value_from_object(obj)
+            for column, field in zip(columns, model_fields, strict=True)
+        }
+        for obj in objects
     ]
     names = ", ".join(quote(c) for c in columns)
     # Table and column names are the model's own, quoted; the rows go as one parameter.
@@ -113,10 +143,10 @@ def _insert_from_json(model, fields: list[str], objects, *, on_conflict=None) ->
     )
     if on_conflict is not None:
         unique, update, null_unless_equal = on_conflict
-        target = ", ".join(quote(opts.get_field(name).column) for name in unique)
+        target = ", ".join(quote(_column(model, name)) for name in unique)
         assignments = []
         for name in update:
-            column = quote(opts.get_field(name).column)
+            column = quote(_column(model, name))
             if name in null_unless_equal:
                 value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
             else:

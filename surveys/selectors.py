@@ -192,7 +192,10 @@ def question_shares(*, commune, start: datetime.date, end: datetime.date) -> Sha
             totals[1] += share.positive
     shares.elements = [
         ElementShare(
-            element=value, label=label, answered=by_element[value][0], positive=by_element[value][1]
+            element=value,
+            label=label,  # type: ignore[arg-type]
+            answered=by_element[value][0],
+            positive=by_element[value][1],
         )
         for value, label in Element.choices
         if value in by_element
@@ -243,7 +246,7 @@ class Trend:
 
     @property
     def chart_id(self) -> str:
-        return f"survey-trend-{self.commune.code}-{self.year}"
+        return f"survey-trend-{self.commune.code}-{self.year}"  # type: ignore[attr-defined]
 
     @property
     def chart(self) -> dict:

@@ -89,7 +89,7 @@ class CertificationStatusAdmin(ReadOnlyAdmin):
         "computed_at",
         "changed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     @admin.display(description=_("lý do"))
     def reasons_in_words(self, obj):

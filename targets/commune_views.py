@@ -5,6 +5,7 @@ tables and workbooks: they need targets (and surveys), so they live here, above 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from communes import services
 from communes.access import get_commune_for_user, get_district_for_user, has_role, role_required
 from communes.forms import PracticeAdoptionForm
 from communes.models import Commune, GoodPractice, Role
+from friendlygov.http import AuthenticatedHttpRequest
 from surveys import selectors as survey_selectors
 from targets import exports, tables
 from targets import selectors as target_selectors
@@ -23,7 +25,7 @@ from targets import selectors as target_selectors
 
 @require_GET
 @login_required
-def commune_detail(request, code):
+def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A commune's overview: committee, launch, checklist, surveys, status with its reasons,
     the history of its status, good practices adopted and facility investment."""
     commune = get_commune_for_user(request.user, code)
@@ -63,7 +65,13 @@ def _adoptable_communes(user):
     return Commune.objects.visible_to(user)
 
 
-def _practice_page(request, practice, form, *, status=200):
+def _practice_page(
+    request: AuthenticatedHttpRequest,
+    practice: GoodPractice,
+    form: PracticeAdoptionForm | None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
     spread = list(commune_selectors.practice_spread(practice=practice))
     spread_table = tables.practice_district_table(practice, spread)
     if request.GET.get("format") == "xlsx":
@@ -90,7 +98,7 @@ def _practice_page(request, practice, form, *, status=200):
 
 @require_GET
 @role_required(Role.PROVINCE, Role.DISTRICT, Role.COMMUNE)
-def practice_detail(request, code):
+def practice_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A good practice: what it is, where it started, who adopted it (within the caller's
     scope) and its spread per district; the form to record adopting it."""
     practice = get_object_or_404(GoodPractice.objects.select_related("origin"), code=code)
@@ -107,7 +115,7 @@ def practice_detail(request, code):
 
 @require_POST
 @role_required(Role.DISTRICT, Role.COMMUNE)
-def practice_adopt(request, code):
+def practice_adopt(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Record that a commune adopted the practice (commune staff: their commune; district
     officials: one of their communes)."""
     practice = get_object_or_404(GoodPractice.objects.select_related("origin"), code=code)
@@ -144,7 +152,7 @@ def practice_adopt(request, code):
 
 @require_GET
 @login_required
-def district_investment(request, code):
+def district_investment(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A district's facility investment, at district level and per commune, every year."""
     district = get_district_for_user(request.user, code)
     rows = commune_selectors.district_investments(district=district)

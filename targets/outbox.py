@@ -13,6 +13,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -47,7 +48,7 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
             pending.requested_at = now
             pending.save(update_fields=["year", "requested_at"])
 
-    def queue():
+    def queue() -> None:
         try:
             recompute_commune.delay(commune_id, year)
         except BrokerError:
@@ -82,7 +83,7 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
             null_unless_equal=["year"],
         )
 
-    def queue():
+    def queue() -> None:
         try:
             recompute_pending.delay()
         except BrokerError:
@@ -93,7 +94,7 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
 
 def recompute_all_start(
     *,
-    by,
+    by: User | AnonymousUser | None,
     year: int | None = None,
     trigger: str = RecomputeRun.Trigger.DASHBOARD,
 ) -> RecomputeRun:

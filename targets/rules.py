@@ -23,7 +23,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from communes.models import CriterionKind, EvidenceState
 from communes.numbers import percent
@@ -112,7 +112,7 @@ class Facts:
 @dataclass(frozen=True)
 class Verdict:
     status: str
-    reasons: list[dict]
+    reasons: list[dict[str, Any]]
     survey_responses: int
     survey_satisfied: int
     evidence_required: int
@@ -120,17 +120,17 @@ class Verdict:
     score: int
 
 
-def _number(value: Decimal):
+def _number(value: Decimal) -> int | float:
     """A JSON-friendly number: 95 rather than 95.00, 92.5 rather than "92.50"."""
     value = Decimal(value).normalize()
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _reason(code: str, **params) -> dict:
+def _reason(code: str, **params: Any) -> dict[str, Any]:
     return {"code": code, "params": params}
 
 
-def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict]:
+def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
     """Rule 3 (``surveys.rules``). Too few responses is still in progress; a low share is a
     failed threshold."""
     outcome = survey_rules.survey_outcome(
@@ -175,7 +175,9 @@ def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | 
     return None
 
 
-def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds):
+def evaluate(
+    *, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds
+) -> Verdict:
     """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
     end_of_year = datetime.date(year, 12, 31)
     reasons = []
@@ -203,6 +205,9 @@ def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Th
                 if fact is not None and fact.state == _APPROVED:
                     approved += 1
                 if outcome == BELOW_THRESHOLD:
+                    # Only a measured criterion with a threshold and a value gets here.
+                    assert fact is not None and fact.value is not None
+                    assert criterion.threshold is not None
                     reasons.append(
                         _reason(
                             outcome,

@@ -20,6 +20,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
+from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -97,7 +98,7 @@ def pending_recomputes_drain() -> int:
 
 
 def recompute_run_create(
-    *, trigger: str, by=None, year: int | None = None, commune: Commune | None = None
+    *, trigger: str, by: User | None = None, year: int | None = None, commune: Commune | None = None
 ) -> RecomputeRun:
     """Record a run about to be executed (the nightly schedule, the command)."""
     return RecomputeRun.objects.create(trigger=trigger, requested_by=by, year=year, commune=commune)
@@ -173,7 +174,7 @@ def statuses_recompute(
     year: int | None = None,
     commune_ids: Iterable[int] | None = None,
     on_year_done: Callable[[int, int], object] | None = None,
-) -> dict[int, Counter]:
+) -> dict[int, Counter[str]]:
     """Recompute and store the statuses of ``commune_ids`` (default all) for ``year``.
 
     ``year`` None means every year with a rule or a target. Each year is one transaction
@@ -195,7 +196,7 @@ def statuses_recompute(
 COMPARED_FIELDS = STATUS_FIELDS[:7]
 
 
-def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
+def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     with transaction.atomic():
         _lock_year(year)
         verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
@@ -237,7 +238,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
                     evidence_approved=verdict.evidence_approved,
                     score=verdict.score,
                     computed_at=now,
-                    changed_at=now if changed else old_changed_at,
+                    changed_at=now if changed or old_changed_at is None else old_changed_at,
                 )
             )
             if changed:
@@ -318,12 +319,12 @@ def statuses_evaluate(
         evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
         responses = responses.filter(commune_id__in=commune_ids)
 
-    communes = communes.annotate(
+    commune_rows = communes.annotate(
         committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
     ).values_list("pk", "model_launched_on", "committee_on")
     # Evidence is unique per (commune, criterion, year): each row is already the
     # per-criterion aggregate the rule needs, so the rows are read as they are.
-    evidence = defaultdict(dict)
+    evidence: defaultdict[int, dict[int, rules.EvidenceFact]] = defaultdict(dict)
     fact = rules.EvidenceFact
     for commune_id, criterion_id, state, value in evidence_rows.values_list(
         "commune_id", "criterion_id", "state", "value"
@@ -340,7 +341,7 @@ def statuses_evaluate(
     }
 
     verdicts = {}
-    for commune_id, launched_on, committee_on in communes:
+    for commune_id, launched_on, committee_on in commune_rows:
         responses_count, satisfied = surveys.get(commune_id, (0, 0))
         facts = rules.Facts(
             committee_on=committee_on,
