@@ -1,6 +1,6 @@
 """The one percentage of the portal: every page, export and the API show shares through it."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
@@ -14,3 +14,15 @@ def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
         return None
     share = Decimal(part) * 100 / Decimal(whole)
     return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent_below(part: int, whole: int, limit: Decimal) -> Decimal | None:
+    """``percent``, for a share known to be below ``limit`` (a failed threshold): when its
+    rounding would reach the limit, the share with two decimals instead (rounded down if
+    even that reaches it), so that "84.99%, below 85%" is not read as "85%, below 85%"."""
+    shown = percent(part, whole)
+    if shown is None or shown < limit:
+        return shown
+    share = Decimal(part) * 100 / Decimal(whole)
+    closer = share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return closer if closer < limit else share.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from communes.models import CriterionKind, EvidenceState
-from communes.numbers import percent
+from communes.numbers import percent_below
 from surveys import rules as survey_rules
 from targets.models import Status
 
@@ -143,7 +143,7 @@ def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
         minimum = survey_rules.survey_minimum(rule.min_responses)
         return [_reason(TOO_FEW_RESPONSES, responses=facts.responses, minimum=minimum)]
     if outcome == survey_rules.BELOW:
-        rate = percent(facts.satisfied, facts.responses)
+        rate = percent_below(facts.satisfied, facts.responses, rule.satisfaction_threshold)
         return [
             _reason(
                 SATISFACTION_BELOW,

@@ -42,3 +42,10 @@ def test_the_figures_show_a_rounded_share_but_judge_the_exact_one():
     assert figures.rate == Decimal("85.0")
     assert figures.state == BELOW
     assert not figures.meets_rule
+
+
+def test_a_share_just_under_the_threshold_is_never_shown_as_reaching_it():
+    from communes.numbers import percent_below
+
+    assert percent_below(402, 473, Decimal("85")) == Decimal("84.99")
+    assert percent_below(36, 50, Decimal("85")) == Decimal("72.0")  # far below: as usual

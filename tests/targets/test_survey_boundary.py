@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 MET_BADGE = ">Đạt ngưỡng khảo sát<"
 BELOW_BADGE = ">Chưa đạt ngưỡng khảo sát<"
-BELOW_REASON = "thấp hơn ngưỡng 85%"
+BELOW_REASON = "Tỷ lệ người dân hài lòng 84,99%, thấp hơn ngưỡng 85%."
 
 
 @pytest.fixture
