@@ -25,6 +25,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from communes import notifications
 from communes.models import CertificationRule, Commune, Criterion, Evidence, EvidenceState, Level
 from communes.selectors import certification_rule
 from friendlygov import bulk
@@ -253,6 +254,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 )
         _upsert_statuses(rows)
         _insert_changes(changes)
+        notifications.status_changes(changes)
     return Counter(verdict.status for verdict in verdicts.values())
 
 

@@ -2,7 +2,7 @@
 
 Both tasks are safe to run twice (the recompute is idempotent) and acknowledged late,
 so a worker that dies mid-run leaves the message for another worker. Their periodic
-schedules are declared in ``targets/schedules.py`` and edited in the admin
+schedules are declared in ``friendlygov/schedules.py`` and edited in the admin
 (django-celery-beat).
 """
 

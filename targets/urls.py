@@ -11,6 +11,8 @@ urlpatterns = [
     path("districts/<str:code>/", views.district_detail, name="district_detail"),
     path("recompute/", views.recompute_start, name="recompute_start"),
     path("public/", views.public_progress, name="public_progress"),
+    path("work/", views.worklist, name="worklist"),
+    path("communes/", views.commune_list, name="commune_list"),
     # Pages of a commune, a practice, a district's money that show statuses and the
     # dashboards' tables (targets.commune_views); under the addresses they always had.
     path("communes/<str:code>/", commune_views.commune_detail, name="commune_detail"),

@@ -1,9 +1,9 @@
-"""Formerly wrote the nightly recompute schedule (now targets/schedules.py)."""
+"""Formerly wrote the nightly recompute schedule (now friendlygov/schedules.py)."""
 
 from django.db import migrations
 
 
-# The schedule this migration wrote is now declared in targets/schedules.py and written by
+# The schedule this migration wrote is now declared in friendlygov/schedules.py and written by
 # `manage.py write_schedules` (make migrate runs it). The operation stays, as a no-op, so
 # that databases which applied it keep a consistent history.
 

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The schedule this migration wrote is now declared in targets/schedules.py and written by
+# The schedule this migration wrote is now declared in friendlygov/schedules.py and written by
 # `manage.py write_schedules` (make migrate runs it). The operation stays, as a no-op, so
 # that databases which applied it keep a consistent history.
 

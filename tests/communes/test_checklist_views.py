@@ -264,11 +264,11 @@ def test_only_the_communes_staff_remove_files(client_for, persona, draft, who, s
         ("district_official", 200),
         ("other_district_official", 200),
         ("admin_user", 200),
-        ("province_official", 403),
+        ("province_official", 200),  # reads every district's queue (issue 13)
         ("commune_staff", 403),
     ],
 )
-def test_the_review_queue_is_for_district_officials_and_admins(
+def test_the_review_queue_is_for_district_officials_admins_and_the_province_to_read(
     client_for, persona, db, who, status
 ):
     assert client_for(persona(who)).get(reverse("reviews")).status_code == status
@@ -363,8 +363,9 @@ def test_the_checklist_query_count_does_not_grow_with_the_criteria(
         make_evidence(doi_ngo, criterion, commune_staff, value=Decimal(97))
     client = client_for(commune_staff)
     # Session, user, scope and commune, then criteria, evidence, files, surveys and the
-    # year's rule (11 in all): guards against a query per criterion, file or person.
-    with django_assert_max_num_queries(11):
+    # year's rule, and the navigation's counts (12 in all): guards against a query per
+    # criterion, file or person.
+    with django_assert_max_num_queries(12):
         assert client.get(checklist_url()).status_code == 200
 
 
@@ -725,8 +726,9 @@ def test_the_review_queue_query_count_does_not_grow_with_its_length(
         for criterion in criteria:
             make_evidence(commune, criterion, staff, submit=True)
     client = client_for(district_official)
-    # Session, user, scope, the commune filter, the counts and the page (8 in all): guards
-    # against a query per row for its commune, district, criterion, submitter or files.
-    with django_assert_max_num_queries(8):
+    # Session, user, scope, the commune filter, the counts, the page and the navigation's
+    # counts (9 in all): guards against a query per row for its commune, district,
+    # criterion, submitter or files.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("reviews"))
     assert len(response.context["page"].object_list) == 18

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communes", "0003_default_criteria"),
+        ("communes", "0005_index_evidence_awaiting_review"),
         # The table is created by targets' first migration.
         ("targets", "0005_index_last_computed"),
     ]

@@ -1,10 +1,10 @@
-"""The periodic schedules: declared once (targets/schedules.py), written by a command."""
+"""The periodic schedules: declared once (friendlygov/schedules.py), written by a command."""
 
 import pytest
 from django.core.management import call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from targets.schedules import SCHEDULES
+from friendlygov.schedules import SCHEDULES
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Every periodic schedule of the portal, declared once, here.
+"""Every periodic schedule of the portal, of every app, declared once, here.
 
 ``manage.py write_schedules`` (run by ``make migrate``, CI and the README's production
 steps) writes them into django-celery-beat, where ``make beat`` (the database
@@ -47,6 +47,23 @@ SCHEDULES = [
             "5 phút một lần: tính lại các xã có thay đổi mà việc tính lại chưa chạy "
             "được (ví dụ khi Redis ngừng)."
         ),
+    ),
+    # Every 5 minutes: send the notification e-mails that could not be queued (the
+    # outbox of communes.notifications).
+    Schedule(
+        name="Gửi thư thông báo còn chờ",
+        task="communes.tasks.notifications_send",
+        every_minutes=5,
+        description=(
+            "5 phút một lần: gửi các thư thông báo chưa gửi được (ví dụ khi Redis ngừng)."
+        ),
+    ),
+    # Mondays at 07:30 Vietnam time: each user's digest of what is overdue in their scope.
+    Schedule(
+        name="Thư tổng hợp việc quá hạn hằng tuần",
+        task="communes.tasks.notifications_weekly_digest",
+        crontab={"minute": "30", "hour": "7", "day_of_week": "1"},
+        description="07:30 thứ Hai: gửi mỗi người bản tổng hợp việc quá hạn của mình.",
     ),
 ]
 

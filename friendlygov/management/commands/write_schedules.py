@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from targets.schedules import schedules_write
+from friendlygov.schedules import schedules_write
 
 
 class Command(BaseCommand):
     help = (
-        "Write the periodic schedules declared in targets/schedules.py into "
+        "Write the periodic schedules declared in friendlygov/schedules.py into "
         "django-celery-beat (idempotent; make migrate runs it)."
     )
 

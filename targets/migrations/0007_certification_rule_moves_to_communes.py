@@ -1,4 +1,4 @@
-"""The year's certification rule now belongs to communes (communes 0004); the table stays.
+"""The year's certification rule now belongs to communes (communes 0006); the table stays.
 targets keeps a proxy of it, so the admin's address and permissions do not change."""
 
 from django.db import migrations
@@ -6,8 +6,8 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("targets", "0005_index_last_computed"),
-        ("communes", "0004_certification_rule_moves_here"),
+        ("targets", "0006_notification_schedules"),
+        ("communes", "0006_certification_rule_moves_here"),
     ]
 
     operations = [
