@@ -74,9 +74,13 @@ def _optgroups_without_bad_values(optgroups):
 
 
 def harden_admin() -> None:
+    # Django's classes are patched in place (once): every admin, ours and the libraries',
+    # inherits the checks.
     if not getattr(ModelAdmin, "_initial_checked", False):
-        ModelAdmin.get_changeform_initial_data = _initial_without_bad_values(
+        ModelAdmin.get_changeform_initial_data = _initial_without_bad_values(  # type: ignore[method-assign]
             ModelAdmin.get_changeform_initial_data
         )
-        AutocompleteMixin.optgroups = _optgroups_without_bad_values(AutocompleteMixin.optgroups)
-        ModelAdmin._initial_checked = True
+        AutocompleteMixin.optgroups = _optgroups_without_bad_values(  # type: ignore[method-assign]
+            AutocompleteMixin.optgroups
+        )
+        setattr(ModelAdmin, "_initial_checked", True)  # noqa: B010

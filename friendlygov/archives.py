@@ -62,7 +62,8 @@ def _stream(archive, info, limits: ZipLimits, *, budget: int) -> int:
     """Decompress one member block by block, counting; return its real size."""
     size = 0
     run = 0
-    measure = limits.max_text_run is not None and info.filename.endswith((".xml", ".rels"))
+    max_run = limits.max_text_run or 0
+    measure = bool(max_run) and info.filename.endswith((".xml", ".rels"))
     # zipfile never gives more than the declared size, and checks the CRC there: a
     # member that lies about its size fails as a BadZipFile.
     with archive.open(info) as member:
@@ -77,9 +78,9 @@ def _stream(archive, info, limits: ZipLimits, *, budget: int) -> int:
                 run += len(parts[0])
                 if len(parts) > 1:
                     longest = max(run, *(len(p) for p in parts[1:-1])) if len(parts) > 2 else run
-                    if longest > limits.max_text_run:
-                        raise ArchiveRefused("text_run", limit=limits.max_text_run)
+                    if longest > max_run:
+                        raise ArchiveRefused("text_run", limit=max_run)
                     run = len(parts[-1])
-                if run > limits.max_text_run:
-                    raise ArchiveRefused("text_run", limit=limits.max_text_run)
+                if run > max_run:
+                    raise ArchiveRefused("text_run", limit=max_run)
     return size

@@ -45,6 +45,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communes.hooks import recompute_later_many
 from communes.models import Commune
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
 from friendlygov.dates import EARLIEST, past_date_problem
@@ -52,7 +53,6 @@ from surveys import conf
 from surveys.models import Channel, Element, ImportBatch, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM, SCALE_MAX, SCALE_MIN
 from surveys.selectors import active_questionnaire
-from targets.services import recompute_later_many
 
 REQUIRED_COLUMNS = ("commune_code", "answered_on", "satisfied")
 OPTIONAL_COLUMNS = ("form_number",)

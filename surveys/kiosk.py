@@ -90,9 +90,14 @@ def cache_is_shared() -> bool:
     return backend.rsplit(".", 1)[-1] not in ("LocMemCache", "DummyCache")
 
 
+def _minute() -> int:
+    """The throttle's window: the current minute of the clock."""
+    return int(time.time() // 60)
+
+
 def throttle_hit(request) -> bool:
     """Count one answer from this client; True when it is over the limit for this minute."""
-    window = int(time.time() // 60)
+    window = _minute()
     client = _client_key(request)
     count = None
     if cache_is_shared():
