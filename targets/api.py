@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from communes.access import get_commune_for_user, require_role
 from communes.models import Criterion, District, Role, scope_of
-from targets import reasons, rules, selectors, services
+from targets import decisions, reasons, rules, selectors, services
 from targets.models import RecomputeRun
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -129,6 +129,7 @@ def commune(request, code):
         )
     )
     rate = rules.satisfaction_percent(status.survey_responses, status.survey_satisfied)
+    recognition = decisions.recognitions(year=year, communes=[unit]).get(unit.pk)
     return JsonResponse(
         {
             "code": unit.code,
@@ -145,6 +146,7 @@ def commune(request, code):
                 "required": status.evidence_required,
                 "approved": status.evidence_approved,
             },
+            "recognized": recognition.as_dict() if recognition else None,
         },
         json_dumps_params={"ensure_ascii": False},
     )

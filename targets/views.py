@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes.access import get_district_for_user, has_role, role_required
 from communes.models import Commune, District, Province, Role, scope_of
-from targets import caching, exports, selectors, services, tables
+from targets import caching, decisions, exports, selectors, services, tables
 from targets.filters import CommuneFilter
 
 PUBLIC_CACHE_SECONDS = 300
@@ -208,9 +208,11 @@ def district_detail(request, code):
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
     )
     titles = selectors.criterion_titles()
-    commune_table = tables.commune_table(
-        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles
-    )
+    rows = list(commune_filter.qs)
+    recognized = decisions.recognitions(year=year, communes=communes)
+    for row in rows:
+        row.recognition = recognized.get(row.pk)
+    commune_table = tables.commune_table(rows, sort=request.GET.get("sort"), titles=titles)
     closest_table = tables.closest_table(closest, titles=titles)
     shares = selectors.share_by_year(
         communes=communes, total=dashboard.overall.total, district=district
@@ -277,7 +279,9 @@ def public_progress(request):
     """
     year = selectors.dashboard_year(request.GET.get("year"))
     computed_at = selectors.last_computed_at(year=year)
-    key = f"public-progress:v1:{year}:{computed_at.isoformat() if computed_at else '-'}"
+    stamp = computed_at.isoformat() if computed_at else "-"
+    # The generation moves when a recognition decision is issued (targets.decisions).
+    key = f"public-progress:v2:{year}:{stamp}:{caching.generation()}"
     figures = cache.get(key)
     if figures is None:
         figures = selectors.public_figures(year=year)
