@@ -42,8 +42,8 @@ from communes.models import (
 )
 from communes.text import plain_number
 from surveys import selectors as survey_selectors
-from targets import exports, tables
 from targets import decisions as target_decisions
+from targets import exports, tables
 from targets import selectors as target_selectors
 
 

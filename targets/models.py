@@ -290,10 +290,6 @@ class RecognitionDecision(models.Model):
     def __str__(self):
         return f"{self.number or _('dự thảo')} ({self.year})"
 
-    @property
-    def is_issued(self) -> bool:
-        return self.state == self.State.ISSUED
-
     def save(self, *args, **kwargs):
         # The last guard of immutability (the services check first): whatever path
         # writes, an issued decision stays as it was issued.
@@ -308,6 +304,10 @@ class RecognitionDecision(models.Model):
         if self.is_issued:
             raise ValueError("an issued decision cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.state == self.State.ISSUED
 
 
 class DecisionCommune(models.Model):
