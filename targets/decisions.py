@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -118,10 +119,8 @@ def decisions_visible_to(user, *, year: int | None = None):
         return decisions.none()
     if scope.sees_everything:
         return decisions
-    visible = Commune.objects.visible_to(user)
-    return decisions.filter(entries__commune__in=visible).distinct() | decisions.filter(
-        created_by=user
-    )
+    named = DecisionCommune.objects.filter(commune__in=Commune.objects.visible_to(user))
+    return decisions.filter(Q(pk__in=named.values("decision_id")) | Q(created_by=user))
 
 
 def awaiting_recognition(*, year: int, communes):
