@@ -22,6 +22,7 @@ DEADLINE_YEARS = (2023, 2024, 2025, 2026)
 # District People's Committees recognized communes until 30/6/2025; the province after.
 RECOGNIZING_LEVEL = {2023: "district", 2024: "district", 2025: "province"}
 DECISION_YEARS = (2023, 2024)
+WITHDRAWAL_REASON = "Kiểm tra lại phát hiện hồ sơ minh chứng về Bộ phận một cửa chưa đúng thực tế."
 # A minimal PDF standing for a signed scan (the upload check reads its magic bytes).
 DEMO_SCAN = b"%PDF-1.4\n% demo: signed scan of the decision\n%%EOF\n"
 TARGETS = {2023: Decimal("30"), 2024: Decimal("60"), 2025: Decimal("100")}
@@ -108,7 +109,7 @@ def seed_decisions(year: int) -> None:
                 decision=decision,
                 by=by,
                 commune_ids=[entry.commune_id],
-                reason="Kiểm tra lại phát hiện hồ sơ minh chứng về bộ phận một cửa chưa đúng thực tế.",
+                reason=WITHDRAWAL_REASON,
             )
             decisions.decision_update(
                 decision=withdrawal,
