@@ -1,0 +1,115 @@
+"""The meeting reports: PDFs generated on the server, read back as text."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from communes.models import Commune
+from targets.models import Status
+from tests.targets.formal_acts import issued, pdf_pages, pdf_text, set_status, set_year
+
+pytestmark = pytest.mark.django_db
+
+REASON = {"code": "too_few_responses", "params": {"responses": 12, "minimum": 30}}
+
+
+@pytest.fixture
+def year_2024(district_official):
+    set_year(2023, level="district", target="30")
+    set_year(2024, level="district", target="60")
+    set_status(["7444", "7492", "7219"], year=2023)
+    set_status(["7444", "7492", "7459", "7219"])
+    set_status(["7450"], Status.IN_PROGRESS, reasons=[REASON])
+    issued(
+        district_official,
+        number="321/QĐ-UBND",
+        signed_on=datetime.date(2024, 12, 22),
+        communes=[Commune.objects.get(code="7444"), Commune.objects.get(code="7492")],
+    )
+
+
+def test_the_province_report_holds_every_part_of_the_meeting(
+    year_2024, client_for, province_official
+):
+    response = client_for(province_official).get(reverse("province_report", args=[2024]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Báo cáo tiến độ mô hình Chính quyền thân thiện năm 2024" in text
+    assert "Tỉnh Bắc Giang" in text
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"Lập ngày {today}" in text
+    # Figures against the target: 4 of 209 meet the criteria, 2 recognized, 2 awaiting.
+    assert "4 (1,9%)" in text
+    assert "60% (126 xã)" in text
+    # Year over year, with the chart's labels.
+    assert "So sánh qua các năm" in text and "3/209" in text and "4/209" in text
+    assert "Tỷ lệ xã đạt chuẩn theo huyện" in text
+    # Satisfaction by district, the decisions, the backlog.
+    assert "Huyện Lục Nam" in text and "Huyện Hiệp Hòa" in text
+    assert "321/QĐ-UBND" in text and "22/12/2024" in text
+    assert "Minh chứng chờ duyệt" in text
+    # Every commune not certified: 205 of them, with what the one computed misses.
+    assert "(205 xã)" in text
+    assert "Xã Đông Hưng" in text
+    assert "Mới có 12 phiếu khảo sát trong năm; cần ít nhất 30." in text
+    assert "Xã Yên Sơn" in text  # never computed: listed all the same
+    # Page numbers on every page.
+    pages = pdf_pages(response.content)
+    assert pages > 3
+    assert f"{pages} / {pages}" in text and f"1 / {pages}" in text
+
+
+def test_a_districts_report_covers_its_own_communes(year_2024, client_for, district_official):
+    response = client_for(district_official).get(reverse("district_report", args=["218", 2024]))
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "năm 2024 – Huyện Lục Nam" in text
+    assert "Xã Đông Hưng" in text
+    assert "Phường Lê Lợi" not in text and "Thành phố Bắc Giang" not in text
+    assert "(22 xã)" in text  # 25 communes, 3 meet the criteria
+
+
+def test_reports_follow_the_callers_scope(
+    year_2024, client_for, district_official, other_district_official, commune_staff
+):
+    assert (
+        client_for(other_district_official)
+        .get(reverse("district_report", args=["218", 2024]))
+        .status_code
+        == 403
+    )
+    assert (
+        client_for(district_official).get(reverse("province_report", args=[2024])).status_code
+        == 403
+    )
+    assert (
+        client_for(commune_staff).get(reverse("district_report", args=["218", 2024])).status_code
+        == 403
+    )
+    assert (
+        client_for(district_official)
+        .get(reverse("district_report", args=["999", 2024]))
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(district_official)
+        .get(reverse("district_report", args=["218", 1999]))
+        .status_code
+        == 404
+    )
+
+
+def test_a_report_is_read_only(year_2024, client_for, province_official):
+    assert (
+        client_for(province_official).post(reverse("province_report", args=[2024])).status_code
+        == 405
+    )
+
+
+def test_anonymous_users_get_no_report(year_2024, client):
+    response = client.get(reverse("province_report", args=[2024]))
+    assert response.status_code == 302
