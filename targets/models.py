@@ -332,3 +332,52 @@ class DecisionCommune(models.Model):
 
     def __str__(self):
         return f"{self.decision}: {self.commune}"
+
+
+class ReportRun(models.Model):
+    """One build of a meeting report (targets.reports), by a Celery task with progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang lập")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    # The district reported on; empty: the province of ``province``.
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    province = models.ForeignKey(
+        "communes.Province", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(blank=True)
+    error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần lập báo cáo")
+        verbose_name_plural = _("các lần lập báo cáo")
+        ordering = ["-queued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.year} {self.district or self.province or ''} {self.state}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.steps_total:
+            return 0
+        return min(100, self.steps_done * 100 // self.steps_total)

@@ -7,16 +7,24 @@ WeasyPrint. The report for the province is built by a Celery task with progress
 (``ReportRun``); a district's is small enough to be built while the request waits.
 """
 
+import logging
+import secrets
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
-from communes.models import Commune, District, Evidence, EvidenceState
+from communes.models import Commune, District, Evidence, EvidenceState, scope_of
 from communes.selectors import overdue_before
 from targets import charts, decisions, selectors, tables
-from targets.models import CertificationStatus, RecognitionDecision, Status
+from targets.models import CertificationStatus, RecognitionDecision, ReportRun, Status
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -158,3 +166,73 @@ def report_pdf(*, year: int, districts, unit_name: str, progress=None) -> bytes:
 
     context = report_context(year=year, districts=districts, unit_name=unit_name, progress=progress)
     return render_pdf("targets/pdf/report.html", context)
+
+
+# --- Builds by a Celery task ----------------------------------------------------------
+
+
+def report_run_start(*, by, year: int, district=None) -> ReportRun:
+    """Queue the build of the report of ``year`` (the district's, or the caller's
+    province's); the caller polls the run. Without a broker it runs in-process, after
+    the commit, so the run returned is already finished."""
+    scope = scope_of(by)
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            year=year,
+            district=district,
+            province_id=None if district else getattr(scope, "province_id", None),
+            requested_by=by,
+        )
+        transaction.on_commit(lambda: _queue(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _queue(run_id: int) -> None:
+    from targets.tasks import build_report
+
+    try:
+        build_report.delay(run_id)
+    except BrokerError as exc:
+        logger.exception("Could not queue report run %s", run_id)
+        ReportRun.objects.filter(pk=run_id).update(
+            state=ReportRun.State.FAILED, error=f"broker unavailable: {exc}"[:2000]
+        )
+
+
+def report_run_execute(*, run_id: int) -> ReportRun | None:
+    """Build the report of a run, keeping its progress up to date for pollers."""
+    run = ReportRun.objects.select_related("district", "province").filter(pk=run_id).first()
+    if run is None or run.state == ReportRun.State.DONE:
+        return run
+    runs = ReportRun.objects.filter(pk=run.pk)
+    runs.update(state=ReportRun.State.RUNNING, steps_done=0, error="")
+    if run.district is not None:
+        districts = District.objects.filter(pk=run.district_id)
+        name = run.district.name
+    else:
+        districts = District.objects.all()
+        if run.province_id:
+            districts = districts.filter(province_id=run.province_id)
+        name = run.province.name if run.province else _("Toàn tỉnh")
+    try:
+        data = report_pdf(
+            year=run.year,
+            districts=districts,
+            unit_name=name,
+            progress=lambda done, total: runs.update(steps_done=done, steps_total=total + 1),
+        )
+        stored = default_storage.save(
+            f"reports/{run.year}/{secrets.token_hex(16)}.pdf", ContentFile(data)
+        )
+    except Exception as exc:
+        runs.update(state=ReportRun.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        raise
+    runs.update(
+        state=ReportRun.State.DONE,
+        file=stored,
+        steps_done=F("steps_total"),
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run

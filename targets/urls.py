@@ -31,6 +31,23 @@ urlpatterns = [
     path("decisions/<int:pk>.pdf", views_decisions.decision_pdf, name="decision_pdf"),
     path("decisions/<int:pk>/scan", views_decisions.decision_scan, name="decision_scan"),
     path("reports/<int:year>.pdf", views_reports.province_report, name="province_report"),
+    path("reports/<int:year>/", views_reports.province_report_page, name="province_report_page"),
+    path(
+        "reports/<int:year>/build/",
+        views_reports.province_report_build,
+        name="province_report_build",
+    ),
+    path("reports/runs/<int:pk>.pdf", views_reports.report_run_file, name="report_run_file"),
+    path(
+        "districts/<str:code>/reports/<int:year>/",
+        views_reports.district_report_page,
+        name="district_report_page",
+    ),
+    path(
+        "districts/<str:code>/reports/<int:year>/build/",
+        views_reports.district_report_build,
+        name="district_report_build",
+    ),
     path(
         "districts/<str:code>/reports/<int:year>.pdf",
         views_reports.district_report,

@@ -187,7 +187,7 @@ def home(request):
             "practice_table": _lazy(lambda: figures.practice_table),
             "last_computed_at": last_computed_at,
             "recompute": _recompute_panel(request.user),
-            "report_url": reverse("province_report", args=[year]),
+            "report_url": reverse("province_report_page", args=[year]),
         },
     )
 
@@ -243,7 +243,7 @@ def district_detail(request, code):
             "titles": titles,
             "last_computed_at": selectors.last_computed_at(year=year),
             "can_see_province": has_role(request.user, Role.PROVINCE),
-            "report_url": reverse("district_report", args=[district.code, year]),
+            "report_url": reverse("district_report_page", args=[district.code, year]),
         },
     )
 

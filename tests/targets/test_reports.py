@@ -113,3 +113,64 @@ def test_a_report_is_read_only(year_2024, client_for, province_official):
 def test_anonymous_users_get_no_report(year_2024, client):
     response = client.get(reverse("province_report", args=[2024]))
     assert response.status_code == 302
+
+
+# --- Built by a Celery task, with progress -------------------------------------------------
+
+
+def test_the_province_report_is_built_by_a_task_that_records_its_progress(
+    year_2024, client_for, province_official, django_capture_on_commit_callbacks
+):
+    from targets.models import ReportRun
+
+    client = client_for(province_official)
+    page = client.get(reverse("province_report_page", args=[2024])).content.decode()
+    assert "Chưa lập báo cáo" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("province_report_build", args=[2024]))
+    assert response.url == reverse("province_report_page", args=[2024])
+    run = ReportRun.objects.get()
+    assert (run.state, run.percent, run.steps_done) == (ReportRun.State.DONE, 100, run.steps_total)
+    assert run.steps_total > 3  # the parts of the report were counted as they were read
+    page = client.get(response.url).content.decode()
+    assert reverse("report_run_file", args=[run.pk]) in page
+    pdf = client.get(reverse("report_run_file", args=[run.pk]))
+    text = pdf_text(b"".join(pdf.streaming_content))
+    assert "Các xã chưa đạt chuẩn và nội dung còn thiếu (205 xã)" in text
+
+
+def test_a_running_build_shows_its_progress_and_refreshes(year_2024, client_for, province_official):
+    from targets.models import ReportRun
+
+    ReportRun.objects.create(
+        year=2024,
+        province_id=province_official.scope.province_id,
+        state=ReportRun.State.RUNNING,
+        steps_done=3,
+        steps_total=7,
+    )
+    page = client_for(province_official).get(reverse("province_report_page", args=[2024]))
+    text = page.content.decode()
+    assert "Đang lập báo cáo: 42%" in text
+    assert 'http-equiv="refresh"' in text
+
+
+def test_a_built_report_is_read_only_by_its_scope(
+    year_2024,
+    client_for,
+    district_official,
+    other_district_official,
+    django_capture_on_commit_callbacks,
+):
+    from targets.models import ReportRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(district_official).post(reverse("district_report_build", args=["218", 2024]))
+    run = ReportRun.objects.get()
+    assert run.district.code == "218"
+    url = reverse("report_run_file", args=[run.pk])
+    assert client_for(other_district_official).get(url).status_code == 403
+    assert client_for(district_official).get(url).status_code == 200
+    build = reverse("district_report_build", args=["218", 2024])
+    assert client_for(other_district_official).post(build).status_code == 403
+    assert client_for(district_official).get(build).status_code == 405
