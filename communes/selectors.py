@@ -517,6 +517,18 @@ def deadline_state(*, commune: Commune, year: int, today=None) -> DeadlineState:
     )
 
 
+def year_deadline_state(*, year: int, today=None) -> DeadlineState:
+    """The year's deadlines without any commune's extension (a reviewer's worklist)."""
+    from communes.models import ChecklistDeadline
+
+    deadline = ChecklistDeadline.objects.filter(year=year).first()
+    return DeadlineState(
+        today=today or timezone.localdate(),
+        submission_deadline=deadline.submission_deadline if deadline else None,
+        review_deadline=deadline.review_deadline if deadline else None,
+    )
+
+
 @dataclass(frozen=True)
 class DeadlineRow:
     commune: Commune

@@ -413,6 +413,7 @@ def reviews(request):
             "counts": counts,
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
+            "deadline": selectors.year_deadline_state(year=timezone.localdate().year),
         },
     )
 

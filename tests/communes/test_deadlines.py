@@ -232,3 +232,11 @@ def test_the_deadlines_screen_is_for_reviewers_and_the_province(
     assert "Phường Lê Lợi" in page.content.decode()
     assert 'name="until"' not in page.content.decode()  # the province looks, does not extend
     assert client_for(province_official).post(reverse("deadlines")).status_code == 405
+
+
+def test_the_reviewers_queue_shows_the_review_days_left(client_for, district_official):
+    ChecklistDeadline.objects.create(
+        year=TODAY.year, submission_deadline=TODAY, review_deadline=TODAY + 4 * DAY
+    )
+    page = client_for(district_official).get(reverse("reviews")).content.decode()
+    assert f"Hạn duyệt năm nay: {(TODAY + 4 * DAY):%d/%m/%Y} (còn 4 ngày)." in page
