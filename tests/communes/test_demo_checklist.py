@@ -151,7 +151,7 @@ def test_the_pilot_shows_a_change_since_its_last_approval(db_seeded):
     assert changes and changes.added == ["cntt-03-anh-cap-nhat-2025.png"]
 
 
-def test_the_demo_has_believable_recognition_decisions_and_deadlines_for_every_year(seeded):
+def test_the_demo_has_believable_recognition_decisions_and_deadlines_for_every_year(db_seeded):
     from communes.models import ChecklistDeadline
     from targets.decisions import recognitions
     from targets.models import CertificationStatus, RecognitionDecision, Status
