@@ -43,7 +43,6 @@ from communes.models import (
 )
 from communes.text import plain_number
 from surveys import selectors as survey_selectors
-from targets import decisions as target_decisions
 from targets import exports, tables
 from targets import selectors as target_selectors
 
@@ -57,7 +56,9 @@ def commune_detail(request, code):
     year = target_selectors.dashboard_year(request.GET.get("year"))
     status = target_selectors.commune_status(commune=commune, year=year)
     evidence_states = target_selectors.commune_evidence_states(commune=commune, year=year)
-    recognition = target_decisions.recognitions(year=year, communes=[commune]).get(commune.pk)
+    recognition, recognition_text = target_selectors.commune_recognition(
+        commune=commune, status=status
+    )
     return render(
         request,
         "communes/commune_detail.html",
@@ -67,9 +68,7 @@ def commune_detail(request, code):
             "years": target_selectors.DASHBOARD_YEARS,
             "status": status,
             "recognition": recognition,
-            "recognition_text": target_decisions.recognition_text(
-                status.status if status else None, recognition
-            ),
+            "recognition_text": recognition_text,
             "titles": target_selectors.criterion_titles() if status and status.reasons else {},
             "committee": target_selectors.commune_committee(commune=commune),
             "evidence_states": evidence_states,

@@ -542,6 +542,17 @@ def commune_history(*, commune):
     return StatusChange.objects.filter(commune=commune).order_by("-at", "-pk")
 
 
+def commune_recognition(*, commune, status):
+    """The commune's recognition in force for ``status``'s year (None if not recognized)
+    and how pages name its standing (targets.decisions.recognition_text)."""
+    from targets.decisions import recognition_text, recognitions
+
+    if status is None:
+        return None, ""
+    recognition = recognitions(year=status.year, communes=[commune]).get(commune.pk)
+    return recognition, recognition_text(status.status, recognition)
+
+
 def commune_committee(*, commune):
     """The commune's latest steering committee, with its number of members (or None)."""
     return (
