@@ -51,18 +51,15 @@ class Recognition:
         return {"number": self.number, "date": self.date.isoformat()}
 
 
-def recognitions(*, year: int, communes=None) -> dict[int, Recognition]:
-    """{commune id: its recognition in force for ``year``} (one query).
-
-    A commune is recognized when the latest issued decision naming it for the year (by
-    date of signature, then by order of issue) recognizes it; a later withdrawal ends it.
-    """
+def standing(*, year: int, communes=None):
+    """({commune id: recognition in force}, {commune id: the withdrawal that ended it})."""
     entries = DecisionCommune.objects.filter(
         decision__year=year, decision__state=RecognitionDecision.State.ISSUED
     )
     if communes is not None:
         entries = entries.filter(commune__in=communes)
-    latest: dict[int, Recognition | None] = {}
+    recognized: dict[int, Recognition] = {}
+    withdrawn: dict[int, Recognition] = {}
     for commune_id, kind, decision_id, number, signed_on, district_id in entries.order_by(
         "decision__signed_on", "decision__issued_at", "decision_id"
     ).values_list(
@@ -73,20 +70,44 @@ def recognitions(*, year: int, communes=None) -> dict[int, Recognition]:
         "decision__signed_on",
         "commune__district_id",
     ):
+        act = Recognition(decision_id, number, signed_on, district_id)
         if kind == RecognitionDecision.Kind.RECOGNIZE:
-            latest[commune_id] = Recognition(decision_id, number, signed_on, district_id)
-        else:
-            latest[commune_id] = None
-    return {pk: r for pk, r in latest.items() if r is not None}
+            recognized[commune_id] = act
+            withdrawn.pop(commune_id, None)
+        elif recognized.pop(commune_id, None) is not None:
+            withdrawn[commune_id] = act
+    return recognized, withdrawn
 
 
-def recognition_text(status: str | None, recognition: Recognition | None) -> str:
-    """How a page names a commune's standing: recognized by which decision, or meeting
-    the criteria and awaiting recognition (empty for a commune that does not meet them)."""
+def recognitions(*, year: int, communes=None) -> dict[int, Recognition]:
+    """{commune id: its recognition in force for ``year``} (one query).
+
+    A commune is recognized when the latest issued decision naming it for the year (by
+    date of signature, then by order of issue) recognizes it; a later withdrawal ends it.
+    """
+    return standing(year=year, communes=communes)[0]
+
+
+def withdrawals(*, year: int, communes=None) -> dict[int, Recognition]:
+    """{commune id: the issued decision that withdrew its recognition for ``year``}."""
+    return standing(year=year, communes=communes)[1]
+
+
+def recognition_text(
+    status: str | None, recognition: Recognition | None, withdrawal: Recognition | None = None
+) -> str:
+    """How a page names a commune's standing: recognized by which decision, its
+    recognition withdrawn by which, or meeting the criteria and awaiting recognition
+    (empty for a commune that does not meet them and was never recognized)."""
     if recognition is not None:
         return _("Đã công nhận theo Quyết định số %(number)s ngày %(date)s") % {
             "number": recognition.number,
             "date": formats.date_format(recognition.date, "SHORT_DATE_FORMAT"),
+        }
+    if withdrawal is not None:
+        return _("Đã bị thu hồi công nhận theo Quyết định số %(number)s ngày %(date)s") % {
+            "number": withdrawal.number,
+            "date": formats.date_format(withdrawal.date, "SHORT_DATE_FORMAT"),
         }
     if status == Status.CERTIFIED:
         return _("Đạt tiêu chí, chờ quyết định công nhận")

@@ -62,6 +62,11 @@ class Progress:
         return percent_of(self.recognized, self.total) or Decimal("0.0")
 
     @property
+    def measured_percent(self) -> Decimal:
+        """The share measured against the target (recognized, or meeting the criteria)."""
+        return self.recognized_percent if self.on_recognized else self.percent
+
+    @property
     def percent(self) -> Decimal:
         if not self.total:
             return Decimal("0.0")
@@ -545,12 +550,13 @@ def commune_history(*, commune):
 def commune_recognition(*, commune, status):
     """The commune's recognition in force for ``status``'s year (None if not recognized)
     and how pages name its standing (targets.decisions.recognition_text)."""
-    from targets.decisions import recognition_text, recognitions
+    from targets.decisions import recognition_text, standing
 
     if status is None:
         return None, ""
-    recognition = recognitions(year=status.year, communes=[commune]).get(commune.pk)
-    return recognition, recognition_text(status.status, recognition)
+    recognized, withdrawn = standing(year=status.year, communes=[commune])
+    recognition = recognized.get(commune.pk)
+    return recognition, recognition_text(status.status, recognition, withdrawn.get(commune.pk))
 
 
 def commune_committee(*, commune):

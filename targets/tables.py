@@ -375,7 +375,11 @@ def commune_table(rows, *, sort: str = "name", titles: dict | None = None) -> Ta
             Column(
                 "recognition",
                 _("Công nhận"),
-                lambda c: recognition_text(c.year_status, getattr(c, "recognition", None)),
+                lambda c: recognition_text(
+                    c.year_status,
+                    getattr(c, "recognition", None),
+                    getattr(c, "withdrawal", None),
+                ),
             ),
             Column(
                 "missing",

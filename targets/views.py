@@ -210,9 +210,10 @@ def district_detail(request, code):
     )
     titles = selectors.criterion_titles()
     rows = list(commune_filter.qs)
-    recognized = decisions.recognitions(year=year, communes=communes)
+    recognized, withdrawn = decisions.standing(year=year, communes=communes)
     for row in rows:
         row.recognition = recognized.get(row.pk)
+        row.withdrawal = withdrawn.get(row.pk)
     commune_table = tables.commune_table(rows, sort=request.GET.get("sort"), titles=titles)
     closest_table = tables.closest_table(closest, titles=titles)
     shares = selectors.share_by_year(

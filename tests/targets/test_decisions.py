@@ -181,6 +181,15 @@ def test_a_later_issued_decision_withdraws_a_recognition_with_its_reason(
     assert Commune.objects.get(code=DOI_NGO).pk in recognized
     # The original decision is untouched: the record of what was decided then.
     assert decision.entries.filter(commune=binh_son).exists()
+    # The commune's page says which decision withdrew it, not "awaiting recognition".
+    from targets import selectors
+    from targets.models import CertificationStatus
+
+    status = CertificationStatus.objects.get(commune=binh_son, year=2024)
+    assert selectors.commune_recognition(commune=binh_son, status=status) == (
+        None,
+        "Đã bị thu hồi công nhận theo Quyết định số 45/QĐ-UBND ngày 01/03/2025",
+    )
 
 
 def test_a_withdrawal_cannot_be_signed_before_the_decision_it_withdraws(

@@ -113,3 +113,38 @@ def test_issuing_a_decision_refreshes_the_cached_dashboard(
     with django_capture_on_commit_callbacks(execute=True):
         issued(district_official, number="124/QĐ-UBND", communes=[Commune.objects.get(code="7492")])
     assert "2 đã có quyết định công nhận" in client.get("/?year=2024").content.decode()
+
+
+def test_the_progress_bar_follows_what_the_target_is_measured_on(one_recognized):
+    progress = luc_nam_progress()
+    assert progress.measured_percent == progress.percent == 16  # 4 of 25
+    set_year(2024, level="district", on_recognized=True, target="60")
+    progress = luc_nam_progress()
+    assert progress.measured_percent == 4  # 1 of 25
+
+
+def test_a_withdrawn_commune_reads_as_withdrawn_in_the_district_table(
+    one_recognized, client_for, district_official
+):
+    import datetime
+
+    from targets import decisions
+    from tests.targets.formal_acts import scan
+
+    doi_ngo = one_recognized.entries.get().commune
+    withdrawal = decisions.decision_withdraw_draft(
+        decision=one_recognized, by=district_official, commune_ids=[doi_ngo.pk], reason="Sai"
+    )
+    decisions.decision_update(
+        decision=withdrawal,
+        by=district_official,
+        number="9/QĐ-UBND",
+        signed_on=datetime.date(2025, 2, 1),
+        signer="Chủ tịch",
+        scan=scan(),
+    )
+    decisions.decision_issue(decision=withdrawal, by=district_official)
+    url = reverse("district_detail", args=["218"]) + "?year=2024"
+    page = client_for(district_official).get(url).content.decode()
+    assert "Đã bị thu hồi công nhận theo Quyết định số 9/QĐ-UBND ngày 01/02/2025" in page
+    assert luc_nam_progress().recognized == 0
