@@ -141,8 +141,16 @@ def report_context(*, year: int, districts, unit_name: str, progress=None) -> di
         [(str(s.year), s.percent, s.target_percent) for s in shares],
         title=_("Tỷ lệ đạt chuẩn qua các năm (vạch đỏ: chỉ tiêu)"),
     )
+    commune_table = []
+    if single:
+        for row in selectors.commune_rows(year=year, communes=communes):
+            row.rate = selectors.percent_of(row.year_satisfied or 0, row.year_responses or 0)
+            row.recognized = recognized.get(row.pk)
+            row.status_label = tables.status_label(row.year_status)
+            commune_table.append(row)
     progress(6, steps)
     return {
+        "commune_table": commune_table,
         "year": year,
         "unit_name": unit_name,
         "generated_at": timezone.localtime(),

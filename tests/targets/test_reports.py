@@ -70,6 +70,9 @@ def test_a_districts_report_covers_its_own_communes(year_2024, client_for, distr
     assert "Xã Đông Hưng" in text
     assert "Phường Lê Lợi" not in text and "Thành phố Bắc Giang" not in text
     assert "(22 xã)" in text  # 25 communes, 3 meet the criteria
+    # Its communes one by one, with the decision that recognized them.
+    assert "Theo từng xã" in text
+    assert "Thị trấn Đồi Ngô Đạt chuẩn 321/QĐ-UBND (22/12/2024)" in text
 
 
 def test_reports_follow_the_callers_scope(
