@@ -75,9 +75,10 @@ def get_commune_for_editor(user, code) -> Commune:
 
 
 def get_commune_for_reviewer(user, code) -> Commune:
-    """The commune ``code`` if ``user`` reviews its evidence: its district's officials, admins."""
+    """The commune ``code`` if ``user`` reviews its evidence (``communes_reviewed_by``)."""
     commune = get_commune_for_user(user, code)
-    require_role(user, Role.DISTRICT)
+    if not communes_reviewed_by(user).filter(pk=commune.pk).exists():
+        raise PermissionDenied
     return commune
 
 
@@ -98,3 +99,37 @@ def get_evidence_file_for_user(user, pk):
     if not Commune.objects.visible_to(user).filter(pk=evidence_file.evidence.commune_id).exists():
         raise PermissionDenied
     return evidence_file
+
+
+# --- Who reviews what ---------------------------------------------------------------------
+# The one place that says who reviews a commune's evidence and which communes a user may
+# review: the review queue, the worklist, the notifications and the digest all ask here.
+
+
+def reviewers_of(commune):
+    """The active users who review ``commune``'s evidence: its district's officials.
+
+    Admins may review everything but are not told about every submission.
+    """
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, scope__role=Role.DISTRICT, scope__district_id=commune.district_id
+    )
+
+
+def communes_reviewed_by(user):
+    """The communes whose evidence ``user`` reviews (none unless the user reviews)."""
+    if not has_role(user, Role.DISTRICT):
+        return Commune.objects.none()
+    return Commune.objects.visible_to(user)
+
+
+def staff_of(commune_ids):
+    """The active commune staff of the communes ``commune_ids``: who hears of their returns,
+    approvals and status changes."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, scope__role=Role.COMMUNE, scope__commune_id__in=commune_ids
+    )

@@ -53,4 +53,6 @@ urlpatterns = [
         views_reports.district_report,
         name="district_report",
     ),
+    path("work/", views.worklist, name="worklist"),
+    path("communes/", views.commune_list, name="commune_list"),
 ]

@@ -264,11 +264,11 @@ def test_only_the_communes_staff_remove_files(client_for, persona, draft, who, s
         ("district_official", 200),
         ("other_district_official", 200),
         ("admin_user", 200),
-        ("province_official", 403),
+        ("province_official", 200),  # reads every district's queue (issue 13)
         ("commune_staff", 403),
     ],
 )
-def test_the_review_queue_is_for_district_officials_and_admins(
+def test_the_review_queue_is_for_district_officials_admins_and_the_province_to_read(
     client_for, persona, db, who, status
 ):
     assert client_for(persona(who)).get(reverse("reviews")).status_code == status
@@ -363,9 +363,9 @@ def test_the_checklist_query_count_does_not_grow_with_the_criteria(
         make_evidence(doi_ngo, criterion, commune_staff, value=Decimal(97))
     client = client_for(commune_staff)
     # Session, user, scope and commune, then criteria, evidence, files, surveys and the
-    # year's rule, the year's deadline and the commune's extension (13 in all): guards
-    # against a query per criterion, file or person.
-    with django_assert_max_num_queries(13):
+    # year's rule, the year's deadline, the commune's extension and the navigation's
+    # counts (14 in all): guards against a query per criterion, file or person.
+    with django_assert_max_num_queries(14):
         assert client.get(checklist_url()).status_code == 200
 
 
@@ -726,9 +726,9 @@ def test_the_review_queue_query_count_does_not_grow_with_its_length(
         for criterion in criteria:
             make_evidence(commune, criterion, staff, submit=True)
     client = client_for(district_official)
-    # Session, user, scope, the commune filter, the counts, the page and the year's review
-    # deadline (9 in all): guards against a query per row for its commune, district,
-    # criterion, submitter or files.
-    with django_assert_max_num_queries(9):
+    # Session, user, scope, the commune filter, the counts, the page, the navigation's
+    # counts and the year's review deadline (10 in all): guards against a query per row
+    # for its commune, district, criterion, submitter or files.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("reviews"))
     assert len(response.context["page"].object_list) == 18

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communes', '0003_default_criteria'),
+        ('communes', '0005_index_evidence_awaiting_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

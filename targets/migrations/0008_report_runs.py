@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communes', '0004_checklist_deadlines_and_extensions'),
-        ('targets', '0006_recognition_decisions'),
+        ('communes', '0006_checklist_deadlines_and_extensions'),
+        ('targets', '0007_recognition_decisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
