@@ -10,6 +10,7 @@ its own communes, the province's for any commune of the province.
 Every page, export and the API read a commune's recognition through ``recognitions``.
 """
 
+import datetime
 import secrets
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class Recognition:
 
     decision_id: int
     number: str
-    date: object  # datetime.date
+    date: datetime.date
     district_id: int | None = None
 
     def as_dict(self) -> dict:
@@ -70,6 +71,8 @@ def standing(*, year: int, communes=None):
         "decision__signed_on",
         "commune__district_id",
     ):
+        if signed_on is None:  # never for an issued decision (decision_issue requires it)
+            continue
         act = Recognition(decision_id, number, signed_on, district_id)
         if kind == RecognitionDecision.Kind.RECOGNIZE:
             recognized[commune_id] = act
@@ -288,10 +291,12 @@ def decision_issue(*, decision: RecognitionDecision, by) -> RecognitionDecision:
             raise ValidationError(
                 _("Chưa ban hành được, còn thiếu: %(missing)s.") % {"missing": ", ".join(missing)}
             )
+        withdrawn = decision.withdraws
         if (
-            decision.withdraws_id
-            and decision.withdraws.signed_on
-            and decision.signed_on < decision.withdraws.signed_on
+            withdrawn is not None
+            and withdrawn.signed_on is not None
+            and decision.signed_on is not None
+            and decision.signed_on < withdrawn.signed_on
         ):
             raise ValidationError(_("Quyết định thu hồi phải ký sau quyết định bị thu hồi."))
         decision.state = RecognitionDecision.State.ISSUED

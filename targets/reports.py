@@ -216,7 +216,7 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
     runs = ReportRun.objects.filter(pk=run.pk)
     runs.update(state=ReportRun.State.RUNNING, steps_done=0, error="")
     if run.district is not None:
-        districts = District.objects.filter(pk=run.district_id)
+        districts = District.objects.filter(pk=run.district.pk)
         name = run.district.name
     else:
         districts = District.objects.all()

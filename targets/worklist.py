@@ -51,15 +51,16 @@ def deadlines(*, year: int, commune: Commune | None = None) -> list:
         state = year_deadline_state(year=year)
     lines = []
     if state.submission_deadline is not None:
-        closes_on = formats.date_format(state.closes_on, "SHORT_DATE_FORMAT")
+        closes_on = formats.date_format(state.closes_on or "", "SHORT_DATE_FORMAT")
+        days_left = state.days_left or 0
         if state.is_open:
             lines.append(
                 ngettext(
                     "Nộp minh chứng đến hết ngày %(date)s (còn %(days)s ngày).",
                     "Nộp minh chứng đến hết ngày %(date)s (còn %(days)s ngày).",
-                    state.days_left,
+                    days_left,
                 )
-                % {"date": closes_on, "days": state.days_left}
+                % {"date": closes_on, "days": days_left}
             )
         else:
             lines.append(_("Đã quá hạn nộp minh chứng (%(date)s).") % {"date": closes_on})

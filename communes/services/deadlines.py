@@ -36,6 +36,6 @@ def deadline_extension_grant(
         extension.note = note
         extension.granted_by = by
         extension.granted_at = timezone.now()
-        extension._history_user = by
+        extension._history_user = by  # type: ignore[attr-defined]
         extension.save()
     return extension

@@ -32,8 +32,8 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(page, demo_accounts):
 def test_the_language_switch_turns_the_interface_to_english_and_back(page, demo_accounts):
     page.goto(f"{page.base_url}/accounts/login/")
     assert page.locator("html").get_attribute("lang") == "vi"
-    # The switch submits its form from a script: wait for that navigation itself (the
-    # page may look idle before it starts on a busy machine).
+    # Choosing a language submits a form: wait for that page, not for the current one to
+    # be idle (it already is, and a busy machine would read the old page).
     with page.expect_navigation():
         page.select_option("#language-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"
