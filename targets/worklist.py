@@ -129,6 +129,7 @@ class ReviewWork:
     total: int
     overdue: int
     overdue_before: object
+    deadlines: list = field(default_factory=list)
 
 
 def review_work(*, user) -> ReviewWork:
@@ -143,6 +144,7 @@ def review_work(*, user) -> ReviewWork:
         total=counts["total"],
         overdue=counts["overdue"],
         overdue_before=before,
+        deadlines=deadlines(year=work_year()),
     )
 
 

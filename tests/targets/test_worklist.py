@@ -210,3 +210,17 @@ def test_a_reviewer_cannot_widen_the_queue_to_another_district(
     evidence(le_loi, "CSVC-02", EvidenceState.SUBMITTED)
     response = client_for(district_official).get(reverse("reviews") + "?district=213")
     assert list(response.context["page"].object_list) == []
+
+
+def test_the_reviewers_worklist_shows_the_years_deadlines(client_for, district_official):
+    from communes.models import ChecklistDeadline
+
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    ChecklistDeadline.objects.create(
+        year=today.year, submission_deadline=today - day, review_deadline=today + 6 * day
+    )
+    page = client_for(district_official).get(WORK).content.decode()
+    assert f"Đã quá hạn nộp minh chứng ({(today - day):%d/%m/%Y})." in page
+    assert f"Hạn duyệt minh chứng: {(today + 6 * day):%d/%m/%Y}." in page
+    assert reverse("deadlines") in page
