@@ -18,7 +18,7 @@ from communes.access import get_commune_for_user, require_role
 from communes.models import Criterion, District, Role, scope_of
 from communes.numbers import percent
 from friendlygov.params import ascii_int
-from targets import outbox, reasons, selectors, services
+from targets import decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -128,6 +128,7 @@ def commune(request, code):
         )
     )
     rate = percent(status.survey_satisfied, status.survey_responses)
+    recognition = decisions.recognitions(year=year, communes=[unit]).get(unit.pk)
     return JsonResponse(
         {
             "code": unit.code,
@@ -144,6 +145,7 @@ def commune(request, code):
                 "required": status.evidence_required,
                 "approved": status.evidence_approved,
             },
+            "recognized": recognition.as_dict() if recognition else None,
         },
         json_dumps_params={"ensure_ascii": False},
     )
