@@ -24,7 +24,14 @@ from surveys.models import (
     SurveyResponse,
     new_kiosk_token,
 )
-from surveys.questions import DEFAULT_QUESTIONS, DEFAULT_TITLE, SATISFIED_FROM, SCALE_MAX, SCALE_MIN
+from surveys.questions import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_QUESTIONS_EN,
+    DEFAULT_TITLE,
+    SATISFIED_FROM,
+    SCALE_MAX,
+    SCALE_MIN,
+)
 from targets.services import recompute_later
 
 # --- Questionnaires ----------------------------------------------------------------------
@@ -41,7 +48,14 @@ def questionnaire_create_default() -> Questionnaire:
     )
     if created:
         Question.objects.bulk_create(
-            Question(questionnaire=questionnaire, code=code, element=element, text=text, order=n)
+            Question(
+                questionnaire=questionnaire,
+                code=code,
+                element=element,
+                text_vi=text,
+                text_en=DEFAULT_QUESTIONS_EN.get(code),
+                order=n,
+            )
             for n, (code, element, text) in enumerate(DEFAULT_QUESTIONS, start=1)
         )
     if not Questionnaire.objects.filter(is_active=True).exists():
@@ -63,7 +77,8 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
             questionnaire=copy,
             code=q.code,
             element=q.element,
-            text=q.text,
+            text_vi=q.text_vi,
+            text_en=q.text_en,
             order=q.order,
         )
         for q in questionnaire.questions.all()
