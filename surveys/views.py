@@ -162,7 +162,10 @@ def survey_export(request, code, fmt):
     shares = selectors.question_shares(commune=commune, start=rows[0].start, end=rows[-1].end)
     filename = f"khao-sat-{commune.code}-{year}-{period}"
     if fmt == "csv":
-        return exports.figures_csv(commune=commune, rows=rows, filename=filename)
+        style = request.GET.get("style", "local")
+        if style not in exports.CSV_STYLES:
+            style = "local"
+        return exports.figures_csv(commune=commune, rows=rows, filename=filename, style=style)
     return exports.figures_xlsx(commune=commune, rows=rows, shares=shares, filename=filename)
 
 

@@ -115,6 +115,8 @@ def _cell_html(cell, numbers: _Numbers):
             return f'<a href="{conditional_escape(cell.url)}">{conditional_escape(value)}</a>'
         return conditional_escape(value)
     if value is None:
+        if cell.missing:
+            return format_html('<span class="text-muted">{}</span>', cell.missing)
         return _DASH
     if kind in (tables.INT, tables.VND):
         return numbers.integer(value)
