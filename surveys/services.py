@@ -16,12 +16,14 @@ from communes.access import has_role
 from communes.models import Commune, Role, scope_of
 from surveys import conf
 from surveys.models import (
+    COMMENT_MAX_LENGTH,
     Channel,
     Element,
     KioskLink,
     Question,
     Questionnaire,
     SurveyResponse,
+    new_kiosk_code,
     new_kiosk_token,
 )
 from surveys.questions import (
@@ -131,6 +133,7 @@ def survey_response_create(
     channel: str,
     by=None,
     submission_token: str | None = None,
+    comment: str = "",
 ) -> SurveyResponse | None:
     """Record one citizen's answers; ``satisfied`` follows the overall question (4 or 5).
 
@@ -152,6 +155,7 @@ def survey_response_create(
         answers=answers,
         submission_token=submission_token,
         entered_by=by,
+        comment=comment.strip()[:COMMENT_MAX_LENGTH],
     )
     if by is not None:
         response._history_user = by
@@ -223,9 +227,19 @@ def survey_responses_delete(*, responses, by) -> int:
 # --- Kiosk links -------------------------------------------------------------------------
 
 
+def _unused_kiosk_code() -> str:
+    code = new_kiosk_code()
+    while KioskLink.objects.filter(code=code).exists():
+        code = new_kiosk_code()
+    return code
+
+
 def kiosk_link_ensure(*, commune: Commune) -> KioskLink:
     """The kiosk link of ``commune``, made on first use."""
     link, _created = KioskLink.objects.get_or_create(commune=commune)
+    if link.code is None:
+        link.code = _unused_kiosk_code()
+        link.save(update_fields=["code"])
     return link
 
 
@@ -236,5 +250,6 @@ def kiosk_link_rotate(*, commune: Commune, by) -> KioskLink:
         raise PermissionDenied
     link = kiosk_link_ensure(commune=commune)
     link.token = new_kiosk_token()
+    link.code = _unused_kiosk_code()
     link.save()
     return link

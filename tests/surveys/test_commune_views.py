@@ -128,7 +128,7 @@ def test_the_hub_needs_the_same_queries_however_many_responses(
         entered_by=commune_staff,
     )
     client = client_for(commune_staff)
-    with django_assert_max_num_queries(16):  # with the navigation's counts
+    with django_assert_max_num_queries(17):  # with the navigation's counts and the comments
         assert client.get(url(HUB, year=2024)).status_code == 200
 
 
