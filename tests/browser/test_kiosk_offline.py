@@ -31,9 +31,7 @@ def answer(page, overall, comment=""):
 
 
 @override_settings(SURVEY_KIOSK_MIN_SECONDS=0)
-def test_two_answers_given_offline_are_sent_when_the_network_returns(
-    browser, live_server, kiosk
-):
+def test_two_answers_given_offline_are_sent_when_the_network_returns(browser, live_server, kiosk):
     context = browser.new_context(viewport={"width": 390, "height": 800}, locale="vi-VN")
     context.set_default_timeout(15_000)
     page = context.new_page()
