@@ -141,7 +141,10 @@ def _cell_html(cell, numbers: _Numbers):
     kind, value = cell.kind, cell.value
     if kind == tables.LINK:
         if cell.url:
-            return f'<a href="{conditional_escape(cell.url)}">{conditional_escape(value)}</a>'
+            # Every linked name of a table is a unit's (data-unit-name: its proper name,
+            # Vietnamese in every language).
+            url, name = conditional_escape(cell.url), conditional_escape(value)
+            return f'<a href="{url}" data-unit-name>{name}</a>'
         return conditional_escape(value)
     if value is None:
         if cell.missing:
