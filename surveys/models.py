@@ -63,6 +63,9 @@ class Question(models.Model):
     code = models.CharField(_("mã"), max_length=20)
     element = models.CharField(_("yếu tố"), max_length=20, choices=Element.choices)
     text = models.CharField(_("câu hỏi"), max_length=300)
+    # Added by surveys/translation.py: ``text`` reads the active language's.
+    text_vi: str | None
+    text_en: str | None
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
@@ -179,7 +182,7 @@ KIOSK_CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY"
 KIOSK_CODE_LENGTH = 6
 
 
-def new_kiosk_code():
+def new_kiosk_code() -> str:
     return "".join(secrets.choice(KIOSK_CODE_ALPHABET) for _ in range(KIOSK_CODE_LENGTH))
 
 

@@ -25,6 +25,18 @@ LE_LOI = "7219"
 BAC_GIANG_CITY = "213"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), the tests that
+    start real servers, workers or a browser run one after another in one process: two
+    Celery workers on one broker would take each other's tasks, and two browsers would
+    starve a 2-core machine. The rest spreads over the processes."""
+    for item in items:
+        for marker in ("services", "browser"):
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(marker))
+                break
+
+
 def skip_or_fail(reason: str):
     """Skip a test that needs a missing service, except in CI, where that is a failure."""
     if IN_CI:
@@ -150,5 +162,5 @@ def default_criteria(real_units):
     migration = importlib.import_module("communes.migrations.0003_default_criteria")
     migration.create_default_criteria(apps, None)
     # ... with their English, as the data migration fills it.
-    english = importlib.import_module("communes.migrations.0006_criteria_practices_in_english")
+    english = importlib.import_module("communes.migrations.0007_criteria_practices_in_english")
     english.fill_languages(apps, None)

@@ -24,7 +24,7 @@ def fill_languages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communes", "0005_index_evidence_awaiting_review"),
+        ("communes", "0006_certification_rule_moves_here"),
     ]
 
     operations = [
