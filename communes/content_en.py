@@ -1,6 +1,6 @@
 """The shipped checklist in English, by criterion code: (title, what it takes).
 
-The data migration ``0007`` fills these into the English columns of criteria that have
+The data migration ``0008`` fills these into the English columns of criteria that have
 none yet; admins edit both languages afterwards (Criterion admin).
 """
 

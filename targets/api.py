@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from communes.access import get_commune_for_user, require_role
 from communes.models import Criterion, District, Role, scope_of
 from communes.numbers import percent
-from targets import outbox, reasons, selectors, services
+from targets import decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -130,6 +130,7 @@ def commune(request, code):
         )
     )
     rate = percent(status.survey_satisfied, status.survey_responses)
+    recognition = decisions.recognitions(year=year, communes=[unit]).get(unit.pk)
     return JsonResponse(
         {
             "code": unit.code,
@@ -146,6 +147,7 @@ def commune(request, code):
                 "required": status.evidence_required,
                 "approved": status.evidence_approved,
             },
+            "recognized": recognition.as_dict() if recognition else None,
         },
         json_dumps_params={"ensure_ascii": False},
     )

@@ -32,6 +32,9 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     year = target_selectors.dashboard_year(request.GET.get("year"))
     status = target_selectors.commune_status(commune=commune, year=year)
     evidence_states = target_selectors.commune_evidence_states(commune=commune, year=year)
+    recognition, recognition_text = target_selectors.commune_recognition(
+        commune=commune, status=status
+    )
     return render(
         request,
         "communes/commune_detail.html",
@@ -40,6 +43,8 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
             "year": year,
             "years": target_selectors.DASHBOARD_YEARS,
             "status": status,
+            "recognition": recognition,
+            "recognition_text": recognition_text,
             "titles": target_selectors.criterion_titles() if status and status.reasons else {},
             "committee": target_selectors.commune_committee(commune=commune),
             "evidence_states": evidence_states,

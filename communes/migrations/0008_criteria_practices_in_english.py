@@ -24,7 +24,7 @@ def fill_languages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communes", "0006_certification_rule_moves_here"),
+        ("communes", "0007_checklist_deadlines_and_recognition_settings"),
     ]
 
     operations = [
