@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from communes.models import (
     ChecklistDeadline,
@@ -128,7 +129,7 @@ class SteeringCommitteeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin):
+class CriterionAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "title",
@@ -141,7 +142,7 @@ class CriterionAdmin(SimpleHistoryAdmin):
         "active_to",
     ]
     list_filter = ["group", "kind", "is_required"]
-    search_fields = ["code", "title"]
+    search_fields = ["code", "title_vi", "title_en"]
 
 
 class EvidenceFileInline(admin.TabularInline):
@@ -176,9 +177,9 @@ class PracticeAdoptionInline(admin.TabularInline):
 
 
 @admin.register(GoodPractice)
-class GoodPracticeAdmin(admin.ModelAdmin):
+class GoodPracticeAdmin(TranslationAdmin):
     list_display = ["name", "origin", "started_on"]
-    search_fields = ["name", "description"]
+    search_fields = ["name_vi", "name_en", "description_vi"]
     autocomplete_fields = ["origin"]
     inlines = [PracticeAdoptionInline]
 

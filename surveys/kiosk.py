@@ -31,6 +31,9 @@ from surveys import conf
 logger = logging.getLogger(__name__)
 
 _SALT = "surveys.kiosk.stamp"
+# How long a kiosk keeps unused forms for when its network drops (see static/js/kiosk_offline.js).
+OFFLINE_STAMPS = 20
+QUEUED_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,14 @@ def stamp_new(*, link) -> str:
     )
 
 
-def stamp_read(value: str, *, link) -> Stamp:
+def stamp_read(value: str, *, link, queued: bool = False) -> Stamp:
+    """``queued``: an answer the kiosk kept while its network was down, sent when it came
+    back; its form may be older than a form answered online."""
+    max_age = conf.kiosk_form_max_age_seconds()
+    if queued:
+        max_age = max(max_age, QUEUED_MAX_AGE_SECONDS)
     try:
-        data = signing.loads(value, salt=_salt(link), max_age=conf.kiosk_form_max_age_seconds())
+        data = signing.loads(value, salt=_salt(link), max_age=max_age)
     except signing.SignatureExpired as exc:
         raise StampExpired from exc
     except signing.BadSignature as exc:
@@ -137,3 +145,8 @@ def _count_in_database(client: str, window: int) -> int:
     if hits == 1:  # a client's first answer of a minute: forget the minutes gone
         KioskThrottle.objects.filter(minute__lt=window - 1).delete()
     return hits
+
+
+def offline_stamps(*, link) -> list[str]:
+    """Spare one-time stamps the kiosk page keeps for answers taken while offline."""
+    return [stamp_new(link=link) for _ in range(OFFLINE_STAMPS)]

@@ -231,6 +231,8 @@ class UnitFigures:
     planned_vnd: int = 0
     spent_vnd: int = 0
     adopters: int = 0
+    # How many investment rows the year has: none means the money was never reported.
+    investment_rows: int = 0
 
     @property
     def total(self) -> int:
@@ -271,6 +273,7 @@ class UnitFigures:
         "planned_vnd",
         "spent_vnd",
         "adopters",
+        "investment_rows",
     )
 
     @classmethod
@@ -364,7 +367,7 @@ def dashboard_figures(*, year: int, districts) -> Dashboard:
         row["district_id"]: row
         for row in FacilityInvestment.objects.filter(year=year, district_id__in=ids)
         .values("district_id")
-        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
     }
     adoptions = {}
     for row in (
@@ -409,6 +412,7 @@ def dashboard_figures(*, year: int, districts) -> Dashboard:
             evidence_awaiting=awaiting.get(district.pk, 0),
             planned_vnd=m.get("planned") or 0,
             spent_vnd=m.get("spent") or 0,
+            investment_rows=m.get("n") or 0,
             adopters=adopters_any.get(district.pk, 0),
         )
         rows.append(DistrictFigures(district, figures, adoptions.get(district.pk, {})))
