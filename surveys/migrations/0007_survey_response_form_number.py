@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0004_survey_indexes_for_national_scale'),
+        ('surveys', '0006_kiosk_short_code_and_comment'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0005_survey_response_form_number'),
+        ('surveys', '0007_survey_response_form_number'),
     ]
 
     operations = [

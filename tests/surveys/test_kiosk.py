@@ -338,7 +338,7 @@ def test_a_comment_is_kept_for_the_commune_and_its_reviewers_only(
 @pytest.mark.django_db
 def test_a_comment_longer_than_the_limit_is_refused(client, kiosk_link, questionnaire):
     response = post_answers(client, kiosk_link, comment="x" * 501)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not SurveyResponse.objects.exists()
 
 
@@ -364,7 +364,7 @@ def test_a_queued_answer_is_counted_once_however_often_it_is_sent(
     assert SurveyResponse.objects.count() == 1
     # Without the mark of a queued answer, so old a form must be sent again.
     data["stamp"] = aged_stamp(kiosk_link, seconds=2 * 24 * 3600)
-    assert client.post(kiosk_url(kiosk_link), data).status_code == 200
+    assert client.post(kiosk_url(kiosk_link), data).status_code == 400
 
 
 def test_the_service_worker_is_served_to_control_the_kiosk_pages(client):
