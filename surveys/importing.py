@@ -854,7 +854,7 @@ class _CopyWriter:
 
     COLUMNS = (
         "commune_id, questionnaire_id, answered_on, channel, satisfied, answers, "
-        "form_number, import_batch_id, entered_by_id, created_at"
+        "form_number, comment, import_batch_id, entered_by_id, created_at"
     )
 
     def __init__(self, cursor, *, batch: ImportBatch, questionnaire, by, at):
@@ -866,7 +866,8 @@ class _CopyWriter:
         self.middle = f"\t{questionnaire_id}\t"
         self.channel = f"\t{Channel.IMPORT.value}\t"
         by_id = by.pk if by is not None else r"\N"
-        self.tail = f"\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
+        # An imported response has no kiosk comment: the empty text (not NULL).
+        self.tail = f"\t\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
         self.lines = []
 
     def add(self, row) -> None:
