@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import (
     ChecklistDeadline,
@@ -24,6 +23,7 @@ from communes.models import (
     UserScope,
 )
 from communes.text import fold
+from friendlygov.admin import SimpleHistoryAdmin
 
 
 class FoldedSearchMixin:

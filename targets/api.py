@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from communes.access import get_commune_for_user, require_role
 from communes.models import Criterion, District, Role, scope_of
 from communes.numbers import percent
+from friendlygov.params import ascii_int
 from targets import decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
@@ -66,11 +67,8 @@ def _year(raw: str | None) -> int:
     """The ``year`` parameter; the current year in Asia/Ho_Chi_Minh when absent."""
     if raw is None:
         return timezone.localdate().year
-    try:
-        year = int(raw)
-    except ValueError:
-        year = None
-    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+    year = ascii_int(raw, minimum=MIN_YEAR, maximum=MAX_YEAR)
+    if year is None:
         raise BadParameter(
             "year",
             gettext("Tham số year phải là một năm từ %(min)s đến %(max)s.")

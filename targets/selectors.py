@@ -33,6 +33,7 @@ from communes.models import (
     SteeringCommittee,
 )
 from communes.numbers import percent
+from friendlygov.params import ascii_int
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
 
 
@@ -187,10 +188,7 @@ DASHBOARD_YEARS = (2023, 2024, 2025)
 def dashboard_year(raw) -> int:
     """The year a dashboard shows: ``raw`` if it is one of DASHBOARD_YEARS, otherwise the
     current year clamped to them (2026 shows 2025, 2022 shows 2023)."""
-    try:
-        year = int(raw)
-    except (TypeError, ValueError):
-        year = None
+    year = ascii_int(raw, minimum=DASHBOARD_YEARS[0], maximum=DASHBOARD_YEARS[-1])
     if year in DASHBOARD_YEARS:
         return year
     return min(max(timezone.localdate().year, DASHBOARD_YEARS[0]), DASHBOARD_YEARS[-1])
