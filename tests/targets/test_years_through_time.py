@@ -286,3 +286,15 @@ def test_the_new_province_reuses_code_24(years):
         ["Tỉnh Bắc Giang", "Tỉnh Bắc Ninh"],
     )
     assert District.objects.in_force(on=D2026).count() == 0
+
+
+def test_an_official_of_the_merged_province_is_told_so_and_keeps_its_history(
+    client, years, province_official
+):
+    services.statuses_recompute()
+    client.force_login(province_official)  # Tỉnh Bắc Giang's, which ended on 30/6/2025
+    page = client.get("/?year=2026")
+    assert page.context["overall"].total == 0
+    html = page.content.decode()
+    assert "hết hiệu lực sau ngày 30/06/2025" in html and "Tỉnh Bắc Ninh" in html
+    assert "hết hiệu lực" not in client.get("/?year=2024").content.decode()
