@@ -232,8 +232,12 @@ def district_detail(request, code):
     dashboard = selectors.dashboard_figures(
         year=year, districts=District.objects.filter(pk=district.pk)
     )
+    # The table lists the district's communes the year is evaluated on.
     commune_filter = CommuneFilter(
-        request.GET, queryset=selectors.commune_rows(year=year, communes=communes)
+        request.GET,
+        queryset=selectors.commune_rows(
+            year=year, communes=communes.in_force(on=dashboard.reference_date)
+        ),
     )
     closest, closest_total = selectors.closest_to_certification(
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
