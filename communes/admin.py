@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -8,6 +9,7 @@ from communes.models import (
     ChecklistDeadline,
     CommitteeMember,
     Commune,
+    CommuneLink,
     Criterion,
     DeadlineExtension,
     District,
@@ -19,6 +21,7 @@ from communes.models import (
     Notification,
     PracticeAdoption,
     Province,
+    Reorganization,
     SteeringCommittee,
     UserScope,
 )
@@ -39,31 +42,85 @@ class FoldedSearchMixin:
 
 @admin.register(Province)
 class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind"]
+    list_display = ["code", "name", "kind", "valid_from", "valid_to"]
     search_fields = ["code", "name"]
 
 
 @admin.register(District)
 class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province"]
-    list_filter = ["kind"]
+    list_display = ["code", "name", "kind", "province", "valid_from", "valid_to"]
+    list_filter = ["kind", "province"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Commune)
 class CommuneAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "district", "is_pilot", "model_launched_on"]
-    list_filter = ["district", "kind", "is_pilot"]
-    list_select_related = ["district"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "district",
+        "province",
+        "valid_from",
+        "valid_to",
+        "is_pilot",
+        "model_launched_on",
+    ]
+    list_filter = ["province", "district", "kind", "is_pilot", "valid_from", "valid_to"]
+    list_select_related = ["district", "province"]
     search_fields = ["code", "name", "district__name"]
     list_per_page = 50
+
+
+class CommuneLinkInline(admin.TabularInline):
+    model = CommuneLink
+    fk_name = "reorganization"
+    extra = 0
+    autocomplete_fields = ["predecessor", "successor"]
+    fields = ["predecessor", "predecessor_code", "predecessor_name", "successor", "kind"]
+    fields += ["certainty"]
+    show_change_link = True
+
+
+@admin.register(Reorganization)
+class ReorganizationAdmin(SimpleHistoryAdmin):
+    list_display = ["resolution", "effective_on", "recorded_at"]
+    search_fields = ["resolution", "note"]
+    inlines = [CommuneLinkInline]
+
+
+@admin.register(CommuneLink)
+class CommuneLinkAdmin(SimpleHistoryAdmin):
+    """Lineage links. The uncertain ones (filter "mức chắc chắn") are loaded marked as such;
+    an administrator corrects a link here, which records who checked it and keeps
+    ``load_units`` from overwriting it."""
+
+    list_display = [
+        "predecessor_code",
+        "predecessor_name",
+        "successor",
+        "kind",
+        "effective_on",
+        "resolution",
+        "certainty",
+        "checked_at",
+    ]
+    list_filter = ["certainty", "kind", "effective_on", "reorganization"]
+    list_select_related = ["successor"]
+    search_fields = ["predecessor_code", "predecessor_name", "successor__name", "successor__code"]
+    autocomplete_fields = ["predecessor", "successor"]
+    readonly_fields = ["checked_by", "checked_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.checked_by, obj.checked_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 class UserScopeInline(admin.StackedInline):
     model = UserScope
     can_delete = False
     verbose_name_plural = _("vai trò và phạm vi")
-    autocomplete_fields = ["district", "commune"]
+    autocomplete_fields = ["district", "commune", "limited_to"]
 
 
 User = get_user_model()

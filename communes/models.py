@@ -1,11 +1,12 @@
 """Administrative units, the users' scope, steering committees and the certification checklist."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -16,6 +17,9 @@ from communes.text import fold
 class Role(models.TextChoices):
     ADMIN = "admin", _("Quản trị hệ thống")
     PROVINCE = "province", _("Cán bộ cấp tỉnh")
+    # Reviews communes' evidence where there is no district level (from 1/7/2025), for
+    # the whole province or for the communes listed in its scope.
+    PROVINCE_REVIEWER = "province_reviewer", _("Cán bộ thẩm định cấp tỉnh")
     DISTRICT = "district", _("Cán bộ cấp huyện")
     COMMUNE = "commune", _("Cán bộ cấp xã")
 
@@ -27,20 +31,85 @@ class Level(models.TextChoices):
 
 
 # --- Units ----------------------------------------------------------------------------
+#
+# A unit is its code *and* the period it is in force (valid_from..valid_to, both
+# inclusive, None meaning "since before the programme" / "still in force"): codes are
+# reused (7210 was Phường Hoàng Văn Thụ until 30/6/2025 and is Phường Bắc Giang since),
+# so nothing may look a unit up by its code alone; ``in_force(on=...)`` is the one place
+# that says which units are in force on a date. How a reorganization maps onto rows:
+#
+# - a unit that keeps its code and its parent keeps its row, even when it absorbs others
+#   or changes its name or kind (the row carries the newest name; a "renamed" or
+#   "kind_changed" CommuneLink from the row to itself keeps the former name and kind);
+# - a unit whose parent changes (another district, another province, no district any
+#   more) gets a new row from the effective date, linked to the old one: the district
+#   and province dashboards, scopes and histories of earlier years group by the parent
+#   the unit had then;
+# - merged, split or new units are new rows, linked to their predecessors.
+
+
+def reference_date(year: int) -> datetime.date:
+    """The date whose units a programme year is evaluated on (data; default 1 January)."""
+    on = ProgrammeYear.objects.filter(year=year).values_list("reference_date", flat=True).first()
+    return on or datetime.date(year, 1, 1)
+
+
+def in_force_q(on: datetime.date, prefix: str = "") -> Q:
+    """The condition "in force on ``on``" of a unit, or of the unit reached through
+    ``prefix`` (e.g. ``"commune__"`` from a commune's evidence)."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
+    )
+
+
+def reference_dates(years) -> dict[int, datetime.date]:
+    """{year: its reference date} for ``years`` (one query)."""
+    recorded = dict(
+        ProgrammeYear.objects.filter(year__in=list(years)).values_list("year", "reference_date")
+    )
+    return {year: recorded.get(year) or datetime.date(year, 1, 1) for year in years}
+
+
+class UnitQuerySet(models.QuerySet):
+    def in_force(self, *, on: datetime.date):
+        """The units in force on the date ``on``: the one place that says so."""
+        return self.filter(in_force_q(on))
+
+    def in_force_in(self, year: int):
+        """The units a programme year is evaluated on: those in force on its reference date."""
+        return self.in_force(on=reference_date(year))
 
 
 class Unit(models.Model):
-    """What provinces, districts and communes share: an official code, a name, a kind."""
+    """What provinces, districts and communes share: a code, a name, a kind, a period."""
 
-    code = models.CharField(_("mã"), max_length=10, unique=True)
+    code = models.CharField(_("mã"), max_length=10, db_index=True)
     name = models.CharField(_("tên"), max_length=120)
     kind = models.CharField(_("loại"), max_length=30)
     # Lower-case, accent-free copy of the name, for searching without diacritics.
     search_name = models.CharField(max_length=120, editable=False, db_index=True)
+    valid_from = models.DateField(_("hiệu lực từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
 
     class Meta:
         abstract = True
-        ordering = ["code"]
+        ordering = ["code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "valid_from"], name="%(class)s_one_unit_per_code_and_start"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(valid_from__isnull=True),
+                name="%(class)s_one_open_start_per_code",
+            ),
+            models.CheckConstraint(
+                name="%(class)s_period_in_order",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=F("valid_to")),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -49,14 +118,60 @@ class Unit(models.Model):
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)
 
+    @property
+    def last_year(self) -> int | None:
+        """The last calendar year the unit was in force (None while it still is): the
+        ``?year=`` that makes a link with its reused code mean this unit."""
+        return self.valid_to.year if self.valid_to else None
+
+    def is_in_force(self, on: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
+
+    def clean(self):
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValidationError({"valid_to": _("Ngày hết hiệu lực phải sau ngày có hiệu lực.")})
+        overlapping = (
+            type(self)
+            .objects.filter(code=self.code)
+            .exclude(pk=self.pk)
+            .filter(
+                Q(valid_from__isnull=True) | Q(valid_from__lte=self.valid_to or datetime.date.max),
+                Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from or datetime.date.min),
+            )
+        )
+        if overlapping.exists():
+            raise ValidationError(
+                {"code": _("Một đơn vị khác có cùng mã đang có hiệu lực trong thời gian này.")}
+            )
+
+
+class ProvinceQuerySet(UnitQuerySet):
+    def merged_into(self, province_id):
+        """The provinces whose communes became communes of ``province_id`` (Tỉnh Bắc Giang
+        for today's Tỉnh Bắc Ninh), from the lineage: their history is its history."""
+        return self.filter(communes__successor_links__successor__province_id=province_id)
+
+
+def _province_q(province_id, prefix: str = "") -> Q:
+    """The units of ``province_id`` and of the provinces merged into it (history, read-only
+    through the access helpers once out of force)."""
+    return Q(**{f"{prefix}province_id": province_id}) | Q(
+        **{f"{prefix}province__in": Province.objects.merged_into(province_id).values("pk")}
+    )
+
 
 class Province(Unit):
+    objects = ProvinceQuerySet.as_manager()
+
     class Meta(Unit.Meta):
         verbose_name = _("tỉnh")
         verbose_name_plural = _("tỉnh")
 
 
-class DistrictQuerySet(models.QuerySet):
+class DistrictQuerySet(UnitQuerySet):
     def visible_to(self, user):
         """The districts whose data ``user`` may see."""
         scope = scope_of(user)
@@ -64,8 +179,10 @@ class DistrictQuerySet(models.QuerySet):
             return self.none()
         if scope.sees_everything:
             return self
-        if scope.role == Role.PROVINCE:
-            return self.filter(province_id=scope.province_id)
+        if scope.role == Role.PROVINCE_REVIEWER and scope.limited_to.exists():
+            return self.filter(communes__in=scope.limited_to.all()).distinct()
+        if scope.role in (Role.PROVINCE, Role.PROVINCE_REVIEWER):
+            return self.filter(_province_q(scope.province_id))
         if scope.role == Role.DISTRICT:
             return self.filter(pk=scope.district_id)
         return self.filter(communes__pk=scope.commune_id)
@@ -83,24 +200,44 @@ class District(Unit):
         verbose_name_plural = _("huyện, thị xã, thành phố")
 
 
-class CommuneQuerySet(models.QuerySet):
+class CommuneQuerySet(UnitQuerySet):
     def visible_to(self, user):
-        """The communes whose data ``user`` may see (none for anonymous or unscoped users)."""
+        """The communes whose data ``user`` may see (none for anonymous or unscoped users).
+
+        Scope says who, not when: a district official sees its district's communes of
+        every period (read-only once the district is dissolved), a province's officials
+        also the history of the provinces merged into it; combine with ``in_force`` for
+        the units of one date.
+        """
         scope = scope_of(user)
         if scope is None:
             return self.none()
         if scope.sees_everything:
             return self
         if scope.role == Role.PROVINCE:
-            return self.filter(district__province_id=scope.province_id)
+            return self.filter(_province_q(scope.province_id))
+        if scope.role == Role.PROVINCE_REVIEWER:
+            limited = self.filter(_province_q(scope.province_id))
+            if scope.limited_to.exists():
+                limited = limited.filter(pk__in=scope.limited_to.values("pk"))
+            return limited
         if scope.role == Role.DISTRICT:
             return self.filter(district_id=scope.district_id)
         return self.filter(pk=scope.commune_id)
 
 
 class Commune(Unit):
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="communes", verbose_name=_("tỉnh")
+    )
+    # None from 1/7/2025, when the district level ended.
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communes",
+        verbose_name=_("huyện"),
     )
     is_pilot = models.BooleanField(_("thí điểm"), default=False)
     model_launched_on = models.DateField(_("ngày ra mắt mô hình"), null=True, blank=True)
@@ -111,6 +248,177 @@ class Commune(Unit):
     class Meta(Unit.Meta):
         verbose_name = _("xã")
         verbose_name_plural = _("xã, phường, thị trấn")
+
+    def save(self, *args, **kwargs):
+        if self.province_id is None and self.district_id is not None:
+            self.province_id = self.district.province_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.district_id and self.province_id and self.district.province_id != self.province_id:
+            raise ValidationError({"district": _("Huyện này không thuộc tỉnh đã chọn.")})
+
+
+class ProgrammeYear(models.Model):
+    """A year the programme runs, and the date whose units it is evaluated on.
+
+    Every year with a target is one (a YearTarget records its year here); the reference
+    date is data, 1 January unless an administrator sets another.
+    """
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    reference_date = models.DateField(_("ngày chốt đơn vị hành chính"))
+
+    class Meta:
+        verbose_name = _("năm thực hiện")
+        verbose_name_plural = _("năm thực hiện")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                name="reference_date_in_its_year",
+                condition=Q(reference_date__year=F("year")),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.reference_date is None:
+            self.reference_date = datetime.date(self.year, 1, 1)
+        super().save(*args, **kwargs)
+
+
+# --- Lineage ----------------------------------------------------------------------------
+
+
+class Reorganization(models.Model):
+    """A resolution that changed units on one date (merges, splits, renames, a level ended)."""
+
+    resolution = models.CharField(_("nghị quyết"), max_length=160)
+    effective_on = models.DateField(_("ngày có hiệu lực"))
+    note = models.TextField(_("ghi chú"), blank=True)
+    recorded_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sắp xếp đơn vị hành chính")
+        verbose_name_plural = _("sắp xếp đơn vị hành chính")
+        ordering = ["effective_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resolution", "effective_on"], name="one_reorganization_per_resolution"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resolution} ({self.effective_on:%d/%m/%Y})"
+
+
+class LinkKind(models.TextChoices):
+    WHOLE = "whole", _("Nhập toàn bộ")
+    PART = "part", _("Nhập một phần")
+    UNCHANGED = "unchanged", _("Giữ nguyên")
+    RENAMED = "renamed", _("Đổi tên")
+    KIND_CHANGED = "kind_changed", _("Đổi loại đơn vị")
+    PARENT_CHANGED = "parent_changed", _("Chuyển đơn vị cấp trên")
+
+
+class Certainty(models.TextChoices):
+    VERIFIED = "verified", _("Đã xác minh")
+    UNVERIFIED = "unverified", _("Chưa xác minh")
+    UNKNOWN = "unknown", _("Chưa rõ đơn vị kế thừa")
+
+
+class CommuneLinkQuerySet(models.QuerySet):
+    def uncertain(self):
+        return self.exclude(certainty=Certainty.VERIFIED)
+
+
+class CommuneLink(models.Model):
+    """One lineage link: (part of) ``predecessor`` became (part of) ``successor`` on a date.
+
+    A predecessor the portal does not hold (the communes of old Tỉnh Bắc Ninh) is kept
+    as text in the ``predecessor_*`` fields with ``predecessor`` empty; an unknown
+    successor (Xã Lão Hộ) leaves ``successor`` empty with certainty UNKNOWN. A unit that
+    kept its row while renamed or changing kind links to itself, with its former name
+    and kind. Links an administrator checked (``checked_at``) are never overwritten by
+    ``load_units``.
+    """
+
+    reorganization = models.ForeignKey(
+        Reorganization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="links",
+        verbose_name=_("đợt sắp xếp"),
+    )
+    predecessor = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successor_links",
+        verbose_name=_("đơn vị trước"),
+    )
+    predecessor_code = models.CharField(_("mã đơn vị trước"), max_length=10)
+    predecessor_name = models.CharField(_("tên đơn vị trước"), max_length=120)
+    # "Huyện Lục Nam (218)", "Tỉnh Bắc Ninh (27)": where the predecessor was, as text, so
+    # that units the portal never held can still be grouped by their former parents.
+    predecessor_district = models.CharField(_("huyện cũ"), max_length=160, blank=True)
+    predecessor_province = models.CharField(_("tỉnh cũ"), max_length=160, blank=True)
+    successor = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessor_links",
+        verbose_name=_("đơn vị sau"),
+    )
+    kind = models.CharField(_("hình thức"), max_length=20, choices=LinkKind.choices)
+    resolution = models.CharField(_("nghị quyết"), max_length=160, blank=True)
+    effective_on = models.DateField(_("ngày có hiệu lực"))
+    certainty = models.CharField(
+        _("mức chắc chắn"), max_length=20, choices=Certainty.choices, default=Certainty.VERIFIED
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+    former_name = models.CharField(_("tên cũ"), max_length=120, blank=True)
+    former_kind = models.CharField(_("loại cũ"), max_length=30, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người kiểm tra"),
+    )
+    checked_at = models.DateTimeField(_("kiểm tra lúc"), null=True, blank=True)
+
+    objects = CommuneLinkQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("liên kết kế thừa")
+        verbose_name_plural = _("liên kết kế thừa")
+        ordering = ["effective_on", "predecessor_code", "pk"]
+        indexes = [models.Index(fields=["certainty"], name="link_certainty_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="link_known_successor_unless_unknown",
+                condition=Q(successor__isnull=False) | Q(certainty="unknown"),
+            )
+        ]
+
+    def __str__(self):
+        target = self.successor or "?"
+        return f"{self.predecessor_name} ({self.predecessor_code}) → {target}"
+
+    @property
+    def is_uncertain(self) -> bool:
+        return self.certainty != Certainty.VERIFIED
 
 
 # --- Users and their scope ------------------------------------------------------------
@@ -135,6 +443,13 @@ class UserScope(models.Model):
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
     )
+    # A provincial reviewer may be limited to some communes of its province (empty: all).
+    limited_to = models.ManyToManyField(
+        Commune,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chỉ các xã"),
+    )
 
     history = HistoricalRecords()
 
@@ -147,6 +462,12 @@ class UserScope(models.Model):
                 condition=(
                     Q(role="admin", province=None, district=None, commune=None)
                     | Q(role="province", province__isnull=False, district=None, commune=None)
+                    | Q(
+                        role="province_reviewer",
+                        province__isnull=False,
+                        district=None,
+                        commune=None,
+                    )
                     | Q(role="district", district__isnull=False, province=None, commune=None)
                     | Q(role="commune", commune__isnull=False, province=None, district=None)
                 ),
@@ -167,6 +488,7 @@ class UserScope(models.Model):
     def clean(self):
         needed = {
             Role.PROVINCE: "province",
+            Role.PROVINCE_REVIEWER: "province",
             Role.DISTRICT: "district",
             Role.COMMUNE: "commune",
         }.get(self.role)
@@ -186,6 +508,7 @@ class _Everything:
 
     role = Role.ADMIN
     sees_everything = True
+    limited_to = None
     province_id = district_id = commune_id = None
     province = district = commune = unit = None
 
@@ -421,6 +744,15 @@ class Evidence(models.Model):
     # so that the commune and the reviewer see what changed since.
     approved_snapshot = models.JSONField(
         _("nội dung lần duyệt gần nhất"), null=True, blank=True, editable=False
+    )
+    # Evidence a predecessor unit had approved, accepted for this unit by its reviewer.
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("kế thừa từ minh chứng"),
     )
 
     objects = EvidenceQuerySet.as_manager()

@@ -352,7 +352,7 @@ def digest_figures(user) -> dict:
     if scope is None:
         return {}
     figures = {}
-    if has_role(user, Role.DISTRICT) and not scope.sees_everything:
+    if has_role(user, Role.DISTRICT, Role.PROVINCE_REVIEWER) and not scope.sees_everything:
         figures["overdue"] = Evidence.objects.filter(
             commune__in=communes_reviewed_by(user),
             state=EvidenceState.SUBMITTED,

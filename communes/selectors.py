@@ -13,6 +13,7 @@ from communes import hooks
 from communes.models import (
     CertificationRule,
     Commune,
+    CommuneLink,
     Criterion,
     CriterionGroup,
     CriterionKind,
@@ -23,18 +24,123 @@ from communes.models import (
     FacilityInvestment,
     GoodPractice,
     PracticeAdoption,
+    ProgrammeYear,
     SteeringCommittee,
+    reference_dates,
 )
 from communes.text import fold
+from friendlygov.params import ascii_int
 
 FIRST_YEAR = 2023
 
 # --- Years --------------------------------------------------------------------------
 
 
+def programme_years() -> list[int]:
+    """The years the programme runs: every year with a target (each target records its
+    year as a ProgrammeYear). Before any is recorded, the programme's first year to this
+    year."""
+    years = list(ProgrammeYear.objects.order_by("year").values_list("year", flat=True))
+    return years or list(range(FIRST_YEAR, timezone.localdate().year + 1))
+
+
+def current_programme_year(years: list[int] | None = None) -> int:
+    """The year pages open on when none is asked: this year, clamped to the programme
+    years (after the last one, the last; before the first, the first). The dashboards
+    and the commune navigation both ask here."""
+    years = years if years is not None else programme_years()
+    this_year = timezone.localdate().year
+    if this_year in years:
+        return this_year
+    earlier = [y for y in years if y < this_year]
+    return earlier[-1] if earlier else years[0]
+
+
+def programme_year(raw, years: list[int] | None = None) -> int:
+    """``raw`` (a ``?year=`` value) if it is a programme year, otherwise the current one."""
+    years = years if years is not None else programme_years()
+    year = ascii_int(raw, minimum=1, maximum=9999)
+    return year if year in years else current_programme_year(years)
+
+
+def year_of_unit(unit, year: int, years: list[int]) -> int:
+    """``year`` if ``unit`` is evaluated in it (in force on its reference date), otherwise
+    the programme year closest before it that ``unit`` was evaluated in (the first after
+    it for a unit not yet in force); ``year`` when there is none."""
+    if unit.valid_from is None and unit.valid_to is None:
+        return year  # in force in every year
+    dates = reference_dates(years)
+    own = [y for y in years if unit.is_in_force(dates[y])]
+    if not own or year in own:
+        return year
+    earlier = [y for y in own if y < year]
+    return earlier[-1] if earlier else own[0]
+
+
+@dataclass
+class Lineage:
+    """Where a unit came from and where it went: CommuneLink rows, with their units."""
+
+    predecessors: list
+    successors: list
+    renames: list  # the unit's own renames and changes of kind (links to itself)
+
+    def __bool__(self):
+        return bool(self.predecessors or self.successors or self.renames)
+
+
+def lineage(*, commune) -> Lineage:
+    """The lineage links of ``commune`` in both directions (one query)."""
+    links = list(
+        CommuneLink.objects.filter(Q(successor=commune) | Q(predecessor=commune))
+        .select_related("predecessor__district", "successor__district", "reorganization")
+        .order_by("effective_on", "predecessor_code", "pk")
+    )
+    before = [link for link in links if link.successor_id == commune.pk]
+    after = [link for link in links if link.predecessor_id == commune.pk]
+    renames = [link for link in before if link.predecessor_id == commune.pk]
+    return Lineage(
+        predecessors=[link for link in before if link.predecessor_id != commune.pk],
+        successors=[link for link in after if link.successor_id != commune.pk],
+        renames=renames,
+    )
+
+
+def carry_over_sources(*, commune, year: int):
+    """Evidence the predecessors of ``commune`` had approved (their latest year before
+    ``year`` per criterion is what a page offers) for criteria active in ``year`` for which
+    ``commune`` has no approved evidence of ``year``: what its reviewer may accept with
+    one action. A QuerySet (one query when read)."""
+    predecessors = CommuneLink.objects.filter(successor=commune, predecessor__isnull=False).exclude(
+        predecessor=commune
+    )
+    done = Evidence.objects.filter(commune=commune, year=year, state=EvidenceState.APPROVED).values(
+        "criterion_id"
+    )
+    return Evidence.objects.filter(
+        commune__in=predecessors.values("predecessor_id"),
+        state=EvidenceState.APPROVED,
+        year__lt=year,
+        criterion__in=Criterion.objects.active_in(year),
+    ).exclude(criterion_id__in=done)
+
+
+def carry_over_offers(*, commune, year: int) -> list:
+    """Of ``carry_over_sources``, each predecessor's latest approved evidence per criterion,
+    with its commune and criterion (one query)."""
+    latest: dict[tuple[int, int], Evidence] = {}
+    for evidence in (
+        carry_over_sources(commune=commune, year=year)
+        .select_related("commune", "criterion")
+        .order_by("criterion__order", "criterion__code", "commune__name", "-year")
+    ):
+        latest.setdefault((evidence.criterion_id, evidence.commune_id), evidence)
+    return list(latest.values())
+
+
 def checklist_years() -> list[int]:
-    """The years a checklist can be opened for: the programme's first year to this year."""
-    return list(range(FIRST_YEAR, timezone.localdate().year + 1))
+    """The years a checklist can be opened for: the programme years."""
+    return programme_years()
 
 
 # --- The year's rule ------------------------------------------------------------------
@@ -586,8 +692,12 @@ def nav_counts(user) -> dict:
     if scope.role == Role.COMMUNE:
         counts["returned"] = _count(evidence.filter(state=EvidenceState.REJECTED))
         counts["waiting"] = _count(evidence.filter(state=EvidenceState.SUBMITTED))
-    elif has_role(user, Role.DISTRICT, Role.PROVINCE) and not scope.sees_everything:
-        reviewed = communes_reviewed_by(user) if has_role(user, Role.DISTRICT) else communes
+    elif (
+        has_role(user, Role.DISTRICT, Role.PROVINCE_REVIEWER, Role.PROVINCE)
+        and not scope.sees_everything
+    ):
+        reviews = has_role(user, Role.DISTRICT, Role.PROVINCE_REVIEWER)
+        reviewed = communes_reviewed_by(user) if reviews else communes
         waiting = Evidence.objects.filter(commune__in=reviewed, state=EvidenceState.SUBMITTED)
         counts["waiting"] = _count(waiting)
         counts["overdue"] = _count(waiting.filter(submitted_at__lt=overdue_before()))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communes import notifications, selectors, services, uploads
 from communes import selectors as commune_selectors
 from communes.access import (
+    REVIEWER_ROLES,
     communes_reviewed_by,
     get_commune_for_editor,
     get_commune_for_reviewer,
@@ -42,6 +43,7 @@ from communes.models import (
     EvidenceState,
     Notification,
     Role,
+    reference_date,
     scope_of,
 )
 from communes.text import plain_number
@@ -50,8 +52,8 @@ from friendlygov.params import ascii_int, year_param
 # --- Good practices -------------------------------------------------------------------
 
 
-def _year_or_404(year: int) -> int:
-    if year not in selectors.checklist_years():
+def _year_or_404(year: int, years=None) -> int:
+    if year not in (years if years is not None else selectors.checklist_years()):
         raise Http404
     return year
 
@@ -68,8 +70,9 @@ def _evidence_url(commune, year, criterion) -> str:
 @login_required
 def checklist(request, code, year):
     """A commune's checklist for a year: every criterion, its state and what it needs."""
-    commune = get_commune_for_user(request.user, code)
-    year = _year_or_404(year)
+    years = selectors.checklist_years()
+    year = _year_or_404(year, years)
+    commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
     deadline = selectors.deadline_state(commune=commune, year=year)
     checklist = selectors.checklist(commune=commune, year=year)
     show = request.GET.get("show")
@@ -80,15 +83,16 @@ def checklist(request, code, year):
         {
             "commune": commune,
             "year": year,
-            "years": selectors.checklist_years(),
+            "years": years,
             "checklist": checklist,
             "show": show,
             "groups": checklist.groups_shown(show),
+            "carry_over": selectors.carry_over_offers(commune=commune, year=year),
             # After the deadline (and any extension) the checklist is read-only; the
             # services refuse the writes too (ChecklistClosed).
             "can_edit": has_role(request.user, Role.COMMUNE) and deadline.is_open,
-            "can_review": has_role(request.user, Role.DISTRICT),
-            "can_extend": has_role(request.user, Role.DISTRICT),
+            "can_review": has_role(request.user, *REVIEWER_ROLES),
+            "can_extend": has_role(request.user, *REVIEWER_ROLES),
             "deadline": deadline,
         },
     )
@@ -101,13 +105,13 @@ def evidence_detail(request, code, year, criterion):
 
     Commune staff save or submit it here (POST); everyone who sees the commune reads it.
     """
-    commune = get_commune_for_user(request.user, code)
     year = _year_or_404(year)
+    commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
     criterion = _criterion_or_404(criterion, year)
     if request.method == "GET":
         return _evidence_page(request, commune, year, criterion)
 
-    commune = get_commune_for_editor(request.user, code)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(year))
     if not criterion.needs_review:
         raise PermissionDenied
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
@@ -157,7 +161,7 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
     evidence = row.evidence
     deadline = selectors.deadline_state(commune=commune, year=year)
     can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review and deadline.is_open
-    can_review = has_role(request.user, Role.DISTRICT)
+    can_review = has_role(request.user, *REVIEWER_ROLES)
     editable = can_edit and (evidence is None or evidence.is_editable)
     if form is None and editable:
         form = EvidenceForm(
@@ -210,8 +214,8 @@ def _evidence_or_404(commune, year, criterion_code) -> Evidence:
 @login_required
 def evidence_submit(request, code, year, criterion):
     """Send complete evidence to the district (the checklist's one-click submit)."""
-    commune = get_commune_for_editor(request.user, code)
-    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(_year_or_404(year)))
+    evidence = _evidence_or_404(commune, year, criterion)
     form = VersionForm(request.POST)
     if not form.is_valid():
         return redirect("checklist", code=commune.code, year=year)
@@ -239,8 +243,8 @@ def evidence_submit(request, code, year, criterion):
 @login_required
 def evidence_reopen(request, code, year, criterion):
     """Open approved evidence again for an update (it goes back to review afterwards)."""
-    commune = get_commune_for_editor(request.user, code)
-    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(_year_or_404(year)))
+    evidence = _evidence_or_404(commune, year, criterion)
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -259,10 +263,31 @@ def evidence_reopen(request, code, year, criterion):
 
 @require_POST
 @login_required
+def evidence_carry_over(request, code, year, source):
+    """Accept a predecessor's approved evidence for this unit and year (its reviewers)."""
+    year = _year_or_404(year)
+    commune = get_commune_for_reviewer(request.user, code, on=reference_date(year))
+    try:
+        evidence = services.evidence_carry_over(
+            source_id=source, commune=commune, year=year, by=request.user
+        )
+    except services.CarryOverRefused as refused:
+        messages.warning(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Đã kế thừa minh chứng “%(criterion)s” từ đơn vị trước.")
+            % {"criterion": evidence.criterion.title},
+        )
+    return redirect("checklist", code=commune.code, year=year)
+
+
+@require_POST
+@login_required
 def evidence_review(request, code, year, criterion):
     """Approve submitted evidence, or return it with a note (district officials)."""
-    commune = get_commune_for_reviewer(request.user, code)
     year = _year_or_404(year)
+    commune = get_commune_for_reviewer(request.user, code, on=reference_date(year))
     evidence = _evidence_or_404(commune, year, criterion)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -377,7 +402,12 @@ def evidence_file_thumbnail(request, pk):
 def evidence_file_delete(request, pk):
     evidence_file = get_evidence_file_for_user(request.user, pk)
     evidence = evidence_file.evidence
-    get_commune_for_editor(request.user, evidence.commune.code)
+    # The evidence's own unit, not whichever unit has its code today.
+    editable = get_commune_for_editor(
+        request.user, evidence.commune.code, on=reference_date(evidence.year)
+    )
+    if editable.pk != evidence.commune_id:
+        raise PermissionDenied
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -397,14 +427,14 @@ def evidence_file_delete(request, pk):
 
 
 @require_GET
-@role_required(Role.DISTRICT, Role.PROVINCE)
+@role_required(*REVIEWER_ROLES, Role.PROVINCE)
 def reviews(request):
     """Submitted evidence of the caller's communes, oldest first, overdue ones marked.
 
     Reviewers see the communes they review; provincial officials see every district's
     queue (narrowed with ?district=) but only read it.
     """
-    reviewer = has_role(request.user, Role.DISTRICT)
+    reviewer = has_role(request.user, *REVIEWER_ROLES)
     communes = (
         communes_reviewed_by(request.user) if reviewer else Commune.objects.visible_to(request.user)
     )

@@ -431,9 +431,22 @@ class _Reader:
         self.report = report
         self.questionnaire = questionnaire
         self.today = timezone.localdate()
-        all_communes = list(Commune.objects.values_list("code", "pk", "name"))
-        self.communes = {code: (pk, name) for code, pk, name in all_communes}
-        self.by_pk = {pk: (code, name) for code, pk, name in all_communes}
+        all_communes = list(
+            Commune.objects.values_list("code", "pk", "name", "valid_from", "valid_to")
+        )
+        # A code is reused across periods (7210 was Phường Hoàng Văn Thụ, then Phường Bắc
+        # Giang): such a row names the unit in force on its answered_on date.
+        self.periods: dict[str, list] = {}
+        for code, pk, name, valid_from, valid_to in all_communes:
+            self.periods.setdefault(code, []).append((valid_from, valid_to, pk, name))
+        # The codes of one unit that is always in force (the fast path's); any other is
+        # resolved on the row's date.
+        self.communes = {
+            code: (units[0][2], units[0][3])
+            for code, units in self.periods.items()
+            if len(units) == 1 and units[0][0] is None and units[0][1] is None
+        }
+        self.by_pk = {pk: (code, name) for code, pk, name, _f, _t in all_communes}
         self.in_scope = (
             None if by is None else set(Commune.objects.visible_to(by).values_list("pk", flat=True))
         )
@@ -454,6 +467,13 @@ class _Reader:
         self.ambiguous_first: list[tuple[int, str]] = []
         # (commune id, year, form number) -> the row that has it, to find repeats.
         self.form_numbers: dict[tuple[int, int, str], int] = {}
+
+    def _in_force(self, code: str, day) -> tuple[int, str] | None:
+        """(pk, name) of the unit with ``code`` in force on ``day``, None if none is."""
+        for valid_from, valid_to, pk, name in self.periods.get(code, ()):
+            if (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to):
+                return pk, name
+        return None
 
     def header(self, cells) -> dict[str, int] | None:
         """Map column name -> index; None (with the reason recorded) when it will not do."""
@@ -501,16 +521,30 @@ class _Reader:
             return parse(value)
 
     def _check_commune(self, value):
-        """(commune id, problem)."""
+        """(code, (pk, name) when the code names one unit at every date, problem)."""
         code = _commune_code(value)
-        commune = self.communes.get(code)
         if not code:
-            return None, _("thiếu mã xã")
+            return code, None, _("thiếu mã xã")
+        if code not in self.periods:
+            return code, None, _("mã xã “%s” không có trong danh mục") % _quote(code)
+        return code, self.communes.get(code), None
+
+    def _commune_on(self, code, commune, day, code_problem):
+        """(commune id, problem): the unit with ``code`` in force on ``day``, in scope."""
+        if code_problem:
+            return None, None
         if commune is None:
-            return None, _("mã xã “%s” không có trong danh mục") % _quote(code)
+            if day is None:
+                return None, None
+            commune = self._in_force(code, day)
+            if commune is None:
+                return None, _("mã xã “%(code)s” không có đơn vị nào có hiệu lực ngày %(day)s") % {
+                    "code": _quote(code),
+                    "day": day.strftime("%d/%m/%Y"),
+                }
         if self.in_scope is not None and commune[0] not in self.in_scope:
             return None, _("xã %(code)s (%(name)s) ngoài phạm vi của bạn") % {
-                "code": code,
+                "code": _quote(code),
                 "name": commune[1],
             }
         return commune[0], None
@@ -534,11 +568,11 @@ class _Reader:
             return cells[index] if index < width else None
 
         reasons = []
-        commune_id, problem = self._memo(
+        code, commune, code_problem = self._memo(
             self._memo_commune, cell("commune_code"), self._check_commune
         )
-        if problem:
-            reasons.append(problem)
+        if code_problem:
+            reasons.append(code_problem)
         raw_day = cell("answered_on")
         day, iso, written, problem = self._memo(self._memo_date, raw_day, self._check_date)
         if problem:
@@ -551,6 +585,9 @@ class _Reader:
             # A slashed day over 12 shows the file writes the day first; ISO dates show
             # it was written to the contract (a US-set Excel writes neither).
             self.day_first_seen = True
+        commune_id, problem = self._commune_on(code, commune, day, code_problem)
+        if problem:
+            reasons.append(problem)
         raw_satisfied = cell("satisfied")
         satisfied = self._memo(self._memo_satisfied, raw_satisfied, _satisfied)
         if satisfied is None:

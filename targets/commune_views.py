@@ -16,7 +16,7 @@ from communes import selectors as commune_selectors
 from communes import services
 from communes.access import get_commune_for_user, get_district_for_user, has_role, role_required
 from communes.forms import PracticeAdoptionForm
-from communes.models import Commune, GoodPractice, Role
+from communes.models import Commune, GoodPractice, Role, reference_date
 from friendlygov.http import AuthenticatedHttpRequest
 from surveys import selectors as survey_selectors
 from targets import exports, tables
@@ -28,8 +28,14 @@ from targets import selectors as target_selectors
 def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A commune's overview: committee, launch, checklist, surveys, status with its reasons,
     the history of its status, good practices adopted and facility investment."""
-    commune = get_commune_for_user(request.user, code)
-    year = target_selectors.dashboard_year(request.GET.get("year"))
+    years = commune_selectors.programme_years()
+    raw_year = request.GET.get("year")
+    year = commune_selectors.programme_year(raw_year, years)
+    # The page's date: today, or the reference date of the year asked for.
+    on = reference_date(year) if raw_year else None
+    commune = get_commune_for_user(request.user, code, on=on)
+    # A unit no longer (or not yet) in force shows the last year it was evaluated on.
+    year = commune_selectors.year_of_unit(commune, year, years)
     status = target_selectors.commune_status(commune=commune, year=year)
     evidence_states = target_selectors.commune_evidence_states(commune=commune, year=year)
     recognition, recognition_text = target_selectors.commune_recognition(
@@ -41,7 +47,7 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
         {
             "commune": commune,
             "year": year,
-            "years": target_selectors.DASHBOARD_YEARS,
+            "years": years,
             "status": status,
             "recognition": recognition,
             "recognition_text": recognition_text,
@@ -53,6 +59,9 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
             "history": list(target_selectors.commune_history(commune=commune)),
             "adoptions": list(target_selectors.commune_adoptions(commune=commune)),
             "investments": list(target_selectors.commune_investments(commune=commune)),
+            "lineage": commune_selectors.lineage(commune=commune),
+            "predecessor_figures": target_selectors.predecessor_figures(commune=commune),
+            "in_force_today": commune.is_in_force(timezone.localdate()),
             "can_see_district": has_role(request.user, Role.DISTRICT, Role.PROVINCE),
             "can_adopt": has_role(request.user, Role.DISTRICT, Role.COMMUNE),
         },

@@ -16,16 +16,17 @@ from communes.models import ChecklistDeadline, Commune, Criterion, District, Rol
 from targets import decisions, services
 from targets.models import CertificationRule, RecognitionDecision, YearTarget
 
-YEARS = (2023, 2024, 2025)
+# 2026 is an ordinary year after the 2025 reorganizations, seeded on today's units.
+YEARS = (2023, 2024, 2025, 2026)
 # Every programme year's deadlines: evidence by 15 December, reviews by the 31st.
 DEADLINE_YEARS = (2023, 2024, 2025, 2026)
 # District People's Committees recognized communes until 30/6/2025; the province after.
-RECOGNIZING_LEVEL = {2023: "district", 2024: "district", 2025: "province"}
+RECOGNIZING_LEVEL = {2023: "district", 2024: "district", 2025: "province", 2026: "province"}
 DECISION_YEARS = (2023, 2024)
 WITHDRAWAL_REASON = "Kiểm tra lại phát hiện hồ sơ minh chứng về Bộ phận một cửa chưa đúng thực tế."
 # A minimal PDF standing for a signed scan (the upload check reads its magic bytes).
 DEMO_SCAN = b"%PDF-1.4\n% demo: signed scan of the decision\n%%EOF\n"
-TARGETS = {2023: Decimal("30"), 2024: Decimal("60"), 2025: Decimal("100")}
+TARGETS = {2023: Decimal("30"), 2024: Decimal("60"), 2025: Decimal("100"), 2026: Decimal("100")}
 # A commune with every scored criterion met passes; one that misses over 40% of the
 # points does not.
 PASS_SHARE = Decimal("0.6")
@@ -38,7 +39,9 @@ def pass_score_for(year: int) -> int:
 
 
 def seed():
-    for year in YEARS:
+    # 2026 runs on today's units: seeded once they are loaded (load_units).
+    today_loaded = Commune.objects.filter(valid_from__isnull=False).exists()
+    for year in YEARS if today_loaded else YEARS[:-1]:
         YearTarget.objects.update_or_create(
             year=year, district=None, defaults={"percent": TARGETS[year]}
         )

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communes import models as communes_models
-from communes.models import Commune, District
+from communes.models import Commune, District, ProgrammeYear
 
 
 class YearTarget(models.Model):
@@ -43,6 +43,11 @@ class YearTarget(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.percent}%"
+
+    def save(self, *args, **kwargs):
+        # Any year with a target is a programme year.
+        ProgrammeYear.objects.get_or_create(year=self.year)
+        super().save(*args, **kwargs)
 
 
 class CertificationRule(communes_models.CertificationRule):

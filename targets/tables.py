@@ -399,7 +399,16 @@ def commune_table(
         return percent_of(c.year_satisfied or 0, c.year_responses or 0)
 
     district = (
-        [Column("district", _("Huyện"), lambda c: c.district.name, LINK, _district_url)]
+        # Communes formed from 1/7/2025 have no district.
+        [
+            Column(
+                "district",
+                _("Huyện"),
+                lambda c: c.district.name if c.district else "",
+                LINK,
+                _district_url,
+            )
+        ]
         if with_district
         else []
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import selectors as commune_selectors
 from communes.access import get_district_for_user, has_role, require_role, role_required
-from communes.models import Commune, District, Province, Role, scope_of
+from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from friendlygov.params import year_param
 from targets import caching, decisions, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
@@ -67,16 +67,19 @@ class _HomeFigures:
     """What the province dashboard shows, each part read on first use, so that a part the
     cache already holds rendered costs no query (targets.caching)."""
 
-    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit):
+    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit, group_by=None):
         self.year = year
         self.districts = districts
         self.communes = communes
         self.sort = sort
         self.closest_limit = closest_limit
+        self.group_by = group_by or selectors.GROUPINGS[0]
 
     @cached_property
     def dashboard(self):
-        return selectors.dashboard_figures(year=self.year, districts=self.districts)
+        return selectors.dashboard_figures(
+            year=self.year, districts=self.districts, communes=self.communes, group_by=self.group_by
+        )
 
     @cached_property
     def closest(self):
@@ -90,7 +93,10 @@ class _HomeFigures:
 
     @cached_property
     def district_table(self):
-        return tables.district_table(self.dashboard, sort=self.sort)
+        table = tables.district_table(self.dashboard, sort=self.sort)
+        if self.dashboard.grouped_by != "district":
+            table.title = dict(selectors.grouping_choices())[self.dashboard.grouped_by]
+        return table
 
     @cached_property
     def closest_table(self):
@@ -111,6 +117,18 @@ class _HomeFigures:
     @cached_property
     def share_table(self):
         return tables.share_table(self.shares)
+
+
+def _province_ended(scope, year: int):
+    """(the caller's province, its successors) when that province is not in force on the
+    year's reference date, else None."""
+    province = getattr(scope, "province", None)
+    if province is None or province.is_in_force(reference_date(year)):
+        return None
+    successors = Province.objects.filter(
+        communes__predecessor_links__predecessor__province=province
+    ).distinct()
+    return province, list(successors)
 
 
 def _lazy(function):
@@ -135,8 +153,12 @@ def home(request):
     if scope.role == Role.DISTRICT:
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
 
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     sort = tables.district_sort(request.GET.get("sort"))
+    # A year without districts groups its communes by former district or province.
+    group_by = request.GET.get("group")
+    group_by = group_by if group_by in selectors.GROUPINGS else selectors.GROUPINGS[0]
     xlsx = _wants_xlsx(request)
     figures = _HomeFigures(
         year=year,
@@ -144,6 +166,7 @@ def home(request):
         communes=Commune.objects.visible_to(request.user),
         sort=sort,
         closest_limit=None if xlsx else HOME_CLOSEST,
+        group_by=group_by,
     )
 
     def province():
@@ -163,6 +186,9 @@ def home(request):
             filename=f"tien-do-toan-tinh-{year}",
             subtitle=_("%(unit)s, năm %(year)s") % {"unit": province() or "", "year": year},
         )
+    # An official of a province no longer in force that year reads its history; the
+    # page says which province took it over instead of showing empty figures as data.
+    ended = _lazy(lambda: _province_ended(scope, year))
     # A province's page moves with its own communes' recomputes, not the whole country's.
     last_computed_at = selectors.last_computed_at(year=year, province_id=scope.province_id)
     scope_key = f"province-{scope.province_id}" if scope.province_id else "all"
@@ -171,11 +197,15 @@ def home(request):
         "targets/home.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "cache_seconds": caching.CACHE_SECONDS,
             "cache_key": caching.dashboard_key(
-                scope=scope_key, year=year, computed_at=last_computed_at, sort=sort
+                scope=scope_key, year=year, computed_at=last_computed_at, sort=f"{sort}-{group_by}"
             ),
+            "group_by": group_by,
+            "province_ended": ended,
+            "groupings": selectors.grouping_choices(),
+            "has_districts": _lazy(lambda: figures.dashboard.grouped_by == "district"),
             # Read only when a fragment is rendered, not when the cache holds it.
             "province": _lazy(province),
             "dashboard": _lazy(lambda: figures.dashboard),
@@ -200,13 +230,18 @@ def home(request):
 def district_detail(request, code):
     """A district's dashboard: its figures and its communes, filterable by status and kind."""
     district = get_district_for_user(request.user, code)
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     communes = Commune.objects.filter(district=district)
     dashboard = selectors.dashboard_figures(
         year=year, districts=District.objects.filter(pk=district.pk)
     )
+    # The table lists the district's communes the year is evaluated on.
     commune_filter = CommuneFilter(
-        request.GET, queryset=selectors.commune_rows(year=year, communes=communes)
+        request.GET,
+        queryset=selectors.commune_rows(
+            year=year, communes=communes.in_force(on=dashboard.reference_date)
+        ),
     )
     closest, closest_total = selectors.closest_to_certification(
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
@@ -234,7 +269,7 @@ def district_detail(request, code):
         "targets/district_detail.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "district": district,
             "dashboard": dashboard,
             "overall": dashboard.overall,
@@ -283,7 +318,8 @@ def public_progress(request):
     The figures of a year are cached until the statuses are next computed (the key holds
     the time of the last computation), so a busy public page costs one small query.
     """
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = selectors.last_computed_at(year=year)
     stamp = computed_at.isoformat() if computed_at else "-"
     # The generation moves when a recognition decision is issued (targets.decisions).
@@ -299,7 +335,7 @@ def public_progress(request):
         "targets/public.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "computed_at": computed_at,
             "public": figures,
             "overall": figures.overall,
@@ -335,9 +371,11 @@ def worklist(request):
     if scope.role == Role.COMMUNE:
         context["work"] = worklist_selectors.commune_work(commune=scope.commune)
         template = "targets/worklist_commune.html"
-    elif scope.role == Role.DISTRICT:
+    elif scope.role in (Role.DISTRICT, Role.PROVINCE_REVIEWER):
+        # A provincial reviewer does what a district official did, without a district.
         context["review"] = worklist_selectors.review_work(user=request.user)
         context["district"] = scope.district
+        context["province"] = scope.province
         template = "targets/worklist_reviewer.html"
     else:
         year = selectors.dashboard_year(request.GET.get("year"))
@@ -369,8 +407,10 @@ def commune_list(request):
     """The communes the caller may see, filterable by district, status, missing criterion,
     kind and name (without diacritics), sortable by any column, exportable to Excel."""
     require_role(request.user, Role.PROVINCE, Role.DISTRICT)
-    year = selectors.dashboard_year(request.GET.get("year"))
-    communes = Commune.objects.visible_to(request.user)
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
+    # The communes the year is evaluated on.
+    communes = Commune.objects.visible_to(request.user).in_force_in(year)
     commune_filter = ProvinceCommuneFilter(
         request.GET,
         queryset=selectors.commune_rows(year=year, communes=communes),
@@ -392,7 +432,7 @@ def commune_list(request):
         "targets/commune_list.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "filter": commune_filter,
             "table": table,
         },

@@ -45,7 +45,7 @@ def decision_list(request):
         "targets/decisions.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": selectors.dashboard_years(),
             "decisions": list(
                 decisions.decisions_visible_to(request.user, year=year).order_by(
                     "-signed_on", "-pk"

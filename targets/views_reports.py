@@ -15,7 +15,7 @@ from targets.models import ReportRun
 
 
 def _report_year(year: int) -> int:
-    if year not in selectors.DASHBOARD_YEARS:
+    if year not in selectors.dashboard_years():
         raise Http404
     return year
 

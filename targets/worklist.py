@@ -8,7 +8,7 @@ lower apps never import upwards. Scope comes from ``communes.access`` and
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,8 +34,11 @@ SHOWN = 20
 
 
 def work_year() -> int:
-    """The year whose checklist is being filled now: the calendar year."""
-    return timezone.localdate().year
+    """The year whose checklist is being filled now: the current programme year (the one
+    the dashboards and the commune navigation open)."""
+    from communes.selectors import current_programme_year
+
+    return current_programme_year()
 
 
 # --- Deadlines ----------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Shared personas and data for the whole suite.
 
-Every test database holds the real 10 districts and 209 communes (loaded once per
-session). Transactional tests flush the database, so they ask for ``real_units``.
+Every test database holds the real 10 districts and 209 communes of the programme's
+basis (loaded once per session, without the reorganizations of 2025, so that they stay
+in force). Tests of units through time ask for ``reorganized_units``: the 1/1/2025 and
+1/7/2025 periods and the lineage, loaded inside the test. Transactional tests flush the
+database, so they ask for ``real_units``.
 """
 
+import datetime
 import os
 
 import pytest
@@ -23,6 +27,8 @@ LUC_NAM = "218"
 DOI_NGO = "7444"
 LE_LOI = "7219"
 BAC_GIANG_CITY = "213"
+# A day the personas' units are in force, before and after the reorganizations.
+IN_2024 = datetime.date(2024, 6, 1)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,7 +53,7 @@ def skip_or_fail(reason: str):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        units_load()
+        units_load(reorganizations=False)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +70,14 @@ def empty_cache():
 @pytest.fixture
 def real_units(transactional_db):
     """The real units again, for transactional tests (which start from an empty database)."""
-    units_load()
+    units_load(reorganizations=False)
+
+
+@pytest.fixture
+def reorganized_units(db):
+    """Every period: Bắc Giang's 209 communes until 2024, its 192 from 1/1/2025, Tỉnh Bắc
+    Ninh's 99 from 1/7/2025, and the lineage links between them."""
+    return units_load()
 
 
 @pytest.fixture
@@ -73,17 +86,25 @@ def make_user(db):
     User = get_user_model()
     counter = {"n": 0}
 
-    def make(role: str, unit_code: str | None = None, username: str | None = None, **extra):
+    def make(
+        role: str,
+        unit_code: str | None = None,
+        username: str | None = None,
+        on: datetime.date = IN_2024,
+        **extra,
+    ):
         counter["n"] += 1
         username = username or f"{role}-{unit_code or 'all'}-{counter['n']}"
         user = User.objects.create_user(username=username, password="pw-123456!", **extra)
         scope = {"role": role}
         if role == Role.PROVINCE:
-            scope["province"] = Province.objects.get(code=unit_code or "24")
+            scope["province"] = Province.objects.in_force(on=on).get(code=unit_code or "24")
         elif role == Role.DISTRICT:
-            scope["district"] = District.objects.get(code=unit_code)
+            scope["district"] = District.objects.in_force(on=on).get(code=unit_code)
         elif role == Role.COMMUNE:
-            scope["commune"] = Commune.objects.get(code=unit_code)
+            scope["commune"] = Commune.objects.in_force(on=on).get(code=unit_code)
+        elif role == Role.PROVINCE_REVIEWER:
+            scope["province"] = Province.objects.in_force(on=on).get(code=unit_code or "24")
         UserScope.objects.create(user=user, **scope)
         return user
 
@@ -126,17 +147,17 @@ def leloi_staff(make_user):
 
 @pytest.fixture
 def doi_ngo(db):
-    return Commune.objects.get(code=DOI_NGO)
+    return Commune.objects.in_force(on=IN_2024).get(code=DOI_NGO)
 
 
 @pytest.fixture
 def le_loi(db):
-    return Commune.objects.get(code=LE_LOI)
+    return Commune.objects.in_force(on=IN_2024).get(code=LE_LOI)
 
 
 @pytest.fixture
 def luc_nam(db):
-    return District.objects.get(code=LUC_NAM)
+    return District.objects.in_force(on=IN_2024).get(code=LUC_NAM)
 
 
 @pytest.fixture

@@ -12,11 +12,13 @@ from communes.services.committees import (
 )
 from communes.services.deadlines import deadline_extension_grant
 from communes.services.evidence import (
+    CarryOverRefused,
     ChecklistClosed,
     EvidenceConflict,
     EvidenceIncomplete,
     SaveResult,
     evidence_approve,
+    evidence_carry_over,
     evidence_file_delete,
     evidence_reopen,
     evidence_return,
@@ -30,6 +32,7 @@ from communes.services.units import UNITS_FILE, LoadResult, units_load
 __all__ = [
     "ChecklistClosed",
     "UNITS_FILE",
+    "CarryOverRefused",
     "EvidenceConflict",
     "EvidenceIncomplete",
     "LoadResult",
@@ -40,6 +43,7 @@ __all__ = [
     "deadline_extension_grant",
     "commune_launch_set",
     "evidence_approve",
+    "evidence_carry_over",
     "evidence_file_delete",
     "evidence_reopen",
     "evidence_return",

@@ -316,8 +316,9 @@ def test_the_notification_list_query_count_does_not_grow_with_its_length(
     )
     client = client_for(people.staff)
     # Session, user, scope, the commune the navigation names, the navigation's counts, the
-    # page's count and its rows: guards against a query per notification (its commune).
-    with django_assert_max_num_queries(7):
+    # page's count and its rows, the current programme year (the navigation's checklist
+    # link): guards against a query per notification (its commune).
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("notification_list")).status_code == 200
 
 

@@ -99,7 +99,8 @@ def test_the_list_runs_the_same_queries_for_209_communes(
     # Session, user, scope, the navigation's counts, the districts and criteria of the
     # filter, the one table query and the criterion titles: guards against a query per
     # commune for its district or status.
-    with django_assert_max_num_queries(9):
+    # (+1 since units through time: the programme years)
+    with django_assert_max_num_queries(10):
         assert client.get(LIST, {"year": 2025}).status_code == 200
 
 
@@ -130,6 +131,7 @@ def test_the_public_search_costs_the_same_queries_whatever_it_finds(
 ):
     client.get("/public/")  # the figures are cached once, as on a busy public page
     # The time of the last computation and one query for the communes found with their
-    # status and district: guards against a query per commune found.
-    with django_assert_max_num_queries(2):
+    # status and district, and the programme years: guards against a query per commune
+    # found.
+    with django_assert_max_num_queries(3):
         assert len(client.get("/public/", {"q": "xa"}).context["found"]) == 30
