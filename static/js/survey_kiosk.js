@@ -1,5 +1,7 @@
 // The public kiosk. After the thank-you, back to a fresh form for the next citizen;
 // a sent form cannot be sent again by a second tap (the server also counts it once).
+// An answer is sent by fetch, so that a network that fails mid-way (the browser still
+// believing it is online) queues the answer instead of showing the browser's error page.
 //
 // Offline: a service worker (/s/sw.js) keeps the form's page. An answer given while the
 // network is down waits in this browser (localStorage) with a one-time stamp of its own,
@@ -27,12 +29,21 @@
     write(SPARES, stamps);
   }
 
-  function queueAnswer(form) {
+  // ``sentOnce``: the answer already went out once and its reply never came back (the
+  // network dropped mid-way): it keeps its own stamp, so that if the server did count it,
+  // the resend is counted once, and the form takes a spare stamp for the next citizen.
+  function queueAnswer(form, { sentOnce = false } = {}) {
     const fields = Array.from(new FormData(form).entries()).filter(([, v]) => typeof v === "string");
     const spares = read(SPARES);
     const stamp = spares.shift();
     write(SPARES, spares);
-    const entries = fields.map(([name, value]) => [name, name === "stamp" && stamp ? stamp : value]);
+    let entries = fields;
+    const input = form.querySelector("[name=stamp]");
+    if (!sentOnce) {
+      entries = fields.map(([name, value]) => [name, name === "stamp" && stamp ? stamp : value]);
+    } else if (input && stamp) {
+      input.value = stamp;
+    }
     const queue = read(QUEUE);
     queue.push({ url: form.action || window.location.href, fields: entries });
     write(QUEUE, queue);
@@ -109,17 +120,43 @@
     const form = document.getElementById("kiosk-form");
     if (form) {
       keepSpares();
-      form.addEventListener("submit", (event) => {
+      const buttons = () => form.querySelectorAll("[type=submit]");
+      let busy = false;
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if (busy) return; // a second tap while the first is on its way
         if (!navigator.onLine) {
-          event.preventDefault();
           queueAnswer(form);
           thankOffline(form);
           showPending();
           return;
         }
-        form.querySelectorAll("[type=submit]").forEach((button) => {
-          window.setTimeout(() => { button.disabled = true; }, 0);
-        });
+        busy = true;
+        buttons().forEach((button) => { button.disabled = true; });
+        let response = null;
+        try {
+          response = await fetch(form.action || window.location.href, {
+            method: "POST",
+            credentials: "same-origin",
+            body: new URLSearchParams(Array.from(new FormData(form).entries())),
+          });
+        } catch (e) {
+          response = null; // the browser thought it was online, but the answer never arrived
+        }
+        if (response === null || response.status >= 500) {
+          queueAnswer(form, { sentOnce: true });
+          thankOffline(form);
+          showPending();
+        } else if (response.redirected) {
+          window.location.assign(response.url); // the thank-you page
+          return;
+        } else {
+          // Refused (errors to correct, too many answers): the server's own page says why.
+          HTMLFormElement.prototype.submit.call(form);
+          return;
+        }
+        busy = false;
+        buttons().forEach((button) => { button.disabled = false; });
       });
       const firstError = form.querySelector(".kiosk-question.is-invalid");
       if (firstError) firstError.scrollIntoView({ block: "center" });

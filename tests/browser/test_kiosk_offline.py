@@ -85,3 +85,44 @@ def test_two_answers_given_offline_are_sent_when_the_network_returns(browser, li
     assert SurveyResponse.objects.count() == 2
     assert errors == []
     context.close()
+
+
+@override_settings(SURVEY_KIOSK_MIN_SECONDS=0)
+def test_an_answer_whose_network_drops_on_the_way_waits_and_counts_once(
+    browser, live_server, kiosk
+):
+    # The browser still believes it is online (navigator.onLine), but the answer never
+    # reaches the desk's server: it must wait in the browser, not end on an error page.
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    form_url = f"{live_server.url}/s/{kiosk.token}/"
+    page.goto(form_url)
+
+    def drop_answers(route):
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(form_url, drop_answers)
+    answer(page, overall=5)
+    page.wait_for_selector("[data-kiosk-saved]:not([hidden])")
+    assert page.url == form_url  # no browser error page
+    assert page.evaluate("() => JSON.parse(localStorage.getItem('kiosk-queue')).length") == 1
+    assert SurveyResponse.objects.count() == 0
+
+    page.unroute(form_url)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(
+        "() => JSON.parse(localStorage.getItem('kiosk-queue') || '[]').length === 0"
+    )
+    assert [(r.channel, r.satisfied) for r in SurveyResponse.objects.all()] == [
+        (Channel.KIOSK, True)
+    ]
+
+    # Online again, the next citizen's answer goes straight to the thank-you page.
+    answer(page, overall=4)
+    page.wait_for_url(f"{form_url}cam-on/")
+    assert SurveyResponse.objects.count() == 2
+    context.close()
