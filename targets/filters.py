@@ -75,6 +75,7 @@ class ProvinceCommuneFilterForm(forms.Form):
             Row(
                 Column("q", css_class="col-12 col-md-4 col-xl-2"),
                 Column("district", css_class="col-6 col-md-4 col-xl-2"),
+                Column("former_district", css_class="col-6 col-md-4 col-xl-2"),
                 Column("status", css_class="col-6 col-md-4 col-xl-2"),
                 Column("missing", css_class="col-12 col-md-6 col-xl-3"),
                 Column("kind", css_class="col-6 col-md-3 col-xl-2"),
@@ -89,6 +90,23 @@ def _districts(request):
     if request is None:
         return District.objects.none()
     return District.objects.visible_to(request.user).order_by("name")
+
+
+def _former_districts(request) -> list[tuple[str, str]]:
+    """The former districts of the communes ``request``'s user sees: where the
+    predecessors of communes formed on 1/7/2025 were."""
+    from communes.models import CommuneLink
+
+    if request is None:
+        return []
+    texts = (
+        CommuneLink.objects.filter(successor__in=Commune.objects.visible_to(request.user))
+        .exclude(predecessor_district="")
+        .values_list("predecessor_district", flat=True)
+        .distinct()
+        .order_by("predecessor_district")
+    )
+    return [(text, text) for text in texts]
 
 
 def _criteria(request):
@@ -116,6 +134,14 @@ class ProvinceCommuneFilter(CommuneFilter):
     district = django_filters.ModelChoiceFilter(
         label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả"), to_field_name="code"
     )
+    # From 1/7/2025 there are no districts: a commune is found by where its predecessors
+    # were ("Huyện Lục Nam (218)"), as its lineage links record it.
+    former_district = django_filters.ChoiceFilter(
+        label=_("Huyện trước 01/07/2025"),
+        choices=[],
+        empty_label=_("Tất cả"),
+        method="filter_former_district",
+    )
     missing = django_filters.ModelChoiceFilter(
         label=_("Còn thiếu tiêu chí"),
         queryset=_criteria,
@@ -126,13 +152,14 @@ class ProvinceCommuneFilter(CommuneFilter):
 
     class Meta:
         model = Commune
-        fields = ["q", "district", "status", "missing", "kind"]
+        fields = ["q", "district", "former_district", "status", "missing", "kind"]
         form = ProvinceCommuneFilterForm
 
     def __init__(self, *args, year: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
         self.filters["missing"].field.label_from_instance = lambda c: f"{c.code} – {c.title}"
+        self.filters["former_district"].extra["choices"] = _former_districts(self.request)
 
     def filter_status(self, queryset, name, value):
         if value == NOT_CERTIFIED:
@@ -144,6 +171,12 @@ class ProvinceCommuneFilter(CommuneFilter):
         from communes.text import fold
 
         return queryset.filter(search_name__contains=fold(value))
+
+    def filter_former_district(self, queryset, name, value):
+        from communes.models import CommuneLink
+
+        formed_from = CommuneLink.objects.filter(predecessor_district=value).values("successor_id")
+        return queryset.filter(pk__in=formed_from)
 
     def filter_missing(self, queryset, name, value):
         from communes.models import Evidence, EvidenceState

@@ -1,6 +1,7 @@
 """The province-wide list of communes: scope, filters, search without diacritics, sorting,
 Excel; and the public page's search."""
 
+import datetime
 import io
 
 import pytest
@@ -100,8 +101,36 @@ def test_the_list_runs_the_same_queries_for_209_communes(
     # filter, the one table query and the criterion titles: guards against a query per
     # commune for its district or status.
     # (+1 since units through time: the programme years)
-    with django_assert_max_num_queries(10):
+    # (+1: the former districts the filter offers, from the lineage links)
+    with django_assert_max_num_queries(11):
         assert client.get(LIST, {"year": 2025}).status_code == 200
+
+
+def test_todays_communes_are_found_by_their_former_district(
+    client_for, make_user, reorganized_units
+):
+    from communes.models import Role
+    from targets.models import YearTarget
+
+    YearTarget.objects.create(year=2026, percent=100)
+    official = make_user(
+        Role.PROVINCE, "24", username="tinh-bacninh-list", on=datetime.date(2026, 3, 1)
+    )
+    client = client_for(official)
+    page = client.get(LIST, {"year": 2026})
+    offered = dict(page.context["filter"].form.fields["former_district"].choices)
+    assert "Huyện Lục Nam (218)" in offered
+
+    found = codes(client.get(LIST, {"year": 2026, "former_district": "Huyện Lục Nam (218)"}))
+    # Xã Lục Nam (7444) was formed from Đồi Ngô and its neighbours; Phường Bắc Giang (7210)
+    # from the city's wards.
+    assert DOI_NGO in found and "7210" not in found
+    assert all(
+        Commune.objects.get(code=code, valid_from=datetime.date(2025, 7, 1))
+        .predecessor_links.filter(predecessor_district="Huyện Lục Nam (218)")
+        .exists()
+        for code in found
+    )
 
 
 # --- The public page's search ----------------------------------------------------------------
