@@ -819,13 +819,19 @@ def public_figures(*, year: int) -> PublicFigures:
     from targets.decisions import recognitions
 
     recognized = recognitions(year=year)
-    certified = []
+    statuses = list(statuses)
+    # Where there are no districts (from 1/7/2025), communes are grouped by their former
+    # district, as the dashboard groups them.
+    formers = former_units(
+        communes=[s.commune_id for s in statuses if s.commune.district_id is None]
+    )
+    groups: dict = {}
     for status in statuses:
-        status.commune.recognition = recognized.get(status.commune_id)
-        district = status.commune.district
-        if not certified or certified[-1][0] != district:
-            certified.append((district, []))
-        certified[-1][1].append(status.commune)
+        commune = status.commune
+        commune.recognition = recognized.get(status.commune_id)
+        group = commune.district or formers.get(commune.pk) or FormerUnit("", "")
+        groups.setdefault((group.code, group.name), (group, []))[1].append(commune)
+    certified = [groups[key] for key in sorted(groups)]
     return PublicFigures(
         year=year,
         overall=dashboard.overall,

@@ -112,3 +112,24 @@ def test_the_public_page_is_in_english_too(client, statuses):
 
 def test_the_public_page_refuses_post(client):
     assert client.post(URL).status_code == 405
+
+
+def test_todays_certified_communes_are_listed_under_their_former_district(
+    client, reorganized_units
+):
+    import datetime
+
+    from targets.models import YearTarget
+
+    set_targets()
+    YearTarget.objects.get_or_create(year=2026, defaults={"percent": 100})
+    on = datetime.date(2026, 3, 1)
+    luc_nam = Commune.objects.in_force(on=on).get(code=DOI_NGO)  # Xã Lục Nam since 1/7/2025
+    give_status(luc_nam, 2026, Status.CERTIFIED, responses=100, satisfied=96)
+
+    response = client.get(URL + "?year=2026")
+
+    (group, communes) = response.context["public"].certified[0]
+    assert group.name == "Huyện Lục Nam" and communes == [luc_nam]
+    html = response.content.decode()
+    assert "Huyện Lục Nam" in html and "Xã Lục Nam" in html
