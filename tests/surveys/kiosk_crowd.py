@@ -8,6 +8,7 @@ import re
 import sys
 import threading
 from collections import Counter
+from datetime import date
 
 import django
 
@@ -33,7 +34,8 @@ settings.CELERY_TASK_EAGER_PROPAGATES = False  # as in production: a task's erro
 call_command("migrate", verbosity=0)
 call_command("load_units", verbosity=0)
 questionnaire = questionnaire_create_default()
-link = kiosk_link_ensure(commune=Commune.objects.get(code="7444"))
+# Xã Lục Nam, the unit with code 7444 in force today (Đồi Ngô had the code until 2025).
+link = kiosk_link_ensure(commune=Commune.objects.in_force(on=date.today()).get(code="7444"))
 codes = [q.code for q in questionnaire.questions.all()]
 url = f"/s/{link.token}/"
 connection.close()
