@@ -55,10 +55,18 @@ DEMO_ACCOUNTS = [
     # Today's Tỉnh Bắc Ninh (code 24 again, from 1/7/2025): reviews where there are no
     # districts. Seeded once the later periods are loaded.
     ("thamdinh.bacninh", "Đỗ Thị Thẩm", Role.PROVINCE_REVIEWER, "24"),
+    # Today's province's official, and the staff of Xã Lục Nam (7444 since 1/7/2025, the
+    # code Đồi Ngô had): the daily loop of 2026.
+    ("tinh.bacninh", "Vũ Văn Ninh", Role.PROVINCE, "24"),
+    ("xa.lucnam", "Hoàng Thị Nam", Role.COMMUNE, "7444"),
 ]
 # The day each account's unit is looked up on (codes are reused): the programme's basis
 # unless said otherwise.
-ACCOUNT_DAYS = {"thamdinh.bacninh": datetime.date(2026, 1, 1)}
+ACCOUNT_DAYS = {
+    "thamdinh.bacninh": datetime.date(2026, 1, 1),
+    "tinh.bacninh": datetime.date(2026, 1, 1),
+    "xa.lucnam": datetime.date(2026, 1, 1),
+}
 BASIS_DAY = datetime.date(2024, 1, 1)
 
 

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
@@ -35,7 +37,6 @@ def test_seed_demo_creates_the_demo_accounts_with_their_scope_and_is_repeatable(
 @pytest.mark.django_db
 @override_settings(DEBUG=True)
 def test_seed_demo_tells_2025_and_2026_on_their_own_units(rf, reorganized_units):
-    import datetime
 
     from communes.models import Commune
     from targets.models import CertificationStatus, Status
@@ -60,6 +61,14 @@ def test_seed_demo_tells_2025_and_2026_on_their_own_units(rf, reorganized_units)
         Role.PROVINCE_REVIEWER,
         "Tỉnh Bắc Ninh",
     )
+    # Today's official and Xã Lục Nam's staff work on today's units.
+    ninh = authenticate(rf.get("/"), username="tinh.bacninh", password="demo-pass-2023")
+    assert (ninh.scope.role, ninh.scope.province.valid_from) == (
+        Role.PROVINCE,
+        datetime.date(2025, 7, 1),
+    )
+    lucnam = authenticate(rf.get("/"), username="xa.lucnam", password="demo-pass-2023")
+    assert lucnam.scope.commune.name == "Xã Lục Nam"
     # The accounts of the basis keep their units.
     doingo = authenticate(rf.get("/"), username="xa.doingo", password="demo-pass-2023")
     assert doingo.scope.commune.name == "Thị trấn Đồi Ngô"
