@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communes import views
+from communes import reorganization_views, views
 
 CHECKLIST = "communes/<str:code>/checklist/<int:year>/"
 EVIDENCE = CHECKLIST + "<str:criterion>/"
@@ -81,4 +81,15 @@ urlpatterns = [
     path("practices/<slug:code>/", views.practice_detail, name="practice_detail"),
     path("practices/<slug:code>/adopt/", views.practice_adopt, name="practice_adopt"),
     path("districts/<str:code>/investment/", views.district_investment, name="district_investment"),
+    # Administrators record a reorganization of units (linked from the admin).
+    path(
+        "reorganizations/new/",
+        reorganization_views.reorganization_new,
+        name="reorganization_new",
+    ),
+    path(
+        "reorganizations/<int:pk>/",
+        reorganization_views.reorganization_detail,
+        name="reorganization_detail",
+    ),
 ]
