@@ -5,11 +5,14 @@ Every view loads the unit it works on through these helpers (healthchecks'
 scope is a 403, never data.
 """
 
+import datetime
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from communes.models import Commune, District, Role, scope_of
 
@@ -40,22 +43,69 @@ def role_required(*roles):
     return decorator
 
 
-def get_commune_for_user(user, code, queryset=None) -> Commune:
-    """The commune ``code`` if ``user`` may see it: 404 if unknown, 403 if out of scope."""
-    queryset = queryset if queryset is not None else Commune.objects.select_related("district")
-    commune = get_object_or_404(queryset, code=code)
-    if not Commune.objects.visible_to(user).filter(pk=commune.pk).exists():
+def _start(unit):
+    return unit.valid_from or datetime.date.min
+
+
+def resolve_unit(units, on: datetime.date):
+    """Of ``units`` sharing a code, the one a page dated ``on`` means: the one in force on
+    ``on``; else the last one that ended before it (shown read-only, with its successors);
+    else the first one after it. None if there is none."""
+    units = sorted(units, key=_start)
+    for unit in units:
+        if unit.is_in_force(on):
+            return unit
+    earlier = [u for u in units if _start(u) <= on]
+    if earlier:
+        return earlier[-1]
+    return units[0] if units else None
+
+
+def get_commune_for_user(user, code, queryset=None, *, on: datetime.date | None = None) -> Commune:
+    """The commune ``code`` as of the date ``on`` (today by default), if ``user`` may see
+    it: 404 if unknown, 403 if out of scope.
+
+    Codes are reused, so ``code`` names the unit in force on ``on``; when the caller may
+    not see that one but may see another unit that had the code (a district official of
+    a dissolved district, a commune's staff after a merger), that one is given, read-only
+    on its pages (``commune.is_in_force``), so that old links keep working.
+    """
+    queryset = (
+        queryset if queryset is not None else Commune.objects.select_related("district", "province")
+    )
+    on = on or timezone.localdate()
+    units = list(queryset.filter(code=code))
+    commune = resolve_unit(units, on)
+    if commune is None:
+        raise Http404
+    if len(units) == 1:
+        if not Commune.objects.visible_to(user).filter(pk=commune.pk).exists():
+            raise PermissionDenied
+        return commune
+    visible = set(
+        Commune.objects.visible_to(user)
+        .filter(pk__in=[u.pk for u in units])
+        .values_list("pk", flat=True)
+    )
+    if commune.pk in visible:
+        return commune
+    own = resolve_unit([u for u in units if u.pk in visible], on)
+    if own is None:
         raise PermissionDenied
-    return commune
+    return own
 
 
-def get_district_for_user(user, code, queryset=None) -> District:
+def get_district_for_user(
+    user, code, queryset=None, *, on: datetime.date | None = None
+) -> District:
     """The district ``code`` if ``user`` may see all of it: 404 if unknown, 403 otherwise.
 
     A commune's staff see their own commune, not their whole district.
     """
     queryset = queryset if queryset is not None else District.objects.select_related("province")
-    district = get_object_or_404(queryset, code=code)
+    district = resolve_unit(list(queryset.filter(code=code)), on or timezone.localdate())
+    if district is None:
+        raise Http404
     scope = scope_of(user)
     if scope is None or scope.role == Role.COMMUNE:
         raise PermissionDenied
@@ -64,27 +114,46 @@ def get_district_for_user(user, code, queryset=None) -> District:
     return district
 
 
-def get_commune_for_editor(user, code) -> Commune:
+def require_unit_in_force(unit) -> None:
+    """403 unless ``unit`` is in force today: a dissolved unit's data is history, read-only
+    (for its own staff and officials too)."""
+    if unit is not None and not unit.is_in_force(timezone.localdate()):
+        raise PermissionDenied
+
+
+def get_commune_for_editor(user, code, *, on: datetime.date | None = None) -> Commune:
     """The commune ``code`` if ``user`` may change its checklist and committee.
 
-    Its own commune staff (and admins) may; its district and the province only look.
+    Its own commune staff (and admins) may, while the commune is in force; its reviewers
+    and the province only look.
     """
-    commune = get_commune_for_user(user, code)
+    commune = get_commune_for_user(user, code, on=on)
     require_role(user, Role.COMMUNE)
+    require_unit_in_force(commune)
     return commune
 
 
-def get_commune_for_reviewer(user, code) -> Commune:
-    """The commune ``code`` if ``user`` reviews its evidence: its district's officials, admins."""
-    commune = get_commune_for_user(user, code)
-    require_role(user, Role.DISTRICT)
+REVIEWER_ROLES = (Role.DISTRICT, Role.PROVINCE_REVIEWER)
+
+
+def get_commune_for_reviewer(user, code, *, on: datetime.date | None = None) -> Commune:
+    """The commune ``code`` if ``user`` reviews its evidence: its district's officials while
+    there are districts, the province's reviewers (possibly limited to some communes)
+    where there are none, admins. A dissolved district's officials only read."""
+    commune = get_commune_for_user(user, code, on=on)
+    require_role(user, *REVIEWER_ROLES)
+    scope = scope_of(user)
+    require_unit_in_force(getattr(scope, "district", None))
+    require_unit_in_force(commune)
     return commune
 
 
 def get_district_for_editor(user, code) -> District:
-    """The district ``code`` if ``user`` keeps its committee: its own officials, admins."""
+    """The district ``code`` if ``user`` keeps its committee: its own officials, admins,
+    while the district is in force."""
     district = get_district_for_user(user, code)
     require_role(user, Role.DISTRICT)
+    require_unit_in_force(district)
     return district
 
 

@@ -49,17 +49,30 @@ class Level(models.TextChoices):
 
 def reference_date(year: int) -> datetime.date:
     """The date whose units a programme year is evaluated on (data; default 1 January)."""
-    on = ReferenceDate.objects.filter(year=year).values_list("on", flat=True).first()
+    on = ProgrammeYear.objects.filter(year=year).values_list("reference_date", flat=True).first()
     return on or datetime.date(year, 1, 1)
+
+
+def in_force_q(on: datetime.date, prefix: str = "") -> Q:
+    """The condition "in force on ``on``" of a unit, or of the unit reached through
+    ``prefix`` (e.g. ``"commune__"`` from a commune's evidence)."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
+    )
+
+
+def reference_dates(years) -> dict[int, datetime.date]:
+    """{year: its reference date} for ``years`` (one query)."""
+    recorded = dict(
+        ProgrammeYear.objects.filter(year__in=list(years)).values_list("year", "reference_date")
+    )
+    return {year: recorded.get(year) or datetime.date(year, 1, 1) for year in years}
 
 
 class UnitQuerySet(models.QuerySet):
     def in_force(self, *, on: datetime.date):
-        """The units in force on the date ``on``."""
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on),
-        )
+        """The units in force on the date ``on``: the one place that says so."""
+        return self.filter(in_force_q(on))
 
     def in_force_in(self, year: int):
         """The units a programme year is evaluated on: those in force on its reference date."""
@@ -103,6 +116,12 @@ class Unit(models.Model):
     def save(self, *args, **kwargs):
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)
+
+    @property
+    def last_year(self) -> int | None:
+        """The last calendar year the unit was in force (None while it still is): the
+        ``?year=`` that makes a link with its reused code mean this unit."""
+        return self.valid_to.year if self.valid_to else None
 
     def is_in_force(self, on: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (
@@ -215,31 +234,45 @@ class Commune(Unit):
         verbose_name = _("xã")
         verbose_name_plural = _("xã, phường, thị trấn")
 
+    def save(self, *args, **kwargs):
+        if self.province_id is None and self.district_id is not None:
+            self.province_id = self.district.province_id
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.district_id and self.province_id and self.district.province_id != self.province_id:
             raise ValidationError({"district": _("Huyện này không thuộc tỉnh đã chọn.")})
 
 
-class ReferenceDate(models.Model):
-    """The date whose units a programme year is evaluated on, when not 1 January."""
+class ProgrammeYear(models.Model):
+    """A year the programme runs, and the date whose units it is evaluated on.
+
+    Every year with a target is one (a YearTarget records its year here); the reference
+    date is data, 1 January unless an administrator sets another.
+    """
 
     year = models.PositiveSmallIntegerField(_("năm"), unique=True)
-    on = models.DateField(_("ngày chốt đơn vị hành chính"))
+    reference_date = models.DateField(_("ngày chốt đơn vị hành chính"))
 
     class Meta:
-        verbose_name = _("ngày chốt đơn vị của năm")
-        verbose_name_plural = _("ngày chốt đơn vị của năm")
+        verbose_name = _("năm thực hiện")
+        verbose_name_plural = _("năm thực hiện")
         ordering = ["year"]
         constraints = [
             models.CheckConstraint(
                 name="reference_date_in_its_year",
-                condition=Q(on__year=F("year")),
+                condition=Q(reference_date__year=F("year")),
             )
         ]
 
     def __str__(self):
-        return f"{self.year}: {self.on:%d/%m/%Y}"
+        return str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.reference_date is None:
+            self.reference_date = datetime.date(self.year, 1, 1)
+        super().save(*args, **kwargs)
 
 
 # --- Lineage ----------------------------------------------------------------------------

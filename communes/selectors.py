@@ -21,7 +21,9 @@ from communes.models import (
     FacilityInvestment,
     GoodPractice,
     PracticeAdoption,
+    ProgrammeYear,
     SteeringCommittee,
+    reference_dates,
 )
 from communes.text import fold
 
@@ -30,9 +32,82 @@ FIRST_YEAR = 2023
 # --- Years --------------------------------------------------------------------------
 
 
+def programme_years() -> list[int]:
+    """The years the programme runs: every year with a target (each target records its
+    year as a ProgrammeYear). Before any is recorded, the programme's first year to this
+    year."""
+    years = list(ProgrammeYear.objects.order_by("year").values_list("year", flat=True))
+    return years or list(range(FIRST_YEAR, timezone.localdate().year + 1))
+
+
+def current_programme_year(years: list[int] | None = None) -> int:
+    """The year pages open on when none is asked: this year, clamped to the programme
+    years (after the last one, the last; before the first, the first). The dashboards
+    and the commune navigation both ask here."""
+    years = years if years is not None else programme_years()
+    this_year = timezone.localdate().year
+    if this_year in years:
+        return this_year
+    earlier = [y for y in years if y < this_year]
+    return earlier[-1] if earlier else years[0]
+
+
+def programme_year(raw, years: list[int] | None = None) -> int:
+    """``raw`` (a ``?year=`` value) if it is a programme year, otherwise the current one."""
+    years = years if years is not None else programme_years()
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        year = None
+    return year if year in years else current_programme_year(years)
+
+
+def year_of_unit(unit, year: int, years: list[int]) -> int:
+    """``year`` if ``unit`` is evaluated in it (in force on its reference date), otherwise
+    the programme year closest before it that ``unit`` was evaluated in (the first after
+    it for a unit not yet in force); ``year`` when there is none."""
+    if unit.valid_from is None and unit.valid_to is None:
+        return year  # in force in every year
+    dates = reference_dates(years)
+    own = [y for y in years if unit.is_in_force(dates[y])]
+    if not own or year in own:
+        return year
+    earlier = [y for y in own if y < year]
+    return earlier[-1] if earlier else own[0]
+
+
+@dataclass
+class Lineage:
+    """Where a unit came from and where it went: CommuneLink rows, with their units."""
+
+    predecessors: list
+    successors: list
+    renames: list  # the unit's own renames and changes of kind (links to itself)
+
+    def __bool__(self):
+        return bool(self.predecessors or self.successors or self.renames)
+
+
+def lineage(*, commune) -> Lineage:
+    """The lineage links of ``commune`` in both directions (one query)."""
+    links = list(
+        CommuneLink.objects.filter(Q(successor=commune) | Q(predecessor=commune))
+        .select_related("predecessor__district", "successor__district", "reorganization")
+        .order_by("effective_on", "predecessor_code", "pk")
+    )
+    before = [link for link in links if link.successor_id == commune.pk]
+    after = [link for link in links if link.predecessor_id == commune.pk]
+    renames = [link for link in before if link.predecessor_id == commune.pk]
+    return Lineage(
+        predecessors=[link for link in before if link.predecessor_id != commune.pk],
+        successors=[link for link in after if link.successor_id != commune.pk],
+        renames=renames,
+    )
+
+
 def checklist_years() -> list[int]:
-    """The years a checklist can be opened for: the programme's first year to this year."""
-    return list(range(FIRST_YEAR, timezone.localdate().year + 1))
+    """The years a checklist can be opened for: the programme years."""
+    return programme_years()
 
 
 # --- Surveys (the survey-derived criterion) ---------------------------------------------

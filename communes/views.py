@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communes import selectors, services, uploads
 from communes import selectors as commune_selectors
 from communes.access import (
+    REVIEWER_ROLES,
     get_commune_for_editor,
     get_commune_for_reviewer,
     get_commune_for_user,
@@ -39,6 +40,7 @@ from communes.models import (
     EvidenceState,
     GoodPractice,
     Role,
+    reference_date,
 )
 from communes.text import plain_number
 from surveys import selectors as survey_selectors
@@ -51,8 +53,14 @@ from targets import selectors as target_selectors
 def commune_detail(request, code):
     """A commune's overview: committee, launch, checklist, surveys, status with its reasons,
     the history of its status, good practices adopted and facility investment."""
-    commune = get_commune_for_user(request.user, code)
-    year = target_selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.programme_years()
+    raw_year = request.GET.get("year")
+    year = selectors.programme_year(raw_year, years)
+    # The page's date: today, or the reference date of the year asked for.
+    on = reference_date(year) if raw_year else None
+    commune = get_commune_for_user(request.user, code, on=on)
+    # A unit no longer (or not yet) in force shows the last year it was evaluated on.
+    year = selectors.year_of_unit(commune, year, years)
     status = target_selectors.commune_status(commune=commune, year=year)
     evidence_states = target_selectors.commune_evidence_states(commune=commune, year=year)
     return render(
@@ -61,7 +69,7 @@ def commune_detail(request, code):
         {
             "commune": commune,
             "year": year,
-            "years": target_selectors.DASHBOARD_YEARS,
+            "years": years,
             "status": status,
             "titles": target_selectors.criterion_titles() if status and status.reasons else {},
             "committee": target_selectors.commune_committee(commune=commune),
@@ -71,6 +79,9 @@ def commune_detail(request, code):
             "history": list(target_selectors.commune_history(commune=commune)),
             "adoptions": list(target_selectors.commune_adoptions(commune=commune)),
             "investments": list(target_selectors.commune_investments(commune=commune)),
+            "lineage": selectors.lineage(commune=commune),
+            "predecessor_figures": target_selectors.predecessor_figures(commune=commune),
+            "in_force_today": commune.is_in_force(timezone.localdate()),
             "can_see_district": has_role(request.user, Role.DISTRICT, Role.PROVINCE),
             "can_adopt": has_role(request.user, Role.DISTRICT, Role.COMMUNE),
         },
@@ -80,8 +91,8 @@ def commune_detail(request, code):
 # --- Good practices -------------------------------------------------------------------
 
 
-def _year_or_404(year: int) -> int:
-    if year not in selectors.checklist_years():
+def _year_or_404(year: int, years=None) -> int:
+    if year not in (years if years is not None else selectors.checklist_years()):
         raise Http404
     return year
 
@@ -98,15 +109,16 @@ def _evidence_url(commune, year, criterion) -> str:
 @login_required
 def checklist(request, code, year):
     """A commune's checklist for a year: every criterion, its state and what it needs."""
-    commune = get_commune_for_user(request.user, code)
-    year = _year_or_404(year)
+    years = selectors.checklist_years()
+    year = _year_or_404(year, years)
+    commune = get_commune_for_user(request.user, code, on=reference_date(year))
     return render(
         request,
         "communes/checklist.html",
         {
             "commune": commune,
             "year": year,
-            "years": selectors.checklist_years(),
+            "years": years,
             "checklist": selectors.checklist(commune=commune, year=year),
             "can_edit": has_role(request.user, Role.COMMUNE),
             "can_review": has_role(request.user, Role.DISTRICT),
@@ -121,13 +133,13 @@ def evidence_detail(request, code, year, criterion):
 
     Commune staff save or submit it here (POST); everyone who sees the commune reads it.
     """
-    commune = get_commune_for_user(request.user, code)
     year = _year_or_404(year)
+    commune = get_commune_for_user(request.user, code, on=reference_date(year))
     criterion = _criterion_or_404(criterion, year)
     if request.method == "GET":
         return _evidence_page(request, commune, year, criterion)
 
-    commune = get_commune_for_editor(request.user, code)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(year))
     if not criterion.needs_review:
         raise PermissionDenied
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
@@ -227,8 +239,8 @@ def _evidence_or_404(commune, year, criterion_code) -> Evidence:
 @login_required
 def evidence_submit(request, code, year, criterion):
     """Send complete evidence to the district (the checklist's one-click submit)."""
-    commune = get_commune_for_editor(request.user, code)
-    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(_year_or_404(year)))
+    evidence = _evidence_or_404(commune, year, criterion)
     form = VersionForm(request.POST)
     if not form.is_valid():
         return redirect("checklist", code=commune.code, year=year)
@@ -256,8 +268,8 @@ def evidence_submit(request, code, year, criterion):
 @login_required
 def evidence_reopen(request, code, year, criterion):
     """Open approved evidence again for an update (it goes back to review afterwards)."""
-    commune = get_commune_for_editor(request.user, code)
-    evidence = _evidence_or_404(commune, _year_or_404(year), criterion)
+    commune = get_commune_for_editor(request.user, code, on=reference_date(_year_or_404(year)))
+    evidence = _evidence_or_404(commune, year, criterion)
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -278,8 +290,8 @@ def evidence_reopen(request, code, year, criterion):
 @login_required
 def evidence_review(request, code, year, criterion):
     """Approve submitted evidence, or return it with a note (district officials)."""
-    commune = get_commune_for_reviewer(request.user, code)
     year = _year_or_404(year)
+    commune = get_commune_for_reviewer(request.user, code, on=reference_date(year))
     evidence = _evidence_or_404(commune, year, criterion)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -358,7 +370,12 @@ def evidence_file_thumbnail(request, pk):
 def evidence_file_delete(request, pk):
     evidence_file = get_evidence_file_for_user(request.user, pk)
     evidence = evidence_file.evidence
-    get_commune_for_editor(request.user, evidence.commune.code)
+    # The evidence's own unit, not whichever unit has its code today.
+    editable = get_commune_for_editor(
+        request.user, evidence.commune.code, on=reference_date(evidence.year)
+    )
+    if editable.pk != evidence.commune_id:
+        raise PermissionDenied
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -378,7 +395,7 @@ def evidence_file_delete(request, pk):
 
 
 @require_GET
-@role_required(Role.DISTRICT)
+@role_required(*REVIEWER_ROLES)
 def reviews(request):
     """Submitted evidence of the caller's communes, oldest first, overdue ones marked."""
     queue = ReviewQueueFilter(

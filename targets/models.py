@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Commune, District
+from communes.models import Commune, District, ProgrammeYear
 
 
 class YearTarget(models.Model):
@@ -44,6 +44,11 @@ class YearTarget(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.percent}%"
+
+    def save(self, *args, **kwargs):
+        # Any year with a target is a programme year.
+        ProgrammeYear.objects.get_or_create(year=self.year)
+        super().save(*args, **kwargs)
 
 
 class CertificationRule(models.Model):

@@ -1,6 +1,7 @@
 """Reads of the targets app that pages, exports and the API share."""
 
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,10 +20,11 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communes.models import (
     Commune,
+    CommuneLink,
     District,
     Evidence,
     EvidenceState,
@@ -31,7 +33,11 @@ from communes.models import (
     Level,
     PracticeAdoption,
     SteeringCommittee,
+    in_force_q,
+    reference_date,
+    reference_dates,
 )
+from communes.selectors import programme_year, programme_years
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
 
 
@@ -89,14 +95,18 @@ def progress_by_district(*, year: int, districts=None):
     all, whatever the number of districts and communes.
     """
     districts = districts if districts is not None else District.objects.all()
+    on = reference_date(year)
+    districts = districts.in_force(on=on)
     province_target, overrides = target_percents(year=year)
+    in_force = in_force_q(on, "communes__")
     rows = list(
         districts.annotate(
-            communes_total=Count("communes", distinct=True),
+            communes_total=Count("communes", filter=in_force, distinct=True),
             communes_certified=Count(
                 "communes__statuses",
                 filter=Q(communes__statuses__year=year)
-                & Q(communes__statuses__status=Status.CERTIFIED),
+                & Q(communes__statuses__status=Status.CERTIFIED)
+                & in_force,
                 distinct=True,
             ),
         ).order_by("code")
@@ -126,7 +136,7 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     of the recomputes of other provinces. One indexed query."""
     statuses = CertificationStatus.objects.filter(year=year)
     if province_id is not None:
-        statuses = statuses.filter(commune__district__province_id=province_id)
+        statuses = statuses.filter(commune__province_id=province_id)
     return statuses.aggregate(at=Max("computed_at"))["at"]
 
 
@@ -135,19 +145,17 @@ def last_computed_at(*, year: int, province_id: int | None = None):
 # tables only for counts the engine does not keep); nothing is recomputed on the fly.
 # Each reader runs a fixed number of grouped queries, whatever the number of communes.
 
-DASHBOARD_YEARS = (2023, 2024, 2025)
+
+def dashboard_years() -> list[int]:
+    """The years a dashboard offers: the programme years (every year with a target)."""
+    return programme_years()
 
 
-def dashboard_year(raw) -> int:
-    """The year a dashboard shows: ``raw`` if it is one of DASHBOARD_YEARS, otherwise the
-    current year clamped to them (2026 shows 2025, 2022 shows 2023)."""
-    try:
-        year = int(raw)
-    except (TypeError, ValueError):
-        year = None
-    if year in DASHBOARD_YEARS:
-        return year
-    return min(max(timezone.localdate().year, DASHBOARD_YEARS[0]), DASHBOARD_YEARS[-1])
+def dashboard_year(raw, years: list[int] | None = None) -> int:
+    """The year a dashboard shows: ``raw`` if it is a programme year, otherwise the current
+    programme year (this year clamped to the programme years: the same as the commune
+    navigation opens). ``years``: the programme years, when the caller has them."""
+    return programme_year(raw, years)
 
 
 def _end_of(year: int) -> date:
@@ -245,20 +253,33 @@ class UnitFigures:
 
 @dataclass
 class DistrictFigures:
-    """A district with its figures, as a row of the province's district table."""
+    """A district with its figures, as a row of the province's district table.
 
-    district: District
+    In a year without districts (from 1/7/2025) a row is a group of communes by their
+    former district or former province (``district`` None, ``group`` set).
+    """
+
+    district: District | None
     figures: UnitFigures
     # {practice id: communes of this district that adopted it by the end of the year}
     adoptions: dict = field(default_factory=dict)
+    group: "FormerUnit | None" = None
 
     @property
     def code(self):
-        return self.district.code
+        return self.district.code if self.district else self.group.code
 
     @property
     def name(self):
-        return self.district.name
+        return self.district.name if self.district else self.group.name
+
+
+@dataclass(frozen=True)
+class FormerUnit:
+    """A district or province of before 1/7/2025, as the lineage names it."""
+
+    code: str
+    name: str
 
 
 @dataclass
@@ -269,26 +290,70 @@ class Dashboard:
     overall: UnitFigures
     districts: list[DistrictFigures]
     practices: list  # GoodPractice rows, each with .adopters (communes in scope by year end)
+    # "district": rows are districts; "former_district" / "former_province": rows group
+    # the communes of a year without districts by where they were before 1/7/2025.
+    grouped_by: str = "district"
+    reference_date: date | None = None
 
 
-def dashboard_figures(*, year: int, districts) -> Dashboard:
-    """The figures of ``year`` for each district of ``districts`` (a scoped queryset) and
-    their sum. Nine queries, whatever the number of districts and communes."""
+GROUPINGS = ("former_district", "former_province")
+
+
+def grouping_choices():
+    return [
+        ("former_district", _("Theo huyện trước 01/07/2025")),
+        ("former_province", _("Theo tỉnh trước 01/07/2025")),
+    ]
+
+
+def former_units(*, communes, by: str = "former_district") -> dict[int, FormerUnit]:
+    """{commune id: its former district (or province)} for communes formed on 1/7/2025,
+    derived from their lineage links: where most of their predecessors were. One query."""
+    field_name = "predecessor_district" if by == "former_district" else "predecessor_province"
+    votes: dict[int, Counter] = defaultdict(Counter)
+    names = {}
+    for successor_id, text in CommuneLink.objects.filter(successor__in=communes).values_list(
+        "successor_id", field_name
+    ):
+        code, name = _split_code(text)
+        votes[successor_id][code] += 1
+        names.setdefault(code, name)
+    return {
+        commune_id: FormerUnit(code, names[code])
+        for commune_id, counter in votes.items()
+        for code in [min(counter, key=lambda c: (-counter[c], c))]
+    }
+
+
+def _split_code(text: str) -> tuple[str, str]:
+    """("218", "Huyện Lục Nam") from "Huyện Lục Nam (218)"; a text without a code is its
+    own key."""
+    text = (text or "").strip()
+    if text.endswith(")") and "(" in text:
+        name, _, code = text[:-1].rpartition("(")
+        return code.strip(), name.strip()
+    return text, text
+
+
+def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
+    """The dashboard's figures of ``year`` per ``key`` (``"district_id"`` or ``"pk"``) of
+    the communes in force on ``on``: seven grouped queries whatever their number.
+
+    ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
+    that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
-    district_list = list(districts.order_by("code"))
-    ids = [d.pk for d in district_list]
-    province_target, overrides = target_percents(year=year)
-
-    communes = {
-        row["district_id"]: row
-        for row in Commune.objects.filter(district_id__in=ids)
-        .values("district_id")
+    rkey = "commune__district_id" if key == "district_id" else "commune_id"
+    related = related & in_force_q(on, "commune__")
+    counts = {
+        row[key]: row
+        for row in communes.in_force(on=on)
+        .values(key)
         .annotate(total=Count("pk"), launched=Count("pk", filter=Q(model_launched_on__lte=end)))
     }
     statuses = {
-        row["commune__district_id"]: row
-        for row in CertificationStatus.objects.filter(year=year, commune__district_id__in=ids)
-        .values("commune__district_id")
+        row[rkey]: row
+        for row in CertificationStatus.objects.filter(related, year=year)
+        .values(rkey)
         .annotate(
             computed=Count("pk"),
             certified=Count("pk", filter=Q(status=Status.CERTIFIED)),
@@ -302,20 +367,91 @@ def dashboard_figures(*, year: int, districts) -> Dashboard:
         )
     }
     committees = dict(
-        SteeringCommittee.objects.filter(
-            level=Level.COMMUNE, commune__district_id__in=ids, established_on__lte=end
-        )
-        .values("commune__district_id")
+        SteeringCommittee.objects.filter(related, level=Level.COMMUNE, established_on__lte=end)
+        .values(rkey)
         .annotate(n=Count("commune_id", distinct=True))
-        .values_list("commune__district_id", "n")
+        .values_list(rkey, "n")
     )
     awaiting = dict(
-        Evidence.objects.filter(
-            year=year, state=EvidenceState.SUBMITTED, commune__district_id__in=ids
-        )
-        .values("commune__district_id")
+        Evidence.objects.filter(related, year=year, state=EvidenceState.SUBMITTED)
+        .values(rkey)
         .annotate(n=Count("pk"))
-        .values_list("commune__district_id", "n")
+        .values_list(rkey, "n")
+    )
+    adoptions = {}
+    for row in (
+        PracticeAdoption.objects.filter(related, adopted_on__lte=end)
+        .values("practice_id", rkey)
+        .annotate(n=Count("commune_id", distinct=True))
+    ):
+        adoptions.setdefault(row[rkey], {})[row["practice_id"]] = row["n"]
+    adopters_any = dict(
+        PracticeAdoption.objects.filter(related, adopted_on__lte=end)
+        .values(rkey)
+        .annotate(n=Count("commune_id", distinct=True))
+        .values_list(rkey, "n")
+    )
+    return counts, statuses, committees, awaiting, adoptions, adopters_any
+
+
+def _figures(key, target_percent, parts, money=None) -> UnitFigures:
+    counts, statuses, committees, awaiting, _adoptions, adopters_any = parts
+    c = counts.get(key, {})
+    s = statuses.get(key, {})
+    m = (money or {}).get(key, {})
+    return UnitFigures(
+        Progress(
+            total=c.get("total", 0),
+            certified=s.get("certified", 0),
+            target_percent=target_percent,
+        ),
+        launched=c.get("launched", 0),
+        committees=committees.get(key, 0),
+        computed=s.get("computed", 0),
+        in_progress=s.get("in_progress", 0),
+        not_met=s.get("not_met", 0),
+        not_started=s.get("not_started", 0),
+        survey_responses=s.get("survey_responses") or 0,
+        survey_satisfied=s.get("survey_satisfied") or 0,
+        evidence_required=s.get("evidence_required") or 0,
+        evidence_approved=s.get("evidence_approved") or 0,
+        evidence_awaiting=awaiting.get(key, 0),
+        planned_vnd=m.get("planned") or 0,
+        spent_vnd=m.get("spent") or 0,
+        adopters=adopters_any.get(key, 0),
+    )
+
+
+def dashboard_figures(
+    *, year: int, districts, communes=None, group_by: str = "former_district"
+) -> Dashboard:
+    """The figures of ``year`` for each district of ``districts`` (a scoped queryset) in
+    force on the year's reference date, and their sum: nine queries, whatever the number
+    of districts and communes.
+
+    A year without districts (from 1/7/2025) is shown on ``communes`` (a scoped queryset)
+    in force then, grouped by ``group_by`` (their former district or former province,
+    from the lineage): ten queries, whatever their number."""
+    on = reference_date(year)
+    district_list = list(districts.in_force(on=on).order_by("code"))
+    province_target, overrides = target_percents(year=year)
+    practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
+    if not district_list and communes is not None:
+        return _dashboard_by_former_units(
+            year=year,
+            on=on,
+            communes=communes,
+            group_by=group_by,
+            province_target=province_target,
+            practices=practices,
+        )
+    ids = [d.pk for d in district_list]
+    parts = _aggregates(
+        year=year,
+        on=on,
+        key="district_id",
+        communes=Commune.objects.filter(district_id__in=ids),
+        related=Q(commune__district_id__in=ids),
     )
     money = {
         row["district_id"]: row
@@ -323,56 +459,62 @@ def dashboard_figures(*, year: int, districts) -> Dashboard:
         .values("district_id")
         .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
     }
-    adoptions = {}
-    for row in (
-        PracticeAdoption.objects.filter(commune__district_id__in=ids, adopted_on__lte=end)
-        .values("practice_id", "commune__district_id")
-        .annotate(n=Count("commune_id", distinct=True))
-    ):
-        adoptions.setdefault(row["commune__district_id"], {})[row["practice_id"]] = row["n"]
-    adopters_any = dict(
-        PracticeAdoption.objects.filter(commune__district_id__in=ids, adopted_on__lte=end)
-        .values("commune__district_id")
-        .annotate(n=Count("commune_id", distinct=True))
-        .values_list("commune__district_id", "n")
-    )
-    practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
-
-    rows = []
-    for district in district_list:
-        c = communes.get(district.pk, {})
-        s = statuses.get(district.pk, {})
-        m = money.get(district.pk, {})
-        figures = UnitFigures(
-            Progress(
-                total=c.get("total", 0),
-                certified=s.get("certified", 0),
-                target_percent=overrides.get(district.pk, province_target),
-            ),
-            launched=c.get("launched", 0),
-            committees=committees.get(district.pk, 0),
-            computed=s.get("computed", 0),
-            in_progress=s.get("in_progress", 0),
-            not_met=s.get("not_met", 0),
-            not_started=s.get("not_started", 0),
-            survey_responses=s.get("survey_responses") or 0,
-            survey_satisfied=s.get("survey_satisfied") or 0,
-            evidence_required=s.get("evidence_required") or 0,
-            evidence_approved=s.get("evidence_approved") or 0,
-            evidence_awaiting=awaiting.get(district.pk, 0),
-            planned_vnd=m.get("planned") or 0,
-            spent_vnd=m.get("spent") or 0,
-            adopters=adopters_any.get(district.pk, 0),
+    rows = [
+        DistrictFigures(
+            district,
+            _figures(district.pk, overrides.get(district.pk, province_target), parts, money),
+            parts[4].get(district.pk, {}),
         )
-        rows.append(DistrictFigures(district, figures, adoptions.get(district.pk, {})))
-
+        for district in district_list
+    ]
     # One district alone keeps its own target; several are measured against the province's.
     overall_target = rows[0].figures.progress.target_percent if len(rows) == 1 else province_target
     overall = UnitFigures.summed([r.figures for r in rows], target_percent=overall_target)
     for practice in practices:
         practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
         practice.adopters_rate = percent_of(practice.adopters, overall.total)
-    return Dashboard(year=year, overall=overall, districts=rows, practices=practices)
+    return Dashboard(
+        year=year, overall=overall, districts=rows, practices=practices, reference_date=on
+    )
+
+
+def _dashboard_by_former_units(*, year, on, communes, group_by, province_target, practices):
+    group_by = group_by if group_by in GROUPINGS else GROUPINGS[0]
+    in_force = communes.in_force(on=on)
+    parts = _aggregates(
+        year=year, on=on, key="pk", communes=in_force, related=Q(commune__in=in_force)
+    )
+    groups = former_units(communes=in_force, by=group_by)
+    unknown = FormerUnit("", _("Không rõ"))
+    members: dict[FormerUnit, list[int]] = defaultdict(list)
+    for commune_id in parts[0]:
+        members[groups.get(commune_id, unknown)].append(commune_id)
+    rows = []
+    for group in sorted(members, key=lambda g: (g.code == "", g.code)):
+        figures = [_figures(pk, province_target, parts) for pk in members[group]]
+        adoptions = Counter()
+        for pk in members[group]:
+            adoptions.update(parts[4].get(pk, {}))
+        rows.append(
+            DistrictFigures(
+                None,
+                UnitFigures.summed(figures, target_percent=province_target),
+                dict(adoptions),
+                group=group,
+            )
+        )
+    overall = UnitFigures.summed([r.figures for r in rows], target_percent=province_target)
+    for practice in practices:
+        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
+        practice.adopters_rate = percent_of(practice.adopters, overall.total)
+    return Dashboard(
+        year=year,
+        overall=overall,
+        districts=rows,
+        practices=practices,
+        grouped_by=group_by,
+        reference_date=on,
+    )
 
 
 @dataclass(frozen=True)
@@ -389,9 +531,19 @@ class YearShare:
         return percent_of(self.certified, self.total)
 
 
-def share_by_year(*, communes, total: int, district=None, years=DASHBOARD_YEARS):
-    """The certified share of ``communes`` (``total`` of them) in each of ``years`` against
-    its target (the district's own target when ``district`` is given). Two queries."""
+def share_by_year(*, communes, total: int | None = None, district=None, years=None):
+    """The certified share of ``communes`` in each of ``years`` (default: the programme
+    years) against its target (the district's own target when ``district`` is given),
+    each year on those of ``communes`` in force on its reference date (``total``, the
+    count of the year shown, is no longer needed: each year counts its own). Four
+    queries."""
+    years = years if years is not None else dashboard_years()
+    dates = reference_dates(years)
+    totals = (
+        communes.aggregate(**{f"y{y}": Count("pk", filter=in_force_q(dates[y])) for y in years})
+        if years
+        else {}
+    )
     certified = dict(
         CertificationStatus.objects.filter(
             commune__in=communes, year__in=years, status=Status.CERTIFIED
@@ -410,7 +562,12 @@ def share_by_year(*, communes, total: int, district=None, years=DASHBOARD_YEARS)
         else:
             targets[target.year] = target.percent
     return [
-        YearShare(year=y, total=total, certified=certified.get(y, 0), target_percent=targets.get(y))
+        YearShare(
+            year=y,
+            total=totals[f"y{y}"],
+            certified=certified.get(y, 0),
+            target_percent=targets.get(y),
+        )
         for y in years
     ]
 
@@ -493,6 +650,31 @@ def commune_history(*, commune):
     return StatusChange.objects.filter(commune=commune).order_by("-at", "-pk")
 
 
+def predecessor_figures(*, commune, depth: int = 3):
+    """The statuses of the units ``commune`` came from (and theirs, up to ``depth``
+    reorganizations back), by year: each counted for the unit that held it that year,
+    shown here as history. A query per level of the lineage, not per unit."""
+    from communes.models import CommuneLink
+
+    rows, ids, seen = [], [commune.pk], {commune.pk}
+    for _level in range(depth):
+        ids = [
+            pk
+            for pk in CommuneLink.objects.filter(successor_id__in=ids, predecessor__isnull=False)
+            .exclude(predecessor_id__in=seen)
+            .values_list("predecessor_id", flat=True)
+        ]
+        if not ids:
+            break
+        seen.update(ids)
+        rows += list(
+            CertificationStatus.objects.filter(commune_id__in=ids)
+            .select_related("commune__district")
+            .order_by("-year", "commune__name")
+        )
+    return sorted(rows, key=lambda s: (-s.year, s.commune.name))
+
+
 def commune_committee(*, commune):
     """The commune's latest steering committee, with its number of members (or None)."""
     return (
@@ -539,7 +721,9 @@ class PublicFigures:
 
 def public_figures(*, year: int) -> PublicFigures:
     """The province-wide figures of ``year`` for the public page (a dozen queries)."""
-    dashboard = dashboard_figures(year=year, districts=District.objects.all())
+    dashboard = dashboard_figures(
+        year=year, districts=District.objects.all(), communes=Commune.objects.all()
+    )
     statuses = (
         CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
         .select_related("commune__district")
@@ -555,6 +739,6 @@ def public_figures(*, year: int) -> PublicFigures:
         year=year,
         overall=dashboard.overall,
         districts=dashboard.districts,
-        shares=share_by_year(communes=Commune.objects.all(), total=dashboard.overall.total),
+        shares=share_by_year(communes=Commune.objects.all()),
         certified=certified,
     )

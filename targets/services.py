@@ -266,14 +266,17 @@ def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> Recompute
         return run
     runs = RecomputeRun.objects.filter(pk=run.pk)
     years = _years(run.year)
-    per_year = 1 if run.commune_id else Commune.objects.count()
+    if run.commune_id:
+        total = len(years)
+    else:
+        total = sum(Commune.objects.in_force_in(year).count() for year in years)
     started = timezone.now()
     runs.update(
         state=RecomputeRun.State.RUNNING,
         started_at=started,
         finished_at=None,
         communes_done=0,
-        communes_total=per_year * len(years),
+        communes_total=total,
         error="",
     )
     try:
@@ -354,6 +357,9 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
             for row in stored.values_list("commune_id", *COMPARED_FIELDS, "changed_at")
         }
         now = timezone.now()
+        # A status of a unit the year is not evaluated on (computed before a reorganization
+        # was recorded) is not a figure of that year.
+        stored.exclude(commune__in=Commune.objects.in_force_in(year)).delete()
         # Every status of the scope is computed now, changed or not: one statement.
         stored.update(computed_at=now)
         rows, changes = [], []
@@ -529,7 +535,8 @@ def statuses_evaluate(
         for c in Criterion.objects.active_in(year)
     ]
 
-    communes = Commune.objects.all()
+    # A year is evaluated on the units in force on its reference date, and only on them.
+    communes = Commune.objects.in_force_in(year)
     evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
     responses = SurveyResponse.objects.filter(
         answered_on__gte=datetime.date(year, 1, 1), answered_on__lte=datetime.date(year, 12, 31)

@@ -64,16 +64,19 @@ class _HomeFigures:
     """What the province dashboard shows, each part read on first use, so that a part the
     cache already holds rendered costs no query (targets.caching)."""
 
-    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit):
+    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit, group_by=None):
         self.year = year
         self.districts = districts
         self.communes = communes
         self.sort = sort
         self.closest_limit = closest_limit
+        self.group_by = group_by or selectors.GROUPINGS[0]
 
     @cached_property
     def dashboard(self):
-        return selectors.dashboard_figures(year=self.year, districts=self.districts)
+        return selectors.dashboard_figures(
+            year=self.year, districts=self.districts, communes=self.communes, group_by=self.group_by
+        )
 
     @cached_property
     def closest(self):
@@ -87,7 +90,10 @@ class _HomeFigures:
 
     @cached_property
     def district_table(self):
-        return tables.district_table(self.dashboard, sort=self.sort)
+        table = tables.district_table(self.dashboard, sort=self.sort)
+        if self.dashboard.grouped_by != "district":
+            table.title = dict(selectors.grouping_choices())[self.dashboard.grouped_by]
+        return table
 
     @cached_property
     def closest_table(self):
@@ -132,8 +138,12 @@ def home(request):
     if scope.role == Role.DISTRICT:
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
 
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     sort = tables.district_sort(request.GET.get("sort"))
+    # A year without districts groups its communes by former district or province.
+    group_by = request.GET.get("group")
+    group_by = group_by if group_by in selectors.GROUPINGS else selectors.GROUPINGS[0]
     xlsx = _wants_xlsx(request)
     figures = _HomeFigures(
         year=year,
@@ -141,6 +151,7 @@ def home(request):
         communes=Commune.objects.visible_to(request.user),
         sort=sort,
         closest_limit=None if xlsx else HOME_CLOSEST,
+        group_by=group_by,
     )
 
     def province():
@@ -168,11 +179,14 @@ def home(request):
         "targets/home.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "cache_seconds": caching.CACHE_SECONDS,
             "cache_key": caching.dashboard_key(
-                scope=scope_key, year=year, computed_at=last_computed_at, sort=sort
+                scope=scope_key, year=year, computed_at=last_computed_at, sort=f"{sort}-{group_by}"
             ),
+            "group_by": group_by,
+            "groupings": selectors.grouping_choices(),
+            "has_districts": _lazy(lambda: figures.dashboard.grouped_by == "district"),
             # Read only when a fragment is rendered, not when the cache holds it.
             "province": _lazy(province),
             "dashboard": _lazy(lambda: figures.dashboard),
@@ -196,7 +210,8 @@ def home(request):
 def district_detail(request, code):
     """A district's dashboard: its figures and its communes, filterable by status and kind."""
     district = get_district_for_user(request.user, code)
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     communes = Commune.objects.filter(district=district)
     dashboard = selectors.dashboard_figures(
         year=year, districts=District.objects.filter(pk=district.pk)
@@ -227,7 +242,7 @@ def district_detail(request, code):
         "targets/district_detail.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "district": district,
             "dashboard": dashboard,
             "overall": dashboard.overall,
@@ -275,7 +290,8 @@ def public_progress(request):
     The figures of a year are cached until the statuses are next computed (the key holds
     the time of the last computation), so a busy public page costs one small query.
     """
-    year = selectors.dashboard_year(request.GET.get("year"))
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = selectors.last_computed_at(year=year)
     key = f"public-progress:v1:{year}:{computed_at.isoformat() if computed_at else '-'}"
     figures = cache.get(key)
@@ -287,7 +303,7 @@ def public_progress(request):
         "targets/public.html",
         {
             "year": year,
-            "years": selectors.DASHBOARD_YEARS,
+            "years": years,
             "computed_at": computed_at,
             "public": figures,
             "overall": figures.overall,

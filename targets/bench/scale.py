@@ -351,7 +351,12 @@ def _units(sizes: Sizes, real: RealUnits) -> None:
             full = f"{kind.capitalize()} {name}"
             communes.append(
                 Commune(
-                    code=str(code), name=full, kind=kind, district=district, search_name=fold(full)
+                    code=str(code),
+                    name=full,
+                    kind=kind,
+                    district=district,
+                    province_id=district.province_id,
+                    search_name=fold(full),
                 )
             )
             code += 1

@@ -363,8 +363,10 @@ def test_the_checklist_query_count_does_not_grow_with_the_criteria(
         make_evidence(doi_ngo, criterion, commune_staff, value=Decimal(97))
     client = client_for(commune_staff)
     # Session, user, scope and commune, then criteria, evidence, files, surveys and the
-    # year's rule (11 in all): guards against a query per criterion, file or person.
-    with django_assert_max_num_queries(11):
+    # year's rule (11), the programme years, the year's reference date and the
+    # navigation's current programme year (14 in all): guards against a query per
+    # criterion, file or person.
+    with django_assert_max_num_queries(14):
         assert client.get(checklist_url()).status_code == 200
 
 
@@ -725,8 +727,9 @@ def test_the_review_queue_query_count_does_not_grow_with_its_length(
         for criterion in criteria:
             make_evidence(commune, criterion, staff, submit=True)
     client = client_for(district_official)
-    # Session, user, scope, the commune filter, the counts and the page (8 in all): guards
-    # against a query per row for its commune, district, criterion, submitter or files.
-    with django_assert_max_num_queries(8):
+    # Session, user, scope, the commune filter, the programme years, the counts and the
+    # page (9 in all): guards against a query per row for its commune, district,
+    # criterion, submitter or files.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("reviews"))
     assert len(response.context["page"].object_list) == 18

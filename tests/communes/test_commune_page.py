@@ -199,7 +199,9 @@ def test_the_commune_page_runs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(before):
         client.get(URL + "?year=2024")
-    assert before <= 16
+    # 16 before units through time; +4: the programme years, the lineage links both
+    # ways, the predecessors' statuses and the navigation's current programme year.
+    assert before <= 20
 
 
 def test_the_commune_page_links_to_the_checklist_once_it_exists(client, commune_staff, doi_ngo):

@@ -136,6 +136,7 @@ def grow_province(total=2000, *, into_district=None, year=2024):
                 search_name=f"xa thu {n}",
                 kind="xã",
                 district=district,
+                province_id=district.province_id,
                 model_launched_on=date(2023, 5, 1),
             )
         )

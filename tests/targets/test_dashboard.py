@@ -19,7 +19,7 @@ from communes.models import (
     Role,
     SteeringCommittee,
 )
-from targets.models import RecomputeRun, Status
+from targets.models import RecomputeRun, Status, YearTarget
 from targets.selectors import dashboard_year
 from tests.conftest import BAC_GIANG_CITY, DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import (
@@ -188,12 +188,16 @@ def test_the_chart_of_the_certified_share_by_year_comes_with_its_figures_as_a_ta
     assert "<script>" not in html  # no inline script (CSP)
 
 
-def test_the_year_defaults_to_the_current_year_clamped_to_the_years_with_data():
-    with mock.patch("targets.selectors.timezone.localdate", return_value=date(2026, 3, 1)):
+def test_the_year_defaults_to_the_current_year_clamped_to_the_programme_years():
+    for year, percent in ((2023, 30), (2024, 60), (2025, 100)):
+        YearTarget.objects.create(year=year, percent=percent)
+    with mock.patch("communes.selectors.timezone.localdate", return_value=date(2026, 3, 1)):
         assert dashboard_year(None) == 2025
         assert dashboard_year("2019") == 2025
         assert dashboard_year("abc") == 2025
-    with mock.patch("targets.selectors.timezone.localdate", return_value=date(2022, 3, 1)):
+        YearTarget.objects.create(year=2026, percent=100)  # any year with a target is one
+        assert dashboard_year(None) == 2026
+    with mock.patch("communes.selectors.timezone.localdate", return_value=date(2022, 3, 1)):
         assert dashboard_year("") == 2023
     assert dashboard_year("2024") == 2024
 
@@ -285,11 +289,14 @@ def test_the_dashboard_runs_the_same_queries_with_209_and_with_2000_communes(
     # per-commune N+1s: figures are grouped queries and the closest-to-certification list
     # selects its communes and districts in one go.
     cache.clear()
-    with django_assert_max_num_queries(21):
+    # Units through time add five: the programme years, the year's reference date, and the
+    # chart's reference dates and per-year totals (each year counts its own units).
+    with django_assert_max_num_queries(26):
         small_cold = _count_queries(client, "/?year=2024")
     # Cached (targets.caching): the session, the user, the scope, the time of the last
-    # computation and the latest recompute run; figures and tables come rendered.
-    with django_assert_max_num_queries(5):
+    # computation, the latest recompute run and the programme years; figures and tables
+    # come rendered.
+    with django_assert_max_num_queries(6):
         small_warm = _count_queries(client, "/?year=2024")
 
     grow_province(2000)

@@ -92,7 +92,8 @@ def test_the_figures_are_cached_until_the_statuses_are_next_computed(client, sta
     client.get(URL + "?year=2024")
     with CaptureQueriesContext(connection) as ctx:
         client.get(URL + "?year=2024")
-    assert len(ctx.captured_queries) == 1  # when the statuses were last computed
+    # when the statuses were last computed, and the programme years
+    assert len(ctx.captured_queries) == 2
 
     give_status(
         Commune.objects.get(code="7453"),
