@@ -33,6 +33,7 @@ from communes.models import (
     Evidence,
     GoodPractice,
     Level,
+    Reorganization,
     SteeringCommittee,
 )
 from friendlygov.celery import app as celery_app
@@ -55,6 +56,7 @@ ADMIN = "admin"  # Django admin: staff only, others go to the admin's login
 COMMUNE_OUTSIDERS = ("leloi_staff", "other_district_official")
 DISTRICT_OUTSIDERS = ("leloi_staff", "other_district_official", "commune_staff")
 NOT_PROVINCE = ("district_official", "commune_staff")
+NOT_ADMIN = ("province_official", "district_official", "commune_staff", "leloi_staff")
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,9 @@ RULES = {
     "district_member_edit": Rule(DISTRICT, district_args(pk="district_member")),
     "district_member_delete": Rule(DISTRICT, district_args(pk="district_member")),
     "district_investment": Rule(DISTRICT, district_args()),
+    # The administrators' reorganization screen.
+    "reorganization_new": Rule(SIGNED_IN, refused=NOT_ADMIN),
+    "reorganization_detail": Rule(SIGNED_IN, {"pk": "reorganization"}, refused=NOT_ADMIN),
     # A checked import file waits in its uploader's session until confirmed.
     "survey_import_confirm": Rule(OWNER, {"upload_id": "upload_id"}, entitled="commune_staff"),
 }
@@ -310,6 +315,9 @@ def samples(commune_staff, district_official, admin_user, tmp_path, settings):
         "survey_response": response_row.pk,
         "run": RecomputeRun.objects.create(year=2025).pk,
         "kiosk_token": kiosk_link_ensure(commune=doi_ngo).token,
+        "reorganization": Reorganization.objects.create(
+            resolution="1/NQ-TEST", effective_on=date(2027, 1, 1)
+        ).pk,
         "practice": practice.code,
         "fmt": "csv",
         "upload_id": upload_id,
