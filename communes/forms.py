@@ -343,7 +343,10 @@ class ReorganizationForm(forms.Form):
     effective_on = forms.DateField(
         label=_("Ngày có hiệu lực"),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text=_("dd/mm/yyyy. Các đơn vị bị giải thể hết hiệu lực từ ngày hôm trước."),
+        help_text=_(
+            "dd/mm/yyyy, không sau hôm nay: ghi nhận khi đợt sắp xếp đã có hiệu lực. "
+            "Các đơn vị bị giải thể hết hiệu lực từ ngày hôm trước."
+        ),
     )
     note = forms.CharField(
         label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})

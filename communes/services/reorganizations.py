@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -188,6 +189,15 @@ def reorganization_preview(
         errors["__all__"].append(_("Nghị quyết này với ngày hiệu lực này đã được ghi nhận."))
     if not changes:
         errors["__all__"].append(_("Cần ít nhất một đơn vị."))
+    if effective_on > timezone.localdate():
+        # Users move to the new units when it is applied, so it is applied once in force.
+        errors["__all__"].append(
+            _(
+                "Ghi nhận đợt sắp xếp từ ngày nó có hiệu lực (%(day)s): "
+                "khi đó người dùng mới chuyển."
+            )
+            % {"day": f"{effective_on:%d/%m/%Y}"}
+        )
     day_before = effective_on - DAY
 
     wanted = {code for change in changes for code in change.predecessors}

@@ -1,8 +1,9 @@
 """The administrators' reorganization screen and its service: preview, apply, rollback.
 
 The default test database holds the 209 communes of 2023 with no end date, so a change
-dated 2027 stands for "the next reorganization"; the September 2026 change is recorded
-on top of every real period (``reorganized_units``).
+dated 2026 stands for "the next reorganization" of those units; the September 2026
+change is recorded on top of every real period (``reorganized_units``). A reorganization
+is applied once in force, so every date here is in the past.
 """
 
 import datetime
@@ -44,7 +45,8 @@ from tests.surveys.test_kiosk import aged_stamp, kiosk_url
 pytestmark = pytest.mark.django_db
 
 NEW_URL = reverse("reorganization_new")
-D2027 = datetime.date(2027, 1, 1)
+NEXT = datetime.date(2026, 1, 1)
+BEFORE = datetime.date(2025, 6, 1)
 SEPT_2026 = datetime.date(2026, 9, 20)
 IN_2026 = datetime.date(2026, 3, 1)
 LE_LOI, TRAN_PHU, DOI_NGO = "7219", "7213", "7444"
@@ -72,7 +74,7 @@ def _on(day, code):
 def _merge_le_loi_into_tran_phu(**extra):
     return {
         "resolution": "99/NQ-TEST",
-        "effective_on": D2027,
+        "effective_on": NEXT,
         "changes": [
             UnitChange(
                 change=Change.MERGE,
@@ -121,7 +123,7 @@ def test_anonymous_users_are_sent_to_login(client):
 def test_only_administrators_may_open_the_screen(client_for, request, persona):
     client = client_for(request.getfixturevalue(persona))
     assert client.get(NEW_URL).status_code == 403
-    data = _form_data("1/NQ", "01/01/2027", [])
+    data = _form_data("1/NQ", "01/01/2026", [])
     assert client.post(NEW_URL, data).status_code == 403
     assert not Reorganization.objects.exists()
 
@@ -129,14 +131,14 @@ def test_only_administrators_may_open_the_screen(client_for, request, persona):
 def test_a_wrong_method_is_refused(client_for, admin_user):
     client = client_for(admin_user)
     assert client.put(NEW_URL).status_code == 405
-    reorganization = Reorganization.objects.create(resolution="x", effective_on=D2027)
+    reorganization = Reorganization.objects.create(resolution="x", effective_on=NEXT)
     detail = reverse("reorganization_detail", args=[reorganization.pk])
     assert client.post(detail).status_code == 405
     assert client.get(detail).status_code == 200
 
 
 def test_the_detail_page_is_for_administrators_only(client_for, province_official):
-    reorganization = Reorganization.objects.create(resolution="x", effective_on=D2027)
+    reorganization = Reorganization.objects.create(resolution="x", effective_on=NEXT)
     detail = reverse("reorganization_detail", args=[reorganization.pk])
     assert client_for(province_official).get(detail).status_code == 403
     assert client_for(None).get(detail).status_code == 302
@@ -153,19 +155,19 @@ def test_the_admin_list_of_reorganizations_links_to_the_screen(client_for, admin
 def test_the_preview_lists_what_moves_and_writes_nothing(
     leloi_staff, other_district_official, make_user
 ):
-    le_loi = _on(IN_2026, LE_LOI)
+    le_loi = _on(BEFORE, LE_LOI)
     kiosk_link_ensure(commune=le_loi)
     criterion = Criterion.objects.filter(is_required=True).first()
-    Evidence.objects.create(commune=le_loi, criterion=criterion, year=2027)
+    Evidence.objects.create(commune=le_loi, criterion=criterion, year=2026)
     SteeringCommittee.objects.create(
-        level="commune", commune=le_loi, decision_number="1/QĐ", established_on=IN_2026
+        level="commune", commune=le_loi, decision_number="1/QĐ", established_on=BEFORE
     )
     reviewer = make_user(Role.PROVINCE_REVIEWER, "24", username="thamdinh")
     reviewer.scope.limited_to.add(le_loi)
 
     plan = reorganization_preview(**_merge_le_loi_into_tran_phu())
 
-    tran_phu = _on(IN_2026, TRAN_PHU)
+    tran_phu = _on(BEFORE, TRAN_PHU)
     assert [p.keeps for p in plan.units] == [tran_phu]
     assert list(plan.dissolved) == [le_loi.pk]
     assert [(m.what, m.unit, m.to.code) for m in plan.users] == [
@@ -173,19 +175,19 @@ def test_the_preview_lists_what_moves_and_writes_nothing(
     ]
     assert [(m.what, m.to.code) for m in plan.reviewers] == [("thamdinh", TRAN_PHU)]
     assert [(m.unit, m.to.code) for m in plan.kiosks] == [(le_loi, TRAN_PHU)]
-    assert [(m.count, m.year) for m in plan.evidence] == [(1, 2027)]
+    assert [(m.count, m.year) for m in plan.evidence] == [(1, 2026)]
     assert [m.count for m in plan.committees] == [1]
     # Bắc Giang city goes on: its official keeps both units, no read-only note.
     assert plan.district_officials == []
-    assert plan.first_year_on_new_units == 2027
-    assert _on(D2027, LE_LOI) == le_loi
+    assert plan.first_year_on_new_units == 2026
+    assert _on(NEXT, LE_LOI) == le_loi
     assert not Reorganization.objects.exists()
 
 
 def test_the_preview_page_says_what_happens_to_users_posters_and_evidence(
     client_for, admin_user, leloi_staff
 ):
-    kiosk_link_ensure(commune=_on(IN_2026, LE_LOI))
+    kiosk_link_ensure(commune=_on(BEFORE, LE_LOI))
     rows = [
         {
             "change": "merge",
@@ -196,7 +198,7 @@ def test_the_preview_page_says_what_happens_to_users_posters_and_evidence(
             "district": "213",
         }
     ]
-    page = client_for(admin_user).post(NEW_URL, _form_data("99/NQ-TEST", "01/01/2027", rows))
+    page = client_for(admin_user).post(NEW_URL, _form_data("99/NQ-TEST", "01/01/2026", rows))
     html = page.content.decode()
     assert page.status_code == 200
     assert "xa-leloi-test: chuyển từ Phường Lê Lợi sang Phường Trần Phú" in html
@@ -216,11 +218,19 @@ def test_mistakes_are_shown_on_the_form_and_nothing_is_written(client_for, admin
             "district": "213",
         }
     ]
-    page = client_for(admin_user).post(NEW_URL, _form_data("99/NQ-TEST", "01/01/2027", rows))
+    page = client_for(admin_user).post(NEW_URL, _form_data("99/NQ-TEST", "01/01/2026", rows))
     html = page.content.decode()
-    assert "Không có xã mã 99999 có hiệu lực ngày 31/12/2026." in html
+    assert "Không có xã mã 99999 có hiệu lực ngày 31/12/2025." in html
     assert 'value="apply"' not in html
     assert not Reorganization.objects.exists()
+
+
+def test_a_reorganization_is_applied_once_in_force_not_before():
+    args = _merge_le_loi_into_tran_phu(
+        effective_on=datetime.date.today() + datetime.timedelta(days=30)
+    )
+    with pytest.raises(ValidationError, match="từ ngày nó có hiệu lực"):
+        reorganization_preview(**args)
 
 
 def test_a_split_needs_one_successor_chosen_to_take_the_desk():
@@ -236,7 +246,7 @@ def test_a_split_needs_one_successor_chosen_to_take_the_desk():
         for code in ("9001", "9002")
     ]
     with pytest.raises(ValidationError, match="nhận bộ phận một cửa"):
-        reorganization_preview(resolution="1/NQ", effective_on=D2027, changes=changes)
+        reorganization_preview(resolution="1/NQ", effective_on=NEXT, changes=changes)
 
 
 def test_a_code_still_used_by_a_unit_that_goes_on_is_refused():
@@ -259,23 +269,23 @@ def test_a_code_still_used_by_a_unit_that_goes_on_is_refused():
 
 
 def test_a_merge_ends_the_merged_unit_links_it_and_moves_its_staff(leloi_staff, admin_user):
-    le_loi, tran_phu = _on(IN_2026, LE_LOI), _on(IN_2026, TRAN_PHU)
+    le_loi, tran_phu = _on(BEFORE, LE_LOI), _on(BEFORE, TRAN_PHU)
     reorganization = reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
 
     le_loi.refresh_from_db()
-    assert le_loi.valid_to == datetime.date(2026, 12, 31)
-    assert _on(D2027, TRAN_PHU) == tran_phu  # goes on in its own row
-    assert not Commune.objects.in_force(on=D2027).filter(code=LE_LOI).exists()
+    assert le_loi.valid_to == datetime.date(2025, 12, 31)
+    assert _on(NEXT, TRAN_PHU) == tran_phu  # goes on in its own row
+    assert not Commune.objects.in_force(on=NEXT).filter(code=LE_LOI).exists()
     link = CommuneLink.objects.get(reorganization=reorganization)
     assert (link.predecessor, link.successor, link.kind) == (le_loi, tran_phu, LinkKind.WHOLE)
-    assert (link.resolution, link.effective_on) == ("99/NQ-TEST", D2027)
+    assert (link.resolution, link.effective_on) == ("99/NQ-TEST", NEXT)
     assert link.certainty == Certainty.VERIFIED and link.takes_desk
     leloi_staff.scope.refresh_from_db()
     assert leloi_staff.scope.commune == tran_phu
 
 
 def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_user):
-    doi_ngo = _on(IN_2026, DOI_NGO)
+    doi_ngo = _on(BEFORE, DOI_NGO)
     link = kiosk_link_ensure(commune=doi_ngo)
     changes = [
         UnitChange(
@@ -289,10 +299,10 @@ def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_use
         )
         for code in ("9001", "9002")
     ]
-    reorganization_apply(resolution="2/NQ", effective_on=D2027, changes=changes, by=admin_user)
+    reorganization_apply(resolution="2/NQ", effective_on=NEXT, changes=changes, by=admin_user)
 
     new = {c.code: c for c in Commune.objects.filter(code__in=["9001", "9002"])}
-    assert all(c.valid_from == D2027 for c in new.values())
+    assert all(c.valid_from == NEXT for c in new.values())
     links = CommuneLink.objects.filter(predecessor=doi_ngo)
     assert {(x.successor.code, x.kind, x.takes_desk) for x in links} == {
         ("9001", LinkKind.PART, False),
@@ -301,12 +311,12 @@ def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_use
     commune_staff.scope.refresh_from_db()
     assert commune_staff.scope.commune == new["9002"]
     link.refresh_from_db()
-    assert successor_in_force(unit=link.commune, on=D2027) == new["9002"]
-    assert successor_in_force(unit=link.commune, on=IN_2026) == doi_ngo
+    assert successor_in_force(unit=link.commune, on=NEXT) == new["9002"]
+    assert successor_in_force(unit=link.commune, on=BEFORE) == doi_ngo
 
 
 def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
-    doi_ngo = _on(IN_2026, DOI_NGO)
+    doi_ngo = _on(BEFORE, DOI_NGO)
     change = UnitChange(
         change=Change.RENAME,
         predecessors=(DOI_NGO,),
@@ -315,8 +325,8 @@ def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
         kind=doi_ngo.kind,
         district="218",
     )
-    reorganization_apply(resolution="3/NQ", effective_on=D2027, changes=[change], by=admin_user)
-    renamed = _on(D2027, DOI_NGO)
+    reorganization_apply(resolution="3/NQ", effective_on=NEXT, changes=[change], by=admin_user)
+    renamed = _on(NEXT, DOI_NGO)
     assert renamed.pk == doi_ngo.pk and renamed.name == "Thị trấn Lục Nam"
     link = CommuneLink.objects.get(predecessor=doi_ngo)
     assert (link.successor, link.kind, link.former_name) == (
@@ -329,7 +339,7 @@ def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
 def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
     admin_user, leloi_staff, other_district_official
 ):
-    le_loi = _on(IN_2026, LE_LOI)
+    le_loi = _on(BEFORE, LE_LOI)
     change = UnitChange(
         change=Change.PARENT,
         predecessors=(LE_LOI,),
@@ -338,12 +348,12 @@ def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
         kind="phường",
         district="218",
     )
-    args = {"resolution": "4/NQ", "effective_on": D2027, "changes": [change]}
+    args = {"resolution": "4/NQ", "effective_on": NEXT, "changes": [change]}
     plan = reorganization_preview(**args)
     assert [m.what for m in plan.district_officials] == ["huyen-bgcity-test"]
     reorganization_apply(**args, by=admin_user)
 
-    moved = _on(D2027, LE_LOI)
+    moved = _on(NEXT, LE_LOI)
     assert moved.pk != le_loi.pk and moved.district.code == "218"
     assert CommuneLink.objects.get(predecessor=le_loi).kind == LinkKind.PARENT_CHANGED
     # Bắc Giang city's official still sees Lê Lợi's old row (its history), not the new one.
@@ -356,7 +366,7 @@ def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
 
 
 def test_a_failure_mid_apply_leaves_nothing_half_done(admin_user, leloi_staff):
-    le_loi = _on(IN_2026, LE_LOI)
+    le_loi = _on(BEFORE, LE_LOI)
     with (
         mock.patch.object(reorganizations, "_move_users", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
@@ -375,11 +385,11 @@ def test_a_failure_mid_apply_leaves_nothing_half_done(admin_user, leloi_staff):
 
 def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_staff):
     criterion = Criterion.objects.filter(is_required=True).first()
-    old = _on(IN_2026, LE_LOI)
+    old = _on(BEFORE, LE_LOI)
     Evidence.objects.create(commune=old, criterion=criterion, year=2026, note="Lê Lợi cũ")
     reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
     # A year later, a new ward takes the code 7219 again, split from Trần Phú.
-    tran_phu = _on(D2027, TRAN_PHU)
+    tran_phu = _on(NEXT, TRAN_PHU)
     changes = [
         UnitChange(
             change=Change.SPLIT,
@@ -398,12 +408,12 @@ def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_
             district="213",
         ),
     ]
-    day = datetime.date(2028, 1, 1)
+    day = datetime.date(2026, 6, 1)
     reorganization_apply(resolution="5/NQ", effective_on=day, changes=changes, by=admin_user)
 
     rows = Commune.objects.filter(code=LE_LOI).order_by("valid_from")
     assert [(r.name, r.valid_from, r.valid_to) for r in rows] == [
-        ("Phường Lê Lợi", None, datetime.date(2026, 12, 31)),
+        ("Phường Lê Lợi", None, datetime.date(2025, 12, 31)),
         ("Phường Lê Lợi Mới", day, None),
     ]
     new = rows[1]
@@ -421,7 +431,7 @@ def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_
 def test_a_poster_of_a_merged_commune_records_answers_for_its_successor(
     client, admin_user, questionnaire
 ):
-    le_loi = _on(IN_2026, LE_LOI)
+    le_loi = _on(BEFORE, LE_LOI)
     link = kiosk_link_ensure(commune=le_loi)
     day = datetime.date(2026, 6, 1)  # in the past of the session's today
     args = _merge_le_loi_into_tran_phu(effective_on=day)
@@ -440,7 +450,7 @@ def test_a_poster_of_a_commune_split_without_a_desk_says_the_survey_is_closed(
     client, questionnaire
 ):
     """Units loaded from the files may be split with no desk chosen: nothing is recorded."""
-    doi_ngo = _on(IN_2026, DOI_NGO)
+    doi_ngo = _on(BEFORE, DOI_NGO)
     link = kiosk_link_ensure(commune=doi_ngo)
     day = datetime.date(2026, 6, 1)
     doi_ngo.valid_to = day - datetime.timedelta(days=1)
