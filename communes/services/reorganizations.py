@@ -132,6 +132,8 @@ class Move:
     year: int | None = None
     planned_vnd: int = 0
     spent_vnd: int = 0
+    # For committees: whether the successor already has one of its own.
+    successor_has_one: bool = False
 
 
 @dataclass
@@ -447,13 +449,19 @@ def _list_moves(plan: Plan) -> None:
         .values("commune_id")
         .annotate(n=Count("pk"))
     )
+    kept = [p.keeps.pk for p in plan.units if p.keeps]
+    with_committee = set(
+        SteeringCommittee.objects.filter(commune_id__in=kept).values_list("commune_id", flat=True)
+    )
     for row in committees:
+        successor = plan.desk_of[row["commune_id"]]
         plan.committees.append(
             Move(
                 unit=plan.dissolved[row["commune_id"]],
                 what="committee",
-                to=plan.desk_of[row["commune_id"]],
+                to=successor,
                 count=row["n"],
+                successor_has_one=bool(successor.keeps and successor.keeps.pk in with_committee),
             )
         )
     for row in (

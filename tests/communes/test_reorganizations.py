@@ -176,7 +176,8 @@ def test_the_preview_lists_what_moves_and_writes_nothing(
     assert [(m.what, m.to.code) for m in plan.reviewers] == [("thamdinh", TRAN_PHU)]
     assert [(m.unit, m.to.code) for m in plan.kiosks] == [(le_loi, TRAN_PHU)]
     assert [(m.count, m.year) for m in plan.evidence] == [(1, 2026)]
-    assert [m.count for m in plan.committees] == [1]
+    # Trần Phú goes on in its own row, with no committee yet: it needs one.
+    assert [(m.count, m.successor_has_one) for m in plan.committees] == [(1, False)]
     # Bắc Giang city goes on: its official keeps both units, no read-only note.
     assert plan.district_officials == []
     assert plan.first_year_on_new_units == 2026
