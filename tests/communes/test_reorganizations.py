@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
@@ -412,7 +413,7 @@ def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_
     day = datetime.date(2026, 6, 1)
     reorganization_apply(resolution="5/NQ", effective_on=day, changes=changes, by=admin_user)
 
-    rows = Commune.objects.filter(code=LE_LOI).order_by("valid_from")
+    rows = Commune.objects.filter(code=LE_LOI).order_by(F("valid_from").asc(nulls_first=True))
     assert [(r.name, r.valid_from, r.valid_to) for r in rows] == [
         ("Phường Lê Lợi", None, datetime.date(2025, 12, 31)),
         ("Phường Lê Lợi Mới", day, None),
