@@ -148,7 +148,18 @@ class Unit(models.Model):
 
 
 class ProvinceQuerySet(UnitQuerySet):
-    pass
+    def merged_into(self, province_id):
+        """The provinces whose communes became communes of ``province_id`` (Tỉnh Bắc Giang
+        for today's Tỉnh Bắc Ninh), from the lineage: their history is its history."""
+        return self.filter(communes__successor_links__successor__province_id=province_id)
+
+
+def _province_q(province_id, prefix: str = "") -> Q:
+    """The units of ``province_id`` and of the provinces merged into it (history, read-only
+    through the access helpers once out of force)."""
+    return Q(**{f"{prefix}province_id": province_id}) | Q(
+        **{f"{prefix}province__in": Province.objects.merged_into(province_id).values("pk")}
+    )
 
 
 class Province(Unit):
@@ -168,7 +179,7 @@ class DistrictQuerySet(UnitQuerySet):
         if scope.sees_everything:
             return self
         if scope.role in (Role.PROVINCE, Role.PROVINCE_REVIEWER):
-            return self.filter(province_id=scope.province_id)
+            return self.filter(_province_q(scope.province_id))
         if scope.role == Role.DISTRICT:
             return self.filter(pk=scope.district_id)
         return self.filter(communes__pk=scope.commune_id)
@@ -191,8 +202,9 @@ class CommuneQuerySet(UnitQuerySet):
         """The communes whose data ``user`` may see (none for anonymous or unscoped users).
 
         Scope says who, not when: a district official sees its district's communes of
-        every period (read-only once the district is dissolved); combine with
-        ``in_force`` for the units of one date.
+        every period (read-only once the district is dissolved), a province's officials
+        also the history of the provinces merged into it; combine with ``in_force`` for
+        the units of one date.
         """
         scope = scope_of(user)
         if scope is None:
@@ -200,9 +212,9 @@ class CommuneQuerySet(UnitQuerySet):
         if scope.sees_everything:
             return self
         if scope.role == Role.PROVINCE:
-            return self.filter(province_id=scope.province_id)
+            return self.filter(_province_q(scope.province_id))
         if scope.role == Role.PROVINCE_REVIEWER:
-            limited = self.filter(province_id=scope.province_id)
+            limited = self.filter(_province_q(scope.province_id))
             if scope.limited_to.exists():
                 limited = limited.filter(pk__in=scope.limited_to.values("pk"))
             return limited
@@ -728,6 +740,15 @@ class Evidence(models.Model):
     # so that the commune and the reviewer see what changed since.
     approved_snapshot = models.JSONField(
         _("nội dung lần duyệt gần nhất"), null=True, blank=True, editable=False
+    )
+    # Evidence a predecessor unit had approved, accepted for this unit by its reviewer.
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("kế thừa từ minh chứng"),
     )
 
     objects = EvidenceQuerySet.as_manager()

@@ -105,6 +105,38 @@ def lineage(*, commune) -> Lineage:
     )
 
 
+def carry_over_sources(*, commune, year: int):
+    """Evidence the predecessors of ``commune`` had approved (their latest year before
+    ``year`` per criterion is what a page offers) for criteria active in ``year`` for which
+    ``commune`` has no approved evidence of ``year``: what its reviewer may accept with
+    one action. A QuerySet (one query when read)."""
+    predecessors = CommuneLink.objects.filter(successor=commune, predecessor__isnull=False).exclude(
+        predecessor=commune
+    )
+    done = Evidence.objects.filter(commune=commune, year=year, state=EvidenceState.APPROVED).values(
+        "criterion_id"
+    )
+    return Evidence.objects.filter(
+        commune__in=predecessors.values("predecessor_id"),
+        state=EvidenceState.APPROVED,
+        year__lt=year,
+        criterion__in=Criterion.objects.active_in(year),
+    ).exclude(criterion_id__in=done)
+
+
+def carry_over_offers(*, commune, year: int) -> list:
+    """Of ``carry_over_sources``, each predecessor's latest approved evidence per criterion,
+    with its commune and criterion (one query)."""
+    latest = {}
+    for evidence in (
+        carry_over_sources(commune=commune, year=year)
+        .select_related("commune", "criterion")
+        .order_by("criterion__order", "criterion__code", "commune__name", "-year")
+    ):
+        latest.setdefault((evidence.criterion_id, evidence.commune_id), evidence)
+    return list(latest.values())
+
+
 def checklist_years() -> list[int]:
     """The years a checklist can be opened for: the programme years."""
     return programme_years()

@@ -11,6 +11,11 @@ urlpatterns = [
     path("communes/<str:code>/", views.commune_detail, name="commune_detail"),
     # The checklist and its evidence
     path(CHECKLIST, views.checklist, name="checklist"),
+    path(
+        CHECKLIST + "carry-over/<int:source>/",
+        views.evidence_carry_over,
+        name="evidence_carry_over",
+    ),
     path(EVIDENCE, views.evidence_detail, name="evidence_detail"),
     path(EVIDENCE + "submit/", views.evidence_submit, name="evidence_submit"),
     path(EVIDENCE + "reopen/", views.evidence_reopen, name="evidence_reopen"),

@@ -120,8 +120,9 @@ def checklist(request, code, year):
             "year": year,
             "years": years,
             "checklist": selectors.checklist(commune=commune, year=year),
+            "carry_over": selectors.carry_over_offers(commune=commune, year=year),
             "can_edit": has_role(request.user, Role.COMMUNE),
-            "can_review": has_role(request.user, Role.DISTRICT),
+            "can_review": has_role(request.user, *REVIEWER_ROLES),
         },
     )
 
@@ -284,6 +285,27 @@ def evidence_reopen(request, code, year, criterion):
                 _("Đã mở lại minh chứng để cập nhật. Sau khi sửa, hãy gửi duyệt lại."),
             )
     return redirect(_evidence_url(commune, year, evidence.criterion))
+
+
+@require_POST
+@login_required
+def evidence_carry_over(request, code, year, source):
+    """Accept a predecessor's approved evidence for this unit and year (its reviewers)."""
+    year = _year_or_404(year)
+    commune = get_commune_for_reviewer(request.user, code, on=reference_date(year))
+    try:
+        evidence = services.evidence_carry_over(
+            source_id=source, commune=commune, year=year, by=request.user
+        )
+    except services.CarryOverRefused as refused:
+        messages.warning(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Đã kế thừa minh chứng “%(criterion)s” từ đơn vị trước.")
+            % {"criterion": evidence.criterion.title},
+        )
+    return redirect("checklist", code=commune.code, year=year)
 
 
 @require_POST

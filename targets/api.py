@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from communes.access import get_commune_for_user, require_role
-from communes.models import Criterion, District, Role, scope_of
+from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
+from communes.selectors import current_programme_year, programme_years
 from targets import reasons, rules, selectors, services
 from targets.models import RecomputeRun
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class BadParameter(Exception):
@@ -62,20 +61,30 @@ def api_view(*methods):
 
 
 def _year(raw: str | None) -> int:
-    """The ``year`` parameter; the current year in Asia/Ho_Chi_Minh when absent."""
+    """The ``year`` parameter: a programme year (any year with a target), the current
+    programme year when absent, as the pages do."""
+    years = programme_years()
     if raw is None:
-        return timezone.localdate().year
+        return current_programme_year(years)
     try:
         year = int(raw)
     except ValueError:
         year = None
-    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+    if year is None or year not in years:
         raise BadParameter(
             "year",
-            gettext("Tham số year phải là một năm từ %(min)s đến %(max)s.")
-            % {"min": MIN_YEAR, "max": MAX_YEAR},
+            gettext("Tham số year phải là một năm của chương trình: %(years)s.")
+            % {"years": ", ".join(str(y) for y in years)},
         )
     return year
+
+
+def _period(unit) -> dict:
+    """The period ``unit`` is in force (ISO dates, None for an open end)."""
+    return {
+        "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+        "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+    }
 
 
 def _iso(moment):
@@ -89,8 +98,9 @@ def progress(request):
     For a district official "province" is their district. Commune staff get 403: they
     follow their own commune (``api_commune``).
     """
-    require_role(request.user, Role.PROVINCE, Role.DISTRICT)
+    require_role(request.user, Role.PROVINCE, Role.PROVINCE_REVIEWER, Role.DISTRICT)
     year = _year(request.GET.get("year"))
+    on = reference_date(year)
     overall, districts = selectors.progress_by_district(
         year=year, districts=District.objects.visible_to(request.user)
     )
@@ -98,6 +108,20 @@ def progress(request):
     if scope.role == Role.DISTRICT and len(districts) == 1:
         # The district's own target (it may override the province's) and figures.
         overall = districts[0].progress
+    former = []
+    if not districts:
+        # No district level this year: the province's communes in force, and the same
+        # figures by the district they belonged to before 1/7/2025 (from the lineage).
+        dashboard = selectors.dashboard_figures(
+            year=year,
+            districts=District.objects.none(),
+            communes=Commune.objects.visible_to(request.user),
+        )
+        overall = dashboard.overall.progress
+        former = [
+            {"code": row.code, "name": row.name, **row.figures.progress.as_dict()}
+            for row in dashboard.districts
+        ]
     return JsonResponse(
         {
             "year": year,
@@ -106,6 +130,10 @@ def progress(request):
             "districts": [
                 {"code": d.code, "name": d.name, **d.progress.as_dict()} for d in districts
             ],
+            # Units through time: the date whose units the year is evaluated on, and,
+            # for a year without districts, the figures by former district.
+            "period": {"reference_date": on.isoformat(), "has_districts": bool(districts)},
+            "former_districts": former,
         },
         json_dumps_params={"ensure_ascii": False},
     )
@@ -118,7 +146,11 @@ def commune(request, code):
     A year not computed yet is evaluated on the spot (nothing is stored by a GET).
     """
     year = _year(request.GET.get("year"))
-    unit = get_commune_for_user(request.user, code)
+    on = reference_date(year)
+    # The unit with this code in force on the year's reference date (codes are reused).
+    unit = get_commune_for_user(request.user, code, on=on)
+    if not unit.is_in_force(on):
+        raise Http404
     # A stored status, or a verdict of the rule: both carry the same figures.
     status = selectors.commune_status(commune=unit, year=year)
     if status is None:
@@ -133,7 +165,7 @@ def commune(request, code):
         {
             "code": unit.code,
             "name": unit.name,
-            "district": unit.district.code,
+            "district": unit.district.code if unit.district else None,
             "status": status.status,
             "reasons": reasons.describe(status.reasons, titles=titles),
             "survey": {
@@ -145,6 +177,8 @@ def commune(request, code):
                 "required": status.evidence_required,
                 "approved": status.evidence_approved,
             },
+            "province": unit.province.code,
+            "period": _period(unit),
         },
         json_dumps_params={"ensure_ascii": False},
     )

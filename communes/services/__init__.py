@@ -11,10 +11,12 @@ from communes.services.committees import (
     commune_launch_set,
 )
 from communes.services.evidence import (
+    CarryOverRefused,
     EvidenceConflict,
     EvidenceIncomplete,
     SaveResult,
     evidence_approve,
+    evidence_carry_over,
     evidence_file_delete,
     evidence_reopen,
     evidence_return,
@@ -27,6 +29,7 @@ from communes.services.units import UNITS_FILE, LoadResult, units_load
 
 __all__ = [
     "UNITS_FILE",
+    "CarryOverRefused",
     "EvidenceConflict",
     "EvidenceIncomplete",
     "LoadResult",
@@ -36,6 +39,7 @@ __all__ = [
     "committee_save",
     "commune_launch_set",
     "evidence_approve",
+    "evidence_carry_over",
     "evidence_file_delete",
     "evidence_reopen",
     "evidence_return",

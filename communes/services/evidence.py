@@ -210,6 +210,61 @@ def evidence_file_delete(*, file_id: int, by, version: int) -> Evidence:
     return evidence
 
 
+class CarryOverRefused(Exception):
+    """The evidence cannot be carried over (no longer approved, not a predecessor's, or
+    the unit already has approved evidence for that criterion and year)."""
+
+
+def evidence_carry_over(*, source_id: int, commune, year: int, by) -> Evidence:
+    """Accept, for ``commune`` and ``year``, evidence a predecessor unit had approved: the
+    reviewer's one action (nothing carries over silently).
+
+    The unit's evidence for the criterion becomes approved with the source's note, value
+    and files (the stored files are shared, not copied), ``carried_from`` pointing to
+    the source and a transition saying where it came from; the source is unchanged.
+    """
+    from communes.selectors import carry_over_sources
+
+    with transaction.atomic():
+        source = (
+            carry_over_sources(commune=commune, year=year)
+            .select_related("commune", "criterion")
+            .filter(pk=source_id)
+            .first()
+        )
+        if source is None:
+            raise CarryOverRefused(_("Minh chứng này không còn để kế thừa."))
+        evidence, _created = _lock_or_create(commune, source.criterion, year, by, 0)
+        if evidence.state == EvidenceState.APPROVED:
+            raise CarryOverRefused(describe(evidence))
+        now = timezone.now()
+        evidence.note, evidence.value = source.note, source.value
+        evidence.carried_from = source
+        for item in source.files.all():
+            EvidenceFile.objects.create(
+                evidence=evidence,
+                file=item.file.name,
+                thumbnail=item.thumbnail.name,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                uploaded_by=item.uploaded_by,
+                uploaded_at=item.uploaded_at,
+            )
+        note = _("Kế thừa minh chứng đã duyệt của %(unit)s (%(code)s) năm %(year)s.") % {
+            "unit": source.commune.name,
+            "code": source.commune.code,
+            "year": source.year,
+        }
+        evidence.reviewed_at, evidence.reviewed_by = now, by
+        evidence.review_comment = note
+        _move(evidence, EvidenceState.APPROVED, by, note=note, at=now)
+        evidence.approved_snapshot = snapshot(evidence, by=by, at=now)
+        _save(evidence, by)
+        recompute_later(commune_id=commune.pk, year=year)
+    return evidence
+
+
 def snapshot(evidence: Evidence, *, by, at) -> dict:
     """What an approval approved: note, value and files, to compare with later."""
     return {

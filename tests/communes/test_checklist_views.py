@@ -363,10 +363,10 @@ def test_the_checklist_query_count_does_not_grow_with_the_criteria(
         make_evidence(doi_ngo, criterion, commune_staff, value=Decimal(97))
     client = client_for(commune_staff)
     # Session, user, scope and commune, then criteria, evidence, files, surveys and the
-    # year's rule (11), the programme years, the year's reference date and the
-    # navigation's current programme year (14 in all): guards against a query per
-    # criterion, file or person.
-    with django_assert_max_num_queries(14):
+    # year's rule (11), the programme years, the year's reference date, the
+    # navigation's current programme year and the predecessors' evidence to carry over
+    # (15 in all): guards against a query per criterion, file or person.
+    with django_assert_max_num_queries(15):
         assert client.get(checklist_url()).status_code == 200
 
 

@@ -38,7 +38,16 @@ def test_progress_has_the_designed_shape_for_a_provincial_official(
     response = client_for(province_official).get(progress_url())
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"year", "computed_at", "province", "districts"}
+    # DESIGN.md's keys, and what units through time add (never renaming those).
+    assert set(body) == {
+        "year",
+        "computed_at",
+        "province",
+        "districts",
+        "period",
+        "former_districts",
+    }
+    assert body["period"] == {"reference_date": "2023-01-01", "has_districts": True}
     assert body["year"] == 2023
     assert body["computed_at"].endswith("+07:00")
     assert body["province"] == {
@@ -123,6 +132,9 @@ def test_a_commune_has_the_designed_shape(client_for, commune_staff, computed):
         "reasons": [],
         "survey": {"responses": 40, "satisfied": 36, "rate": 90.0},
         "evidence": {"required": 2, "approved": 2},
+        # Added by units through time: the province and the period the unit is in force.
+        "province": "24",
+        "period": {"valid_from": None, "valid_to": None},
     }
 
 
@@ -250,8 +262,9 @@ def test_progress_takes_a_fixed_number_of_queries(
     client_for, province_official, computed, django_assert_max_num_queries
 ):
     # Guards against a query per district (or per commune) creeping into the figures.
+    # (+2 since units through time: the programme years and the year's reference date.)
     client = client_for(province_official)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(progress_url()).status_code == 200
 
 
@@ -259,6 +272,7 @@ def test_a_commune_takes_a_fixed_number_of_queries(
     client_for, leloi_staff, computed, django_assert_max_num_queries
 ):
     # Guards against a query per reason (criterion titles are read in one go).
+    # (+1 since units through time: the programme years.)
     client = client_for(leloi_staff)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(commune_url("7219")).status_code == 200

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communes", "0005_programme_years"),
+        ("communes", "0006_evidence_carried_from"),
     ]
 
     operations = [
