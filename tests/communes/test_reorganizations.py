@@ -572,3 +572,48 @@ def test_september_2026_recorded_through_the_screen(
     # The result page lists the five.
     result = client_for(admin_user).get(applied["Location"]).content.decode()
     assert result.count("Đổi loại đơn vị") == 5
+
+
+# --- The form's other buttons, and the queries of the pages --------------------------------
+
+
+KIND_ROWS = [
+    {
+        "change": "kind",
+        "predecessors": code,
+        "code": code,
+        "name": f"Phường {code}",
+        "kind": "phường",
+        "district": "218",
+    }
+    for code in ("7450", "7453", "7456", "7459", "7462")
+]
+
+
+def test_more_rows_and_back_to_editing_keep_what_was_typed_and_write_nothing(
+    client_for, admin_user
+):
+    client = client_for(admin_user)
+    data = _form_data("6/NQ", "01/01/2026", KIND_ROWS[:1], action="more")
+    html = client.post(NEW_URL, data).content.decode()
+    assert html.count('name="units-6-code"') == 1  # 1 row + 6 more
+    assert 'value="Phường 7450"' in html
+    data["action"] = "edit"
+    assert 'value="Phường 7450"' in client.post(NEW_URL, data).content.decode()
+    assert not Reorganization.objects.exists()
+
+
+def test_the_preview_and_the_result_pages_take_a_flat_number_of_queries(
+    client_for, admin_user, django_assert_max_num_queries
+):
+    client = client_for(admin_user)
+    # Guards against a query per row: the units, districts and moves are read in bulk.
+    with django_assert_max_num_queries(12):
+        page = client.post(NEW_URL, _form_data("7/NQ", "01/01/2026", KIND_ROWS))
+    assert page.status_code == 200
+    client.post(NEW_URL, _form_data("7/NQ", "01/01/2026", KIND_ROWS, action="apply"))
+    reorganization = Reorganization.objects.get(resolution="7/NQ")
+    # Guards against a query per link (its units, their staff).
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("reorganization_detail", args=[reorganization.pk]))
+    assert page.content.decode().count("Đổi loại đơn vị") == 5
