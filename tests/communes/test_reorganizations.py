@@ -617,3 +617,23 @@ def test_the_preview_and_the_result_pages_take_a_flat_number_of_queries(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("reorganization_detail", args=[reorganization.pk]))
     assert page.content.decode().count("Đổi loại đơn vị") == 5
+
+
+def test_a_2023_poster_follows_both_real_reorganizations(reorganized_units, client, questionnaire):
+    """Lê Lợi (7219) joined Trần Phú on 1/1/2025, which joined Phường Bắc Giang (7210, a
+    reused code) on 1/7/2025: a poster printed for Lê Lợi in 2023 answers for Bắc Giang."""
+    le_loi = _on(datetime.date(2023, 6, 1), LE_LOI)
+    link = kiosk_link_ensure(commune=le_loi)
+    page = client.get(kiosk_url(link))
+    assert "Phường Bắc Giang" in page.content.decode()
+    bac_giang = _on(datetime.date(2025, 7, 1), "7210")
+    assert successor_in_force(unit=le_loi, on=datetime.date(2025, 7, 1)) == bac_giang
+    assert successor_in_force(unit=le_loi, on=datetime.date(2025, 3, 1)).code == TRAN_PHU
+
+
+def test_the_poster_of_a_commune_with_an_unknown_successor_says_the_survey_is_closed(
+    reorganized_units, client, questionnaire
+):
+    lao_ho = _on(datetime.date(2023, 6, 1), "7684")
+    link = kiosk_link_ensure(commune=lao_ho)
+    assert client.get(kiosk_url(link)).status_code == 503
