@@ -24,6 +24,7 @@ from communes import uploads
 from communes.models import (
     CommitteeMember,
     Commune,
+    CommuneLink,
     Criterion,
     CriterionKind,
     District,
@@ -49,13 +50,29 @@ DEMO_ACCOUNTS = [
     ("huyen.lucnam", "Trần Thị Huyền", Role.DISTRICT, "218"),
     ("xa.doingo", "Lê Văn Đồi", Role.COMMUNE, "7444"),
     ("xa.leloi", "Phạm Thị Lợi", Role.COMMUNE, "7219"),
+    # Today's Tỉnh Bắc Ninh (code 24 again, from 1/7/2025): reviews where there are no
+    # districts. Seeded once the later periods are loaded.
+    ("thamdinh.bacninh", "Đỗ Thị Thẩm", Role.PROVINCE_REVIEWER, "24"),
 ]
+# The day each account's unit is looked up on (codes are reused): the programme's basis
+# unless said otherwise.
+ACCOUNT_DAYS = {"thamdinh.bacninh": datetime.date(2026, 1, 1)}
+BASIS_DAY = datetime.date(2024, 1, 1)
 
 
 def seed_accounts():
     """Create or reset the demo accounts, each with its role and scope."""
     User = get_user_model()
     for username, full_name, role, unit_code in DEMO_ACCOUNTS:
+        day = ACCOUNT_DAYS.get(username, BASIS_DAY)
+        unit = {
+            Role.PROVINCE: ("province", Province),
+            Role.PROVINCE_REVIEWER: ("province", Province),
+            Role.DISTRICT: ("district", District),
+            Role.COMMUNE: ("commune", Commune),
+        }.get(role)
+        if unit and not unit[1].objects.in_force(on=day).filter(code=unit_code).exists():
+            continue  # that period is not loaded
         first, _, last = full_name.rpartition(" ")
         user, _created = User.objects.get_or_create(username=username)
         user.first_name, user.last_name = last, first
@@ -64,15 +81,10 @@ def seed_accounts():
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        unit = {
-            Role.PROVINCE: ("province", Province),
-            Role.DISTRICT: ("district", District),
-            Role.COMMUNE: ("commune", Commune),
-        }.get(role)
         scope_fields = {"role": role, "province": None, "district": None, "commune": None}
         if unit:
             field, model = unit
-            scope_fields[field] = model.objects.get(code=unit_code)
+            scope_fields[field] = model.objects.in_force(on=day).get(code=unit_code)
         UserScope.objects.update_or_create(user=user, defaults=scope_fields)
 
 
@@ -87,6 +99,8 @@ def readiness_year(commune) -> int | None:
     one consistent story: about a third certified in 2023, more in 2024, most but not
     all in 2025, varying by district. Deterministic: a hash of the commune code.
     """
+    if commune.district_id is None:
+        return _readiness_today(commune)
     if commune.code in ("7444", "7219"):  # Đồi Ngô (pilot) and Lê Lợi (Fast Friday)
         return 2023
     draw = int(hashlib.sha256(commune.code.encode()).hexdigest()[:8], 16) % 100
@@ -100,6 +114,17 @@ def readiness_year(commune) -> int | None:
     return None
 
 
+def _readiness_today(commune) -> int | None:
+    """A commune of today's Tỉnh Bắc Ninh (from 1/7/2025): about half of those formed
+    from old Bắc Giang's communes are certified in 2026; old Bắc Ninh's are starting."""
+    from_bac_giang = getattr(commune, "_from_bac_giang", None)
+    if from_bac_giang is None:
+        from_bac_giang = commune.predecessor_links.filter(predecessor__isnull=False).exists()
+    if not from_bac_giang:
+        return None
+    return 2026 if _hash("ready-2026:" + commune.code) % 100 < 42 else None
+
+
 def one_item_away(commune, year: int) -> bool:
     """Whether the demo commune lacks a single checklist item in ``year``, surveys passing.
 
@@ -109,17 +134,73 @@ def one_item_away(commune, year: int) -> bool:
     ready = readiness_year(commune)
     if ready is not None and year >= ready:
         return False
-    if year != (ready - 1 if ready is not None else 2025):
+    last = 2026 if commune.district_id is None else 2025
+    if year != (ready - 1 if ready is not None else last):
         return False
     return _hash("one-item-away:" + commune.code) % 100 < 45
 
 
 def seed():
     seed_accounts()
-    communes = list(Commune.objects.select_related("district").order_by("code"))
+    # The programme's basis (2023-2024, and 2025 for the units that continued in place);
+    # the units of the later periods are seeded by seed_later_periods.
+    communes = list(
+        Commune.objects.filter(valid_from=None).select_related("district").order_by("code")
+    )
     plans = commune_plans(communes)
     seed_committees(communes, plans)
     seed_evidence(communes, plans, actors=seed_actors(communes))
+    seed_later_periods()
+
+
+def seed_later_periods():
+    """2025 for the communes that moved district on 1/1/2025, and 2026 for the 99 of
+    today's Tỉnh Bắc Ninh (about half of old Bắc Giang's area certified, old Bắc Ninh's
+    starting): nothing when only the basis is loaded. Safe to run twice."""
+    later = list(
+        Commune.objects.filter(valid_from__isnull=False)
+        .select_related("district")
+        .order_by("valid_from", "code")
+    )
+    if not later:
+        return
+    from_bac_giang = set(
+        CommuneLink.objects.filter(successor__in=later, predecessor__isnull=False).values_list(
+            "successor_id", flat=True
+        )
+    )
+    for commune in later:
+        commune._from_bac_giang = commune.pk in from_bac_giang
+    plans = later_plans(later)
+    seed_committees(later, plans)
+    actors = seed_actors(later)
+    reviewer = get_user_model().objects.filter(username="thamdinh.bacninh").first()
+    for commune in later:
+        if commune.district_id is None:
+            actors.district[None] = reviewer
+    for year in (2025, 2026):
+        units = [c for c in later if c.is_in_force(datetime.date(year, 1, 1))]
+        seed_evidence(units, plans, actors=actors, years=(year,))
+
+
+def later_plans(communes) -> dict[int, "CommunePlan"]:
+    """Committees and launches of the units formed on 1/1/2025 or 1/7/2025, after they
+    were formed."""
+    plans = {}
+    for commune in communes:
+        rng = _rng("plan", commune.code, commune.valid_from)
+        ready = readiness_year(commune)
+        start = commune.valid_from
+        if commune.district_id is not None or ready is not None:
+            committee = start + datetime.timedelta(days=rng.randint(10, 45))
+            launch = committee + datetime.timedelta(days=rng.randint(20, 50))
+        elif commune._from_bac_giang or rng.random() < 0.7:
+            committee = _day(rng, start + datetime.timedelta(days=30), datetime.date(2026, 3, 31))
+            launch = committee + datetime.timedelta(days=rng.randint(30, 150))
+        else:
+            committee = launch = None
+        plans[commune.pk] = CommunePlan(ready, committee, launch)
+    return plans
 
 
 # --- Shared helpers ------------------------------------------------------------------------
@@ -212,7 +293,12 @@ def seed_actors(communes) -> Actors:
         name = "huyen.lucnam" if district.code == "218" else f"demo.huyen.{district.code}"
         wanted[name] = (Role.DISTRICT, district)
     for commune in communes:
-        name = {PILOT: "xa.doingo", LE_LOI: "xa.leloi"}.get(commune.code, f"demo.xa.{commune.code}")
+        if commune.valid_from is None:
+            name = {PILOT: "xa.doingo", LE_LOI: "xa.leloi"}.get(
+                commune.code, f"demo.xa.{commune.code}"
+            )
+        else:  # a later unit reusing the code
+            name = f"demo.xa.{commune.code}.{commune.valid_from:%Y%m}"
         wanted[name] = (Role.COMMUNE, commune)
     existing = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
     new_users = []
@@ -356,7 +442,7 @@ def seed_committees(communes, plans) -> None:
     }
     pending: list[tuple[SteeringCommittee, list[CommitteeMember]]] = []
 
-    province = Province.objects.first()
+    province = Province.objects.filter(valid_from=None).first()
     if province and (Level.PROVINCE, province.pk) not in has_committee:
         rng = _rng("committee", "province")
         committee = SteeringCommittee(
@@ -372,6 +458,8 @@ def seed_committees(communes, plans) -> None:
         if (Level.DISTRICT, district.pk) in has_committee:
             continue
         rng = _rng("committee", district.code)
+        if district.valid_from is not None:
+            continue  # formed on 1/1/2025 (Thị xã Chũ): its committee is not in the story
         kind = district.kind.lower()
         names = {
             "kind": kind,
@@ -396,7 +484,7 @@ def seed_committees(communes, plans) -> None:
         plan = plans[commune.pk]
         if plan.committee_on is None or (Level.COMMUNE, commune.pk) in has_committee:
             continue
-        rng = _rng("committee", commune.code)
+        rng = _rng("committee", commune.code, *([commune.valid_from] if commune.valid_from else []))
         names = {"kind": commune.kind.lower(), "unit": _local_name(commune)}
         rows = COMMUNE_MEMBERS[:6] + rng.sample(COMMUNE_MEMBERS[6:], rng.randint(1, 3))
         committee = SteeringCommittee(
@@ -508,7 +596,7 @@ def _value(criterion, rng, *, meets: bool | None) -> Decimal:
 
 def _other_state(rng, year: int) -> str:
     """A realistic unfinished state; items still waiting for review only in the last year."""
-    states = [MISSING, DRAFT, REJECTED] + ([SUBMITTED, SUBMITTED] if year == DEMO_YEARS[-1] else [])
+    states = [MISSING, DRAFT, REJECTED] + ([SUBMITTED, SUBMITTED] if year >= DEMO_YEARS[-1] else [])
     return rng.choice(states)
 
 
@@ -689,13 +777,12 @@ def demo_files(criteria) -> dict[str, DemoFile]:
 # --- Writing it all --------------------------------------------------------------------------
 
 
-def seed_evidence(communes, plans, *, actors: Actors) -> None:
-    """Evidence, files and history for 2023-2025; evidence already there is left alone."""
-    criteria_by_year = {y: list(Criterion.objects.active_in(y)) for y in DEMO_YEARS}
+def seed_evidence(communes, plans, *, actors: Actors, years=DEMO_YEARS) -> None:
+    """Evidence, files and history for ``years`` (2023-2025), for the years each commune
+    is in force; evidence already there is left alone."""
+    criteria_by_year = {y: list(Criterion.objects.active_in(y)) for y in years}
     existing = set(
-        Evidence.objects.filter(year__in=DEMO_YEARS).values_list(
-            "commune_id", "criterion_id", "year"
-        )
+        Evidence.objects.filter(year__in=years).values_list("commune_id", "criterion_id", "year")
     )
     files = demo_files({c for cs in criteria_by_year.values() for c in cs})
     now = timezone.now()
@@ -704,7 +791,9 @@ def seed_evidence(communes, plans, *, actors: Actors) -> None:
     for commune in communes:
         staff = actors.commune[commune.pk]
         reviewer = actors.district[commune.district_id]
-        for year in DEMO_YEARS:
+        for year in years:
+            if not commune.is_in_force(datetime.date(year, 1, 1)):
+                continue  # merged into another, or moved district, by then
             for item in plan_evidence(commune, plans[commune.pk], year, criteria_by_year[year]):
                 if (commune.pk, item.criterion.pk, year) in existing:
                     continue
@@ -760,7 +849,7 @@ def seed_evidence(communes, plans, *, actors: Actors) -> None:
 def _build(commune, year, item: Planned, rng, *, staff, reviewer, files, now):
     """The evidence row, its transitions and its files, dated along the way."""
     criterion = item.criterion
-    last_year = year == DEMO_YEARS[-1]
+    last_year = year >= DEMO_YEARS[-1]
     start = max(datetime.date(year, 3, 1), commune.model_launched_on or datetime.date(year, 3, 1))
     created = _at(_day(rng, start, max(start, datetime.date(year, 10, 31))), rng)
 

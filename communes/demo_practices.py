@@ -169,7 +169,9 @@ def _seed_investment(districts, communes):
 
 def seed():
     districts = {d.code: d for d in District.objects.all()}
-    communes = list(Commune.objects.select_related("district").order_by("code"))
+    communes = list(
+        Commune.objects.filter(valid_from=None).select_related("district").order_by("code")
+    )
     practices = _seed_practices()
     _seed_adoptions(practices, communes)
     _seed_investment(districts, communes)

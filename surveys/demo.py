@@ -20,7 +20,9 @@ from communes.models import Commune, Role
 from surveys import services
 from surveys.models import Channel, Element, ImportBatch, KioskLink, SurveyResponse
 
-YEARS = (2023, 2024, 2025)
+YEARS = (2023, 2024, 2025, 2026)
+# The demo's 2026 stops before the end of the year.
+LAST_DAY = {2026: datetime.date(2026, 11, 13)}
 TOKEN_PREFIX = "demo-"  # noqa: S105 (marks demo rows; the token column is free for them)
 LUC_NAM = "218"
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,7 +70,7 @@ def _answers(rng: random.Random, questions, *, satisfied: bool, channel: str) ->
 def _dates(rng: random.Random, year: int, count: int) -> list[datetime.date]:
     """``count`` working days spread over the year, as a desk sees people come."""
     start = datetime.date(year, 1, 3)
-    span = (datetime.date(year, 12, 20) - start).days
+    span = (LAST_DAY.get(year, datetime.date(year, 12, 20)) - start).days
     dates = []
     for i in range(count):
         day = start + datetime.timedelta(days=int((i + rng.random()) * span / count))
@@ -84,7 +86,9 @@ def seed():
         type(questionnaire).objects.prefetch_related("questions").get(pk=questionnaire.pk)
     )
     questions = list(questionnaire.questions.all())
-    communes = list(Commune.objects.select_related("district").order_by("code"))
+    communes = list(
+        Commune.objects.select_related("district", "province").order_by("code", "valid_from")
+    )
     _seed_kiosk_links(communes)
     if SurveyResponse.objects.filter(submission_token__startswith=TOKEN_PREFIX).exists():
         return  # already seeded: the same data would be made again
@@ -99,11 +103,19 @@ def seed():
     for commune in communes:
         ready = readiness_year(commune)
         for year in YEARS:
+            # Each unit's desk answers for the years it is in force (and a 2026 is only
+            # seeded with today's units loaded, so that the basis alone stays as it was).
+            if not commune.is_in_force(datetime.date(year, 1, 1)) or (
+                year == 2026 and commune.valid_from is None
+            ):
+                continue
+            if commune.model_launched_on is None and commune.valid_from is not None:
+                continue  # a new unit that has not launched the model yet
             count, satisfied = _plan(
                 rng,
                 ready=ready,
                 year=year,
-                luc_nam=commune.district.code == LUC_NAM,
+                luc_nam=commune.district_id is not None and commune.district.code == LUC_NAM,
                 near=one_item_away(commune, year),
             )
             verdicts = [True] * satisfied + [False] * (count - satisfied)
@@ -118,7 +130,7 @@ def seed():
     for n, (commune, day, channel, verdict, answers) in enumerate(planned):
         recorded = datetime.datetime.combine(day, datetime.time(8 + n % 9, n % 60), tzinfo=_TZ)
         if channel == Channel.IMPORT:
-            recorded = batches[(commune.district.code, day.year)].imported_at
+            recorded = batches[(_sender(commune), day.year)].imported_at
         responses.append(
             SurveyResponse(
                 commune=commune,
@@ -127,7 +139,7 @@ def seed():
                 channel=channel,
                 satisfied=verdict,
                 answers=answers,
-                import_batch=batches.get((commune.district.code, day.year))
+                import_batch=batches.get((_sender(commune), day.year))
                 if channel == Channel.IMPORT
                 else None,
                 submission_token=f"{TOKEN_PREFIX}{n}",
@@ -138,10 +150,16 @@ def seed():
     SurveyResponse.objects.bulk_create(responses, batch_size=2000)
 
 
+def _sender(commune) -> str:
+    """Who sends a commune's imported survey files: its district, or its province when
+    there are no districts."""
+    return commune.district.code if commune.district_id else f"tinh-{commune.province.code}"
+
+
 def _seed_import_batches(planned) -> dict:
     """One imported file per district and year, as district offices send them."""
     rows = Counter(
-        (commune.district.code, day.year)
+        (_sender(commune), day.year)
         for commune, day, channel, _verdict, _answers in planned
         if channel == Channel.IMPORT
     )

@@ -30,3 +30,36 @@ def test_seed_demo_creates_the_demo_accounts_with_their_scope_and_is_repeatable(
         assert user.scope.role == role
         assert (user.scope.unit.code if user.scope.unit else None) == code
     assert authenticate(rf.get("/"), username="admin", password="demo-pass-2023").is_superuser
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_seed_demo_tells_2025_and_2026_on_their_own_units(rf, reorganized_units):
+    import datetime
+
+    from communes.models import Commune
+    from targets.models import CertificationStatus, Status
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # still repeatable with every period loaded
+    statuses = CertificationStatus.objects
+    assert [statuses.filter(year=y).count() for y in (2023, 2024, 2025, 2026)] == [
+        209,
+        209,
+        192,
+        99,
+    ]
+    today = Commune.objects.in_force(on=datetime.date(2026, 1, 1))
+    bac_giang_area = today.filter(predecessor_links__predecessor__isnull=False).distinct()
+    certified = statuses.filter(year=2026, status=Status.CERTIFIED)
+    # About half of old Bắc Giang's area is certified; old Bắc Ninh's is starting.
+    assert 20 <= certified.filter(commune__in=bac_giang_area).count() <= 38
+    assert not certified.exclude(commune__in=bac_giang_area).exists()
+    reviewer = authenticate(rf.get("/"), username="thamdinh.bacninh", password="demo-pass-2023")
+    assert (reviewer.scope.role, reviewer.scope.province.name) == (
+        Role.PROVINCE_REVIEWER,
+        "Tỉnh Bắc Ninh",
+    )
+    # The accounts of the basis keep their units.
+    doingo = authenticate(rf.get("/"), username="xa.doingo", password="demo-pass-2023")
+    assert doingo.scope.commune.name == "Thị trấn Đồi Ngô"
