@@ -40,6 +40,8 @@ from communes.services.reorganizations import (
 from surveys.models import SurveyResponse
 from surveys.selectors import active_questionnaire
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
+from targets.models import CertificationStatus
+from targets.services import statuses_recompute
 from tests.surveys.conftest import all_answers
 from tests.surveys.test_kiosk import aged_stamp, kiosk_url
 
@@ -508,6 +510,8 @@ def test_september_2026_recorded_through_the_screen(
         channel="paper",
         satisfied=True,
     )
+    statuses_recompute(year=2026, commune_ids=[luc_nam.pk])
+    status_before = CertificationStatus.objects.get(commune=luc_nam, year=2026)
     rows = [
         {
             "change": "kind",
@@ -564,6 +568,16 @@ def test_september_2026_recorded_through_the_screen(
     )
     assert "Biên bản 2026 của Lục Nam" in evidence_page.content.decode()
     assert luc_nam.survey_responses.filter(answered_on__year=2026).count() == 1
+    # Its 2026 status stays its own, on its 2026 page, and a recompute gives the same.
+    statuses_recompute(year=2026, commune_ids=[luc_nam.pk])
+    status_after = CertificationStatus.objects.get(commune=luc_nam, year=2026)
+    assert (status_after.status, status_after.survey_responses) == (
+        status_before.status,
+        status_before.survey_responses,
+    )
+    assert status_after.survey_responses == 1
+    page_2026 = staff_client.get(reverse("commune_detail", args=["7444"]), {"year": 2026})
+    assert status_after.get_status_display() in page_2026.content.decode()
     # The printed poster keeps working, for the same unit.
     kiosk = Client().get(kiosk_url(link))
     assert kiosk.status_code == 200
