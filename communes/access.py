@@ -61,14 +61,17 @@ def resolve_unit(units, on: datetime.date):
     return units[0] if units else None
 
 
-def get_commune_for_user(user, code, queryset=None, *, on: datetime.date | None = None) -> Commune:
+def get_commune_for_user(
+    user, code, queryset=None, *, on: datetime.date | None = None, strict: bool = False
+) -> Commune:
     """The commune ``code`` as of the date ``on`` (today by default), if ``user`` may see
     it: 404 if unknown, 403 if out of scope.
 
     Codes are reused, so ``code`` names the unit in force on ``on``; when the caller may
     not see that one but may see another unit that had the code (a district official of
     a dissolved district, a commune's staff after a merger), that one is given, read-only
-    on its pages (``commune.is_in_force``), so that old links keep working.
+    on its pages (``commune.is_in_force``), so that old links keep working. ``strict``
+    (pages of one year): a unit not in force on ``on`` is a 404.
     """
     queryset = (
         queryset if queryset is not None else Commune.objects.select_related("district", "province")
@@ -81,6 +84,8 @@ def get_commune_for_user(user, code, queryset=None, *, on: datetime.date | None 
     if len(units) == 1:
         if not Commune.objects.visible_to(user).filter(pk=commune.pk).exists():
             raise PermissionDenied
+        if strict and not commune.is_in_force(on):
+            raise Http404
         return commune
     visible = set(
         Commune.objects.visible_to(user)
@@ -88,10 +93,13 @@ def get_commune_for_user(user, code, queryset=None, *, on: datetime.date | None 
         .values_list("pk", flat=True)
     )
     if commune.pk in visible:
-        return commune
-    own = resolve_unit([u for u in units if u.pk in visible], on)
-    if own is None:
-        raise PermissionDenied
+        own = commune
+    else:
+        own = resolve_unit([u for u in units if u.pk in visible], on)
+        if own is None:
+            raise PermissionDenied
+    if strict and not own.is_in_force(on):
+        raise Http404
     return own
 
 
@@ -127,7 +135,7 @@ def get_commune_for_editor(user, code, *, on: datetime.date | None = None) -> Co
     Its own commune staff (and admins) may, while the commune is in force; its reviewers
     and the province only look.
     """
-    commune = get_commune_for_user(user, code, on=on)
+    commune = get_commune_for_user(user, code, on=on, strict=on is not None)
     require_role(user, Role.COMMUNE)
     require_unit_in_force(commune)
     return commune
@@ -140,7 +148,7 @@ def get_commune_for_reviewer(user, code, *, on: datetime.date | None = None) -> 
     """The commune ``code`` if ``user`` reviews its evidence: its district's officials while
     there are districts, the province's reviewers (possibly limited to some communes)
     where there are none, admins. A dissolved district's officials only read."""
-    commune = get_commune_for_user(user, code, on=on)
+    commune = get_commune_for_user(user, code, on=on, strict=on is not None)
     require_role(user, *REVIEWER_ROLES)
     scope = scope_of(user)
     require_unit_in_force(getattr(scope, "district", None))

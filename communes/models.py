@@ -178,6 +178,8 @@ class DistrictQuerySet(UnitQuerySet):
             return self.none()
         if scope.sees_everything:
             return self
+        if scope.role == Role.PROVINCE_REVIEWER and scope.limited_to.exists():
+            return self.filter(communes__in=scope.limited_to.all()).distinct()
         if scope.role in (Role.PROVINCE, Role.PROVINCE_REVIEWER):
             return self.filter(_province_q(scope.province_id))
         if scope.role == Role.DISTRICT:

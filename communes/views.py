@@ -111,7 +111,7 @@ def checklist(request, code, year):
     """A commune's checklist for a year: every criterion, its state and what it needs."""
     years = selectors.checklist_years()
     year = _year_or_404(year, years)
-    commune = get_commune_for_user(request.user, code, on=reference_date(year))
+    commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
     return render(
         request,
         "communes/checklist.html",
@@ -135,7 +135,7 @@ def evidence_detail(request, code, year, criterion):
     Commune staff save or submit it here (POST); everyone who sees the commune reads it.
     """
     year = _year_or_404(year)
-    commune = get_commune_for_user(request.user, code, on=reference_date(year))
+    commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
     criterion = _criterion_or_404(criterion, year)
     if request.method == "GET":
         return _evidence_page(request, commune, year, criterion)

@@ -287,9 +287,22 @@ class _Reader:
         self.report = report
         self.questionnaire = questionnaire
         self.today = timezone.localdate()
-        all_communes = list(Commune.objects.values_list("code", "pk", "name"))
-        self.communes = {code: (pk, name) for code, pk, name in all_communes}
-        self.by_pk = {pk: (code, name) for code, pk, name in all_communes}
+        all_communes = list(
+            Commune.objects.values_list("code", "pk", "name", "valid_from", "valid_to")
+        )
+        # A code is reused across periods (7210 was Phường Hoàng Văn Thụ, then Phường Bắc
+        # Giang): such a row names the unit in force on its answered_on date.
+        self.periods: dict[str, list] = {}
+        for code, pk, name, valid_from, valid_to in all_communes:
+            self.periods.setdefault(code, []).append((valid_from, valid_to, pk, name))
+        # The codes of one unit that is always in force (the fast path's); any other is
+        # resolved on the row's date.
+        self.communes = {
+            code: (units[0][2], units[0][3])
+            for code, units in self.periods.items()
+            if len(units) == 1 and units[0][0] is None and units[0][1] is None
+        }
+        self.by_pk = {pk: (code, name) for code, pk, name, _f, _t in all_communes}
         self.in_scope = (
             None if by is None else set(Commune.objects.visible_to(by).values_list("pk", flat=True))
         )
@@ -300,6 +313,13 @@ class _Reader:
                 self.questions[q.code.upper()] = q.code
                 if q.element == Element.OVERALL:
                     self.overall_code = q.code
+
+    def _in_force(self, code: str, day) -> tuple[int, str] | None:
+        """(pk, name) of the unit with ``code`` in force on ``day``, None if none is."""
+        for valid_from, valid_to, pk, name in self.periods.get(code, ()):
+            if (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to):
+                return pk, name
+        return None
 
     def header(self, cells) -> dict[str, int] | None:
         """Map column name -> index; None (with the reason recorded) when it will not do."""
@@ -335,17 +355,24 @@ class _Reader:
 
         reasons = []
         code = _commune_code(cell("commune_code"))
+        answered_on, date_problem = _date(cell("answered_on"))
         commune = self.communes.get(code)
+        if commune is None and code in self.periods and not date_problem:
+            commune = self._in_force(code, answered_on)
+            if commune is None:
+                reasons.append(
+                    _("mã xã “%(code)s” không có đơn vị nào có hiệu lực ngày %(day)s")
+                    % {"code": code, "day": answered_on.strftime("%d/%m/%Y")}
+                )
         if not code:
             reasons.append(_("thiếu mã xã"))
-        elif commune is None:
+        elif code not in self.periods:
             reasons.append(_("mã xã “%s” không có trong danh mục") % code)
-        elif self.in_scope is not None and commune[0] not in self.in_scope:
+        elif commune is not None and self.in_scope is not None and commune[0] not in self.in_scope:
             reasons.append(
                 _("xã %(code)s (%(name)s) ngoài phạm vi của bạn")
                 % {"code": code, "name": commune[1]}
             )
-        answered_on, date_problem = _date(cell("answered_on"))
         if date_problem:
             reasons.append(date_problem)
         elif answered_on > self.today:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communes.access import get_district_for_user, has_role, role_required
-from communes.models import Commune, District, Province, Role, scope_of
+from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from targets import caching, exports, selectors, services, tables
 from targets.filters import CommuneFilter
 
@@ -116,6 +116,18 @@ class _HomeFigures:
         return tables.share_table(self.shares)
 
 
+def _province_ended(scope, year: int):
+    """(the caller's province, its successors) when that province is not in force on the
+    year's reference date, else None."""
+    province = getattr(scope, "province", None)
+    if province is None or province.is_in_force(reference_date(year)):
+        return None
+    successors = Province.objects.filter(
+        communes__predecessor_links__predecessor__province=province
+    ).distinct()
+    return province, list(successors)
+
+
 def _lazy(function):
     return SimpleLazyObject(function)
 
@@ -171,6 +183,9 @@ def home(request):
             filename=f"tien-do-toan-tinh-{year}",
             subtitle=_("%(unit)s, năm %(year)s") % {"unit": province() or "", "year": year},
         )
+    # An official of a province no longer in force that year reads its history; the
+    # page says which province took it over instead of showing empty figures as data.
+    ended = _lazy(lambda: _province_ended(scope, year))
     # A province's page moves with its own communes' recomputes, not the whole country's.
     last_computed_at = selectors.last_computed_at(year=year, province_id=scope.province_id)
     scope_key = f"province-{scope.province_id}" if scope.province_id else "all"
@@ -185,6 +200,7 @@ def home(request):
                 scope=scope_key, year=year, computed_at=last_computed_at, sort=f"{sort}-{group_by}"
             ),
             "group_by": group_by,
+            "province_ended": ended,
             "groupings": selectors.grouping_choices(),
             "has_districts": _lazy(lambda: figures.dashboard.grouped_by == "district"),
             # Read only when a fragment is rendered, not when the cache holds it.
@@ -216,8 +232,12 @@ def district_detail(request, code):
     dashboard = selectors.dashboard_figures(
         year=year, districts=District.objects.filter(pk=district.pk)
     )
+    # The table lists the district's communes the year is evaluated on.
     commune_filter = CommuneFilter(
-        request.GET, queryset=selectors.commune_rows(year=year, communes=communes)
+        request.GET,
+        queryset=selectors.commune_rows(
+            year=year, communes=communes.in_force(on=dashboard.reference_date)
+        ),
     )
     closest, closest_total = selectors.closest_to_certification(
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST

@@ -462,3 +462,131 @@ def test_the_outsiders_really_are_outside(db):
     # What the rules above rely on: Lê Lợi is in Bắc Giang city, not in Lục Nam.
     le_loi = Commune.objects.select_related("district").get(code=LE_LOI)
     assert le_loi.district.code == BAC_GIANG_CITY != LUC_NAM
+
+
+# --- The same rules in today's shape: no districts (Tỉnh Bắc Ninh from 1/7/2025) ---------
+#
+# The unit in the URL is Xã Lục Nam (7444 since 1/7/2025, formerly Đồi Ngô's code); the
+# personas are today's: the province's official, its reviewer (doing what Lục Nam's
+# district official did), Xã Lục Nam's staff; outsiders are Phường Bắc Giang's staff
+# (7210, formerly Lê Lợi's successor) and a reviewer limited to Phường Bắc Giang. A
+# district's pages are history in this shape (there is none in force): their rules are
+# walked in the shape above, and tests/targets/test_years_through_time.py holds a
+# dissolved district's official to read-only.
+
+TODAY = date(2026, 3, 1)
+TODAY_PERSONAS = {
+    # the name the rules use -> today's persona
+    "admin_user": "admin_user",
+    "province_official": "bac_ninh_official",
+    "district_official": "bac_ninh_reviewer",
+    "commune_staff": "luc_nam_staff",
+    "leloi_staff": "bac_giang_staff",
+    "other_district_official": "limited_reviewer",
+}
+
+
+@pytest.fixture
+def today_samples(reorganized_units, make_user, admin_user, tmp_path, settings):
+    from communes.models import Role
+
+    xa_luc_nam = Commune.objects.in_force(on=TODAY).get(code=DOI_NGO)
+    bac_giang = Commune.objects.in_force(on=TODAY).get(code="7210")
+    users = {
+        "admin_user": admin_user,
+        "bac_ninh_official": make_user(Role.PROVINCE, "24", on=TODAY),
+        "bac_ninh_reviewer": make_user(Role.PROVINCE_REVIEWER, "24", on=TODAY),
+        "luc_nam_staff": make_user(Role.COMMUNE, DOI_NGO, on=TODAY),
+        "bac_giang_staff": make_user(Role.COMMUNE, "7210", on=TODAY),
+        "limited_reviewer": make_user(Role.PROVINCE_REVIEWER, "24", on=TODAY),
+    }
+    users["limited_reviewer"].scope.limited_to.add(bac_giang)
+    folder = tmp_path / "media"
+    settings.MEDIA_ROOT = str(folder)
+    clients = {}
+    for name, user in users.items():
+        clients[name] = Client()
+        clients[name].force_login(user)
+    staff = clients["luc_nam_staff"]
+    response = staff.post(
+        f"/communes/{DOI_NGO}/checklist/2026/CSVC-01/",
+        {
+            "version": 0,
+            "note": "Băng rôn",
+            "files": SimpleUploadedFile("anh.png", image_bytes(), "image/png"),
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(commune=xa_luc_nam, year=2026, criterion__code="CSVC-01")
+    committee = SteeringCommittee.objects.create(
+        level=Level.COMMUNE, commune=xa_luc_nam, decision_number="5/QĐ",
+        established_on=date(2025, 8, 5),
+    )  # fmt: skip
+    member = CommitteeMember.objects.create(
+        committee=committee, full_name="Nguyễn Văn An", position="Chủ tịch",
+        organisation="UBND", role="member",
+    )  # fmt: skip
+    response_row = SurveyResponse.objects.create(
+        commune=xa_luc_nam, answered_on=date(2026, 3, 2), channel=Channel.PAPER,
+        satisfied=True, entered_by=users["luc_nam_staff"],
+    )  # fmt: skip
+    practice, _ = GoodPractice.objects.get_or_create(
+        code="ngay-thu-6-nhanh",
+        defaults={"name": "Ngày thứ 6 nhanh", "description": "Thứ Sáu nhanh.", "origin": bac_giang},
+    )
+    (folder / "survey-imports").mkdir(parents=True)
+    upload_id = "kiem-tra-truy-cap-0002"
+    (folder / "survey-imports" / f"{upload_id}.upload").write_text(
+        "commune_code,answered_on,satisfied\n7444,2026-03-01,1\n"
+    )
+    session = staff.session
+    session["survey_imports"] = {upload_id: {"filename": "phieu.csv"}}
+    session.save()
+    return {
+        "commune": DOI_NGO,
+        "district": LUC_NAM,
+        "year": 2026,
+        "criterion": "CSVC-01",
+        "evidence_file": evidence.files.get().pk,
+        "evidence": evidence.pk,
+        "commune_member": member.pk,
+        "district_member": member.pk,
+        "survey_response": response_row.pk,
+        "run": RecomputeRun.objects.create(year=2026).pk,
+        "kiosk_token": kiosk_link_ensure(commune=xa_luc_nam).token,
+        "reorganization": Reorganization.objects.create(
+            resolution="1/NQ-TEST", effective_on=date(2026, 1, 1)
+        ).pk,
+        "practice": practice.code,
+        "fmt": "csv",
+        "upload_id": upload_id,
+        "reset_uid": "MQ",
+        "reset_token": "set-password",
+        "clients": {rule_name: clients[name] for rule_name, name in TODAY_PERSONAS.items()},
+    }
+
+
+TODAY_URLS = [url for url in SIGNED_IN_URLS if url.key in RULES and RULES[url.key].kind != DISTRICT]
+
+
+@pytest.mark.parametrize("url", TODAY_URLS, ids=lambda url: url.key)
+def test_each_url_answers_each_caller_by_its_rule_where_there_are_no_districts(
+    url, today_samples, client
+):
+    rule = RULES[url.key]
+    personas = today_samples["clients"]
+    path = concrete_path(url, {name: today_samples[key] for name, key in rule.args.items()})
+
+    anonymous = answers(client, path)
+    if rule.kind == PUBLIC:
+        for method, (status, _location, _response) in accepted(anonymous).items():
+            assert status < 400, f"anonymous {method.upper()}: {status}"
+        return
+    assert_sent_to_login(url, anonymous)
+    outsiders = {COMMUNE: COMMUNE_OUTSIDERS}.get(rule.kind, ())
+    if rule.kind == OWNER:
+        outsiders = tuple(name for name in personas if name != rule.entitled)
+    for who in (*outsiders, *rule.refused):
+        assert_refused(answers(personas[who], path), TODAY_PERSONAS[who])
+    assert_entitled(answers(personas[rule.entitled], path), TODAY_PERSONAS[rule.entitled])

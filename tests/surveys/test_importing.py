@@ -418,3 +418,31 @@ def test_a_big_file_imports_in_bounded_memory(csv_file, recompute):
     assert report.rows == 10_000
     assert SurveyResponse.objects.count() == 10_000
     assert peak < 5 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+# --- A reused code names the unit in force on the row's date ---------------------------------
+
+
+@pytest.mark.django_db
+def test_a_reused_code_is_imported_for_the_unit_in_force_on_the_answer_date(
+    csv_file, recompute, reorganized_units
+):
+    path = csv_file(
+        [
+            HEADER,
+            ["7210", "2024-05-02", "1"],
+            ["7210", "2025-08-01", "1"],
+            ["7210", "2025-08-04", "0"],
+        ]
+    )
+    survey_file_import(path=path, filename="phieu.csv")
+    by_unit = Counter(SurveyResponse.objects.values_list("commune__name", flat=True))
+    assert by_unit == {"Phường Hoàng Văn Thụ": 1, "Phường Bắc Giang": 2}
+
+
+@pytest.mark.django_db
+def test_a_code_with_no_unit_in_force_on_the_date_is_a_bad_row(csv_file, reorganized_units):
+    # Lê Lợi (7219) merged into Trần Phú on 1/1/2025.
+    path = csv_file([HEADER, ["7219", "2024-12-30", "1"], ["7219", "2025-02-03", "1"]])
+    errors = refused(path)
+    assert len(errors) == 1 and errors[0].startswith("row 3:")

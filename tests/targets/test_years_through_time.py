@@ -286,3 +286,54 @@ def test_the_new_province_reuses_code_24(years):
         ["Tỉnh Bắc Giang", "Tỉnh Bắc Ninh"],
     )
     assert District.objects.in_force(on=D2026).count() == 0
+
+
+def test_an_official_of_the_merged_province_is_told_so_and_keeps_its_history(
+    client, years, province_official
+):
+    services.statuses_recompute()
+    client.force_login(province_official)  # Tỉnh Bắc Giang's, which ended on 30/6/2025
+    page = client.get("/?year=2026")
+    assert page.context["overall"].total == 0
+    html = page.content.decode()
+    assert "hết hiệu lực sau ngày 30/06/2025" in html and "Tỉnh Bắc Ninh" in html
+    assert "hết hiệu lực" not in client.get("/?year=2024").content.decode()
+
+
+def test_the_dashboard_without_districts_runs_the_same_queries_with_99_and_2000_communes(
+    client, years, bac_ninh_official, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.statuses_recompute(year=2026)
+    client.force_login(bac_ninh_official)
+    client.get("/?year=2026")  # warm the session
+
+    def cold():
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/?year=2026").status_code == 200
+        return len(ctx.captured_queries)
+
+    # Guards against a query per commune or per former district: the figures are grouped
+    # by commune in a fixed number of queries and summed by group in Python.
+    with django_assert_max_num_queries(30):
+        small = cold()
+    bac_ninh = Province.objects.in_force(on=D2026).get()
+    Commune.objects.bulk_create(
+        Commune(
+            code=f"9{n:05d}",
+            name=f"Xã Thử {n}",
+            search_name=f"xa thu {n}",
+            kind="xã",
+            province=bac_ninh,
+            valid_from=datetime.date(2025, 7, 1),
+            model_launched_on=datetime.date(2025, 9, 1),
+        )
+        for n in range(2000 - 99)
+    )
+    services.statuses_recompute(year=2026)
+    assert Commune.objects.in_force(on=D2026).count() == 2000
+    assert cold() == small
