@@ -7,6 +7,7 @@ is applied once in force, so every date here is in the past.
 """
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
@@ -651,3 +652,32 @@ def test_the_poster_of_a_commune_with_an_unknown_successor_says_the_survey_is_cl
     lao_ho = _on(datetime.date(2023, 6, 1), "7684")
     link = kiosk_link_ensure(commune=lao_ho)
     assert client.get(kiosk_url(link)).status_code == 503
+
+
+def test_a_split_through_the_screen_keeps_the_desk_choice_from_preview_to_apply(
+    client_for, admin_user, commune_staff
+):
+    rows = [
+        {
+            "change": "split",
+            "predecessors": DOI_NGO,
+            "code": code,
+            "name": f"Xã {code}",
+            "kind": "xã",
+            "district": "218",
+            "takes_desk": code == "9002",
+        }
+        for code in ("9001", "9002")
+    ]
+    client = client_for(admin_user)
+    preview = client.post(NEW_URL, _form_data("8/NQ", "01/01/2026", rows))
+    html = preview.content.decode()
+    assert "xa-doingo-test: chuyển từ Thị trấn Đồi Ngô sang Xã 9002" in html
+    # The preview's form carries every value, the tick included, to Apply.
+    hidden = dict(re.findall(r'<input type="hidden" name="(units-\d-\w+)" value="([^"]*)"', html))
+    assert hidden["units-1-takes_desk"] == "True"
+    data = {**_form_data("8/NQ", "01/01/2026", []), **hidden, "action": "apply"}
+    data["units-TOTAL_FORMS"] = "2"
+    assert client.post(NEW_URL, data).status_code == 302
+    commune_staff.scope.refresh_from_db()
+    assert commune_staff.scope.commune.code == "9002"
