@@ -506,7 +506,10 @@ def seed_committees(communes, plans) -> None:
     for commune in communes:
         plan = plans[commune.pk]
         commune.model_launched_on = plan.launched_on
-        commune.is_pilot = commune.is_pilot or commune.code == PILOT
+        # The pilot is Đồi Ngô, not a later unit that reuses its code (Xã Lục Nam).
+        commune.is_pilot = commune.is_pilot or (
+            commune.code == PILOT and commune.valid_from is None
+        )
     Commune.objects.bulk_update(communes, ["model_launched_on", "is_pilot"], batch_size=250)
 
 

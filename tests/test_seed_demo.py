@@ -63,3 +63,7 @@ def test_seed_demo_tells_2025_and_2026_on_their_own_units(rf, reorganized_units)
     # The accounts of the basis keep their units.
     doingo = authenticate(rf.get("/"), username="xa.doingo", password="demo-pass-2023")
     assert doingo.scope.commune.name == "Thị trấn Đồi Ngô"
+    # The pilot flag stays with Đồi Ngô, not with Xã Lục Nam, which reuses its code.
+    assert [c.name for c in Commune.objects.filter(code="7444", is_pilot=True)] == [
+        "Thị trấn Đồi Ngô"
+    ]

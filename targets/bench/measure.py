@@ -76,7 +76,9 @@ def bench_user(role: str):
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    province = Province.objects.get(code=REAL_PROVINCE) if role == Role.PROVINCE else None
+    province = (
+        Province.objects.get(code=REAL_PROVINCE, valid_from=None) if role == Role.PROVINCE else None
+    )
     UserScope.objects.update_or_create(user=user, defaults={"role": role, "province": province})
     return user
 

@@ -165,8 +165,11 @@ def sizes_for(
 
 
 def real_units() -> RealUnits:
-    """The real units (loaded first if they are not there yet)."""
-    units_load()
+    """The real units of the programme's basis (loaded first if they are not there yet):
+    the national-scale data is a country of the 2023 shape, so the later periods of
+    ``load_units`` are left out (a database that has them keeps them)."""
+    if not Commune.objects.filter(valid_from__isnull=False).exists():
+        units_load(reorganizations=False)
     return RealUnits(
         provinces=Province.objects.exclude(code__regex=GENERATED_CODE[Province]).count(),
         districts=District.objects.exclude(code__regex=GENERATED_CODE[District]).count(),
