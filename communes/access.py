@@ -145,14 +145,12 @@ REVIEWER_ROLES = (Role.DISTRICT, Role.PROVINCE_REVIEWER)
 
 
 def get_commune_for_reviewer(user, code, *, on: datetime.date | None = None) -> Commune:
-    """The commune ``code`` if ``user`` reviews its evidence: its district's officials while
-    there are districts, the province's reviewers (possibly limited to some communes)
-    where there are none, admins. A dissolved district's officials only read."""
+    """The commune ``code`` (as of ``on``) if ``user`` reviews its evidence
+    (``communes_reviewed_by``): its district's officials while there are districts, the
+    province's reviewers where there are none, admins. A dissolved unit is only read."""
     commune = get_commune_for_user(user, code, on=on, strict=on is not None)
-    require_role(user, *REVIEWER_ROLES)
-    scope = scope_of(user)
-    require_unit_in_force(getattr(scope, "district", None))
-    require_unit_in_force(commune)
+    if not communes_reviewed_by(user).filter(pk=commune.pk).exists():
+        raise PermissionDenied
     return commune
 
 
@@ -175,3 +173,51 @@ def get_evidence_file_for_user(user, pk):
     if not Commune.objects.visible_to(user).filter(pk=evidence_file.evidence.commune_id).exists():
         raise PermissionDenied
     return evidence_file
+
+
+# --- Who reviews what ---------------------------------------------------------------------
+# The one place that says who reviews a commune's evidence and which communes a user may
+# review: the review queue, the worklist, the notifications and the digest all ask here.
+
+
+def reviewers_of(commune):
+    """The active users who review ``commune``'s evidence: its district's officials while it
+    has a district; where there is none (from 1/7/2025), its province's reviewers (those
+    limited to some communes only for theirs).
+
+    Admins may review everything but are not told about every submission.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    users = get_user_model().objects.filter(is_active=True)
+    if commune.district_id is not None:
+        return users.filter(scope__role=Role.DISTRICT, scope__district_id=commune.district_id)
+    return users.filter(
+        Q(scope__limited_to=None) | Q(scope__limited_to=commune),
+        scope__role=Role.PROVINCE_REVIEWER,
+        scope__province_id=commune.province_id,
+    ).distinct()
+
+
+def communes_reviewed_by(user):
+    """The communes whose evidence ``user`` reviews (none unless the user reviews): of its
+    scope, those in force today; a dissolved district's officials review none (they read
+    its history)."""
+    if not has_role(user, *REVIEWER_ROLES):
+        return Commune.objects.none()
+    today = timezone.localdate()
+    district = getattr(scope_of(user), "district", None)
+    if district is not None and not district.is_in_force(today):
+        return Commune.objects.none()
+    return Commune.objects.visible_to(user).in_force(on=today)
+
+
+def staff_of(commune_ids):
+    """The active commune staff of the communes ``commune_ids``: who hears of their returns,
+    approvals and status changes."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, scope__role=Role.COMMUNE, scope__commune_id__in=commune_ids
+    )

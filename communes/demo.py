@@ -42,6 +42,8 @@ from communes.models import (
 from communes.text import fold, person_name
 
 DEMO_PASSWORD = "demo-pass-2023"  # noqa: S105 (documented in the README; DEBUG only)
+# The demo accounts' mail goes to a reserved domain (RFC 2606): never to a real inbox.
+DEMO_EMAIL_DOMAIN = "example.org"
 
 # username, full name, role, unit code
 DEMO_ACCOUNTS = [
@@ -76,6 +78,7 @@ def seed_accounts():
         first, _, last = full_name.rpartition(" ")
         user, _created = User.objects.get_or_create(username=username)
         user.first_name, user.last_name = last, first
+        user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         user.is_staff = role == Role.ADMIN
         user.is_superuser = role == Role.ADMIN
         user.is_active = True

@@ -17,6 +17,7 @@ from communes.models import (
     Commune,
     CriterionKind,
     MemberRole,
+    NotificationPreference,
     PracticeAdoption,
     SteeringCommittee,
 )
@@ -327,6 +328,19 @@ class PracticeAdoptionForm(forms.ModelForm):
         if adopted_on > timezone.localdate():
             raise forms.ValidationError(_("Ngày áp dụng không thể ở tương lai."))
         return adopted_on
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    """Which notifications a user also receives by e-mail (the portal shows them all)."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["email_submitted", "email_reviewed", "email_status", "email_digest"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Lưu")))
 
 
 # --- Reorganizations (administrators) ------------------------------------------------------

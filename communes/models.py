@@ -764,7 +764,16 @@ class Evidence(models.Model):
                 fields=["commune", "criterion", "year"], name="one_evidence_per_criterion_year"
             )
         ]
-        indexes = [models.Index(fields=["year", "state"])]
+        indexes = [
+            models.Index(fields=["year", "state"]),
+            # What waits for review, read on every page of a reviewer or provincial
+            # official (the navigation's counts) and by the queue.
+            models.Index(
+                fields=["commune", "submitted_at"],
+                condition=Q(state="submitted"),
+                name="evidence_awaiting_review",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.commune} – {self.criterion.code} – {self.year}"
@@ -896,3 +905,98 @@ class FacilityInvestment(models.Model):
     def clean(self):
         if self.commune_id and self.commune.district_id != self.district_id:
             raise ValidationError({"commune": _("Xã này không thuộc huyện đã chọn.")})
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Minh chứng được gửi duyệt")
+    RETURNED = "returned", _("Minh chứng bị trả lại")
+    APPROVED = "approved", _("Minh chứng được duyệt")
+    STATUS = "status", _("Kết quả đánh giá thay đổi")
+    DIGEST = "digest", _("Tổng hợp việc quá hạn hằng tuần")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened that ``user`` should know, shown in the portal and, if the
+    user wants that kind by e-mail, mailed.
+
+    It is also the e-mail outbox: written in the transaction of the change that caused
+    it with ``email_pending`` set, and cleared by the task that sends it, so a mail that
+    could not be queued (Redis down) is sent by the next drain instead of being lost.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("loại"), max_length=20, choices=NotificationKind.choices)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # What the message says, rendered in the reader's language when shown
+    # (communes.notifications.message): criterion code, year, note, statuses, counts.
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_pending = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_pending=True),
+                name="notification_email_outbox",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_kind_display()}"
+
+
+class NotificationPreference(models.Model):
+    """Which notifications a user also wants by e-mail (all of them unless they say no)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_submitted = models.BooleanField(
+        _("Minh chứng được gửi duyệt (cán bộ duyệt)"), default=True
+    )
+    email_reviewed = models.BooleanField(
+        _("Minh chứng bị trả lại hoặc được duyệt (cán bộ xã)"), default=True
+    )
+    email_status = models.BooleanField(_("Kết quả đánh giá của xã thay đổi"), default=True)
+    email_digest = models.BooleanField(_("Tổng hợp việc quá hạn hằng tuần"), default=True)
+
+    class Meta:
+        verbose_name = _("tùy chọn nhận thư")
+        verbose_name_plural = _("tùy chọn nhận thư")
+
+    def __str__(self):
+        return str(self.user)
+
+    def wants_email(self, kind: str) -> bool:
+        field = {
+            NotificationKind.SUBMITTED: "email_submitted",
+            NotificationKind.RETURNED: "email_reviewed",
+            NotificationKind.APPROVED: "email_reviewed",
+            NotificationKind.STATUS: "email_status",
+            NotificationKind.DIGEST: "email_digest",
+        }[kind]
+        return getattr(self, field)

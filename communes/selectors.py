@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from communes.models import (
@@ -403,6 +403,24 @@ class Checklist:
     def has_evidence(self) -> bool:
         return any(r.evidence is not None for r in self.rows)
 
+    # What ``?show=`` may narrow the list to: what the commune must act on, or what
+    # was returned to it.
+    SHOW = ("action", "returned")
+
+    def groups_shown(self, show: str | None) -> list[ChecklistGroup]:
+        """The groups with only the rows ``show`` asks for (all of them for None)."""
+        keep = {
+            "action": lambda r: r.awaiting == "commune",
+            "returned": lambda r: r.state == EvidenceState.REJECTED,
+        }.get(show)
+        if keep is None:
+            return self.groups
+        groups = [
+            ChecklistGroup(key=g.key, label=g.label, rows=[r for r in g.rows if keep(r)])
+            for g in self.groups
+        ]
+        return [g for g in groups if g.rows]
+
 
 def checklist(*, commune: Commune, year: int) -> Checklist:
     """Every criterion active in ``year`` with the commune's evidence, grouped.
@@ -561,6 +579,50 @@ def investment_totals_by_year(*, district) -> list[dict]:
         .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
         .order_by("year")
     )
+
+
+# --- The navigation's counts ----------------------------------------------------------------
+
+
+def _count(queryset):
+    """A scalar subquery counting ``queryset`` (0 when empty), to read many counts at once."""
+    from django.db.models import IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    counted = queryset.order_by().annotate(_one=Value(1)).values("_one")
+    counted = counted.annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def nav_counts(user) -> dict:
+    """What the navigation shows ``user`` beside its links, in one query: their unread
+    notifications and, by role, evidence returned to their commune, evidence waiting for
+    their review, and how much of it is overdue."""
+    from django.contrib.auth import get_user_model
+
+    from communes.access import communes_reviewed_by, has_role
+    from communes.models import Notification, Role, scope_of
+
+    scope = scope_of(user)
+    if scope is None:
+        return {}
+    communes = Commune.objects.visible_to(user)
+    evidence = Evidence.objects.filter(commune__in=communes)
+    counts = {"unread": _count(Notification.objects.filter(user=OuterRef("pk"), read_at=None))}
+    if scope.role == Role.COMMUNE:
+        counts["returned"] = _count(evidence.filter(state=EvidenceState.REJECTED))
+        counts["waiting"] = _count(evidence.filter(state=EvidenceState.SUBMITTED))
+    elif (
+        has_role(user, Role.DISTRICT, Role.PROVINCE_REVIEWER, Role.PROVINCE)
+        and not scope.sees_everything
+    ):
+        reviews = has_role(user, Role.DISTRICT, Role.PROVINCE_REVIEWER)
+        reviewed = communes_reviewed_by(user) if reviews else communes
+        waiting = Evidence.objects.filter(commune__in=reviewed, state=EvidenceState.SUBMITTED)
+        counts["waiting"] = _count(waiting)
+        counts["overdue"] = _count(waiting.filter(submitted_at__lt=overdue_before()))
+    row = get_user_model().objects.filter(pk=user.pk).values(**counts).first()
+    return row or {}
 
 
 # --- Lineage ------------------------------------------------------------------------

@@ -69,6 +69,10 @@ OLE_TYPES = [
 ]
 OLE_MACRO_STREAMS = ("_VBA_PROJECT", "VBA")
 
+# Types a browser may show inline (the evidence viewer), from the file's bytes; never
+# HTML or SVG, which are not even accepted for upload.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
+
 
 @dataclass(frozen=True)
 class CheckedFile:

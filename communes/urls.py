@@ -21,6 +21,7 @@ urlpatterns = [
     path(EVIDENCE + "reopen/", views.evidence_reopen, name="evidence_reopen"),
     path(EVIDENCE + "review/", views.evidence_review, name="evidence_review"),
     path("evidence-files/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("evidence-files/<int:pk>/view/", views.evidence_file_view, name="evidence_file_view"),
     path(
         "evidence-files/<int:pk>/thumbnail/",
         views.evidence_file_thumbnail,
@@ -30,6 +31,14 @@ urlpatterns = [
         "evidence-files/<int:pk>/delete/", views.evidence_file_delete, name="evidence_file_delete"
     ),
     path("reviews/", views.reviews, name="reviews"),
+    # Notifications
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path(
+        "accounts/notifications/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
     # Steering committees
     path("communes/<str:code>/committee/", views.committee, COMMUNE, name="commune_committee"),
     path(

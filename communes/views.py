@@ -7,13 +7,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communes import selectors, services, uploads
+from communes import notifications, selectors, services, uploads
 from communes import selectors as commune_selectors
 from communes.access import (
     REVIEWER_ROLES,
+    communes_reviewed_by,
     get_commune_for_editor,
     get_commune_for_reviewer,
     get_commune_for_user,
@@ -28,6 +30,7 @@ from communes.forms import (
     CommitteeForm,
     EvidenceForm,
     MemberForm,
+    NotificationPreferenceForm,
     PracticeAdoptionForm,
     ReviewForm,
     VersionForm,
@@ -39,8 +42,10 @@ from communes.models import (
     Evidence,
     EvidenceState,
     GoodPractice,
+    Notification,
     Role,
     reference_date,
+    scope_of,
 )
 from communes.text import plain_number
 from surveys import selectors as survey_selectors
@@ -112,6 +117,9 @@ def checklist(request, code, year):
     years = selectors.checklist_years()
     year = _year_or_404(year, years)
     commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
+    checklist = selectors.checklist(commune=commune, year=year)
+    show = request.GET.get("show")
+    show = show if show in checklist.SHOW else None
     return render(
         request,
         "communes/checklist.html",
@@ -119,7 +127,9 @@ def checklist(request, code, year):
             "commune": commune,
             "year": year,
             "years": years,
-            "checklist": selectors.checklist(commune=commune, year=year),
+            "checklist": checklist,
+            "show": show,
+            "groups": checklist.groups_shown(show),
             "carry_over": selectors.carry_over_offers(commune=commune, year=year),
             "can_edit": has_role(request.user, Role.COMMUNE),
             "can_review": has_role(request.user, *REVIEWER_ROLES),
@@ -189,7 +199,7 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
     evidence = row.evidence
     can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review
-    can_review = has_role(request.user, Role.DISTRICT)
+    can_review = has_role(request.user, *REVIEWER_ROLES)
     editable = can_edit and (evidence is None or evidence.is_editable)
     if form is None and editable:
         form = EvidenceForm(
@@ -372,6 +382,42 @@ def evidence_file(request, pk):
     )
 
 
+# The inline file is a document of its own, locked down: no script, no form, no plugin
+# but the browser's PDF viewer, nothing loaded from elsewhere; only the portal may frame it.
+INLINE_CSP = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; sandbox allow-same-origin"
+)
+
+
+@require_GET
+@login_required
+def evidence_file_view(request, pk):
+    """An evidence file shown in the browser (the review page's viewer): photos and PDFs
+    inline, checked by content; anything else is downloaded instead."""
+    evidence_file = get_evidence_file_for_user(request.user, pk)
+    try:
+        with evidence_file.file.open("rb") as handle:
+            head = handle.read()
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    detected = uploads.detect(head)
+    if detected is None or detected[0] not in uploads.INLINE_TYPES:
+        return redirect("evidence_file", pk=evidence_file.pk)
+    content_type, extension = detected
+    response = FileResponse(
+        evidence_file.file.open("rb"),
+        as_attachment=False,
+        filename=uploads.download_name(evidence_file.original_name, extension),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = INLINE_CSP
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_GET
 @login_required
 def evidence_file_thumbnail(request, pk):
@@ -417,11 +463,21 @@ def evidence_file_delete(request, pk):
 
 
 @require_GET
-@role_required(*REVIEWER_ROLES)
+@role_required(*REVIEWER_ROLES, Role.PROVINCE)
 def reviews(request):
-    """Submitted evidence of the caller's communes, oldest first, overdue ones marked."""
+    """Submitted evidence of the caller's communes, oldest first, overdue ones marked.
+
+    Reviewers see the communes they review; provincial officials see every district's
+    queue (narrowed with ?district=) but only read it.
+    """
+    reviewer = has_role(request.user, *REVIEWER_ROLES)
+    communes = (
+        communes_reviewed_by(request.user) if reviewer else Commune.objects.visible_to(request.user)
+    )
     queue = ReviewQueueFilter(
-        request.GET, queryset=selectors.review_queue(user=request.user), request=request
+        request.GET,
+        queryset=selectors.review_queue(user=request.user).filter(commune__in=communes),
+        request=request,
     )
     overdue_before = selectors.overdue_before()
     counts = queue.qs.aggregate(
@@ -437,6 +493,7 @@ def reviews(request):
             "counts": counts,
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
+            "read_only": not reviewer,
         },
     )
 
@@ -704,4 +761,53 @@ def district_investment(request, code):
             "by_year": commune_selectors.investment_totals_by_year(district=district),
             "can_see_province": has_role(request.user, Role.PROVINCE),
         },
+    )
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def notification_list(request):
+    """The caller's notifications, newest first (only their own: the query is by user)."""
+    if scope_of(request.user) is None:
+        raise PermissionDenied
+    page = Paginator(
+        Notification.objects.filter(user=request.user).select_related("commune"), 30
+    ).get_page(request.GET.get("page"))
+    return render(request, "communes/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    """Mark one notification (``pk``) or all of the caller's notifications read, then go to
+    the notification's page (or back to the list)."""
+    pk = request.POST.get("pk")
+    pk = int(pk) if pk and pk.isdigit() else None
+    notifications.mark_read(user=request.user, pk=pk)
+    if pk is not None:
+        target = Notification.objects.filter(user=request.user, pk=pk).values_list("url", flat=True)
+        url = target.first()
+        if url and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+            return redirect(url)
+    return redirect("notification_list")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notification_preferences(request):
+    """Which notifications the caller also receives by e-mail."""
+    preference = notifications.preference_for(request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Đã lưu lựa chọn nhận thư."))
+        return redirect("notification_preferences")
+    return render(
+        request,
+        "communes/notification_preferences.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
     )

@@ -148,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "worklist"  # "needs my action": each user's landing
 LOGOUT_REDIRECT_URL = None  # show "you have logged out" with a link back
 
 # Login throttling: locked after repeated failures for one username from one address.
@@ -167,6 +167,28 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (CLIENT_IP_HEADER, "REMOTE_ADDR")
 SURVEY_CLIENT_IP_HEADER = CLIENT_IP_HEADER
 # The address printed on the kiosk QR posters (the request's own address when unset).
 SURVEY_PUBLIC_BASE_URL = env.str("SURVEY_PUBLIC_BASE_URL", default="") or None
+
+# E-mail (notifications, password reset, invitations). EMAIL_URL picks the backend:
+# the console unless set (development), e.g. smtp+tls://user:password@smtp.example.vn:587
+# in production (django-environ's email URL).
+try:
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
+except Exception as exc:  # django-environ raises several kinds here
+    raise ImproperlyConfigured(f"EMAIL_URL has a bad value: {exc}") from exc
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured("EMAIL_URL has a bad value: use smtp://, smtp+tls://, ...")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cqtt@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = _read("EMAIL_TIMEOUT", env.int, default=20)
+# The portal's address as users reach it, for links in e-mails.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Language, time, formats ----------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -33,3 +33,9 @@ class TargetsConfig(AppConfig):
         ):
             post_save.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-{model}")
             post_delete.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-del-{model}")
+
+        # The notifications (a lower app) name statuses in words through this hook.
+        from communes import notifications
+        from targets.models import Status
+
+        notifications.status_labels.update(Status.choices)

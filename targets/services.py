@@ -28,6 +28,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from communes import notifications
 from communes.models import Commune, Criterion, Evidence, EvidenceState, Level
 from surveys.models import SurveyResponse
 from targets import rules
@@ -405,6 +406,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
                 )
         _upsert_statuses(rows)
         _insert_changes(changes)
+        notifications.status_changes(changes)
     return Counter(verdict.status for verdict in verdicts.values())
 
 

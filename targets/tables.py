@@ -354,12 +354,29 @@ def closest_table(statuses, *, titles: dict | None = None) -> Table:
     )
 
 
-def commune_table(rows, *, sort: str = "name", titles: dict | None = None) -> Table:
-    """A district dashboard's communes with their status and figures of the year."""
+def commune_table(
+    rows, *, sort: str = "name", titles: dict | None = None, with_district: bool = False
+) -> Table:
+    """A district dashboard's communes with their status and figures of the year
+    (``with_district``: the province's list, with each commune's district)."""
 
     def rate(c):
         return percent_of(c.year_satisfied or 0, c.year_responses or 0)
 
+    district = (
+        # Communes formed from 1/7/2025 have no district.
+        [
+            Column(
+                "district",
+                _("Huyện"),
+                lambda c: c.district.name if c.district else "",
+                LINK,
+                _district_url,
+            )
+        ]
+        if with_district
+        else []
+    )
     return Table(
         name="communes",
         title=_("Các xã, phường, thị trấn"),
@@ -368,6 +385,7 @@ def commune_table(rows, *, sort: str = "name", titles: dict | None = None) -> Ta
         columns=[
             Column("code", _("Mã"), lambda c: c.code),
             Column("name", _("Xã, phường, thị trấn"), lambda c: c.name, LINK, _commune_url),
+            *district,
             Column("kind", _("Loại"), lambda c: kind_label(c.kind)),
             Column("status", _("Trạng thái"), lambda c: c.year_status, STATUS),
             Column(

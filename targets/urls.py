@@ -11,4 +11,6 @@ urlpatterns = [
     path("districts/<str:code>/", views.district_detail, name="district_detail"),
     path("recompute/", views.recompute_start, name="recompute_start"),
     path("public/", views.public_progress, name="public_progress"),
+    path("work/", views.worklist, name="worklist"),
+    path("communes/", views.commune_list, name="commune_list"),
 ]

@@ -15,16 +15,18 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communes.access import get_district_for_user, has_role, role_required
+from communes import selectors as commune_selectors
+from communes.access import get_district_for_user, has_role, require_role, role_required
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from targets import caching, exports, selectors, services, tables
-from targets.filters import CommuneFilter
+from targets import worklist as worklist_selectors
+from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
 PUBLIC_CACHE_SECONDS = 300
-# The province dashboard names this many of the communes one item away from
-# certification; district dashboards and the Excel export list them all.
-HOME_CLOSEST = 6
-DISTRICT_CLOSEST = 10
+# The dashboards list every commune one item away from certification (None: no limit);
+# the list scrolls within its card.
+HOME_CLOSEST = None
+DISTRICT_CLOSEST = None
 
 
 def _wants_xlsx(request) -> bool:
@@ -318,6 +320,8 @@ def public_progress(request):
     if figures is None:
         figures = selectors.public_figures(year=year)
         cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    # A citizen looks up their own commune by name, with or without diacritics.
+    query = request.GET.get("q", "").strip()[:60]
     return render(
         request,
         "targets/public.html",
@@ -330,5 +334,98 @@ def public_progress(request):
             "shares": figures.shares,
             "share_table": tables.share_table(figures.shares),
             "district_table": tables.public_district_table(figures),
+            "query": query,
+            "found": worklist_selectors.public_search(year=year, query=query) if query else None,
+        },
+    )
+
+
+# --- The worklist ("needs my action") ---------------------------------------------------
+
+
+@require_GET
+@login_required
+def worklist(request):
+    """What waits for the caller, by role: each user's landing page after login.
+
+    Commune staff: returned items with the reviewer's note, drafts, items missing for this
+    year, deadlines. Reviewers: their queue, oldest (so overdue) first. Provincial
+    officials and admins: the review backlog per district and the communes furthest from
+    certification.
+    """
+    scope = scope_of(request.user)
+    if scope is None:
+        raise PermissionDenied
+    context = {
+        "notifications": worklist_selectors.recent_notifications(user=request.user),
+        "overdue_days": commune_selectors.overdue_days(),
+    }
+    if scope.role == Role.COMMUNE:
+        context["work"] = worklist_selectors.commune_work(commune=scope.commune)
+        template = "targets/worklist_commune.html"
+    elif scope.role in (Role.DISTRICT, Role.PROVINCE_REVIEWER):
+        # A provincial reviewer does what a district official did, without a district.
+        context["review"] = worklist_selectors.review_work(user=request.user)
+        context["district"] = scope.district
+        context["province"] = scope.province
+        template = "targets/worklist_reviewer.html"
+    else:
+        year = selectors.dashboard_year(request.GET.get("year"))
+        communes = Commune.objects.visible_to(request.user)
+        overall, districts = selectors.progress_by_district(
+            year=year, districts=District.objects.visible_to(request.user)
+        )
+        context.update(
+            year=year,
+            overall=overall,
+            behind=sorted(
+                (d for d in districts if d.progress.gap),
+                key=lambda d: (-d.progress.gap, d.code),
+            ),
+            backlog=worklist_selectors.review_backlog(communes=communes),
+            furthest=worklist_selectors.furthest_from_target(year=year, communes=communes),
+            titles=selectors.criterion_titles(),
+        )
+        template = "targets/worklist_province.html"
+    return render(request, template, context)
+
+
+# --- Every commune of the caller's scope ------------------------------------------------
+
+
+@require_GET
+@login_required
+def commune_list(request):
+    """The communes the caller may see, filterable by district, status, missing criterion,
+    kind and name (without diacritics), sortable by any column, exportable to Excel."""
+    require_role(request.user, Role.PROVINCE, Role.DISTRICT)
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
+    # The communes the year is evaluated on.
+    communes = Commune.objects.visible_to(request.user).in_force_in(year)
+    commune_filter = ProvinceCommuneFilter(
+        request.GET,
+        queryset=selectors.commune_rows(year=year, communes=communes),
+        request=request,
+        year=year,
+    )
+    titles = selectors.criterion_titles()
+    table = tables.commune_table(
+        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles, with_district=True
+    )
+    if _wants_xlsx(request):
+        return exports.xlsx_response(
+            [table],
+            filename=f"danh-sach-xa-{year}",
+            subtitle=_("Năm %(year)s") % {"year": year},
+        )
+    return render(
+        request,
+        "targets/commune_list.html",
+        {
+            "year": year,
+            "years": years,
+            "filter": commune_filter,
+            "table": table,
         },
     )

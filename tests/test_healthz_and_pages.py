@@ -44,14 +44,14 @@ def test_the_login_page_is_in_english_after_the_language_switch(client):
 
 
 @pytest.mark.django_db
-def test_demo_users_log_in_with_their_password_and_land_on_their_page(client, make_user):
+def test_demo_users_log_in_with_their_password_and_land_on_their_worklist(client, make_user):
     from communes.models import Role
 
     make_user(Role.COMMUNE, "7444", username="xa.login")
     response = client.post(
         reverse("login"), {"username": "xa.login", "password": "pw-123456!"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/communes/7444/"
+    assert response.redirect_chain[-1][0] == "/work/"
     assert "Thị trấn Đồi Ngô" in response.content.decode()
 
 

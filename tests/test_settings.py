@@ -94,3 +94,27 @@ def test_without_a_broker_tasks_run_in_process_and_with_one_they_are_queued():
         "False",
         "redis://127.0.0.1:6379/0",
     ]
+
+
+def test_email_url_sets_the_smtp_server_and_a_bad_one_stops_the_start():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="friendlygov.settings",
+        DEBUG="1",
+        EMAIL_URL="smtp+tls://cqtt:mat-khau@smtp.example.vn:587",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.vn",
+        "587",
+        "cqtt",
+        "True",
+    ]
+    assert "EMAIL_URL" in start(DEBUG="1", EMAIL_URL="carrier-pigeon://x").stderr

@@ -92,8 +92,8 @@ RULES = {
     "survey_kiosk_thanks": Rule(PUBLIC, {"token": "kiosk_token"}),
     "admin:login": Rule(PUBLIC),
     "admin:logout": Rule(PUBLIC),  # POST only, like the portal's
-    # Django's password reset (accounts/): anonymous by nature. Unlinked, and without an
-    # EMAIL_* configuration its mail is only logged as failed.
+    # Django's password reset (accounts/): anonymous by nature; the portal's own pages,
+    # linked from the login page, mailed through EMAIL_URL.
     "password_reset": Rule(PUBLIC),
     "password_reset_done": Rule(PUBLIC),
     "password_reset_confirm": Rule(PUBLIC, {"uidb64": "reset_uid", "token": "reset_token"}),
@@ -102,7 +102,13 @@ RULES = {
     "home": Rule(SIGNED_IN),
     "password_change": Rule(SIGNED_IN),
     "password_change_done": Rule(SIGNED_IN),
-    "reviews": Rule(SIGNED_IN, refused=("commune_staff", "province_official")),
+    # The province reads every district's queue; only reviewers act on it.
+    "reviews": Rule(SIGNED_IN, refused=("commune_staff",)),
+    "worklist": Rule(SIGNED_IN),
+    "commune_list": Rule(SIGNED_IN, refused=("commune_staff",)),
+    "notification_list": Rule(SIGNED_IN),
+    "notifications_read": Rule(SIGNED_IN),
+    "notification_preferences": Rule(SIGNED_IN),
     "practices": Rule(SIGNED_IN),
     "practice_detail": Rule(SIGNED_IN, {"code": "practice"}),
     "practice_adopt": Rule(SIGNED_IN, {"code": "practice"}, refused=("province_official",)),
@@ -127,6 +133,7 @@ RULES = {
     ),
     "evidence_file": Rule(COMMUNE, {"pk": "evidence_file"}),
     "evidence_file_thumbnail": Rule(COMMUNE, {"pk": "evidence_file"}),
+    "evidence_file_view": Rule(COMMUNE, {"pk": "evidence_file"}),
     "evidence_file_delete": Rule(COMMUNE, {"pk": "evidence_file"}),
     "commune_committee": Rule(COMMUNE, commune_args()),
     "commune_committee_edit": Rule(COMMUNE, commune_args()),

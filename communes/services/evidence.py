@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from communes import uploads
+from communes import notifications, uploads
 from communes.models import (
     Commune,
     Criterion,
@@ -151,6 +151,7 @@ def evidence_approve(*, evidence_id: int, by, version: int, note: str = "") -> E
         _move(evidence, EvidenceState.APPROVED, by, note=note.strip(), at=now)
         evidence.approved_snapshot = snapshot(evidence, by=by, at=now)
         _save(evidence, by)
+        notifications.evidence_reviewed(evidence, approved=True)
         recompute_later(commune_id=evidence.commune_id, year=evidence.year)
     return evidence
 
@@ -168,6 +169,7 @@ def evidence_return(*, evidence_id: int, by, version: int, note: str) -> Evidenc
         evidence.review_comment = note
         _move(evidence, EvidenceState.REJECTED, by, note=note, at=now)
         _save(evidence, by)
+        notifications.evidence_reviewed(evidence, approved=False)
         recompute_later(commune_id=evidence.commune_id, year=evidence.year)
     return evidence
 
@@ -349,6 +351,7 @@ def _submit(evidence: Evidence, by) -> None:
     now = timezone.now()
     evidence.submitted_at, evidence.submitted_by = now, by
     _move(evidence, EvidenceState.SUBMITTED, by, at=now)
+    notifications.evidence_submitted(evidence)
 
 
 def _move(evidence: Evidence, to_state: str, by, *, note: str = "", at=None) -> None:

@@ -96,3 +96,25 @@ def num(value) -> str:
 @register.filter
 def is_before(moment, other) -> bool:
     return bool(moment and other and moment < other)
+
+
+@register.filter
+def notification_text(notification) -> str:
+    """A notification's message in the interface language."""
+    from communes.notifications import message
+
+    return message(notification)
+
+
+@register.filter
+def inline_viewable(content_type: str) -> bool:
+    """Whether the evidence viewer offers to show a file (its view checks the bytes)."""
+    from communes.uploads import INLINE_TYPES
+
+    return content_type in INLINE_TYPES
+
+
+@register.filter
+def viewable_files(files):
+    """The files the review page shows inline: photos and PDFs."""
+    return [f for f in files if inline_viewable(f.content_type)]

@@ -295,9 +295,9 @@ def test_the_dashboard_runs_the_same_queries_with_209_and_with_2000_communes(
     with django_assert_max_num_queries(28):
         small_cold = _count_queries(client, "/?year=2024")
     # Cached (targets.caching): the session, the user, the scope, the time of the last
-    # computation, the latest recompute run and the programme years; figures and tables
-    # come rendered.
-    with django_assert_max_num_queries(6):
+    # computation, the latest recompute run, the programme years and the navigation's
+    # counts; figures and tables come rendered.
+    with django_assert_max_num_queries(7):
         small_warm = _count_queries(client, "/?year=2024")
 
     grow_province(2000)

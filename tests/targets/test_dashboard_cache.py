@@ -44,8 +44,8 @@ def test_a_second_view_reads_the_rendered_figures_from_the_cache(client, provinc
     with CaptureQueriesContext(connection) as again:
         cached = client.get(URL).content.decode()
     # The session, the user, the scope, the time of the last computation, the latest run,
-    # the programme years.
-    assert len(again) == 6 < len(first)
+    # the programme years, the navigation's counts.
+    assert len(again) == 7 < len(first)
     assert _without_csrf(cached) == _without_csrf(rendered)
 
 
@@ -129,7 +129,7 @@ def test_each_order_of_the_district_table_is_cached_apart(client, province_offic
     by_name = client.get(URL + "&sort=-name").content.decode()
     assert by_code != by_name
     # An unknown column is the code order, and shares its cached rendering.
-    assert queries_of(client, URL + "&sort=password") == 6
+    assert queries_of(client, URL + "&sort=password") == 7
 
 
 def test_a_province_is_stamped_by_its_own_communes_only(province_official):
