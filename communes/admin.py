@@ -203,14 +203,14 @@ class EvidenceFileInline(admin.TabularInline):
     model = EvidenceFile
     extra = 0
     fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 class EvidenceTransitionInline(admin.TabularInline):
     model = EvidenceTransition
     extra = 0
     fields = ["at", "from_state", "to_state", "by", "note"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
 
 

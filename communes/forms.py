@@ -77,7 +77,7 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Mô tả ngắn minh chứng: ở đâu, khi nào, số liệu lấy từ đâu."),
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Thêm tệp minh chứng"),
         required=False,
         widget=MultipleFileInput(

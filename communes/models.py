@@ -1,6 +1,7 @@
 """Administrative units, the users' scope, steering committees and the certification checklist."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -907,6 +908,31 @@ class FacilityInvestment(models.Model):
             raise ValidationError({"commune": _("Xã này không thuộc huyện đã chọn.")})
 
 
+class CertificationRule(models.Model):
+    """The thresholds of the certification rule for one year.
+
+    Read it through ``communes.selectors.certification_rule(year=...)``: the one loader,
+    which falls back to the defaults of DESIGN.md for a year without a row."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    satisfaction_threshold = models.DecimalField(
+        _("tỷ lệ hài lòng tối thiểu (%)"), max_digits=5, decimal_places=2, default=Decimal("85")
+    )
+    min_responses = models.PositiveIntegerField(_("số phiếu khảo sát tối thiểu"), default=30)
+    pass_score = models.PositiveIntegerField(_("điểm đạt (tiêu chí chấm điểm)"), default=0)
+
+    class Meta:
+        # Created by targets' first migration; the model moved here so that every app can
+        # read a year's rule (communes is the lowest layer). The table kept its name.
+        db_table = "targets_certificationrule"
+        verbose_name = _("quy tắc công nhận")
+        verbose_name_plural = _("quy tắc công nhận")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
 # --- Notifications ----------------------------------------------------------------------
 
 
@@ -998,5 +1024,5 @@ class NotificationPreference(models.Model):
             NotificationKind.APPROVED: "email_reviewed",
             NotificationKind.STATUS: "email_status",
             NotificationKind.DIGEST: "email_digest",
-        }[kind]
+        }[kind]  # type: ignore[index]
         return getattr(self, field)

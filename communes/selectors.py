@@ -2,13 +2,16 @@
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
+from communes import hooks
 from communes.models import (
+    CertificationRule,
     Commune,
     CommuneLink,
     Criterion,
@@ -127,7 +130,7 @@ def carry_over_sources(*, commune, year: int):
 def carry_over_offers(*, commune, year: int) -> list:
     """Of ``carry_over_sources``, each predecessor's latest approved evidence per criterion,
     with its commune and criterion (one query)."""
-    latest = {}
+    latest: dict[tuple[int, int], Evidence] = {}
     for evidence in (
         carry_over_sources(commune=commune, year=year)
         .select_related("commune", "criterion")
@@ -142,73 +145,23 @@ def checklist_years() -> list[int]:
     return programme_years()
 
 
-# --- Surveys (the survey-derived criterion) ---------------------------------------------
+# --- The year's rule ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SurveyFigures:
-    """A commune's desk survey in a year, against that year's certification rule."""
+def certification_rule(*, year: int) -> CertificationRule:
+    """The year's CertificationRule, or an unsaved one with the defaults of DESIGN.md (85%
+    satisfied of at least 30 responses, no pass score).
 
-    responses: int
-    satisfied: int
-    threshold: Decimal
-    min_responses: int
-
-    @property
-    def rate(self) -> Decimal | None:
-        if not self.responses:
-            return None
-        share = Decimal(self.satisfied) * 100 / Decimal(self.responses)
-        return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-    @property
-    def enough_responses(self) -> bool:
-        return self.responses >= max(self.min_responses, 1)
-
-    @property
-    def rate_met(self) -> bool:
-        return self.responses > 0 and self.satisfied * 100 >= self.threshold * self.responses
-
-    @property
-    def state(self) -> str:
-        """``met``, ``too_few`` (still collecting) or ``below`` (the share is too low)."""
-        if not self.enough_responses:
-            return "too_few"
-        return "met" if self.rate_met else "below"
-
-
-def certification_rule(*, year: int):
-    """The year's CertificationRule, or an unsaved one with the defaults of DESIGN.md."""
-    from targets.models import CertificationRule
-
-    return CertificationRule.objects.filter(year=year).first() or CertificationRule(year=year)
-
-
-def survey_figures(*, commune: Commune, year: int, rule=None) -> SurveyFigures:
-    """Responses dated in ``year`` and the satisfied among them, with the year's thresholds.
-
-    The thresholds come from the year's CertificationRule (the defaults of DESIGN.md, 85%
-    and 30 responses, when the year has none).
+    The one loader of a year's rule: the engine, the checklist, the surveys pages and the
+    exports read the thresholds through it.
     """
-    from surveys.models import SurveyResponse
-
-    counts = SurveyResponse.objects.filter(commune=commune, answered_on__year=year).aggregate(
-        responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
-    )
-    rule = rule or certification_rule(year=year)
-    return SurveyFigures(
-        responses=counts["responses"],
-        satisfied=counts["satisfied"],
-        threshold=rule.satisfaction_threshold,
-        min_responses=rule.min_responses,
-    )
+    return CertificationRule.objects.filter(year=year).first() or CertificationRule(year=year)
 
 
 def pass_score(*, year: int) -> int | None:
     """The pass score of the scored criteria in ``year`` (None when no rule is set)."""
-    from targets.models import CertificationRule
-
-    return CertificationRule.objects.filter(year=year).values_list("pass_score", flat=True).first()
+    rule = certification_rule(year=year)
+    return rule.pass_score if rule.pk else None
 
 
 # --- What changed since the last approval ----------------------------------------------
@@ -264,7 +217,7 @@ def changes_since_approval(evidence: Evidence) -> Changes | None:
 class ChecklistRow:
     criterion: Criterion
     evidence: Evidence | None = None
-    survey: SurveyFigures | None = None
+    survey: Any = None  # a surveys.rules.SurveyFigures, for the survey criterion
 
     @property
     def state(self) -> str:
@@ -305,7 +258,7 @@ class ChecklistRow:
             and self.is_approved
             and (
                 self.criterion.kind != CriterionKind.MEASURED
-                or self.criterion.meets_threshold(self.evidence.value)
+                or self.criterion.meets_threshold(self.evidence.value)  # type: ignore[union-attr]
             )
         )
 
@@ -344,7 +297,7 @@ class Checklist:
     commune: Commune
     year: int
     groups: list[ChecklistGroup]
-    survey: SurveyFigures | None
+    survey: Any  # a surveys.rules.SurveyFigures, or None without a survey criterion
     pass_score: int | None  # None while the year has no CertificationRule
 
     @property
@@ -412,7 +365,7 @@ class Checklist:
         keep = {
             "action": lambda r: r.awaiting == "commune",
             "returned": lambda r: r.state == EvidenceState.REJECTED,
-        }.get(show)
+        }.get(show)  # type: ignore[arg-type]
         if keep is None:
             return self.groups
         groups = [
@@ -438,7 +391,7 @@ def checklist(*, commune: Commune, year: int) -> Checklist:
     rule = certification_rule(year=year)
     survey = None
     if any(c.kind == CriterionKind.SURVEY for c in criteria):
-        survey = survey_figures(commune=commune, year=year, rule=rule)
+        survey = hooks.survey_figures(commune=commune, year=year, rule=rule)
     labels = dict(CriterionGroup.choices)
     by_group: dict[str, list[ChecklistRow]] = {}
     for criterion in criteria:
@@ -449,7 +402,7 @@ def checklist(*, commune: Commune, year: int) -> Checklist:
         )
         by_group.setdefault(criterion.group, []).append(row)
     groups = [
-        ChecklistGroup(key=key, label=labels[key], rows=by_group[key])
+        ChecklistGroup(key=key, label=labels[key], rows=by_group[key])  # type: ignore[arg-type]
         for key in labels
         if key in by_group
     ]
@@ -477,7 +430,7 @@ def evidence_row(*, commune: Commune, criterion: Criterion, year: int) -> Checkl
     )
     survey = None
     if criterion.kind == CriterionKind.SURVEY:
-        survey = survey_figures(commune=commune, year=year)
+        survey = hooks.survey_figures(commune=commune, year=year)
     return ChecklistRow(criterion=criterion, evidence=evidence, survey=survey)
 
 
@@ -574,7 +527,7 @@ def district_investments(*, district) -> list:
 def investment_totals_by_year(*, district) -> list[dict]:
     """[{"year", "planned", "spent"}] of the district (its own and its communes' rows)."""
     return list(
-        FacilityInvestment.objects.filter(district=district)
+        FacilityInvestment.objects.filter(district=district)  # type: ignore[arg-type]
         .values("year")
         .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
         .order_by("year")
@@ -622,7 +575,7 @@ def nav_counts(user) -> dict:
         counts["waiting"] = _count(waiting)
         counts["overdue"] = _count(waiting.filter(submitted_at__lt=overdue_before()))
     row = get_user_model().objects.filter(pk=user.pk).values(**counts).first()
-    return row or {}
+    return row or {}  # type: ignore[return-value]
 
 
 # --- Lineage ------------------------------------------------------------------------
@@ -650,9 +603,13 @@ def successor_in_force(*, unit: Commune, on: datetime.date) -> Commune | None:
             .exclude(successor=unit)
             .select_related("successor")
         ]
-        successors = {link.successor_id: link.successor for link in links}
+        successors = {link.successor.pk: link.successor for link in links if link.successor}
         if len(successors) != 1:
-            successors = {link.successor_id: link.successor for link in links if link.takes_desk}
+            successors = {
+                link.successor.pk: link.successor
+                for link in links
+                if link.successor and link.takes_desk
+            }
         if len(successors) != 1:
             return None
         (unit,) = successors.values()

@@ -8,7 +8,6 @@ COMMUNE = {"level": "commune"}
 DISTRICT = {"level": "district"}
 
 urlpatterns = [
-    path("communes/<str:code>/", views.commune_detail, name="commune_detail"),
     # The checklist and its evidence
     path(CHECKLIST, views.checklist, name="checklist"),
     path(
@@ -92,9 +91,8 @@ urlpatterns = [
     ),
     # Good practices and facility investment (dashboards).
     path("practices/", views.practices, name="practices"),
-    path("practices/<slug:code>/", views.practice_detail, name="practice_detail"),
-    path("practices/<slug:code>/adopt/", views.practice_adopt, name="practice_adopt"),
-    path("districts/<str:code>/investment/", views.district_investment, name="district_investment"),
+    # (a practice's page and a district's investment are in targets.urls: they show the
+    # dashboards' tables)
     # Administrators record a reorganization of units (linked from the admin).
     path(
         "reorganizations/new/",

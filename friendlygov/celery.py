@@ -1,10 +1,10 @@
 """The Celery app. It reads CELERY_* settings; without a broker tasks run in-process.
 
-Periodic schedules are declared in one place: data migrations of the targets app
-(``0003_nightly_recompute``: the nightly recompute; ``0004_pending_recompute``: the
-drain of recomputes that could not be queued, every 5 minutes), stored by
-django-celery-beat in the database and edited in the admin ("Periodic tasks"). Do not
-add a ``beat_schedule`` here: `make beat` uses the database scheduler.
+Periodic schedules are declared in one place, ``friendlygov/schedules.py`` (the nightly
+recompute; the drain of recomputes that could not be queued, every 5 minutes), written
+into django-celery-beat by ``manage.py write_schedules`` (``make migrate`` runs it) and
+edited in the admin ("Periodic tasks"). Do not add a ``beat_schedule`` here: `make
+beat` uses the database scheduler.
 """
 
 import os

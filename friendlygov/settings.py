@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "communes",
     "surveys",
     "targets",
+    # Demo data, scale data, benchmarks and load tests: not the product (ARCHITECTURE.md).
+    "tooling",
 ]
 
 MIDDLEWARE = [

@@ -177,8 +177,8 @@ class KioskForm(forms.Form):
         """
         errors = self.errors.as_data().get("stamp", [])
         if any(e.code != "too_fast" for e in errors):
-            self.data = self.data.copy()
-            self.data["stamp"] = stamp_new(link_id=self.link.pk)
+            self.data = self.data.copy()  # type: ignore[attr-defined]
+            self.data["stamp"] = stamp_new(link_id=self.link.pk)  # type: ignore[index]
 
     def answers(self) -> dict[str, int]:
         return {code: self.cleaned_data[code] for code in self.codes}

@@ -35,12 +35,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communes.hooks import recompute_later_many
 from communes.models import Commune
 from surveys import conf
 from surveys.models import Channel, Element, ImportBatch, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM, SCALE_MAX, SCALE_MIN
 from surveys.selectors import active_questionnaire
-from targets.services import recompute_later_many
 
 REQUIRED_COLUMNS = ("commune_code", "answered_on", "satisfied")
 CHUNK_SIZE = 2000

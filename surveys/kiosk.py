@@ -66,9 +66,14 @@ def _client_key(request) -> str:
     return salted_hmac("surveys.kiosk.client", address).hexdigest()[:32]
 
 
+def _minute() -> int:
+    """The throttle's window: the current minute of the clock."""
+    return int(time.time() // 60)
+
+
 def throttle_hit(request) -> bool:
     """Count one answer from this client; True when it is over the limit for this minute."""
-    window = int(time.time() // 60)
+    window = _minute()
     key = f"surveys:kiosk:{_client_key(request)}:{window}"
     if cache.add(key, 1, timeout=90):
         return 1 > conf.kiosk_max_per_minute()

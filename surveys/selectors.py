@@ -2,19 +2,18 @@
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communes.numbers import percent
+from communes.selectors import certification_rule
+from surveys import rules
 from surveys.models import Element, Question, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM
-
-# The certification rule's defaults (DESIGN.md); a year's CertificationRule overrides them.
-DEFAULT_MIN_RESPONSES = 30
-DEFAULT_THRESHOLD = Decimal("85")
 
 
 class Period:
@@ -22,13 +21,6 @@ class Period:
     QUARTER = "quarter"
     YEAR = "year"
     CHOICES = [(MONTH, _("Tháng")), (QUARTER, _("Quý")), (YEAR, _("Năm"))]
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """``part`` out of ``whole`` as a percentage with one decimal; None when ``whole`` is 0."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -200,7 +192,10 @@ def question_shares(*, commune, start: datetime.date, end: datetime.date) -> Sha
             totals[1] += share.positive
     shares.elements = [
         ElementShare(
-            element=value, label=label, answered=by_element[value][0], positive=by_element[value][1]
+            element=value,
+            label=label,  # type: ignore[arg-type]
+            answered=by_element[value][0],
+            positive=by_element[value][1],
         )
         for value, label in Element.choices
         if value in by_element
@@ -208,14 +203,20 @@ def question_shares(*, commune, start: datetime.date, end: datetime.date) -> Sha
     return shares
 
 
-def certification_thresholds(*, year: int) -> tuple[int, Decimal]:
-    """The minimum number of responses and the satisfied share the rule asks in ``year``."""
-    from targets.models import CertificationRule
-
-    rule = CertificationRule.objects.filter(year=year).first()
-    if rule is None:
-        return DEFAULT_MIN_RESPONSES, DEFAULT_THRESHOLD
-    return rule.min_responses, rule.satisfaction_threshold
+def survey_figures(*, commune, year: int, rule=None) -> rules.SurveyFigures:
+    """Responses dated in ``year`` and the satisfied among them, with the year's thresholds
+    (``rule``, or the year's rule loaded). Two queries at most. The checklist reads it
+    through ``communes.hooks.survey_figures``."""
+    counts = SurveyResponse.objects.filter(commune=commune, answered_on__year=year).aggregate(
+        responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
+    )
+    rule = rule or certification_rule(year=year)
+    return rules.SurveyFigures(
+        responses=counts["responses"],
+        satisfied=counts["satisfied"],
+        threshold=rule.satisfaction_threshold,
+        min_responses=rule.min_responses,
+    )
 
 
 @dataclass
@@ -232,16 +233,20 @@ class Trend:
 
     @property
     def meets_rule(self) -> bool:
-        rate = self.total.rate
+        """The year's survey test on the year's totals (``surveys.rules``)."""
         return (
-            self.total.responses >= self.min_responses
-            and rate is not None
-            and rate >= self.threshold
+            rules.survey_outcome(
+                responses=self.total.responses,
+                satisfied=self.total.satisfied,
+                min_responses=self.min_responses,
+                threshold=self.threshold,
+            )
+            == rules.MET
         )
 
     @property
     def chart_id(self) -> str:
-        return f"survey-trend-{self.commune.code}-{self.year}"
+        return f"survey-trend-{self.commune.code}-{self.year}"  # type: ignore[attr-defined]
 
     @property
     def chart(self) -> dict:
@@ -268,15 +273,15 @@ def commune_trend(*, commune, year: int) -> Trend:
     """
     monthly = monthly_figures(commune=commune, year=year)
     months = period_rows(commune=commune, year=year, period=Period.MONTH, months=monthly)
-    min_responses, threshold = certification_thresholds(year=year)
+    rule = certification_rule(year=year)
     return Trend(
         commune=commune,
         year=year,
         months=months,
         monthly=monthly,
         total=sum((row.figures for row in months), Figures()),
-        min_responses=min_responses,
-        threshold=threshold,
+        min_responses=rule.min_responses,
+        threshold=rule.satisfaction_threshold,
     )
 
 

@@ -5,14 +5,17 @@ The file import lives in ``surveys.importing``.
 """
 
 import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.access import has_role
+from communes.hooks import recompute_later
 from communes.models import Commune, Role, scope_of
 from surveys import conf
 from surveys.models import (
@@ -25,7 +28,6 @@ from surveys.models import (
     new_kiosk_token,
 )
 from surveys.questions import DEFAULT_QUESTIONS, DEFAULT_TITLE, SATISFIED_FROM, SCALE_MAX, SCALE_MIN
-from targets.services import recompute_later
 
 # --- Questionnaires ----------------------------------------------------------------------
 
@@ -90,7 +92,7 @@ def overall_question(questionnaire: Questionnaire) -> Question:
 # --- Responses ---------------------------------------------------------------------------
 
 
-def _clean_answers(questionnaire: Questionnaire, answers: dict) -> dict:
+def _clean_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, int]:
     codes = {q.code for q in questionnaire.questions.all()}
     unknown = set(answers) - codes
     if unknown:
@@ -114,7 +116,7 @@ def survey_response_create(
     answered_on: datetime.date,
     answers: dict[str, int],
     channel: str,
-    by=None,
+    by: User | None = None,
     submission_token: str | None = None,
 ) -> SurveyResponse | None:
     """Record one citizen's answers; ``satisfied`` follows the overall question (4 or 5).
@@ -139,7 +141,7 @@ def survey_response_create(
         entered_by=by,
     )
     if by is not None:
-        response._history_user = by
+        response._history_user = by  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             response.save()
@@ -158,7 +160,7 @@ def response_deletable_until(response: SurveyResponse) -> datetime.datetime:
     return response.created_at + datetime.timedelta(days=conf.delete_within_days())
 
 
-def response_can_delete(response: SurveyResponse, *, user) -> bool:
+def response_can_delete(response: SurveyResponse, *, user: User) -> bool:
     """A mistaken paper entry may be deleted for a few days, by its commune's staff.
 
     Kiosk and imported responses are the citizens' own words: nobody deletes them here.
@@ -172,23 +174,23 @@ def response_can_delete(response: SurveyResponse, *, user) -> bool:
         return False
     if scope.sees_everything:
         return True
-    return scope.role == Role.COMMUNE and scope.commune_id == response.commune_id
+    return bool(scope.role == Role.COMMUNE and scope.commune_id == response.commune_id)
 
 
 @transaction.atomic
-def survey_response_delete(*, response: SurveyResponse, by) -> None:
+def survey_response_delete(*, response: SurveyResponse, by: User) -> None:
     """Delete a mistaken paper entry; the history keeps it with who deleted it and when."""
     if not response_can_delete(response, user=by):
         raise PermissionDenied(_("Phiếu này không còn xóa được."))
     commune_id, year = response.commune_id, response.answered_on.year
-    response._history_user = by
-    response._change_reason = "deleted as a mistaken entry"
+    response._history_user = by  # type: ignore[attr-defined]
+    response._change_reason = "deleted as a mistaken entry"  # type: ignore[attr-defined]
     response.delete()
     recompute_later(commune_id=commune_id, year=year)
 
 
 @transaction.atomic
-def survey_responses_delete(*, responses, by) -> int:
+def survey_responses_delete(*, responses: QuerySet[SurveyResponse], by: User) -> int:
     """Delete responses (the admin's way; any channel, any age), keeping each in the history.
 
     One recompute is queued per commune and year affected.
@@ -197,7 +199,7 @@ def survey_responses_delete(*, responses, by) -> int:
     count = 0
     for response in responses.select_related(None).iterator():
         affected.add((response.commune_id, response.answered_on.year))
-        response._history_user = by
+        response._history_user = by  # type: ignore[attr-defined]
         response.delete()
         count += 1
     for commune_id, year in sorted(affected):
@@ -215,7 +217,7 @@ def kiosk_link_ensure(*, commune: Commune) -> KioskLink:
 
 
 @transaction.atomic
-def kiosk_link_rotate(*, commune: Commune, by) -> KioskLink:
+def kiosk_link_rotate(*, commune: Commune, by: User) -> KioskLink:
     """Give ``commune`` a new kiosk link; the old one stops working at once."""
     if not has_role(by, Role.COMMUNE, Role.DISTRICT):
         raise PermissionDenied

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from communes.models import Criterion
-from targets import reasons, services
+from targets import outbox, reasons
 from targets.models import (
     CertificationRule,
     CertificationStatus,
@@ -54,7 +54,7 @@ class CertificationRuleAdmin(YearAsText, admin.ModelAdmin):
     @admin.action(description=_("Tính lại kết quả công nhận của các năm đã chọn"))
     def recompute(self, request, queryset):
         for rule in queryset:
-            services.recompute_all_start(
+            outbox.recompute_all_start(
                 by=request.user, year=rule.year, trigger=RecomputeRun.Trigger.ADMIN
             )
         count = queryset.count()
@@ -89,7 +89,7 @@ class CertificationStatusAdmin(ReadOnlyAdmin):
         "computed_at",
         "changed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     @admin.display(description=_("lý do"))
     def reasons_in_words(self, obj):

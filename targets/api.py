@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 
 from communes.access import get_commune_for_user, require_role
 from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
+from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
-from targets import reasons, rules, selectors, services
+from targets import outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 
@@ -160,7 +161,7 @@ def commune(request, code):
             "code", "title"
         )
     )
-    rate = rules.satisfaction_percent(status.survey_responses, status.survey_satisfied)
+    rate = percent(status.survey_satisfied, status.survey_responses)
     return JsonResponse(
         {
             "code": unit.code,
@@ -217,7 +218,7 @@ def recompute_start(request):
     require_role(request.user, Role.PROVINCE)
     raw_year = request.POST.get("year") or None
     year = _year(raw_year) if raw_year is not None else None
-    run = services.recompute_all_start(by=request.user, year=year)
+    run = outbox.recompute_all_start(by=request.user, year=year)
     response = JsonResponse(_run_json(run), status=202)
     response["Location"] = reverse("api_recompute_run", args=[run.pk])
     return response

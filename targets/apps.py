@@ -8,6 +8,7 @@ class TargetsConfig(AppConfig):
     verbose_name = _("Chỉ tiêu và công nhận")
 
     def ready(self):
+        from communes import hooks
         from communes.models import (
             Commune,
             District,
@@ -16,8 +17,12 @@ class TargetsConfig(AppConfig):
             PracticeAdoption,
             Province,
         )
-        from targets import caching
+        from targets import caching, outbox
         from targets.models import YearTarget
+
+        # The one call up from communes and surveys: "these communes' facts changed".
+        hooks.connect("recompute_later", outbox.recompute_later)
+        hooks.connect("recompute_later_many", outbox.recompute_later_many)
 
         # What the province dashboard shows without going through the recompute: a change
         # of it forgets the cached dashboards (the recompute's own changes are seen

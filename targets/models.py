@@ -1,12 +1,11 @@
-"""Yearly targets, certification rules and each commune's computed status."""
-
-from decimal import Decimal
+"""Yearly targets and each commune's computed status (the year's rule is in communes.models)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from communes import models as communes_models
 from communes.models import Commune, District, ProgrammeYear
 
 
@@ -51,23 +50,17 @@ class YearTarget(models.Model):
         super().save(*args, **kwargs)
 
 
-class CertificationRule(models.Model):
-    """The thresholds of the certification rule for one year."""
+class CertificationRule(communes_models.CertificationRule):
+    """The year's rule as the admin shows it, under targets, where it always was.
 
-    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
-    satisfaction_threshold = models.DecimalField(
-        _("tỷ lệ hài lòng tối thiểu (%)"), max_digits=5, decimal_places=2, default=Decimal("85")
-    )
-    min_responses = models.PositiveIntegerField(_("số phiếu khảo sát tối thiểu"), default=30)
-    pass_score = models.PositiveIntegerField(_("điểm đạt (tiêu chí chấm điểm)"), default=0)
+    The rule itself lives in ``communes.models`` (every app reads it); this proxy keeps
+    the admin's address and its permissions as they were.
+    """
 
     class Meta:
+        proxy = True
         verbose_name = _("quy tắc công nhận")
         verbose_name_plural = _("quy tắc công nhận")
-        ordering = ["year"]
-
-    def __str__(self):
-        return str(self.year)
 
 
 class Status(models.TextChoices):

@@ -11,9 +11,10 @@ from targets import rules
 
 
 def _number(value) -> str:
-    """92.5 -> "92,5" in Vietnamese, "92.5" in English; 95 stays "95"."""
+    """92.5 -> "92,5" in Vietnamese, "92.5" in English; 95 stays "95"; a share just under
+    a threshold keeps its two decimals (84.99)."""
     if isinstance(value, float) and not value.is_integer():
-        return number_format(value, decimal_pos=1)
+        return number_format(value, decimal_pos=1 if round(value, 1) == value else 2)
     return number_format(int(value))
 
 

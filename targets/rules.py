@@ -22,10 +22,12 @@ IN_PROGRESS (something missing or awaiting review).
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from communes.models import CriterionKind, EvidenceState
+from communes.numbers import percent_below
+from surveys import rules as survey_rules
 from targets.models import Status
 
 # Reason codes, and the status each one leads to.
@@ -110,7 +112,7 @@ class Facts:
 @dataclass(frozen=True)
 class Verdict:
     status: str
-    reasons: list[dict]
+    reasons: list[dict[str, Any]]
     survey_responses: int
     survey_satisfied: int
     evidence_required: int
@@ -118,36 +120,34 @@ class Verdict:
     score: int
 
 
-def satisfaction_percent(responses: int, satisfied: int) -> Decimal | None:
-    """The satisfied share in percent, one decimal (None without responses)."""
-    if not responses:
-        return None
-    share = Decimal(satisfied) * 100 / Decimal(responses)
-    return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def _number(value: Decimal):
+def _number(value: Decimal) -> int | float:
     """A JSON-friendly number: 95 rather than 95.00, 92.5 rather than "92.50"."""
     value = Decimal(value).normalize()
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _reason(code: str, **params) -> dict:
+def _reason(code: str, **params: Any) -> dict[str, Any]:
     return {"code": code, "params": params}
 
 
-def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict]:
-    """Rule 3. Too few responses is still in progress; a low share is a failed threshold."""
-    # Zero responses never show satisfaction, whatever the configured minimum.
-    minimum = max(rule.min_responses, 1)
-    if facts.responses < minimum:
+def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
+    """Rule 3 (``surveys.rules``). Too few responses is still in progress; a low share is a
+    failed threshold."""
+    outcome = survey_rules.survey_outcome(
+        responses=facts.responses,
+        satisfied=facts.satisfied,
+        min_responses=rule.min_responses,
+        threshold=rule.satisfaction_threshold,
+    )
+    if outcome == survey_rules.TOO_FEW:
+        minimum = survey_rules.survey_minimum(rule.min_responses)
         return [_reason(TOO_FEW_RESPONSES, responses=facts.responses, minimum=minimum)]
-    # Compare exactly (satisfied / responses >= threshold / 100), not the rounded share.
-    if facts.satisfied * 100 < rule.satisfaction_threshold * facts.responses:
+    if outcome == survey_rules.BELOW:
+        rate = percent_below(facts.satisfied, facts.responses, rule.satisfaction_threshold)
         return [
             _reason(
                 SATISFACTION_BELOW,
-                rate=_number(satisfaction_percent(facts.responses, facts.satisfied)),
+                rate=_number(rate) if rate is not None else None,
                 threshold=_number(rule.satisfaction_threshold),
             )
         ]
@@ -175,7 +175,9 @@ def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | 
     return None
 
 
-def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds):
+def evaluate(
+    *, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds
+) -> Verdict:
     """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
     end_of_year = datetime.date(year, 12, 31)
     reasons = []
@@ -203,6 +205,9 @@ def evaluate(*, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Th
                 if fact is not None and fact.state == _APPROVED:
                     approved += 1
                 if outcome == BELOW_THRESHOLD:
+                    # Only a measured criterion with a threshold and a value gets here.
+                    assert fact is not None and fact.value is not None
+                    assert criterion.threshold is not None
                     reasons.append(
                         _reason(
                             outcome,

@@ -4,7 +4,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Count,
@@ -37,6 +37,7 @@ from communes.models import (
     reference_date,
     reference_dates,
 )
+from communes.numbers import percent
 from communes.selectors import programme_year, programme_years
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
 
@@ -51,10 +52,7 @@ class Progress:
 
     @property
     def percent(self) -> Decimal:
-        if not self.total:
-            return Decimal("0.0")
-        share = Decimal(self.certified) * 100 / Decimal(self.total)
-        return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return percent(self.certified, self.total) or Decimal("0.0")
 
     @property
     def needed(self) -> int:
@@ -162,11 +160,8 @@ def _end_of(year: int) -> date:
     return date(year, 12, 31)
 
 
-def percent_of(part: int, whole: int) -> Decimal | None:
-    """``part`` / ``whole`` as a percentage with one decimal, None when ``whole`` is 0."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+# The one percentage helper (communes.numbers), under the name the dashboards use.
+percent_of = percent
 
 
 class JSONArrayLength(Func):

@@ -16,24 +16,22 @@ transaction, under a lock that serialises recomputes of that year, so:
 
 import contextlib
 import datetime
-import json
 import logging
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from django.core.serializers.json import DjangoJSONEncoder
+from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from communes import notifications
-from communes.models import Commune, Criterion, Evidence, EvidenceState, Level
+from communes.models import CertificationRule, Commune, Criterion, Evidence, EvidenceState, Level
+from communes.selectors import certification_rule
+from friendlygov import bulk
 from surveys.models import SurveyResponse
 from targets import rules
 from targets.models import (
-    CertificationRule,
     CertificationStatus,
     PendingRecompute,
     RecomputeRun,
@@ -50,10 +48,6 @@ TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 # (with the year as the second key): "FGOV".
 _LOCK_NAMESPACE = 0x46474F56
 
-# A dashboard's "recompute now" pressed again while a run is on its way returns that
-# run, unless it has been stuck longer than this (a worker died without a retry).
-_ACTIVE_RUN_WINDOW = datetime.timedelta(minutes=15)
-
 STATUS_FIELDS = [
     "status",
     "reasons",
@@ -65,102 +59,6 @@ STATUS_FIELDS = [
     "computed_at",
     "changed_at",
 ]
-
-
-# --- Queueing -------------------------------------------------------------------------
-
-
-def recompute_later(*, commune_id: int, year: int | None = None) -> None:
-    """Queue a recompute of one commune's status once the current transaction commits.
-
-    Evidence reviews and survey changes call this; ``year`` None means every year.
-    The request is first recorded as a ``PendingRecompute`` row in the caller's
-    transaction; the task clears it. A broker that is down does not break the change
-    that asked for it (it is logged) and the request is not lost: the drain task or the
-    nightly recompute runs it.
-    """
-    from targets.tasks import recompute_commune
-
-    now = timezone.now()
-    with transaction.atomic():
-        pending, created = PendingRecompute.objects.select_for_update().get_or_create(
-            commune_id=commune_id, defaults={"year": year, "requested_at": now}
-        )
-        if not created:
-            pending.year = year if pending.year == year else None
-            pending.requested_at = now
-            pending.save(update_fields=["year", "requested_at"])
-
-    def queue():
-        try:
-            recompute_commune.delay(commune_id, year)
-        except BrokerError:
-            logger.exception("Could not queue the recompute of commune %s", commune_id)
-
-    transaction.on_commit(queue, robust=True)
-
-
-def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
-    """``recompute_later`` for many communes at once: a survey import touches thousands.
-
-    ``requests`` are (commune id, year or None) pairs. Their ``PendingRecompute`` rows are
-    written in a few statements of the caller's transaction, merged with the requests
-    already pending as ``recompute_later`` merges them, and one task recomputes them all,
-    set-based, once the transaction commits (the drain of pending requests).
-    """
-    from targets.tasks import recompute_pending
-
-    wanted: dict[int, int | None] = {}
-    for commune_id, year in requests:
-        wanted[commune_id] = year if wanted.get(commune_id, year) == year else None
-    if not wanted:
-        return
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        _pending_upsert(wanted, now)
-    else:
-        with transaction.atomic(), _sqlite_variable_limit():
-            pending = PendingRecompute.objects.select_for_update().filter(commune_id__in=wanted)
-            existing = {p.commune_id: p.year for p in pending}
-            PendingRecompute.objects.bulk_create(
-                [
-                    PendingRecompute(
-                        commune_id=commune_id,
-                        year=year if existing.get(commune_id, year) == year else None,
-                        requested_at=now,
-                    )
-                    for commune_id, year in wanted.items()
-                ],
-                update_conflicts=True,
-                unique_fields=["commune"],
-                update_fields=["year", "requested_at"],
-            )
-
-    def queue():
-        try:
-            recompute_pending.delay()
-        except BrokerError:
-            logger.exception("Could not queue the recompute of %s communes", len(wanted))
-
-    transaction.on_commit(queue, robust=True)
-
-
-def _pending_upsert(wanted: dict[int, int | None], now) -> None:
-    """Record the requests in one statement, merged with those pending as
-    ``recompute_later`` merges them (a second year asked for means every year)."""
-    table = connection.ops.quote_name(PendingRecompute._meta.db_table)
-    rows = [{"commune_id": c, "year": y, "requested_at": now} for c, y in wanted.items()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The table name is the model's own; the rows go as one parameter.
-            f"INSERT INTO {table} (commune_id, year, requested_at) "  # noqa: S608  # nosec B608
-            "SELECT commune_id, year, requested_at "
-            f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) "
-            "ON CONFLICT (commune_id) DO UPDATE SET "
-            f"year = CASE WHEN {table}.year = EXCLUDED.year THEN EXCLUDED.year END, "
-            "requested_at = EXCLUDED.requested_at",
-            [json.dumps(rows, cls=DjangoJSONEncoder)],
-        )
 
 
 def commune_recompute(*, commune_id: int, year: int | None = None) -> None:
@@ -197,55 +95,11 @@ def pending_recomputes_drain() -> int:
     return sum(len(ids) for ids in by_year.values())
 
 
-def recompute_all_start(
-    *,
-    by,
-    year: int | None = None,
-    trigger: str = RecomputeRun.Trigger.DASHBOARD,
-) -> RecomputeRun:
-    """Queue a recompute of every commune (every year, or only ``year``); return its run.
-
-    The caller polls the run (``api_recompute_run``) for its state and progress. If a
-    run of the same scope is already queued or running, that run is returned rather
-    than a second one started. Without a broker the task runs in-process, after the
-    commit, so the run returned is already finished.
-    """
-    with transaction.atomic():
-        active = RecomputeRun.objects.filter(
-            commune=None,
-            year=year,
-            state__in=[RecomputeRun.State.QUEUED, RecomputeRun.State.RUNNING],
-            queued_at__gte=timezone.now() - _ACTIVE_RUN_WINDOW,
-        ).first()
-        if active is not None:
-            return active
-        run = RecomputeRun.objects.create(
-            year=year, trigger=trigger, requested_by=by if by and by.is_authenticated else None
-        )
-        transaction.on_commit(lambda: _queue_run(run.pk))
-    run.refresh_from_db()
-    return run
-
-
-def _queue_run(run_id: int) -> None:
-    from targets.tasks import recompute_all
-
-    try:
-        recompute_all.delay(run_id=run_id)
-    except BrokerError as exc:
-        logger.exception("Could not queue recompute run %s", run_id)
-        RecomputeRun.objects.filter(pk=run_id).update(
-            state=RecomputeRun.State.FAILED,
-            error=f"broker unavailable: {exc}"[:2000],
-            finished_at=timezone.now(),
-        )
-
-
 # --- Runs -----------------------------------------------------------------------------
 
 
 def recompute_run_create(
-    *, trigger: str, by=None, year: int | None = None, commune: Commune | None = None
+    *, trigger: str, by: User | None = None, year: int | None = None, commune: Commune | None = None
 ) -> RecomputeRun:
     """Record a run about to be executed (the nightly schedule, the command)."""
     return RecomputeRun.objects.create(trigger=trigger, requested_by=by, year=year, commune=commune)
@@ -324,7 +178,7 @@ def statuses_recompute(
     year: int | None = None,
     commune_ids: Iterable[int] | None = None,
     on_year_done: Callable[[int, int], object] | None = None,
-) -> dict[int, Counter]:
+) -> dict[int, Counter[str]]:
     """Recompute and store the statuses of ``commune_ids`` (default all) for ``year``.
 
     ``year`` None means every year with a rule or a target. Each year is one transaction
@@ -346,7 +200,7 @@ def statuses_recompute(
 COMPARED_FIELDS = STATUS_FIELDS[:7]
 
 
-def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
+def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     with transaction.atomic():
         _lock_year(year)
         verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
@@ -391,7 +245,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
                     evidence_approved=verdict.evidence_approved,
                     score=verdict.score,
                     computed_at=now,
-                    changed_at=now if changed else old_changed_at,
+                    changed_at=now if changed or old_changed_at is None else old_changed_at,
                 )
             )
             if changed:
@@ -412,74 +266,21 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter:
 
 def _upsert_statuses(rows: list[CertificationStatus]) -> None:
     """Insert or update the rows in one statement (INSERT ... ON CONFLICT DO UPDATE)."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        _insert_from_json(
-            CertificationStatus,
-            ["commune", "year", *STATUS_FIELDS],
-            rows,
-            on_conflict=(["commune", "year"], STATUS_FIELDS),
-        )
-        return
-    with _sqlite_variable_limit():
-        CertificationStatus.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["commune", "year"],
-            update_fields=STATUS_FIELDS,
-        )
+    bulk.bulk_upsert(
+        CertificationStatus, rows, unique_fields=["commune", "year"], update_fields=STATUS_FIELDS
+    )
 
 
 def _insert_changes(changes: list[StatusChange]) -> None:
-    if not changes:
-        return
-    if connection.vendor == "postgresql":
-        _insert_from_json(
-            StatusChange, ["commune", "year", "from_status", "to_status", "at"], changes
-        )
-        return
-    with _sqlite_variable_limit():
-        StatusChange.objects.bulk_create(changes)
-
-
-def _insert_from_json(model, fields: list[str], objects: list, *, on_conflict=None) -> None:
-    """INSERT many rows in one statement whose one parameter is a JSON array of them.
-
-    Django's bulk_create on PostgreSQL sends one array per column, each value quoted by
-    psycopg in Python: seconds for the 10,598 statuses of a country. One JSON document,
-    unpacked by PostgreSQL (jsonb_populate_recordset), takes a tenth of that.
-    ``on_conflict``: (unique fields, fields to update) for an upsert.
-    """
-    opts = model._meta
-    quote = connection.ops.quote_name
-    model_fields = [opts.get_field(name) for name in fields]
-    columns = [field.column for field in model_fields]
-    data = [
-        {field.column: field.value_from_object(obj) for field in model_fields} for obj in objects
-    ]
-    names = ", ".join(quote(c) for c in columns)
-    # Table and column names are the model's own, quoted; the rows go as one parameter.
-    sql = (
-        f"INSERT INTO {quote(opts.db_table)} ({names}) SELECT {names} "  # noqa: S608  # nosec B608
-        f"FROM jsonb_populate_recordset(NULL::{quote(opts.db_table)}, %s::jsonb)"
+    bulk.bulk_insert(
+        StatusChange, changes, fields=["commune", "year", "from_status", "to_status", "at"]
     )
-    if on_conflict is not None:
-        unique, update = on_conflict
-        target = ", ".join(quote(opts.get_field(name).column) for name in unique)
-        assignments = ", ".join(
-            f"{column} = EXCLUDED.{column}"
-            for column in (quote(opts.get_field(name).column) for name in update)
-        )
-        sql += f" ON CONFLICT ({target}) DO UPDATE SET {assignments}"  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(data, cls=DjangoJSONEncoder)])
 
 
 def _lock_year(year: int) -> None:
     """Serialise recomputes of ``year`` until the current transaction ends."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if bulk.is_postgresql():
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, year])
         else:
             # SQLite has one writer at a time. Writing first takes that lock now (waiting
@@ -490,27 +291,6 @@ def _lock_year(year: int) -> None:
             cursor.execute(f"UPDATE {table} SET year = year WHERE 1 = 0")  # noqa: S608  # nosec B608
 
 
-@contextlib.contextmanager
-def _sqlite_variable_limit():
-    """On SQLite, let one INSERT carry as many rows as the library allows.
-
-    Django 5.2 splits SQLite inserts into batches of 999 variables, the library's limit
-    before SQLite 3.32 (2020); the linked library reports its real limit (32,766 by
-    default, 250,000 on Debian). Without this a province's statuses would take a
-    statement per ~80 communes, and the number of queries would grow with them.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    features = connection.features
-    features.max_query_params = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    try:
-        yield
-    finally:
-        del features.max_query_params
-
-
 def statuses_evaluate(
     *, year: int, commune_ids: Iterable[int] | None = None
 ) -> dict[int, rules.Verdict]:
@@ -519,7 +299,7 @@ def statuses_evaluate(
     Six queries whatever the number of communes: the rule, the active criteria, the
     communes with their earliest committee, the year's evidence, and the survey counts.
     """
-    rule = CertificationRule.objects.filter(year=year).first() or CertificationRule(year=year)
+    rule = certification_rule(year=year)
     thresholds = rules.Thresholds(
         satisfaction_threshold=rule.satisfaction_threshold,
         min_responses=rule.min_responses,
@@ -548,12 +328,12 @@ def statuses_evaluate(
         evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
         responses = responses.filter(commune_id__in=commune_ids)
 
-    communes = communes.annotate(
+    commune_rows = communes.annotate(
         committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
     ).values_list("pk", "model_launched_on", "committee_on")
     # Evidence is unique per (commune, criterion, year): each row is already the
     # per-criterion aggregate the rule needs, so the rows are read as they are.
-    evidence = defaultdict(dict)
+    evidence: defaultdict[int, dict[int, rules.EvidenceFact]] = defaultdict(dict)
     fact = rules.EvidenceFact
     for commune_id, criterion_id, state, value in evidence_rows.values_list(
         "commune_id", "criterion_id", "state", "value"
@@ -570,7 +350,7 @@ def statuses_evaluate(
     }
 
     verdicts = {}
-    for commune_id, launched_on, committee_on in communes:
+    for commune_id, launched_on, committee_on in commune_rows:
         responses_count, satisfied = surveys.get(commune_id, (0, 0))
         facts = rules.Facts(
             committee_on=committee_on,

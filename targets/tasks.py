@@ -1,9 +1,9 @@
 """Celery tasks: thin adapters that take ids, call a service and retry on transient errors.
 
 Both tasks are safe to run twice (the recompute is idempotent) and acknowledged late,
-so a worker that dies mid-run leaves the message for another worker. The nightly
-schedule of ``recompute_all`` is declared in ``targets/migrations/0003_nightly_recompute.py``
-and edited in the admin (django-celery-beat).
+so a worker that dies mid-run leaves the message for another worker. Their periodic
+schedules are declared in ``friendlygov/schedules.py`` and edited in the admin
+(django-celery-beat).
 """
 
 from celery import shared_task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from targets import api, views
+from targets import api, commune_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,14 @@ urlpatterns = [
     path("public/", views.public_progress, name="public_progress"),
     path("work/", views.worklist, name="worklist"),
     path("communes/", views.commune_list, name="commune_list"),
+    # Pages of a commune, a practice, a district's money that show statuses and the
+    # dashboards' tables (targets.commune_views); under the addresses they always had.
+    path("communes/<str:code>/", commune_views.commune_detail, name="commune_detail"),
+    path("practices/<slug:code>/", commune_views.practice_detail, name="practice_detail"),
+    path("practices/<slug:code>/adopt/", commune_views.practice_adopt, name="practice_adopt"),
+    path(
+        "districts/<str:code>/investment/",
+        commune_views.district_investment,
+        name="district_investment",
+    ),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import selectors as commune_selectors
 from communes.access import get_district_for_user, has_role, require_role, role_required
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
-from targets import caching, exports, selectors, services, tables
+from targets import caching, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
@@ -55,7 +55,7 @@ def _recompute_panel(user):
     run = selectors.latest_recompute()
     running = run is not None and run.state in (run.State.QUEUED, run.State.RUNNING)
     return {
-        "available": hasattr(services, "recompute_all_start"),
+        "available": hasattr(outbox, "recompute_all_start"),
         "run": run,
         "running": running,
         "status_url": recompute_status_url(run) if running else None,
@@ -290,7 +290,7 @@ def recompute_start(request):
     redirects back to the dashboard, which shows the run's progress.
     """
     wants_json = request.accepts("application/json") and not request.accepts("text/html")
-    start = getattr(services, "recompute_all_start", None)
+    start = getattr(outbox, "recompute_all_start", None)
     back = _with_year(reverse("home"), request)
     if start is None:
         message = _("Chức năng tính lại chưa được cài đặt trên máy chủ này.")

@@ -31,6 +31,18 @@ BAC_GIANG_CITY = "213"
 IN_2024 = datetime.date(2024, 6, 1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), the tests that
+    start real servers, workers or a browser run one after another in one process: two
+    Celery workers on one broker would take each other's tasks, and two browsers would
+    starve a 2-core machine. The rest spreads over the processes."""
+    for item in items:
+        for marker in ("services", "browser"):
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(marker))
+                break
+
+
 def skip_or_fail(reason: str):
     """Skip a test that needs a missing service, except in CI, where that is a failure."""
     if IN_CI:

@@ -3,15 +3,13 @@ recompute it could not queue is not lost: it runs once Redis is back.
 
 gunicorn serves the portal with production settings on the test database and a private
 Redis (tests/conftest_services.py), which the test stops; the shared Redis on 6379 is
-never touched. A browser-like client (tools/loadtest.py's Session) logs in, submits
+never touched. A browser-like client (tooling/loadtest.py's Session) logs in, submits
 evidence with a file, types a paper survey form and answers the kiosk. Then Redis
 starts again and a real worker runs the drain that celery beat sends every 5 minutes.
 """
 
-import importlib.util
 import io
 import os
-import sys
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -23,12 +21,12 @@ from surveys.services import kiosk_link_ensure, questionnaire_create_default
 from targets.models import CertificationStatus, PendingRecompute, YearTarget
 from tests.conftest import DOI_NGO
 from tests.conftest_services import (
-    ROOT,
     celery_worker,
     current_database_url,
     gunicorn,
     production_env,
 )
+from tooling import loadtest
 
 pytestmark = pytest.mark.services
 
@@ -37,17 +35,6 @@ EVIDENCE = f"/communes/{DOI_NGO}/checklist/2025/CSVC-01/"
 ENTRY = f"/communes/{DOI_NGO}/surveys/entry/"
 # A change that could not be queued answers at once: the broker refuses the connection.
 QUICK = 3.0
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("loadtest", ROOT / "tools" / "loadtest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return sys.modules[spec.name]
-
-
-loadtest = load_tool()
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
+from communes.hooks import recompute_later
 from communes.models import (
     CommitteeMember,
     Commune,
@@ -12,34 +14,40 @@ from communes.models import (
     Province,
     SteeringCommittee,
 )
-from targets.services import recompute_later
 
 _LEVELS = {Province: Level.PROVINCE, District: Level.DISTRICT, Commune: Level.COMMUNE}
 
 
 def committee_save(
-    *, unit, by, decision_number: str, established_on: datetime.date, note: str = ""
+    *,
+    unit: Commune | District | Province,
+    by: User,
+    decision_number: str,
+    established_on: datetime.date,
+    note: str = "",
 ) -> SteeringCommittee:
     """Create the committee of ``unit`` or update the one in force (the newest)."""
     with transaction.atomic():
-        committee = SteeringCommittee.objects.of_unit(unit).select_for_update().first()
+        committee: SteeringCommittee | None = (
+            SteeringCommittee.objects.of_unit(unit).select_for_update().first()
+        )
         if committee is None:
             level = _LEVELS[type(unit)]
             committee = SteeringCommittee(level=level, **{level: unit})
         committee.decision_number = decision_number.strip()
         committee.established_on = established_on
         committee.note = note.strip()
-        committee._history_user = by
+        committee._history_user = by  # type: ignore[attr-defined]
         committee.save()
         _commune_changed(unit)
     return committee
 
 
-def commune_launch_set(*, commune: Commune, by, launched_on: datetime.date | None) -> Commune:
+def commune_launch_set(*, commune: Commune, by: User, launched_on: datetime.date | None) -> Commune:
     """Record the day the commune launched the model (None: not launched yet)."""
     with transaction.atomic():
         commune.model_launched_on = launched_on
-        commune._history_user = by
+        commune._history_user = by  # type: ignore[attr-defined]
         commune.save()
         _commune_changed(commune)
     return commune
@@ -48,7 +56,7 @@ def commune_launch_set(*, commune: Commune, by, launched_on: datetime.date | Non
 def committee_member_save(
     *,
     committee: SteeringCommittee,
-    by,
+    by: User,
     member: CommitteeMember | None = None,
     full_name: str,
     position: str,
@@ -66,17 +74,17 @@ def committee_member_save(
         member.organisation = organisation.strip()
         member.role = role
         member.order = order
-        member._history_user = by
+        member._history_user = by  # type: ignore[attr-defined]
         member.save()
     return member
 
 
-def committee_member_delete(*, member: CommitteeMember, by) -> None:
-    member._history_user = by
+def committee_member_delete(*, member: CommitteeMember, by: User) -> None:
+    member._history_user = by  # type: ignore[attr-defined]
     member.delete()
 
 
-def _commune_changed(unit) -> None:
+def _commune_changed(unit: Commune | District | Province) -> None:
     # A commune's committee and launch date are the first rule of certification.
     if isinstance(unit, Commune):
         recompute_later(commune_id=unit.pk, year=None)

@@ -8,14 +8,19 @@ silently overwriting it. Every change of state is kept as an EvidenceTransition
 change commits.
 """
 
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from communes import notifications, uploads
+from communes.hooks import recompute_later
 from communes.models import (
     Commune,
     Criterion,
@@ -26,7 +31,6 @@ from communes.models import (
     EvidenceTransition,
 )
 from communes.text import person_name
-from targets.services import recompute_later
 
 
 class EvidenceConflict(Exception):
@@ -70,11 +74,11 @@ def evidence_save(
     commune: Commune,
     criterion: Criterion,
     year: int,
-    by,
+    by: User,
     version: int,
     note: str,
     value: Decimal | None = None,
-    files: list[uploads.CheckedFile] = (),
+    files: Sequence[uploads.CheckedFile] = (),
     submit: bool = False,
 ) -> SaveResult:
     """Save the commune's note, value and new files for a criterion; submit if asked.
@@ -126,7 +130,7 @@ def evidence_save(
     return result
 
 
-def evidence_submit(*, evidence_id: int, by, version: int) -> Evidence:
+def evidence_submit(*, evidence_id: int, by: User, version: int) -> Evidence:
     """Send a complete draft (or a corrected returned item) to the district for review."""
     with transaction.atomic():
         evidence = _lock(evidence_id)
@@ -140,7 +144,7 @@ def evidence_submit(*, evidence_id: int, by, version: int) -> Evidence:
     return evidence
 
 
-def evidence_approve(*, evidence_id: int, by, version: int, note: str = "") -> Evidence:
+def evidence_approve(*, evidence_id: int, by: User, version: int, note: str = "") -> Evidence:
     """Approve submitted evidence; what was approved is kept to show later changes."""
     with transaction.atomic():
         evidence = _lock(evidence_id)
@@ -156,7 +160,7 @@ def evidence_approve(*, evidence_id: int, by, version: int, note: str = "") -> E
     return evidence
 
 
-def evidence_return(*, evidence_id: int, by, version: int, note: str) -> Evidence:
+def evidence_return(*, evidence_id: int, by: User, version: int, note: str) -> Evidence:
     """Return submitted evidence to the commune with a note saying what to fix."""
     note = (note or "").strip()
     if not note:
@@ -174,7 +178,7 @@ def evidence_return(*, evidence_id: int, by, version: int, note: str) -> Evidenc
     return evidence
 
 
-def evidence_reopen(*, evidence_id: int, by, version: int) -> Evidence:
+def evidence_reopen(*, evidence_id: int, by: User, version: int) -> Evidence:
     """Open approved evidence again for an update; it must then be reviewed again."""
     with transaction.atomic():
         evidence = _lock(evidence_id)
@@ -191,7 +195,7 @@ def evidence_reopen(*, evidence_id: int, by, version: int) -> Evidence:
     return evidence
 
 
-def evidence_file_delete(*, file_id: int, by, version: int) -> Evidence:
+def evidence_file_delete(*, file_id: int, by: User, version: int) -> Evidence:
     """Remove a file from editable evidence (the stored file goes once nothing uses it)."""
     with transaction.atomic():
         evidence_id = EvidenceFile.objects.values_list("evidence_id", flat=True).get(pk=file_id)
@@ -202,7 +206,7 @@ def evidence_file_delete(*, file_id: int, by, version: int) -> Evidence:
         doomed.delete()
         _save(evidence, by)
 
-        def delete_unused():
+        def delete_unused() -> None:
             # Demo data shares a few stored files among many rows.
             unused = [n for n in names if n and not EvidenceFile.objects.filter(file=n).exists()]
             unused = [n for n in unused if not EvidenceFile.objects.filter(thumbnail=n).exists()]
@@ -217,7 +221,7 @@ class CarryOverRefused(Exception):
     the unit already has approved evidence for that criterion and year)."""
 
 
-def evidence_carry_over(*, source_id: int, commune, year: int, by) -> Evidence:
+def evidence_carry_over(*, source_id: int, commune: Commune, year: int, by: User) -> Evidence:
     """Accept, for ``commune`` and ``year``, evidence a predecessor unit had approved: the
     reviewer's one action (nothing carries over silently).
 
@@ -267,7 +271,7 @@ def evidence_carry_over(*, source_id: int, commune, year: int, by) -> Evidence:
     return evidence
 
 
-def snapshot(evidence: Evidence, *, by, at) -> dict:
+def snapshot(evidence: Evidence, *, by: User | None, at: datetime.datetime) -> dict[str, Any]:
     """What an approval approved: note, value and files, to compare with later."""
     return {
         "at": at.isoformat(),
@@ -318,7 +322,9 @@ def _lock(evidence_id: int) -> Evidence:
     )
 
 
-def _lock_or_create(commune, criterion, year, by, version) -> tuple[Evidence, bool]:
+def _lock_or_create(
+    commune: Commune, criterion: Criterion, year: int, by: User, version: int
+) -> tuple[Evidence, bool]:
     locked = Evidence.objects.select_for_update(of=("self",)).select_related("criterion", "commune")
     evidence = locked.filter(commune=commune, criterion=criterion, year=year).first()
     if evidence is not None:
@@ -326,7 +332,7 @@ def _lock_or_create(commune, criterion, year, by, version) -> tuple[Evidence, bo
     try:
         with transaction.atomic():  # a savepoint: someone may create it at the same moment
             evidence = Evidence(commune=commune, criterion=criterion, year=year, version=0)
-            evidence._history_user = by
+            evidence._history_user = by  # type: ignore[attr-defined]
             evidence.save()
     except IntegrityError:
         evidence = locked.get(commune=commune, criterion=criterion, year=year)
@@ -347,14 +353,21 @@ def _check_reviewable(evidence: Evidence, version: int) -> None:
         raise EvidenceConflict(describe(evidence), evidence)
 
 
-def _submit(evidence: Evidence, by) -> None:
+def _submit(evidence: Evidence, by: User) -> None:
     now = timezone.now()
     evidence.submitted_at, evidence.submitted_by = now, by
     _move(evidence, EvidenceState.SUBMITTED, by, at=now)
     notifications.evidence_submitted(evidence)
 
 
-def _move(evidence: Evidence, to_state: str, by, *, note: str = "", at=None) -> None:
+def _move(
+    evidence: Evidence,
+    to_state: str,
+    by: User,
+    *,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> None:
     EvidenceTransition.objects.create(
         evidence=evidence,
         from_state=evidence.state,
@@ -366,17 +379,17 @@ def _move(evidence: Evidence, to_state: str, by, *, note: str = "", at=None) -> 
     evidence.state = to_state
 
 
-def _save(evidence: Evidence, by) -> None:
+def _save(evidence: Evidence, by: User) -> None:
     evidence.version += 1
-    evidence._history_user = by  # simple_history records who made this version
+    evidence._history_user = by  # type: ignore[attr-defined]  # simple_history records who made this version
     evidence.save()
 
 
-def _name(user) -> str:
+def _name(user: User | None) -> str:
     if user is None:
         return _("(tài khoản đã xóa)")
     return person_name(user)
 
 
-def _when(moment) -> str:
+def _when(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

@@ -105,7 +105,7 @@ class PlannedUnit:
 
     @property
     def change_label(self) -> str:
-        return dict(Change.CHOICES)[self.change]
+        return str(dict(Change.CHOICES)[self.change])
 
     @property
     def is_new_row(self) -> bool:
@@ -381,9 +381,8 @@ def _list_moves(plan: Plan) -> None:
         .select_related("user", "commune")
         .order_by("commune__code", "user__username")
     ):
-        plan.users.append(
-            Move(unit=scope.commune, what=scope.user.username, to=plan.desk_of[scope.commune_id])
-        )
+        unit = plan.dissolved[scope.commune_id or 0]
+        plan.users.append(Move(unit=unit, what=scope.user.username, to=plan.desk_of[unit.pk]))
     for scope in (
         UserScope.objects.filter(limited_to__in=ids)
         .select_related("user")
@@ -396,7 +395,7 @@ def _list_moves(plan: Plan) -> None:
                 plan.reviewers.append(
                     Move(unit=unit, what=scope.user.username, to=plan.desk_of[unit.pk])
                 )
-    dissolved_districts = {}
+    dissolved_districts: dict[int, list[Commune]] = {}
     for unit in plan.dissolved.values():
         if unit.district_id and plan.desk_of[unit.pk].district != unit.district:
             dissolved_districts.setdefault(unit.district_id, []).append(unit)
@@ -405,7 +404,7 @@ def _list_moves(plan: Plan) -> None:
         .select_related("user")
         .order_by("user__username")
     ):
-        for unit in dissolved_districts[scope.district_id]:
+        for unit in dissolved_districts.get(scope.district_id or 0, []):
             plan.district_officials.append(Move(unit=unit, what=scope.user.username))
     # Kiosk links and survey responses belong to surveys, the app above: they are
     # counted through their relations to the commune, without importing it.
@@ -415,17 +414,15 @@ def _list_moves(plan: Plan) -> None:
     for pk, unit in plan.dissolved.items():
         if pk in with_kiosk:
             plan.kiosks.append(Move(unit=unit, what="kiosk", to=plan.desk_of[pk]))
-    for row in (
+    for pk, n in (
         Commune.objects.filter(pk__in=ids, survey_responses__answered_on__gte=plan.effective_on)
         .annotate(n=Count("survey_responses"))
         .values_list("pk", "n")
     ):
         plan.late_responses.append(
-            Move(
-                unit=plan.dissolved[row[0]], what="responses", to=plan.desk_of[row[0]], count=row[1]
-            )
+            Move(unit=plan.dissolved[pk], what="responses", to=plan.desk_of[pk], count=n)
         )
-    for row in (
+    for ev in (
         Evidence.objects.filter(
             commune_id__in=ids,
             year__gte=year,
@@ -437,11 +434,11 @@ def _list_moves(plan: Plan) -> None:
     ):
         plan.evidence.append(
             Move(
-                unit=plan.dissolved[row["commune_id"]],
-                what=EvidenceState(row["state"]).label,
-                to=plan.desk_of[row["commune_id"]],
-                count=row["n"],
-                year=row["year"],
+                unit=plan.dissolved[ev["commune_id"]],
+                what=str(EvidenceState(ev["state"]).label),
+                to=plan.desk_of[ev["commune_id"]],
+                count=ev["n"],
+                year=ev["year"],
             )
         )
     committees = (
@@ -453,30 +450,30 @@ def _list_moves(plan: Plan) -> None:
     with_committee = set(
         SteeringCommittee.objects.filter(commune_id__in=kept).values_list("commune_id", flat=True)
     )
-    for row in committees:
-        successor = plan.desk_of[row["commune_id"]]
+    for cm in committees:
+        successor = plan.desk_of[cm["commune_id"]]
         plan.committees.append(
             Move(
-                unit=plan.dissolved[row["commune_id"]],
+                unit=plan.dissolved[cm["commune_id"]],
                 what="committee",
                 to=successor,
-                count=row["n"],
+                count=cm["n"],
                 successor_has_one=bool(successor.keeps and successor.keeps.pk in with_committee),
             )
         )
-    for row in (
+    for inv in (
         FacilityInvestment.objects.filter(commune_id__in=ids)
         .values("commune_id")
         .annotate(n=Count("pk"), planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
     ):
         plan.investment.append(
             Move(
-                unit=plan.dissolved[row["commune_id"]],
+                unit=plan.dissolved[inv["commune_id"]],
                 what="investment",
-                to=plan.desk_of[row["commune_id"]],
-                count=row["n"],
-                planned_vnd=row["planned"] or 0,
-                spent_vnd=row["spent"] or 0,
+                to=plan.desk_of[inv["commune_id"]],
+                count=inv["n"],
+                planned_vnd=inv["planned"] or 0,
+                spent_vnd=inv["spent"] or 0,
             )
         )
     # The first year evaluated on the new units: the effective date's year when its
@@ -529,8 +526,8 @@ def reorganization_apply(
 def _end_dissolved(plan: Plan, *, by) -> None:
     for unit in plan.dissolved.values():
         unit.valid_to = plan.last_day
-        unit._history_user = by
-        unit._change_reason = plan.resolution
+        unit._history_user = by  # type: ignore[attr-defined]
+        unit._change_reason = plan.resolution  # type: ignore[attr-defined]
         unit.save()
 
 
@@ -540,8 +537,8 @@ def _unit_row(planned: PlannedUnit, *, plan: Plan, reorganization, by) -> Commun
         former_name, former_kind = row.name, row.kind
         if (former_name, former_kind) != (planned.name, planned.kind):
             row.name, row.kind = planned.name, planned.kind
-            row._history_user = by
-            row._change_reason = plan.resolution
+            row._history_user = by  # type: ignore[attr-defined]
+            row._change_reason = plan.resolution  # type: ignore[attr-defined]
             row.save()
             _link(
                 reorganization,
@@ -567,8 +564,8 @@ def _unit_row(planned: PlannedUnit, *, plan: Plan, reorganization, by) -> Commun
             only.model_launched_on if only and planned.change != Change.SPLIT else None
         ),
     )
-    row._history_user = by
-    row._change_reason = plan.resolution
+    row._history_user = by  # type: ignore[attr-defined]
+    row._change_reason = plan.resolution  # type: ignore[attr-defined]
     row.save()
     return row
 
@@ -609,9 +606,9 @@ def _move_users(plan: Plan, *, rows: dict, by) -> None:
     """Commune staff of a dissolved unit now serve the unit that took its desk; a reviewer
     limited to it is given that unit too (and keeps the old one, for its history)."""
     for scope in UserScope.objects.filter(commune_id__in=plan.dissolved, role=Role.COMMUNE):
-        scope.commune = rows[id(plan.desk_of[scope.commune_id])]
-        scope._history_user = by
-        scope._change_reason = plan.resolution
+        scope.commune = rows[id(plan.desk_of[scope.commune_id or 0])]
+        scope._history_user = by  # type: ignore[attr-defined]
+        scope._change_reason = plan.resolution  # type: ignore[attr-defined]
         scope.save()
     for scope in UserScope.objects.filter(limited_to__in=list(plan.dissolved)).distinct():
         for unit_id in scope.limited_to.filter(pk__in=plan.dissolved).values_list("pk", flat=True):

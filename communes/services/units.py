@@ -188,6 +188,7 @@ def units_load(
     for d in basis["districts"]:
         code = str(d["code"])
         newer = districts_2025.get(code)
+        valid_to: datetime.date | None
         if later and newer is None:
             valid_to = JAN_2025 - DAY  # dissolved (Huyện Yên Dũng joined Bắc Giang city)
         else:
@@ -320,6 +321,7 @@ def units_load(
         )
 
     # --- 1/7/2025: one Tỉnh Bắc Ninh, no districts, 99 communes.
+    assert after is not None  # read with the 2025 list
     reorganization_2 = _reorganization(JUL_2025)
     p = after["province"]
     new_province = _upsert(

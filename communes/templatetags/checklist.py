@@ -67,10 +67,10 @@ def transition_label(transition) -> str:
     to_state, from_state = transition.to_state, transition.from_state
     if to_state == "draft":
         if not from_state:
-            return _("Đã tạo bản nháp")
+            return _("Đã tạo bản nháp")  # type: ignore[return-value]
         if from_state == "approved":
-            return _("Đã mở lại để cập nhật")
-        return _("Đã sửa lại sau khi bị trả lại")
+            return _("Đã mở lại để cập nhật")  # type: ignore[return-value]
+        return _("Đã sửa lại sau khi bị trả lại")  # type: ignore[return-value]
     return {
         "submitted": _("Đã gửi duyệt"),
         "approved": _("Đã duyệt"),
@@ -81,7 +81,7 @@ def transition_label(transition) -> str:
 @register.filter
 def person(user) -> str:
     if user is None:
-        return _("(tài khoản đã xóa)")
+        return _("(tài khoản đã xóa)")  # type: ignore[return-value]
     return person_name(user)
 
 

@@ -3,33 +3,9 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-DRAIN_TASK_NAME = "Tính lại các xã còn chờ (khi hàng đợi từng gián đoạn)"
-
-
-def create_drain_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_5_minutes, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=DRAIN_TASK_NAME,
-        defaults={
-            "task": "targets.tasks.recompute_pending",
-            "interval": every_5_minutes,
-            "args": "[]",
-            "kwargs": "{}",
-            "enabled": True,
-            "description": (
-                "5 phút một lần: tính lại các xã có thay đổi mà việc tính lại chưa chạy "
-                "được (ví dụ khi Redis ngừng)."
-            ),
-        },
-    )
-
-
-def remove_drain_schedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name=DRAIN_TASK_NAME).delete()
-
+# The schedule this migration wrote is now declared in friendlygov/schedules.py and written by
+# `manage.py write_schedules` (make migrate runs it). The operation stays, as a no-op, so
+# that databases which applied it keep a consistent history.
 
 
 class Migration(migrations.Migration):
@@ -40,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_drain_schedule, remove_drain_schedule),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
         migrations.CreateModel(
             name='PendingRecompute',
             fields=[

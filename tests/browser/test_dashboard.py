@@ -7,7 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from communes.models import Commune, Role
-from targets import services
+from targets import outbox
 from targets.models import RecomputeRun, Status
 from tests.conftest import DOI_NGO
 from tests.targets.dashboard_data import give_status, set_targets
@@ -77,7 +77,7 @@ def test_recompute_now_starts_from_the_page_and_says_what_happens_next(
 ):
     set_targets()
     monkeypatch.setattr(
-        services,
+        outbox,
         "recompute_all_start",
         lambda *, by: RecomputeRun.objects.create(state="queued"),
         raising=False,

@@ -40,7 +40,7 @@ def recompute():
         calls = mock.Mock()
         from_services.side_effect = lambda **kw: calls(**kw)
 
-        # The importer queues its communes in one go (targets.services.recompute_later_many);
+        # The importer queues its communes in one go (targets.outbox.recompute_later_many);
         # seen here as one recompute_later per commune, as the other writes queue them.
         def each(*, requests):
             for commune_id, year in requests:

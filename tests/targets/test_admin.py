@@ -1,6 +1,7 @@
 """The admin: targets and rules editable, statuses and runs read-only with words."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from communes.models import EvidenceState
@@ -39,6 +40,7 @@ def test_a_status_shows_its_reasons_in_words_and_cannot_be_edited(
 
 
 def test_the_nightly_schedule_is_listed_with_the_periodic_tasks(client_for, admin_user):
+    call_command("write_schedules")
     page = client_for(admin_user).get(reverse("admin:django_celery_beat_periodictask_changelist"))
     assert "Tính lại kết quả công nhận hằng đêm" in page.text
 

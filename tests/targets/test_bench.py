@@ -11,9 +11,9 @@ from django.db import connections
 
 from communes.models import Commune, District, Evidence, Province, SteeringCommittee
 from surveys.models import SurveyResponse
-from targets.bench import reference, scale
 from targets.models import CertificationStatus
 from tests.conftest import DOI_NGO, skip_or_fail
+from tooling.bench import reference, scale
 
 REAL = scale.RealUnits(provinces=1, districts=10, communes=209)
 

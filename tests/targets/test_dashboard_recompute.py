@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from targets import services
+from targets import outbox
 from targets.models import RecomputeRun
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 def engine(monkeypatch):
     """A stand-in for the certification engine's recompute_all_start."""
     started = mock.Mock(side_effect=lambda *, by: RecomputeRun.objects.create(state="queued"))
-    monkeypatch.setattr(services, "recompute_all_start", started, raising=False)
+    monkeypatch.setattr(outbox, "recompute_all_start", started, raising=False)
     return started
 
 
@@ -66,7 +66,7 @@ def test_the_progress_url_is_the_engines_endpoint_once_it_exists(client, provinc
 def test_without_the_engine_the_button_says_so_and_the_post_explains(
     client, province_official, monkeypatch
 ):
-    monkeypatch.delattr(services, "recompute_all_start", raising=False)
+    monkeypatch.delattr(outbox, "recompute_all_start", raising=False)
     client.force_login(province_official)
 
     assert "chưa được cài đặt" in client.get("/").content.decode()

@@ -3,10 +3,11 @@
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError as BrokerError
 
-from targets import services, tasks
+from targets import outbox, services, tasks
 from targets.models import CertificationStatus, PendingRecompute, RecomputeRun, Status
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_a_request_is_recorded_with_the_change_and_cleared_once_the_task_has_run
 ):
     make_ready([doi_ngo])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
     assert PendingRecompute.objects.get(commune=doi_ngo).year == 2023
 
     for callback in callbacks:  # the commit: the task runs in-process
@@ -36,7 +37,7 @@ def test_with_the_broker_down_the_request_waits_and_the_drain_runs_it(
 ):
     make_ready([doi_ngo])
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
     assert not CertificationStatus.objects.filter(commune=doi_ngo).exists()
     assert PendingRecompute.objects.filter(commune=doi_ngo).exists()
 
@@ -50,10 +51,10 @@ def test_requests_for_two_years_become_one_request_for_every_year(
     doi_ngo, django_capture_on_commit_callbacks
 ):
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
         assert PendingRecompute.objects.get(commune=doi_ngo).year == 2023
-        services.recompute_later(commune_id=doi_ngo.pk, year=2024)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2024)
     assert PendingRecompute.objects.get(commune=doi_ngo).year is None
 
 
@@ -73,8 +74,8 @@ def test_the_nightly_run_clears_every_request_made_before_it(
 ):
     make_ready([doi_ngo, le_loi])
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
-        services.recompute_later(commune_id=le_loi.pk, year=None)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=le_loi.pk, year=None)
     run = services.recompute_run_create(trigger=RecomputeRun.Trigger.NIGHTLY)
 
     services.recompute_run_execute(run_id=run.pk)
@@ -88,6 +89,7 @@ def test_the_drain_has_nothing_to_do_when_nothing_waits():
 
 
 def test_the_drain_is_scheduled_every_five_minutes_and_editable_in_admin():
+    call_command("write_schedules")
     task = PeriodicTask.objects.get(task="targets.tasks.recompute_pending")
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (5, "minutes")

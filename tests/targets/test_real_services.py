@@ -23,7 +23,7 @@ from django.db.models import Count
 
 from communes.models import Commune, Evidence, EvidenceState
 from friendlygov.celery import app as celery_app
-from targets import services
+from targets import outbox, services
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange
 from tests.conftest import skip_or_fail
 
@@ -145,7 +145,7 @@ def test_a_real_worker_runs_the_recompute_the_dashboard_asks_for(
     make_ready(Commune.objects.order_by("code")[:30])
     make_ready(Commune.objects.order_by("code")[30:40], states={"TC-HS": EvidenceState.REJECTED})
 
-    run = services.recompute_all_start(by=admin_user, year=2023)
+    run = outbox.recompute_all_start(by=admin_user, year=2023)
     assert run.state == RecomputeRun.State.QUEUED  # queued on the broker, not run here
 
     celery_worker.wait_for(lambda: _run_state(run.pk) in ("done", "failed"), "the run to end")
@@ -170,7 +170,7 @@ def test_a_real_worker_recomputes_a_commune_after_its_evidence_is_reviewed(
 
     # What a review does: change the evidence, ask for a recompute after the commit.
     Evidence.objects.filter(commune=doi_ngo).update(state=EvidenceState.APPROVED)
-    services.recompute_later(commune_id=doi_ngo.pk, year=2023)
+    outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
 
     celery_worker.wait_for(
         lambda: doi_ngo.statuses.get(year=2023).status == Status.CERTIFIED,

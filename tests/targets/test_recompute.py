@@ -4,13 +4,14 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError as BrokerError
 
 from communes.models import Commune, District, Evidence, EvidenceState, Province
-from targets import services, tasks
+from targets import outbox, services, tasks
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +200,7 @@ def test_a_run_records_its_progress_and_when_it_ran(
         mock.patch.object(services, "statuses_recompute", watch),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run = services.recompute_all_start(by=admin_user)
+        run = outbox.recompute_all_start(by=admin_user)
     run.refresh_from_db()
     # In-process, the task ran as the transaction committed.
     assert run.state == RecomputeRun.State.DONE
@@ -211,9 +212,9 @@ def test_a_run_records_its_progress_and_when_it_ran(
 
 def test_recompute_now_twice_while_a_run_is_queued_returns_that_run(admin_user, checklist):
     with mock.patch.object(tasks.recompute_all, "delay") as delay:
-        first = services.recompute_all_start(by=admin_user, year=2024)
-        second = services.recompute_all_start(by=admin_user, year=2024)
-        other_year = services.recompute_all_start(by=admin_user, year=2025)
+        first = outbox.recompute_all_start(by=admin_user, year=2024)
+        second = outbox.recompute_all_start(by=admin_user, year=2024)
+        other_year = outbox.recompute_all_start(by=admin_user, year=2025)
     assert first == second != other_year
     assert RecomputeRun.objects.count() == 2
     assert delay.call_count == 0  # queued only once the transaction commits (below)
@@ -226,7 +227,7 @@ def test_recompute_now_queues_the_task_after_the_commit(
         mock.patch.object(tasks.recompute_all, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run = services.recompute_all_start(by=admin_user)
+        run = outbox.recompute_all_start(by=admin_user)
     delay.assert_called_once_with(run_id=run.pk)
 
 
@@ -237,7 +238,7 @@ def test_a_broker_that_is_down_fails_the_run_instead_of_the_page(
         mock.patch.object(tasks.recompute_all, "delay", side_effect=BrokerError("refused")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run = services.recompute_all_start(by=admin_user)
+        run = outbox.recompute_all_start(by=admin_user)
     run.refresh_from_db()
     assert run.state == RecomputeRun.State.FAILED
     assert "broker unavailable" in run.error
@@ -250,7 +251,7 @@ def test_a_change_still_commits_when_the_broker_is_down(
         mock.patch.object(tasks.recompute_commune, "delay", side_effect=BrokerError("x")) as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
     delay.assert_called_once_with(doi_ngo.pk, 2023)
 
 
@@ -308,6 +309,7 @@ def test_the_tasks_retry_transient_errors_with_backoff_and_jitter_and_ack_late()
 
 
 def test_the_nightly_recompute_is_scheduled_in_the_database_for_the_admin_to_edit():
+    call_command("write_schedules")
     task = PeriodicTask.objects.get(task="targets.tasks.recompute_all")
     assert task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("1", "30")
@@ -320,6 +322,6 @@ def test_in_process_mode_finishes_the_run_before_the_dashboard_gets_it(
     # `make run` has no broker: the task runs in-process once the request's write
     # commits (here autocommit, as in a view), so the first poll already reads "done".
     make_ready(Commune.objects.order_by("code")[:10])
-    run = services.recompute_all_start(by=province_official)
+    run = outbox.recompute_all_start(by=province_official)
     assert (run.state, run.communes_done, run.communes_total) == ("done", 627, 627)
     assert CertificationStatus.objects.filter(status=Status.CERTIFIED, year=2023).count() == 10

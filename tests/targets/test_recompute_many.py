@@ -7,7 +7,7 @@ import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
 from communes.models import Commune
-from targets import services, tasks
+from targets import outbox, tasks
 from targets.models import CertificationStatus, PendingRecompute, Status
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_each_commune_is_recorded_and_one_task_recomputes_them_all_after_the_com
     delay = tasks.recompute_pending.delay
     with mock.patch.object(tasks.recompute_pending, "delay", wraps=delay) as queued:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.recompute_later_many(requests=[(doi_ngo.pk, 2023), (le_loi.pk, 2023)])
+            outbox.recompute_later_many(requests=[(doi_ngo.pk, 2023), (le_loi.pk, 2023)])
         assert set(PendingRecompute.objects.values_list("commune_id", "year")) == {
             (doi_ngo.pk, 2023),
             (le_loi.pk, 2023),
@@ -38,8 +38,8 @@ def test_each_commune_is_recorded_and_one_task_recomputes_them_all_after_the_com
 
 def test_a_second_year_for_a_commune_means_every_year(doi_ngo, le_loi):
     with mock.patch.object(tasks.recompute_pending, "delay"):
-        services.recompute_later(commune_id=le_loi.pk, year=2024)
-        services.recompute_later_many(
+        outbox.recompute_later(commune_id=le_loi.pk, year=2024)
+        outbox.recompute_later_many(
             requests=[(doi_ngo.pk, 2023), (doi_ngo.pk, 2024), (le_loi.pk, 2023)]
         )
     assert PendingRecompute.objects.get(commune=doi_ngo).year is None
@@ -48,8 +48,8 @@ def test_a_second_year_for_a_commune_means_every_year(doi_ngo, le_loi):
 
 def test_the_same_year_asked_again_stays_that_year(doi_ngo):
     with mock.patch.object(tasks.recompute_pending, "delay"):
-        services.recompute_later(commune_id=doi_ngo.pk, year=2023)
-        services.recompute_later_many(requests=[(doi_ngo.pk, 2023)])
+        outbox.recompute_later(commune_id=doi_ngo.pk, year=2023)
+        outbox.recompute_later_many(requests=[(doi_ngo.pk, 2023)])
     assert PendingRecompute.objects.get(commune=doi_ngo).year == 2023
 
 
@@ -58,7 +58,7 @@ def test_a_broker_that_is_down_leaves_the_requests_to_the_drain(
 ):
     down = mock.patch.object(tasks.recompute_pending, "delay", side_effect=BrokerError("down"))
     with down, django_capture_on_commit_callbacks(execute=True):
-        services.recompute_later_many(requests=[(doi_ngo.pk, 2023)])
+        outbox.recompute_later_many(requests=[(doi_ngo.pk, 2023)])
     assert PendingRecompute.objects.filter(commune=doi_ngo).exists()
 
 
@@ -71,5 +71,5 @@ def test_thousands_of_communes_take_a_fixed_number_of_queries(
         mock.patch.object(tasks.recompute_pending, "delay"),
         django_assert_max_num_queries(4),
     ):
-        services.recompute_later_many(requests=requests)
+        outbox.recompute_later_many(requests=requests)
     assert PendingRecompute.objects.count() == len(requests)

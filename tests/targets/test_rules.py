@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from communes import numbers
 from targets import rules
 from targets.rules import EvidenceFact, Facts, Thresholds
 
@@ -145,4 +146,4 @@ def test_the_verdict_carries_the_figures_behind_the_status():
     [(0, 0, None), (40, 36, Decimal("90.0")), (3, 2, Decimal("66.7")), (8, 7, Decimal("87.5"))],
 )
 def test_the_satisfaction_rate_is_a_percent_with_one_decimal(responses, satisfied, percent):
-    assert rules.satisfaction_percent(responses, satisfied) == percent
+    assert numbers.percent(satisfied, responses) == percent

@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from communes.models import Commune, Province, Role, UserScope
 from surveys.models import SurveyResponse
 from targets import services
-from targets.bench import load, reference, scale
 from targets.models import CertificationStatus, RecomputeRun, StatusChange
+from tooling.bench import load, reference, scale
 
 BENCH_YEAR = 2024
 _PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,5 +1,5 @@
 """What the load test's users work on, read from the portal's database (run by
-tools/loadtest.py through ``manage.py shell -c``; prints one line of JSON).
+tooling/loadtest.py through ``manage.py shell -c``; prints one line of JSON).
 
 Commune staff save checklist items nobody has sent for review yet, one item per user;
 the year chosen is the one that has the most such items for the demo communes.

@@ -74,7 +74,7 @@ class Command(BaseCommand):
                 "make bench\n(see BENCHMARKS.md)."
             )
         if options["import_worker"]:
-            from targets.bench import measure
+            from tooling.bench import measure
 
             self.stdout.write(json.dumps(measure.import_worker(options["import_worker"])))
             return
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         if not Commune.objects.exists():
             raise CommandError("No communes: run `manage.py generate_scale_data` first.")
 
-        from targets.bench import measure
+        from tooling.bench import measure
 
         # whitenoise looks for collected files that the in-process measurements do not use.
         warnings.filterwarnings("ignore", message="No directory at")

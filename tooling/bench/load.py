@@ -1,4 +1,4 @@
-"""A small HTTP load generator and a production-like gunicorn, for the benchmark.
+"""A small HTTP load generator, and the benchmark's gunicorn (from tooling.stack).
 
 Threads, each with one keep-alive connection (http.client), request a path as fast as
 the server answers for a fixed time; every latency is kept for the percentiles. Only
@@ -7,19 +7,13 @@ loopback addresses are accepted: the benchmark never loads another machine.
 
 import contextlib
 import http.client
-import os
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+from tooling import stack
 
 
 @dataclass(frozen=True)
@@ -84,25 +78,10 @@ def hammer(
     return LoadResult(path, elapsed, len(flat), sum(errors), flat)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# Only these pass from the benchmark's environment to the server: a developer's DEBUG=1
-# or SECURE_SSL_REDIRECT must not leak in.
-_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "USER", "PYTHONPATH")
-
-
 def production_env(*, secret_key: str, database_url: str, **extra) -> dict:
     """The environment of ``make serve`` in production, on plain HTTP over loopback."""
-    env = {name: os.environ[name] for name in _KEPT if name in os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="friendlygov.settings",
-        DEBUG="0",
+    return stack.production_env(
         SECRET_KEY=secret_key,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         # Behind the benchmark there is no TLS proxy: no redirect, cookies over HTTP.
         SECURE_SSL_REDIRECT="0",
@@ -110,9 +89,8 @@ def production_env(*, secret_key: str, database_url: str, **extra) -> dict:
         CSRF_COOKIE_SECURE="0",
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="WARNING",
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 def new_secret_key() -> str:
@@ -121,55 +99,12 @@ def new_secret_key() -> str:
 
 def collectstatic(env: dict) -> None:
     """``make serve``'s collectstatic: production pages need the static manifest."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    stack.manage("collectstatic", "--noinput", "-v", "0", env=env, timeout=600)
 
 
 @contextlib.contextmanager
 def gunicorn(env: dict, *, workers: int = 2, timeout: float = 60):
-    """Serve the portal with gunicorn as ``make serve`` does; yield its port.
-
-    The server is stopped on exit, whatever happens.
-    """
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="fg-bench-gunicorn-", suffix=".log", delete=False)
-    process = subprocess.Popen(  # noqa: S603 (this interpreter's gunicorn, fixed arguments)
-        [
-            sys.executable, "-m", "gunicorn", "friendlygov.wsgi",
-            "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-            "--graceful-timeout", "5",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{Path(log.name).read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not listen in time") from None
-                time.sleep(0.1)
-        yield port
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log.close()
-        os.unlink(log.name)
+    """Serve the portal with gunicorn (``tooling.stack``, without an access log); yield its
+    port. The server is stopped on exit, whatever happens."""
+    with stack.gunicorn(env, workers=workers, timeout=timeout, access_log=None) as (base, _, _):
+        yield int(base.rsplit(":", 1)[1])

@@ -2,11 +2,12 @@
 """Load test: simulated users against the portal as production runs it.
 
 ``make loadtest`` (``--serve``) builds a production-like stack on this machine, all on
-loopback: a fresh PostgreSQL database with the real units and the demo data, a Redis
-broker with a real Celery worker, and gunicorn with 2 workers, DEBUG off and the static
-files collected, as ``make serve`` runs it. Then it sends the users for a fixed time,
-stops everything and prints what it measured. It fails (exit status 1) on any error:
-a status other than the one a user expects, a dropped connection or a timeout.
+loopback (``tooling.stack``): a private PostgreSQL server with the real units and the
+demo data, a private Redis broker with a real Celery worker, and gunicorn with 2
+workers, DEBUG off and the static files collected, as ``make serve`` runs it. Then it
+sends the users for a fixed time, stops everything and prints what it measured. It
+fails (exit status 1) on any error: a status other than the one a user expects, a
+dropped connection or a timeout.
 
 The users (``--users``, default 50) are a mix, each with its own connection and
 session, thinking a moment between pages (``--think``):
@@ -31,22 +32,21 @@ by design and users log in once a day); each request's time is from sending it t
 last byte of the answer. Usage::
 
     make loadtest                           # 50 users, 60 s
-    python tools/loadtest.py --serve --users 50 --seconds 20
-    python tools/loadtest.py --base http://127.0.0.1:8000   # a portal already running
+    python -m tooling.loadtest --serve --users 50 --seconds 20
+    python -m tooling.loadtest --base http://127.0.0.1:8000   # a portal already running
         # with the demo data (make demo) and CLIENT_IP_HEADER=HTTP_X_REAL_IP
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +58,8 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tooling import stack
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -504,74 +506,35 @@ def markdown(result: dict) -> str:
 # --- A production-like stack on this machine (--serve) ---------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    """The load test's own database: LOADTEST_DATABASE_URL, or DATABASE_URL's server with
-    a database of its own (never the one the tests or the portal use)."""
-    if os.environ.get("LOADTEST_DATABASE_URL"):
-        return os.environ["LOADTEST_DATABASE_URL"]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urllib.parse.urlsplit(url)
-        return urllib.parse.urlunsplit(parts._replace(path=parts.path + "_loadtest"))
-    return "postgres://postgres@127.0.0.1:5432/friendlygov_loadtest"
-
-
 class Stack:
-    """PostgreSQL database, Redis broker and a Celery worker, gunicorn: started, stopped."""
+    """The production-like stack of ``tooling.stack``: a private PostgreSQL and Redis, a
+    Celery worker and gunicorn, with the demo data; all removed by ``stop()``."""
 
-    def __init__(self, *, database_url: str, broker_url: str, web_workers: int, keep: bool):
-        self.database_url, self.broker_url = database_url, broker_url
+    def __init__(self, *, web_workers: int, keep: bool):
         self.web_workers = web_workers
         self.keep = keep
         self.folder = Path(tempfile.mkdtemp(prefix="fg-loadtest-"))
-        self.processes: list[subprocess.Popen] = []
-        (self.folder / "fg_loadtest_settings.py").write_text(
-            "from friendlygov.settings import *  # noqa: F403\n"
-            f"STATIC_ROOT = {str(self.folder / 'static')!r}\n"
-        )
-        keep_env = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR")
-        self.env = {k: os.environ[k] for k in keep_env if k in os.environ}
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="fg_loadtest_settings",
-            PYTHONPATH=f"{self.folder}{os.pathsep}{ROOT}",
-            DEBUG="0",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            DATABASE_URL=database_url,
-            CELERY_BROKER_URL=broker_url,
+        self.servers = contextlib.ExitStack()
+        self.postgres = self.servers.enter_context(stack.private_postgres_server())
+        self.redis = self.servers.enter_context(stack.private_redis_server())
+        self.env = stack.production_env(
+            **stack.static_settings(self.folder),
+            DATABASE_URL=self.postgres.createdb("friendlygov_loadtest"),
+            CELERY_BROKER_URL=self.redis.url(0),
             MEDIA_ROOT=str(self.folder / "media"),
             CLIENT_IP_HEADER="HTTP_X_REAL_IP",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
         self.base = ""
+        self.web_log: Path | None = None
+        self.pids: dict[str, int] = {}
 
     def manage(self, *args, debug=False) -> str:
         env = {**self.env, "DEBUG": "1"} if debug else self.env
-        result = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        if result.returncode:
-            raise SystemExit(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
+        return stack.manage(*args, env=env, timeout=900).stdout
 
     def prepare(self):
-        import psycopg
-        import redis
-
-        parts = urllib.parse.urlsplit(self.database_url)
-        name = parts.path.lstrip("/")
-        server = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(server, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{name}"')
-        redis.Redis.from_url(self.broker_url).flushdb()  # the load test's own Redis database
         say("migrate, real units, demo data, statuses, collectstatic")
         self.manage("migrate", "--noinput")
         self.manage("load_units")
@@ -583,52 +546,20 @@ class Stack:
         return read_plan(self.env)
 
     def start(self):
-        worker_log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 (kept open)
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    PYTHON, "-m", "celery", "-A", "friendlygov", "worker", "--concurrency", "1",
-                    "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT, env=self.env, stdout=worker_log, stderr=subprocess.STDOUT,
+        worker = self.servers.enter_context(
+            stack.celery_worker(self.env, concurrency=1, log_folder=self.folder)
+        )
+        self.base, self.web_log, web = self.servers.enter_context(
+            stack.gunicorn(
+                self.env,
+                workers=self.web_workers,
+                access_log=str(self.folder / "access.log"),
             )
-        )  # fmt: skip
-        port = free_port()
-        web_log = open(self.folder / "gunicorn.log", "wb")  # noqa: SIM115
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    PYTHON, "-m", "gunicorn", "friendlygov.wsgi",
-                    "--workers", str(self.web_workers), "--bind", f"127.0.0.1:{port}",
-                    "--access-logfile", str(self.folder / "access.log"),
-                ],
-                cwd=ROOT, env=self.env, stdout=web_log, stderr=subprocess.STDOUT,
-            )
-        )  # fmt: skip
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            for process in self.processes:
-                if process.poll() is not None:
-                    raise SystemExit(f"a server exited; see {self.folder}/*.log")
-            try:
-                if Session(self.base).get("/healthz").status == 200 and "ready" in (
-                    self.folder / "worker.log"
-                ).read_text(errors="replace"):
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the servers did not come up in 60 s; see {self.folder}")
-            time.sleep(0.5)
+        )
+        self.pids = {"gunicorn workers": web.pid, "celery worker": worker.process.pid}
 
     def cpu_seconds(self) -> dict:
-        worker, web = self.processes
-        return {
-            "gunicorn workers": tree_cpu_seconds(web.pid) or 0.0,
-            "celery worker": tree_cpu_seconds(worker.pid) or 0.0,
-        }
+        return {name: tree_cpu_seconds(pid) or 0.0 for name, pid in self.pids.items()}
 
     def backlog(self) -> int:
         """Recompute requests still waiting (the worker keeps up when this reaches 0)."""
@@ -637,33 +568,21 @@ class Stack:
         return int(out.strip().splitlines()[-1])
 
     def errors_logged(self) -> str:
-        log = (self.folder / "gunicorn.log").read_text(errors="replace")
+        log = self.web_log.read_text(errors="replace") if self.web_log else ""
         bad = [line for line in log.splitlines() if "Error" in line or "Traceback" in line]
         return "\n".join(bad)
 
     def stop(self):
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        self.servers.close()
         if not self.keep:
-            import psycopg
-
-            parts = urllib.parse.urlsplit(self.database_url)
-            server = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-            with psycopg.connect(server, autocommit=True) as db:
-                db.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
             shutil.rmtree(self.folder, ignore_errors=True)
+        else:
+            say(f"logs kept in {self.folder}")
 
 
 def read_plan(env: dict) -> Plan:
-    """What the users work on, from the portal's database (tools/loadtest_plan.py)."""
-    script = (ROOT / "tools" / "loadtest_plan.py").read_text()
+    """What the users work on, from the portal's database (tooling/loadtest_plan.py)."""
+    script = (ROOT / "tooling" / "loadtest_plan.py").read_text()
     result = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", script],
         cwd=ROOT, env=env, capture_output=True, text=True,
@@ -729,30 +648,20 @@ def main(argv=None) -> int:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--json", help="also write the result to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the database and logs")
-    parser.add_argument(
-        "--broker-url",
-        default=os.environ.get("LOADTEST_BROKER_URL", "redis://127.0.0.1:6379/14"),
-        help="the load test's own Redis database (it is emptied first)",
-    )
+    parser.add_argument("--keep", action="store_true", help="keep the logs")
     args = parser.parse_args(argv)
     if not 1 <= args.users <= MAX_USERS or not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"at most {MAX_USERS} users and {MAX_SECONDS} s")
 
     KioskCitizen.fill_seconds = args.kiosk_fill
-    stack = None
+    served = None
     try:
         if args.serve:
-            stack = Stack(
-                database_url=_database_url(),
-                broker_url=args.broker_url,
-                web_workers=args.web_workers,
-                keep=args.keep,
-            )
-            stack.prepare()
-            plan = stack.plan()
-            stack.start()
-            base = stack.base
+            served = Stack(web_workers=args.web_workers, keep=args.keep)
+            served.prepare()
+            plan = served.plan()
+            served.start()
+            base = served.base
             say(f"gunicorn ({args.web_workers} workers) and a Celery worker up at {base}")
         else:
             base = args.base
@@ -761,14 +670,14 @@ def main(argv=None) -> int:
         users = make_users(args.users, base, plan, recorder, args.seed)
         say(f"before: {uptime()}")
         say(f"{len(users)} users for {args.seconds:g} s")
-        cpu_before = stack.cpu_seconds() if stack else {}
+        cpu_before = served.cpu_seconds() if served else {}
         own_before = time.process_time()
         busy_before, total_before = machine_cpu()
         timing = run_users(users, args.seconds, args.think, recorder)
         say(f"after: {uptime()}")
         result = summary(recorder, timing, users, args)
         # CPU time each part used during the run (logins included): what a request costs.
-        cpu = {k: v - cpu_before[k] for k, v in (stack.cpu_seconds() if stack else {}).items()}
+        cpu = {k: v - cpu_before[k] for k, v in (served.cpu_seconds() if served else {}).items()}
         cpu["load generator"] = time.process_time() - own_before
         busy, total = machine_cpu()
         cpu["whole machine"] = busy - busy_before
@@ -777,12 +686,12 @@ def main(argv=None) -> int:
             result["machine_busy_percent"] = round(
                 100 * cpu["whole machine"] / (total - total_before)
             )
-        if stack is not None:
+        if served is not None:
             deadline = time.monotonic() + 60
-            while (backlog := stack.backlog()) and time.monotonic() < deadline:
+            while (backlog := served.backlog()) and time.monotonic() < deadline:
                 time.sleep(2)
             result["recompute_backlog_after"] = backlog
-            result["server_errors_logged"] = stack.errors_logged()[:2000]
+            result["server_errors_logged"] = served.errors_logged()[:2000]
             if result["server_errors_logged"]:
                 result["errors"] += 1
         print(markdown(result))
@@ -794,8 +703,8 @@ def main(argv=None) -> int:
             Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
         return 1 if result["errors"] or not result["requests"] else 0
     finally:
-        if stack is not None:
-            stack.stop()
+        if served is not None:
+            served.stop()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,179 @@
+"""Bulk writes of many rows: the one place where PostgreSQL and SQLite differ.
+
+Services write thousands of rows at once (a country's statuses, a survey import's
+recompute requests). On PostgreSQL one statement carries every row as a single JSON
+parameter, unpacked by ``jsonb_populate_recordset``: Django's ``bulk_create`` sends one
+array per column, each value quoted in Python, about ten times slower for a country. On
+SQLite (tests, a newcomer's machine) ``bulk_create`` is used, with the library's real
+limit of variables per statement so that the number of statements does not grow with the
+rows. The survey importer's COPY path is a third, PostgreSQL-only, way in.
+"""
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+
+
+def is_postgresql() -> bool:
+    """Whether the default database is PostgreSQL (COPY and advisory locks need it)."""
+    return connection.vendor == "postgresql"
+
+
+def bulk_insert(
+    model: type[models.Model], objects: Sequence[models.Model], *, fields: list[str]
+) -> None:
+    """INSERT ``objects`` (their ``fields``) in as few statements as the database allows."""
+    if not objects:
+        return
+    if is_postgresql():
+        _insert_from_json(model, fields, objects)
+        return
+    with sqlite_variable_limit():
+        model._default_manager.bulk_create(objects)
+
+
+def bulk_upsert(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    *,
+    unique_fields: list[str],
+    update_fields: list[str],
+    null_unless_equal: Sequence[str] = (),
+) -> None:
+    """INSERT ``objects``, or UPDATE ``update_fields`` of the rows with the same
+    ``unique_fields`` (INSERT ... ON CONFLICT DO UPDATE), in as few statements as the
+    database allows.
+
+    A field of ``null_unless_equal`` keeps its value when the stored and the new one are
+    equal and becomes NULL otherwise (a recompute request for one year merged with one for
+    another year asks for every year). Call it inside the caller's transaction.
+    """
+    if not objects:
+        return
+    fields = list(dict.fromkeys([*unique_fields, *update_fields]))
+    if is_postgresql():
+        _insert_from_json(
+            model,
+            fields,
+            objects,
+            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
+        )
+        return
+    if null_unless_equal:
+        # SQLite has one writer at a time: once the caller's transaction has written, nothing
+        # changes the stored values between this read and the write below.
+        _merge_null_unless_equal(model, objects, unique_fields, null_unless_equal)
+    with sqlite_variable_limit():
+        model._default_manager.bulk_create(
+            objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )
+
+
+def _field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    """A concrete field of ``model`` (the ones that have a column)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    if column is None:
+        raise TypeError(f"{model.__name__}.{name} has no column")
+    return column
+
+
+def _merge_null_unless_equal(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    unique_fields: list[str],
+    merged: Sequence[str],
+) -> None:
+    attnames = [_field(model, name).attname for name in unique_fields]
+    merged_attnames = [_field(model, name).attname for name in merged]
+    lookup = {f"{attnames[0]}__in": [getattr(obj, attnames[0]) for obj in objects]}
+    stored = {
+        tuple(row[: len(attnames)]): row[len(attnames) :]
+        for row in model._default_manager.filter(**lookup).values_list(*attnames, *merged_attnames)
+    }
+    for obj in objects:
+        old = stored.get(tuple(getattr(obj, name) for name in attnames))
+        if old is None:
+            continue
+        for attname, old_value in zip(merged_attnames, old, strict=True):
+            if getattr(obj, attname) != old_value:
+                setattr(obj, attname, None)
+
+
+def _insert_from_json(
+    model: type[models.Model],
+    fields: list[str],
+    objects: Sequence[models.Model],
+    *,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
+) -> None:
+    """INSERT many rows in one statement whose one parameter is a JSON array of them.
+
+    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
+    upsert.
+    """
+    opts = model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    model_fields = [_field(model, name) for name in fields]
+    columns = [_column(model, name) for name in fields]
+    data = [
+        {
+            column: field.value_from_object(obj)
+            for column, field in zip(columns, model_fields, strict=True)
+        }
+        for obj in objects
+    ]
+    names = ", ".join(quote(c) for c in columns)
+    # Table and column names are the model's own, quoted; the rows go as one parameter.
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608  # nosec B608
+        f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
+    )
+    if on_conflict is not None:
+        unique, update, null_unless_equal = on_conflict
+        target = ", ".join(quote(_column(model, name)) for name in unique)
+        assignments = []
+        for name in update:
+            column = quote(_column(model, name))
+            if name in null_unless_equal:
+                value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
+            else:
+                value = f"EXCLUDED.{column}"
+            assignments.append(f"{column} = {value}")
+        sql += f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(data, cls=DjangoJSONEncoder)])
+
+
+@contextlib.contextmanager
+def sqlite_variable_limit() -> Iterator[None]:
+    """On SQLite, let one INSERT carry as many rows as the library allows.
+
+    Django 5.2 splits SQLite inserts into batches of 999 variables, the library's limit
+    before SQLite 3.32 (2020); the linked library reports its real limit (32,766 by
+    default, 250,000 on Debian). Without this a province's statuses would take a
+    statement per ~80 communes, and the number of queries would grow with them.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    features: Any = connection.features
+    raw: Any = connection.connection
+    features.max_query_params = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    try:
+        yield
+    finally:
+        del features.max_query_params

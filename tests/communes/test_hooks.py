@@ -1,0 +1,25 @@
+"""The one way up from communes: hooks that the higher apps connect at start-up."""
+
+import pytest
+
+from communes import hooks
+from surveys import selectors
+from targets import outbox
+
+
+def test_the_recompute_hooks_lead_to_the_targets_outbox_and_the_checklist_to_surveys():
+    # Connected by TargetsConfig.ready and SurveysConfig.ready when Django starts.
+    assert hooks._hooks["recompute_later"] is outbox.recompute_later
+    assert hooks._hooks["recompute_later_many"] is outbox.recompute_later_many
+    assert hooks._hooks["survey_figures"] is selectors.survey_figures
+
+
+def test_a_hook_nobody_connected_fails_loudly(monkeypatch):
+    monkeypatch.setattr(hooks, "_hooks", {})
+    with pytest.raises(RuntimeError, match="not connected"):
+        hooks.recompute_later(commune_id=7)
+
+
+def test_an_unknown_hook_cannot_be_connected():
+    with pytest.raises(ValueError):
+        hooks.connect("anything", print)
