@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` and its steps are the development set-up: DEBUG on unless said otherwise.
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test setup migrate demo worker beat serve bench loadtest lint format messages clean
+.PHONY: run test setup system-packages migrate demo worker beat serve bench loadtest lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: system-packages $(STAMP)
 
-migrate: $(STAMP)
+# Pango and Vietnamese-capable fonts for the PDF reports (installed when root, else named).
+system-packages:
+	@bash tools/system_packages.sh
+
+migrate: system-packages $(STAMP)
 	$(DEV) $(MANAGE) migrate --noinput
 	$(DEV) $(MANAGE) write_schedules
 	$(DEV) $(MANAGE) load_units
@@ -32,7 +36,7 @@ run: demo
 # Two processes (pytest-xdist): the suite in under 5 minutes on a 2-core machine. Tests
 # that start servers, workers or a browser stay in one process each (tests/conftest.py).
 PYTEST_ARGS ?= -n 2 --dist loadgroup
-test: $(STAMP)
+test: system-packages $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)

@@ -6,10 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import (
+    ChecklistDeadline,
     CommitteeMember,
     Commune,
     CommuneLink,
     Criterion,
+    DeadlineExtension,
     District,
     Evidence,
     EvidenceFile,
@@ -243,6 +245,25 @@ class FacilityInvestmentAdmin(admin.ModelAdmin):
     list_display = ["year", "district", "commune", "planned_vnd", "spent_vnd"]
     list_filter = ["year", "district"]
     autocomplete_fields = ["district", "commune"]
+
+
+@admin.register(ChecklistDeadline)
+class ChecklistDeadlineAdmin(admin.ModelAdmin):
+    list_display = ["year_text", "submission_deadline", "review_deadline"]
+
+    @admin.display(description=_("năm"), ordering="year")
+    def year_text(self, obj):
+        return str(obj.year)
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(SimpleHistoryAdmin):
+    """Granted by reviewers on the deadlines page; kept here with their history."""
+
+    list_display = ["commune", "year", "until", "granted_by", "granted_at"]
+    list_select_related = ["commune", "granted_by"]
+    list_filter = ["year"]
+    raw_id_fields = ["commune", "granted_by"]
 
 
 @admin.register(Notification)

@@ -330,6 +330,24 @@ class PracticeAdoptionForm(forms.ModelForm):
         return adopted_on
 
 
+class ExtensionForm(forms.Form):
+    """A reviewer's extension of a commune's submission deadline."""
+
+    until = forms.DateField(
+        label=_("Gia hạn đến ngày"), widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
+    note = forms.CharField(
+        label=_("Lý do gia hạn"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, action=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        if action:
+            self.helper.form_action = action
+        self.helper.add_input(Submit("grant", _("Gia hạn")))
+
+
 class NotificationPreferenceForm(forms.ModelForm):
     """Which notifications a user also receives by e-mail (the portal shows them all)."""
 

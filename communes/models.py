@@ -908,6 +908,64 @@ class FacilityInvestment(models.Model):
             raise ValidationError({"commune": _("Xã này không thuộc huyện đã chọn.")})
 
 
+class ChecklistDeadline(models.Model):
+    """A year's deadlines: the communes' submissions, then the reviewers' decisions.
+
+    After ``submission_deadline`` a commune's checklist is closed (read-only) unless its
+    reviewer granted it a DeadlineExtension; the rule lives in
+    ``communes.selectors.deadline_state``.
+    """
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    submission_deadline = models.DateField(_("hạn nộp minh chứng"))
+    review_deadline = models.DateField(_("hạn duyệt minh chứng"))
+
+    class Meta:
+        verbose_name = _("thời hạn năm")
+        verbose_name_plural = _("thời hạn năm")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                name="review_after_submission",
+                condition=Q(review_deadline__gte=models.F("submission_deadline")),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.submission_deadline:%d/%m/%Y}, {self.review_deadline:%d/%m/%Y}"
+
+
+class DeadlineExtension(models.Model):
+    """A reviewer's permission for one commune to keep submitting a year's evidence until
+    ``until``, after the year's submission deadline. Its changes are kept (history)."""
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("xã")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    until = models.DateField(_("gia hạn đến ngày"))
+    note = models.TextField(_("ghi chú"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người gia hạn"),
+    )
+    granted_at = models.DateTimeField(_("gia hạn lúc"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("gia hạn nộp minh chứng")
+        verbose_name_plural = _("gia hạn nộp minh chứng")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year"], name="one_extension_a_year")
+        ]
+
+    def __str__(self):
+        return f"{self.commune} {self.year} → {self.until:%d/%m/%Y}"
+
+
 class CertificationRule(models.Model):
     """The thresholds of the certification rule for one year.
 
@@ -920,6 +978,17 @@ class CertificationRule(models.Model):
     )
     min_responses = models.PositiveIntegerField(_("số phiếu khảo sát tối thiểu"), default=30)
     pass_score = models.PositiveIntegerField(_("điểm đạt (tiêu chí chấm điểm)"), default=0)
+    # Who recognizes the year's communes: district People's Committees until 30/6/2025,
+    # the province's after (no district level from 1/7/2025). Data, not code.
+    recognizing_level = models.CharField(
+        _("cấp ra quyết định công nhận"),
+        max_length=10,
+        choices=[("district", _("UBND cấp huyện")), ("province", _("UBND cấp tỉnh"))],
+        default="province",
+    )
+    target_on_recognized = models.BooleanField(
+        _("tính chỉ tiêu trên số xã đã có quyết định công nhận"), default=False
+    )
 
     class Meta:
         # Created by targets' first migration; the model moved here so that every app can

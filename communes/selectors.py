@@ -534,6 +534,135 @@ def investment_totals_by_year(*, district) -> list[dict]:
     )
 
 
+# --- Deadlines --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineState:
+    """Where a commune stands against its year's deadlines on ``today``.
+
+    The one place that says whether a checklist is open and how many days are left:
+    the checklist, the evidence pages, the services and the worklists all ask here.
+    """
+
+    today: datetime.date
+    submission_deadline: datetime.date | None
+    review_deadline: datetime.date | None
+    extension_until: datetime.date | None = None
+    extension_note: str = ""
+
+    @property
+    def closes_on(self) -> datetime.date | None:
+        """The last day the commune may still submit (None: no deadline set)."""
+        if self.submission_deadline is None:
+            return None
+        return max(self.submission_deadline, self.extension_until or self.submission_deadline)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closes_on is None or self.today <= self.closes_on
+
+    @property
+    def is_extended(self) -> bool:
+        return (
+            self.extension_until is not None
+            and self.submission_deadline is not None
+            and self.extension_until > self.submission_deadline
+        )
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the checklist closes (0 on the last day, negative once closed)."""
+        return None if self.closes_on is None else (self.closes_on - self.today).days
+
+    @property
+    def review_days_left(self) -> int | None:
+        return None if self.review_deadline is None else (self.review_deadline - self.today).days
+
+
+def deadline_state(*, commune: Commune, year: int, today=None) -> DeadlineState:
+    """The commune's deadlines for ``year`` and its extension, if any (two queries)."""
+    from communes.models import ChecklistDeadline, DeadlineExtension
+
+    today = today or timezone.localdate()
+    deadline = ChecklistDeadline.objects.filter(year=year).first()
+    extension = DeadlineExtension.objects.filter(commune=commune, year=year).first()
+    return DeadlineState(
+        today=today,
+        submission_deadline=deadline.submission_deadline if deadline else None,
+        review_deadline=deadline.review_deadline if deadline else None,
+        extension_until=extension.until if extension else None,
+        extension_note=extension.note if extension else "",
+    )
+
+
+def year_deadline_state(*, year: int, today=None) -> DeadlineState:
+    """The year's deadlines without any commune's extension (a reviewer's worklist)."""
+    from communes.models import ChecklistDeadline
+
+    deadline = ChecklistDeadline.objects.filter(year=year).first()
+    return DeadlineState(
+        today=today or timezone.localdate(),
+        submission_deadline=deadline.submission_deadline if deadline else None,
+        review_deadline=deadline.review_deadline if deadline else None,
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    commune: Commune
+    state: DeadlineState
+    required: int
+    sent: int  # required criteria submitted or approved
+
+    @property
+    def is_late(self) -> bool:
+        """Closed while required evidence is still not sent."""
+        return not self.state.is_open and self.sent < self.required
+
+
+def deadline_board(*, year: int, communes, today=None) -> list[DeadlineRow]:
+    """Every commune of ``communes`` with its deadline state for ``year`` and how much
+    of its required evidence it has sent: the "who is late, who is extended" screen.
+    Four queries, whatever the number of communes."""
+    from communes.models import ChecklistDeadline, DeadlineExtension
+
+    today = today or timezone.localdate()
+    deadline = ChecklistDeadline.objects.filter(year=year).first()
+    extensions = {
+        e.commune_id: e for e in DeadlineExtension.objects.filter(year=year, commune__in=communes)
+    }
+    required = (
+        Criterion.objects.active_in(year)
+        .filter(is_required=True)
+        .exclude(kind=CriterionKind.SURVEY)
+    )
+    sent = dict(
+        Evidence.objects.filter(
+            year=year,
+            commune__in=communes,
+            criterion__in=required,
+            state__in=(EvidenceState.SUBMITTED, EvidenceState.APPROVED),
+        )
+        .values("commune_id")
+        .annotate(n=Count("pk"))
+        .values_list("commune_id", "n")
+    )
+    required_count = required.count()
+    rows = []
+    for commune in communes.select_related("district").order_by("district__code", "name"):
+        extension = extensions.get(commune.pk)
+        state = DeadlineState(
+            today=today,
+            submission_deadline=deadline.submission_deadline if deadline else None,
+            review_deadline=deadline.review_deadline if deadline else None,
+            extension_until=extension.until if extension else None,
+            extension_note=extension.note if extension else "",
+        )
+        rows.append(DeadlineRow(commune, state, required_count, sent.get(commune.pk, 0)))
+    return rows
+
+
 # --- The navigation's counts ----------------------------------------------------------------
 
 

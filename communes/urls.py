@@ -30,6 +30,10 @@ urlpatterns = [
         "evidence-files/<int:pk>/delete/", views.evidence_file_delete, name="evidence_file_delete"
     ),
     path("reviews/", views.reviews, name="reviews"),
+    path("deadlines/", views.deadlines, name="deadlines"),
+    path(
+        "communes/<str:code>/extensions/<int:year>/", views.deadline_extend, name="deadline_extend"
+    ),
     # Notifications
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +29,7 @@ from communes.filters import ReviewQueueFilter
 from communes.forms import (
     CommitteeForm,
     EvidenceForm,
+    ExtensionForm,
     MemberForm,
     NotificationPreferenceForm,
     ReviewForm,
@@ -70,6 +72,7 @@ def checklist(request, code, year):
     years = selectors.checklist_years()
     year = _year_or_404(year, years)
     commune = get_commune_for_user(request.user, code, on=reference_date(year), strict=True)
+    deadline = selectors.deadline_state(commune=commune, year=year)
     checklist = selectors.checklist(commune=commune, year=year)
     show = request.GET.get("show")
     show = show if show in checklist.SHOW else None
@@ -84,8 +87,12 @@ def checklist(request, code, year):
             "show": show,
             "groups": checklist.groups_shown(show),
             "carry_over": selectors.carry_over_offers(commune=commune, year=year),
-            "can_edit": has_role(request.user, Role.COMMUNE),
+            # After the deadline (and any extension) the checklist is read-only; the
+            # services refuse the writes too (ChecklistClosed).
+            "can_edit": has_role(request.user, Role.COMMUNE) and deadline.is_open,
             "can_review": has_role(request.user, *REVIEWER_ROLES),
+            "can_extend": has_role(request.user, *REVIEWER_ROLES),
+            "deadline": deadline,
         },
     )
 
@@ -151,7 +158,8 @@ def evidence_detail(request, code, year, criterion):
 def _evidence_page(request, commune, year, criterion, *, form=None, review_form=None, status=200):
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
     evidence = row.evidence
-    can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review
+    deadline = selectors.deadline_state(commune=commune, year=year)
+    can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review and deadline.is_open
     can_review = has_role(request.user, *REVIEWER_ROLES)
     editable = can_edit and (evidence is None or evidence.is_editable)
     if form is None and editable:
@@ -185,6 +193,8 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
             "can_edit": can_edit,
             "editable": editable,
             "history": selectors.evidence_history(evidence),
+            "deadline": deadline,
+            "can_extend": can_review,
         },
         status=status,
     )
@@ -447,6 +457,7 @@ def reviews(request):
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
             "read_only": not reviewer,
+            "deadline": selectors.year_deadline_state(year=timezone.localdate().year),
         },
     )
 
@@ -605,6 +616,76 @@ def practices(request):
             "communes_total": commune_selectors.communes_total(),
         },
     )
+
+
+# --- Deadlines ----------------------------------------------------------------------------
+
+
+def _deadline_year(request) -> int:
+    years = selectors.checklist_years()
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if year in years else years[-1]
+
+
+@require_GET
+@role_required(Role.DISTRICT, Role.PROVINCE)
+def deadlines(request):
+    """Which communes are late, which have an extension and until when, for a year."""
+    year = _deadline_year(request)
+    rows = selectors.deadline_board(year=year, communes=Commune.objects.visible_to(request.user))
+    can_extend = has_role(request.user, Role.DISTRICT)
+    return render(
+        request,
+        "communes/deadlines.html",
+        {
+            "year": year,
+            "years": selectors.checklist_years(),
+            "rows": rows,
+            "late": [r for r in rows if r.is_late],
+            "extended": [r for r in rows if r.state.is_extended],
+            "deadline": rows[0].state if rows else None,
+            "can_extend": can_extend,
+        },
+    )
+
+
+@require_POST
+@login_required
+def deadline_extend(request, code, year):
+    """A reviewer lets one commune keep submitting a year's evidence until a date."""
+    commune = get_commune_for_reviewer(request.user, code)
+    year = _year_or_404(year)
+    form = ExtensionForm(request.POST)
+    back = f"{reverse('deadlines')}?year={year}#c-{commune.code}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{commune.name}: {error}")
+        return redirect(back)
+    try:
+        extension = services.deadline_extension_grant(
+            commune=commune,
+            year=year,
+            until=form.cleaned_data["until"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"{commune.name}: {message}")
+        return redirect(back)
+    messages.success(
+        request,
+        _("Đã gia hạn cho %(commune)s đến %(date)s.")
+        % {
+            "commune": commune.name,
+            "date": formats.date_format(extension.until, "SHORT_DATE_FORMAT"),
+        },
+    )
+    return redirect(back)
 
 
 # --- Notifications ------------------------------------------------------------------------

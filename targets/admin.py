@@ -8,7 +8,10 @@ from targets import outbox, reasons
 from targets.models import (
     CertificationRule,
     CertificationStatus,
+    DecisionCommune,
+    RecognitionDecision,
     RecomputeRun,
+    ReportRun,
     StatusChange,
     YearTarget,
 )
@@ -48,7 +51,14 @@ class YearTargetAdmin(YearAsText, admin.ModelAdmin):
 
 @admin.register(CertificationRule)
 class CertificationRuleAdmin(YearAsText, admin.ModelAdmin):
-    list_display = ["year_label", "satisfaction_threshold", "min_responses", "pass_score"]
+    list_display = [
+        "year_label",
+        "satisfaction_threshold",
+        "min_responses",
+        "pass_score",
+        "recognizing_level",
+        "target_on_recognized",
+    ]
     actions = ["recompute"]
 
     @admin.action(description=_("Tính lại kết quả công nhận của các năm đã chọn"))
@@ -140,3 +150,37 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "communes_total",
         "error",
     ]
+
+
+class DecisionCommuneInline(admin.TabularInline):
+    model = DecisionCommune
+    extra = 0
+    raw_id_fields = ["commune"]
+    fields = ["commune", "status_when_added", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecognitionDecision)
+class RecognitionDecisionAdmin(ReadOnlyAdmin):
+    """Decisions are drafted and issued on the portal's pages (targets.decisions), where
+    their rules hold; the admin only looks."""
+
+    list_display = ["number", "signed_on", "year_label", "kind", "state", "district", "signer"]
+    list_filter = ["year", "kind", "state", "level"]
+    list_select_related = ["district"]
+    search_fields = ["number", "signer"]
+    inlines = [DecisionCommuneInline]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ReadOnlyAdmin):
+    list_display = ["queued_at", "year_label", "district", "state", "steps_done", "steps_total"]
+    list_select_related = ["district"]

@@ -18,7 +18,7 @@ from communes.access import get_commune_for_user, require_role
 from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
 from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
-from targets import outbox, reasons, selectors, services
+from targets import decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 
@@ -162,6 +162,7 @@ def commune(request, code):
         )
     )
     rate = percent(status.survey_satisfied, status.survey_responses)
+    recognition = decisions.recognitions(year=year, communes=[unit]).get(unit.pk)
     return JsonResponse(
         {
             "code": unit.code,
@@ -178,6 +179,7 @@ def commune(request, code):
                 "required": status.evidence_required,
                 "approved": status.evidence_approved,
             },
+            "recognized": recognition.as_dict() if recognition else None,
             "province": unit.province.code,
             "period": _period(unit),
         },

@@ -38,6 +38,9 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     year = commune_selectors.year_of_unit(commune, year, years)
     status = target_selectors.commune_status(commune=commune, year=year)
     evidence_states = target_selectors.commune_evidence_states(commune=commune, year=year)
+    recognition, recognition_text = target_selectors.commune_recognition(
+        commune=commune, status=status
+    )
     return render(
         request,
         "communes/commune_detail.html",
@@ -46,6 +49,8 @@ def commune_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
             "year": year,
             "years": years,
             "status": status,
+            "recognition": recognition,
+            "recognition_text": recognition_text,
             "titles": target_selectors.criterion_titles() if status and status.reasons else {},
             "committee": target_selectors.commune_committee(commune=commune),
             "evidence_states": evidence_states,

@@ -216,3 +216,155 @@ class PendingRecompute(models.Model):
 
     def __str__(self):
         return f"{self.commune} ({self.requested_at:%d/%m/%Y %H:%M})"
+
+
+class RecognitionDecision(models.Model):
+    """A People's Committee's decision recognizing communes as "đạt chuẩn" for a year, or
+    withdrawing an earlier recognition (``withdraws``). A draft is edited; once issued
+    (number, date, signer and the signed scan recorded) it never changes."""
+
+    class Kind(models.TextChoices):
+        RECOGNIZE = "recognize", _("Công nhận")
+        WITHDRAW = "withdraw", _("Thu hồi")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        ISSUED = "issued", _("Đã ban hành")
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    state = models.CharField(
+        _("tình trạng"), max_length=10, choices=State.choices, default=State.DRAFT
+    )
+    level = models.CharField(_("cấp ra quyết định"), max_length=10)
+    # The district whose People's Committee decides (district level), else empty.
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện"),
+    )
+    withdraws = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withdrawals",
+        verbose_name=_("thu hồi quyết định"),
+    )
+    reason = models.TextField(_("lý do thu hồi"), blank=True)
+    number = models.CharField(_("số quyết định"), max_length=50, blank=True)
+    signed_on = models.DateField(_("ngày ký"), null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    scan = models.FileField(_("bản quét có chữ ký"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quyết định công nhận")
+        verbose_name_plural = _("quyết định công nhận")
+        ordering = ["-year", "-signed_on", "-pk"]
+        indexes = [models.Index(fields=["year", "state"])]
+
+    def __str__(self):
+        return f"{self.number or _('dự thảo')} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        # The last guard of immutability (the services check first): whatever path
+        # writes, an issued decision stays as it was issued.
+        if (
+            self.pk
+            and RecognitionDecision.objects.filter(pk=self.pk, state=self.State.ISSUED).exists()
+        ):
+            raise ValueError("an issued decision cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_issued:
+            raise ValueError("an issued decision cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.state == self.State.ISSUED
+
+
+class DecisionCommune(models.Model):
+    """A commune named in a decision, with its status when it was added and, for a
+    commune not CERTIFIED then, the written reason it is named all the same."""
+
+    decision = models.ForeignKey(
+        RecognitionDecision, on_delete=models.CASCADE, related_name="entries"
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("xã")
+    )
+    status_when_added = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField(_("lý do (xã chưa đạt chuẩn)"), blank=True)
+
+    class Meta:
+        verbose_name = _("xã trong quyết định")
+        verbose_name_plural = _("xã trong quyết định")
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "commune"], name="one_entry_a_commune")
+        ]
+
+    def __str__(self):
+        return f"{self.decision}: {self.commune}"
+
+
+class ReportRun(models.Model):
+    """One build of a meeting report (targets.reports), by a Celery task with progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang lập")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    # The district reported on; empty: the province of ``province``.
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    province = models.ForeignKey(
+        "communes.Province", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(blank=True)
+    error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần lập báo cáo")
+        verbose_name_plural = _("các lần lập báo cáo")
+        ordering = ["-queued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.year} {self.district or self.province or ''} {self.state}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.steps_total:
+            return 0
+        return min(100, self.steps_done * 100 // self.steps_total)

@@ -49,6 +49,29 @@ class Progress:
     total: int
     certified: int
     target_percent: Decimal
+    # Communes recognized by an issued decision (targets.decisions), and whether the
+    # year's target is measured on them rather than on the communes meeting the criteria.
+    recognized: int = 0
+    on_recognized: bool = False
+
+    @property
+    def counted(self) -> int:
+        """The communes measured against the target."""
+        return self.recognized if self.on_recognized else self.certified
+
+    @property
+    def awaiting(self) -> int:
+        """Communes meeting the criteria, not yet recognized by a decision."""
+        return max(self.certified - self.recognized, 0)
+
+    @property
+    def recognized_percent(self) -> Decimal:
+        return percent_of(self.recognized, self.total) or Decimal("0.0")
+
+    @property
+    def measured_percent(self) -> Decimal:
+        """The share measured against the target (recognized, or meeting the criteria)."""
+        return self.recognized_percent if self.on_recognized else self.percent
 
     @property
     def percent(self) -> Decimal:
@@ -62,7 +85,7 @@ class Progress:
     @property
     def gap(self) -> int:
         """Communes still needed to reach the target (0 once it is reached)."""
-        return max(self.needed - self.certified, 0)
+        return max(self.needed - self.counted, 0)
 
     def as_dict(self) -> dict:
         return {
@@ -72,6 +95,25 @@ class Progress:
             "target_percent": float(self.target_percent),
             "gap": self.gap,
         }
+
+
+def _recognized_by_district(*, year: int, district_ids) -> dict[int, int]:
+    """{district id: communes recognized for ``year``} (one query)."""
+    from targets.decisions import recognitions
+
+    recognized = recognitions(
+        year=year, communes=Commune.objects.filter(district_id__in=district_ids)
+    )
+    counts: dict[int, int] = {}
+    for recognition in recognized.values():
+        counts[recognition.district_id] = counts.get(recognition.district_id, 0) + 1
+    return counts
+
+
+def _target_on_recognized(year: int) -> bool:
+    from targets.decisions import target_on_recognized
+
+    return target_on_recognized(year=year)
 
 
 def target_percents(*, year: int) -> tuple[Decimal, dict[int, Decimal]]:
@@ -109,16 +151,22 @@ def progress_by_district(*, year: int, districts=None):
             ),
         ).order_by("code")
     )
+    recognized = _recognized_by_district(year=year, district_ids=[d.pk for d in rows])
+    on_recognized = _target_on_recognized(year)
     for district in rows:
         district.progress = Progress(
             total=district.communes_total,
             certified=district.communes_certified,
             target_percent=overrides.get(district.pk, province_target),
+            recognized=recognized.get(district.pk, 0),
+            on_recognized=on_recognized,
         )
     overall = Progress(
         total=sum(d.communes_total for d in rows),
         certified=sum(d.communes_certified for d in rows),
         target_percent=province_target,
+        recognized=sum(d.progress.recognized for d in rows),
+        on_recognized=on_recognized,
     )
     return overall, rows
 
@@ -242,6 +290,8 @@ class UnitFigures:
             total=sum(p.total for p in parts),
             certified=sum(p.certified for p in parts),
             target_percent=target_percent,
+            recognized=sum(p.progress.recognized for p in parts),
+            on_recognized=any(p.progress.on_recognized for p in parts),
         )
         return cls(progress, **{name: sum(getattr(p, name) for p in parts) for name in cls._SUMMED})
 
@@ -389,7 +439,9 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
     return counts, statuses, committees, awaiting, adoptions, adopters_any
 
 
-def _figures(key, target_percent, parts, money=None) -> UnitFigures:
+def _figures(
+    key, target_percent, parts, money=None, *, recognized: int = 0, on_recognized: bool = False
+) -> UnitFigures:
     counts, statuses, committees, awaiting, _adoptions, adopters_any = parts
     c = counts.get(key, {})
     s = statuses.get(key, {})
@@ -399,6 +451,8 @@ def _figures(key, target_percent, parts, money=None) -> UnitFigures:
             total=c.get("total", 0),
             certified=s.get("certified", 0),
             target_percent=target_percent,
+            recognized=recognized,
+            on_recognized=on_recognized,
         ),
         launched=c.get("launched", 0),
         committees=committees.get(key, 0),
@@ -454,10 +508,19 @@ def dashboard_figures(
         .values("district_id")
         .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
     }
+    recognized = _recognized_by_district(year=year, district_ids=ids)
+    on_recognized = _target_on_recognized(year)
     rows = [
         DistrictFigures(
             district,
-            _figures(district.pk, overrides.get(district.pk, province_target), parts, money),
+            _figures(
+                district.pk,
+                overrides.get(district.pk, province_target),
+                parts,
+                money,
+                recognized=recognized.get(district.pk, 0),
+                on_recognized=on_recognized,
+            ),
             parts[4].get(district.pk, {}),
         )
         for district in district_list
@@ -480,13 +543,26 @@ def _dashboard_by_former_units(*, year, on, communes, group_by, province_target,
         year=year, on=on, key="pk", communes=in_force, related=Q(commune__in=in_force)
     )
     groups = former_units(communes=in_force, by=group_by)
+    from targets.decisions import recognitions
+
+    recognized = recognitions(year=year, communes=in_force)
+    on_recognized = _target_on_recognized(year)
     unknown = FormerUnit("", _("Không rõ"))
     members: dict[FormerUnit, list[int]] = defaultdict(list)
     for commune_id in parts[0]:
         members[groups.get(commune_id, unknown)].append(commune_id)
     rows = []
     for group in sorted(members, key=lambda g: (g.code == "", g.code)):
-        figures = [_figures(pk, province_target, parts) for pk in members[group]]
+        figures = [
+            _figures(
+                pk,
+                province_target,
+                parts,
+                recognized=int(pk in recognized),
+                on_recognized=on_recognized,
+            )
+            for pk in members[group]
+        ]
         adoptions = Counter()
         for pk in members[group]:
             adoptions.update(parts[4].get(pk, {}))
@@ -670,6 +746,18 @@ def predecessor_figures(*, commune, depth: int = 3):
     return sorted(rows, key=lambda s: (-s.year, s.commune.name))
 
 
+def commune_recognition(*, commune, status):
+    """The commune's recognition in force for ``status``'s year (None if not recognized)
+    and how pages name its standing (targets.decisions.recognition_text)."""
+    from targets.decisions import recognition_text, standing
+
+    if status is None:
+        return None, ""
+    recognized, withdrawn = standing(year=status.year, communes=[commune])
+    recognition = recognized.get(commune.pk)
+    return recognition, recognition_text(status.status, recognition, withdrawn.get(commune.pk))
+
+
 def commune_committee(*, commune):
     """The commune's latest steering committee, with its number of members (or None)."""
     return (
@@ -724,8 +812,12 @@ def public_figures(*, year: int) -> PublicFigures:
         .select_related("commune__district")
         .order_by("commune__district__code", "commune__name")
     )
+    from targets.decisions import recognitions
+
+    recognized = recognitions(year=year)
     certified = []
     for status in statuses:
+        status.commune.recognition = recognized.get(status.commune_id)
         district = status.commune.district
         if not certified or certified[-1][0] != district:
             certified.append((district, []))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communes.text import fold
+from targets.decisions import recognition_text
 from targets.models import Status
 from targets.selectors import percent_of
 
@@ -246,6 +247,7 @@ def _district_columns() -> list[Column]:
         Column("committees", _("Đã thành lập BCĐ"), lambda r: r.figures.committees, INT),
         Column("launched", _("Đã ra mắt mô hình"), lambda r: r.figures.launched, INT),
         Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
+        Column("recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT),
         Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
         Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
         Column("gap", _("Còn thiếu (xã)"), lambda r: r.figures.progress.gap, INT),
@@ -389,6 +391,15 @@ def commune_table(
             Column("kind", _("Loại"), lambda c: kind_label(c.kind)),
             Column("status", _("Trạng thái"), lambda c: c.year_status, STATUS),
             Column(
+                "recognition",
+                _("Công nhận"),
+                lambda c: recognition_text(
+                    c.year_status,
+                    getattr(c, "recognition", None),
+                    getattr(c, "withdrawal", None),
+                ),
+            ),
+            Column(
                 "missing",
                 _("Còn thiếu"),
                 lambda c: [reason_text(r, titles) for r in (c.year_reasons or [])],
@@ -436,6 +447,9 @@ def public_district_table(figures) -> Table:
             Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name),
             Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
             Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
+            Column(
+                "recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT
+            ),
             Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
             Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
             Column(

@@ -44,3 +44,11 @@ def recompute_all(self, run_id: int | None = None, year: int | None = None):
     services.recompute_run_execute(
         run_id=run_id, will_retry=self.request.retries < self.max_retries
     )
+
+
+@shared_task(**RETRY_POLICY)
+def build_report(run_id: int):
+    """Build a meeting report (targets.reports) with its progress recorded on the run."""
+    from targets import reports
+
+    reports.report_run_execute(run_id=run_id)

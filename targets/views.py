@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import selectors as commune_selectors
 from communes.access import get_district_for_user, has_role, require_role, role_required
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
-from targets import caching, exports, outbox, selectors, tables
+from targets import caching, decisions, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
@@ -219,6 +219,7 @@ def home(request):
             "practice_table": _lazy(lambda: figures.practice_table),
             "last_computed_at": last_computed_at,
             "recompute": _recompute_panel(request.user),
+            "report_url": reverse("province_report_page", args=[year]),
         },
     )
 
@@ -245,9 +246,12 @@ def district_detail(request, code):
         year=year, communes=communes, limit=None if _wants_xlsx(request) else DISTRICT_CLOSEST
     )
     titles = selectors.criterion_titles()
-    commune_table = tables.commune_table(
-        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles
-    )
+    rows = list(commune_filter.qs)
+    recognized, withdrawn = decisions.standing(year=year, communes=communes)
+    for row in rows:
+        row.recognition = recognized.get(row.pk)
+        row.withdrawal = withdrawn.get(row.pk)
+    commune_table = tables.commune_table(rows, sort=request.GET.get("sort"), titles=titles)
     closest_table = tables.closest_table(closest, titles=titles)
     shares = selectors.share_by_year(
         communes=communes, total=dashboard.overall.total, district=district
@@ -277,6 +281,7 @@ def district_detail(request, code):
             "titles": titles,
             "last_computed_at": selectors.last_computed_at(year=year),
             "can_see_province": has_role(request.user, Role.PROVINCE),
+            "report_url": reverse("district_report_page", args=[district.code, year]),
         },
     )
 
@@ -315,7 +320,9 @@ def public_progress(request):
     years = selectors.dashboard_years()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = selectors.last_computed_at(year=year)
-    key = f"public-progress:v1:{year}:{computed_at.isoformat() if computed_at else '-'}"
+    stamp = computed_at.isoformat() if computed_at else "-"
+    # The generation moves when a recognition decision is issued (targets.decisions).
+    key = f"public-progress:v2:{year}:{stamp}:{caching.generation()}"
     figures = cache.get(key)
     if figures is None:
         figures = selectors.public_figures(year=year)

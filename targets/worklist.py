@@ -7,8 +7,10 @@ lower apps never import upwards. Scope comes from ``communes.access`` and
 
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Min, Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from communes.access import communes_reviewed_by
 from communes.models import (
@@ -18,7 +20,12 @@ from communes.models import (
     EvidenceState,
     Notification,
 )
-from communes.selectors import overdue_before, review_queue
+from communes.selectors import (
+    deadline_state,
+    overdue_before,
+    review_queue,
+    year_deadline_state,
+)
 from targets.models import CertificationStatus, Status
 from targets.selectors import JSONArrayLength
 
@@ -37,18 +44,35 @@ def work_year() -> int:
 # --- Deadlines ----------------------------------------------------------------------------
 
 
-def deadlines(*, year: int) -> list:
-    """The submission and review deadlines of ``year``, soonest first.
-
-    Hook for the yearly deadlines (issue 14): once a ``targets.YearDeadline`` model (or
-    the name it gets) exists, read it here and the worklist shows them; until then there
-    are none and the worklist says nothing about deadlines.
-    """
-    try:
-        model = apps.get_model("targets", "YearDeadline")  # type: ignore[misc]
-    except LookupError:
-        return []
-    return list(model.objects.filter(year=year))  # pragma: no cover - not merged yet
+def deadlines(*, year: int, commune: Commune | None = None) -> list:
+    """The submission and review deadlines of ``year`` in words, with the days left: for
+    ``commune``, its own (an extension counts); otherwise the year's. Days left come from
+    the one rule, ``communes.selectors.DeadlineState``."""
+    if commune is not None:
+        state = deadline_state(commune=commune, year=year)
+    else:
+        state = year_deadline_state(year=year)
+    lines = []
+    if state.submission_deadline is not None:
+        closes_on = formats.date_format(state.closes_on or "", "SHORT_DATE_FORMAT")
+        days_left = state.days_left or 0
+        if state.is_open:
+            lines.append(
+                ngettext(
+                    "Nộp minh chứng đến hết ngày %(date)s (còn %(days)s ngày).",
+                    "Nộp minh chứng đến hết ngày %(date)s (còn %(days)s ngày).",
+                    days_left,
+                )
+                % {"date": closes_on, "days": days_left}
+            )
+        else:
+            lines.append(_("Đã quá hạn nộp minh chứng (%(date)s).") % {"date": closes_on})
+    if state.review_deadline is not None:
+        lines.append(
+            _("Hạn duyệt minh chứng: %(date)s.")
+            % {"date": formats.date_format(state.review_deadline, "SHORT_DATE_FORMAT")}
+        )
+    return lines
 
 
 # --- Commune staff ------------------------------------------------------------------------
@@ -72,7 +96,7 @@ class CommuneWork:
 def commune_work(*, commune: Commune) -> CommuneWork:
     """What waits for a commune's staff: items returned with the reviewer's note (every
     year), drafts not sent, items still missing for this year, what waits for review,
-    and the deadlines. Three queries."""
+    and the deadlines. Five queries."""
     year = work_year()
     evidence = list(
         Evidence.objects.filter(
@@ -95,7 +119,7 @@ def commune_work(*, commune: Commune) -> CommuneWork:
         drafts=[e for e in evidence if e.state == EvidenceState.DRAFT],
         waiting=[e for e in evidence if e.state == EvidenceState.SUBMITTED],
         missing=missing,
-        deadlines=deadlines(year=year),
+        deadlines=deadlines(year=year, commune=commune),
     )
 
 
@@ -108,6 +132,7 @@ class ReviewWork:
     total: int
     overdue: int
     overdue_before: object
+    deadlines: list = field(default_factory=list)
 
 
 def review_work(*, user) -> ReviewWork:
@@ -122,6 +147,7 @@ def review_work(*, user) -> ReviewWork:
         total=counts["total"],
         overdue=counts["overdue"],
         overdue_before=before,
+        deadlines=deadlines(year=work_year()),
     )
 
 

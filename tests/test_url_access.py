@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -39,7 +40,7 @@ from communes.models import (
 from friendlygov.celery import app as celery_app
 from surveys.models import Channel, SurveyResponse
 from surveys.services import kiosk_link_ensure
-from targets.models import RecomputeRun
+from targets.models import DecisionCommune, RecognitionDecision, RecomputeRun, ReportRun
 from tests.communes.conftest import image_bytes
 from tests.conftest import BAC_GIANG_CITY, DOI_NGO, LE_LOI, LUC_NAM
 
@@ -154,6 +155,27 @@ RULES = {
     "district_member_edit": Rule(DISTRICT, district_args(pk="district_member")),
     "district_member_delete": Rule(DISTRICT, district_args(pk="district_member")),
     "district_investment": Rule(DISTRICT, district_args()),
+    # The formal acts: recognition decisions (of Lục Nam's communes), deadlines, reports.
+    "decision_list": Rule(SIGNED_IN, refused=("commune_staff",)),
+    "decision_draft": Rule(SIGNED_IN, refused=("commune_staff",)),
+    "decision_detail": Rule(DISTRICT, {"pk": "decision"}),
+    "decision_commune_add": Rule(DISTRICT, {"pk": "decision"}),
+    "decision_commune_remove": Rule(DISTRICT, {"pk": "decision", "commune_id": "decision_commune"}),
+    "decision_issue": Rule(DISTRICT, {"pk": "decision"}),
+    "decision_withdraw": Rule(DISTRICT, {"pk": "decision"}),
+    "decision_pdf": Rule(DISTRICT, {"pk": "decision"}),
+    "decision_scan": Rule(DISTRICT, {"pk": "decision"}),
+    "deadlines": Rule(SIGNED_IN, refused=("commune_staff",)),
+    "deadline_extend": Rule(
+        COMMUNE, commune_args(year="year"), refused=("commune_staff", "province_official")
+    ),
+    "province_report": Rule(SIGNED_IN, {"year": "report_year"}, refused=NOT_PROVINCE),
+    "province_report_page": Rule(SIGNED_IN, {"year": "report_year"}, refused=NOT_PROVINCE),
+    "province_report_build": Rule(SIGNED_IN, {"year": "report_year"}, refused=NOT_PROVINCE),
+    "district_report": Rule(DISTRICT, district_args(year="report_year")),
+    "district_report_page": Rule(DISTRICT, district_args(year="report_year")),
+    "district_report_build": Rule(DISTRICT, district_args(year="report_year")),
+    "report_run_file": Rule(DISTRICT, {"pk": "report_run"}),
     # The administrators' reorganization screen.
     "reorganization_new": Rule(SIGNED_IN, refused=NOT_ADMIN),
     "reorganization_detail": Rule(SIGNED_IN, {"pk": "reorganization"}, refused=NOT_ADMIN),
@@ -316,9 +338,23 @@ def samples(commune_staff, district_official, admin_user, tmp_path, settings):
     session["survey_imports"] = {upload_id: {"filename": "phieu.csv"}}
     session.save()
 
+    # A draft recognition decision naming Đồi Ngô, with its signed scan, and a report
+    # built for Lục Nam.
+    decision = RecognitionDecision.objects.create(
+        year=2024, kind="recognize", level="district", district=luc_nam, created_by=admin_user
+    )
+    decision.scan.save("qd.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    DecisionCommune.objects.create(decision=decision, commune=doi_ngo)
+    report_run = ReportRun.objects.create(year=2024, district=luc_nam, state=ReportRun.State.DONE)
+    report_run.file.save("bao-cao.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+
     return {
         "commune": DOI_NGO,
         "district": LUC_NAM,
+        "decision": decision.pk,
+        "decision_commune": doi_ngo.pk,
+        "report_run": report_run.pk,
+        "report_year": 2024,
         "year": 2025,
         "criterion": "CSVC-01",
         "evidence_file": evidence_file.pk,
@@ -561,6 +597,7 @@ def today_samples(reorganized_units, make_user, admin_user, tmp_path, settings):
         "district_member": member.pk,
         "survey_response": response_row.pk,
         "run": RecomputeRun.objects.create(year=2026).pk,
+        "report_year": 2026,
         "kiosk_token": kiosk_link_ensure(commune=xa_luc_nam).token,
         "reorganization": Reorganization.objects.create(
             resolution="1/NQ-TEST", effective_on=date(2026, 1, 1)

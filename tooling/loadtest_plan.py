@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import Commune, Criterion, CriterionKind, District, Evidence, EvidenceState
+from communes.selectors import deadline_state
 from surveys.models import KioskLink
 
 STAFF = {"7444": "xa.doingo", "7219": "xa.leloi"}  # the README's demo accounts
@@ -20,6 +21,9 @@ def editable_items(year):
     items = []
     criteria = Criterion.objects.active_in(year).exclude(kind=CriterionKind.SURVEY).order_by("code")
     for code, username in STAFF.items():
+        # A checklist closed by its year's submission deadline takes no saves.
+        if not deadline_state(commune=Commune.objects.get(code=code), year=year).is_open:
+            continue
         locked = set(
             Evidence.objects.filter(commune__code=code, year=year)
             .filter(~Q(state__in=[EvidenceState.DRAFT, EvidenceState.REJECTED]))

@@ -10,8 +10,10 @@ from communes.services.committees import (
     committee_save,
     commune_launch_set,
 )
+from communes.services.deadlines import deadline_extension_grant
 from communes.services.evidence import (
     CarryOverRefused,
+    ChecklistClosed,
     EvidenceConflict,
     EvidenceIncomplete,
     SaveResult,
@@ -28,6 +30,7 @@ from communes.services.practices import practice_adopt
 from communes.services.units import UNITS_FILE, LoadResult, units_load
 
 __all__ = [
+    "ChecklistClosed",
     "UNITS_FILE",
     "CarryOverRefused",
     "EvidenceConflict",
@@ -37,6 +40,7 @@ __all__ = [
     "committee_member_delete",
     "committee_member_save",
     "committee_save",
+    "deadline_extension_grant",
     "commune_launch_set",
     "evidence_approve",
     "evidence_carry_over",

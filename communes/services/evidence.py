@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from communes import notifications, uploads
+from communes import notifications, selectors, uploads
 from communes.hooks import recompute_later
 from communes.models import (
     Commune,
@@ -40,6 +40,27 @@ class EvidenceConflict(Exception):
         super().__init__(message)
         self.message = message
         self.evidence = evidence
+
+
+class ChecklistClosed(EvidenceConflict):
+    """The year's submission deadline has passed and the commune has no extension."""
+
+    def __init__(self, state: "selectors.DeadlineState") -> None:
+        super().__init__(
+            _(
+                "Đã quá hạn nộp minh chứng (%(date)s): danh mục chỉ còn xem được. "
+                "Hãy đề nghị huyện gia hạn."
+            )
+            % {"date": formats.date_format(state.closes_on or "", "SHORT_DATE_FORMAT")}
+        )
+        self.state = state
+
+
+def check_checklist_open(*, commune: Commune, year: int) -> None:
+    """Raise ChecklistClosed when the commune may no longer change ``year``'s evidence."""
+    state = selectors.deadline_state(commune=commune, year=year)
+    if not state.is_open:
+        raise ChecklistClosed(state)
 
 
 class EvidenceIncomplete(Exception):
@@ -90,6 +111,7 @@ def evidence_save(
     """
     if not criterion.needs_review:
         raise ValueError(f"{criterion.code} is computed from surveys; it takes no evidence")
+    check_checklist_open(commune=commune, year=year)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -134,6 +156,7 @@ def evidence_submit(*, evidence_id: int, by: User, version: int) -> Evidence:
     """Send a complete draft (or a corrected returned item) to the district for review."""
     with transaction.atomic():
         evidence = _lock(evidence_id)
+        check_checklist_open(commune=evidence.commune, year=evidence.year)
         _check_editable(evidence, version)
         missing = missing_parts(evidence)
         if missing:
@@ -182,6 +205,7 @@ def evidence_reopen(*, evidence_id: int, by: User, version: int) -> Evidence:
     """Open approved evidence again for an update; it must then be reviewed again."""
     with transaction.atomic():
         evidence = _lock(evidence_id)
+        check_checklist_open(commune=evidence.commune, year=evidence.year)
         if evidence.state != EvidenceState.APPROVED or evidence.version != version:
             raise EvidenceConflict(describe(evidence), evidence)
         if not evidence.approved_snapshot:
@@ -200,6 +224,7 @@ def evidence_file_delete(*, file_id: int, by: User, version: int) -> Evidence:
     with transaction.atomic():
         evidence_id = EvidenceFile.objects.values_list("evidence_id", flat=True).get(pk=file_id)
         evidence = _lock(evidence_id)
+        check_checklist_open(commune=evidence.commune, year=evidence.year)
         _check_editable(evidence, version)
         doomed = EvidenceFile.objects.get(pk=file_id, evidence=evidence)
         names = [doomed.file.name, doomed.thumbnail.name]

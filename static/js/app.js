@@ -11,6 +11,15 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(el.dataset.confirm)) event.preventDefault();
     });
   });
+  // The print header says when the page was printed, not when it was loaded.
+  window.addEventListener("beforeprint", () => {
+    const now = new Date();
+    const two = (n) => String(n).padStart(2, "0");
+    document.querySelectorAll("[data-print-date]").forEach((el) => {
+      el.textContent = `${two(now.getDate())}/${two(now.getMonth() + 1)}/${now.getFullYear()} ` +
+        `${two(now.getHours())}:${two(now.getMinutes())}`;
+    });
+  });
   // Print buttons.
   document.querySelectorAll("[data-print]").forEach((el) => {
     el.addEventListener("click", () => window.print());

@@ -149,3 +149,24 @@ def test_the_pilot_shows_a_change_since_its_last_approval(db_seeded):
 
     changes = changes_since_approval(updated)
     assert changes and changes.added == ["cntt-03-anh-cap-nhat-2025.png"]
+
+
+def test_the_demo_has_believable_recognition_decisions_and_deadlines_for_every_year(db_seeded):
+    from communes.models import ChecklistDeadline
+    from targets.decisions import recognitions
+    from targets.models import CertificationStatus, RecognitionDecision, Status
+
+    assert set(ChecklistDeadline.objects.values_list("year", flat=True)) >= {2023, 2024, 2025}
+    for year in (2023, 2024):
+        certified = CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
+        recognized = recognitions(year=year)
+        # Most certified communes recognized, a few still awaiting their decision.
+        assert 0 < certified.exclude(commune_id__in=list(recognized)).count() <= 6
+        assert len(recognized) >= certified.count() * 0.9
+        issued = RecognitionDecision.objects.filter(year=year, state="issued")
+        assert all(d.number and d.signed_on and d.signer and d.scan for d in issued)
+    withdrawal = RecognitionDecision.objects.get(kind="withdraw")
+    assert withdrawal.year == 2024 and withdrawal.reason and withdrawal.entries.count() == 1
+    assert withdrawal.entries.get().commune_id not in recognitions(year=2024)
+    # Running the seed twice made no second set of decisions.
+    assert RecognitionDecision.objects.filter(year=2023, district__code="218").count() == 1

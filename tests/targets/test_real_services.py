@@ -214,3 +214,24 @@ def test_two_recomputes_at_once_take_turns_and_record_each_change_once(
     # Without the lock both runs would see no previous status and record 418 changes.
     assert StatusChange.objects.filter(year=2023).count() == 209
     assert CertificationStatus.objects.filter(status=Status.CERTIFIED).count() == 20
+
+
+def test_a_real_worker_builds_the_meeting_report_with_its_progress(
+    celery_worker, make_ready, province_official
+):
+    from targets import reports
+    from targets.models import ReportRun
+
+    make_ready(Commune.objects.order_by("code")[:5])
+    services.statuses_recompute(year=2024)
+
+    run = reports.report_run_start(by=province_official, year=2024)
+    assert run.state == ReportRun.State.QUEUED  # queued on the broker, not built here
+
+    celery_worker.wait_for(
+        lambda: ReportRun.objects.get(pk=run.pk).is_finished, "the report to be built"
+    )
+    run.refresh_from_db()
+    assert run.state == ReportRun.State.DONE, run.error
+    assert run.steps_done == run.steps_total > 3
+    assert run.file.name.startswith("reports/2024/") and run.file.name.endswith(".pdf")

@@ -55,7 +55,28 @@ def test_commune_staff_see_returned_items_with_the_note_drafts_and_what_is_missi
     html = response.content.decode()
     assert "Ảnh mờ, chụp lại" in html
     assert "Của Lê Lợi" not in html
-    assert work.deadlines == []  # no deadlines model yet (issue 14): the hook is empty
+    assert work.deadlines == []  # the year has no deadlines set
+
+
+def test_the_communes_worklist_shows_its_deadlines_with_the_days_left(
+    client_for, commune_staff, doi_ngo
+):
+    from communes.models import ChecklistDeadline, DeadlineExtension
+
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    ChecklistDeadline.objects.create(
+        year=today.year, submission_deadline=today + 3 * day, review_deadline=today + 20 * day
+    )
+    page = client_for(commune_staff).get(WORK).content.decode()
+    assert f"Nộp minh chứng đến hết ngày {(today + 3 * day):%d/%m/%Y} (còn 3 ngày)." in page
+    assert f"Hạn duyệt minh chứng: {(today + 20 * day):%d/%m/%Y}." in page
+    # An extension moves the commune's own last day.
+    DeadlineExtension.objects.create(
+        commune=doi_ngo, year=today.year, until=today + 9 * day, note="Lũ", granted_by=commune_staff
+    )
+    page = client_for(commune_staff).get(WORK).content.decode()
+    assert f"Nộp minh chứng đến hết ngày {(today + 9 * day):%d/%m/%Y} (còn 9 ngày)." in page
 
 
 def test_reviewers_see_their_queue_oldest_first_with_overdue_counted(
@@ -111,7 +132,8 @@ def test_the_worklist_refuses_wrong_methods_and_unscoped_users(client_for, commu
     # notifications, then the role's own reads: guards against a query per row.
     # (+2 for commune staff and the province since units through time: the programme
     # years, and the year's reference date or the navigation's current programme year)
-    [("commune_staff", 12), ("district_official", 9), ("province_official", 12)],
+    # (+ issue 14's deadline reads)
+    [("commune_staff", 14), ("district_official", 10), ("province_official", 14)],
 )
 def test_the_worklist_query_count_does_not_grow_with_its_rows(
     client_for, request, who, most, doi_ngo, le_loi, django_assert_max_num_queries
@@ -189,3 +211,17 @@ def test_a_reviewer_cannot_widen_the_queue_to_another_district(
     evidence(le_loi, "CSVC-02", EvidenceState.SUBMITTED)
     response = client_for(district_official).get(reverse("reviews") + "?district=213")
     assert list(response.context["page"].object_list) == []
+
+
+def test_the_reviewers_worklist_shows_the_years_deadlines(client_for, district_official):
+    from communes.models import ChecklistDeadline
+
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    ChecklistDeadline.objects.create(
+        year=today.year, submission_deadline=today - day, review_deadline=today + 6 * day
+    )
+    page = client_for(district_official).get(WORK).content.decode()
+    assert f"Đã quá hạn nộp minh chứng ({(today - day):%d/%m/%Y})." in page
+    assert f"Hạn duyệt minh chứng: {(today + 6 * day):%d/%m/%Y}." in page
+    assert reverse("deadlines") in page
