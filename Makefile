@@ -9,10 +9,12 @@ DEV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test setup system-packages migrate demo worker beat serve bench loadtest lint format messages clean
 
+# The first install takes minutes: pip shows each package as it goes (--progress-bar on).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the portal's packages into $(VENV) (a few minutes the first time)..."
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 setup: system-packages $(STAMP)
@@ -30,8 +32,11 @@ demo: migrate
 	$(DEV) $(MANAGE) seed_demo
 	$(DEV) $(MANAGE) recompute_certifications
 
+# PORT: where `make run` serves (make run PORT=8017).
+PORT ?= 8000
+
 run: demo
-	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Two processes (pytest-xdist): the suite in under 5 minutes on a 2-core machine. Tests
 # that start servers, workers or a browser stay in one process each (tests/conftest.py).

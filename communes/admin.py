@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import (
@@ -185,7 +186,7 @@ class SteeringCommitteeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin):
+class CriterionAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "title",
@@ -198,7 +199,7 @@ class CriterionAdmin(SimpleHistoryAdmin):
         "active_to",
     ]
     list_filter = ["group", "kind", "is_required"]
-    search_fields = ["code", "title"]
+    search_fields = ["code", "title_vi", "title_en"]
 
 
 class EvidenceFileInline(admin.TabularInline):
@@ -233,9 +234,9 @@ class PracticeAdoptionInline(admin.TabularInline):
 
 
 @admin.register(GoodPractice)
-class GoodPracticeAdmin(admin.ModelAdmin):
+class GoodPracticeAdmin(TranslationAdmin):
     list_display = ["name", "origin", "started_on"]
-    search_fields = ["name", "description"]
+    search_fields = ["name_vi", "name_en", "description_vi"]
     autocomplete_fields = ["origin"]
     inlines = [PracticeAdoptionInline]
 

@@ -24,6 +24,14 @@ PRACTICES = [
     {
         "code": FAST_FRIDAY,
         "name": "Ngày thứ 6 nhanh",
+        "name_en": "Fast Friday",
+        "description_en": (
+            "Every Friday the ward's one-stop desk has more civil servants receiving and "
+            "settling files. Ordinary procedures that take 1 to 3 working days are settled "
+            "and returned the same day, so citizens need not come back.\n\n"
+            "Lê Lợi ward (Bắc Giang city) started it within the Friendly government model, "
+            "and the province encourages others to follow."
+        ),
         "origin": LE_LOI,
         "description": (
             "Mỗi thứ Sáu, Bộ phận một cửa của phường bố trí thêm công chức tiếp nhận và "
@@ -37,6 +45,12 @@ PRACTICES = [
     {
         "code": "tra-ket-qua-tai-nha",
         "name": "Trả kết quả thủ tục hành chính tại nhà",
+        "name_en": "Results of procedures delivered at home",
+        "description_en": (
+            "Elderly and disabled people and families of war invalids and martyrs have the "
+            "result of their procedure brought home by a civil servant or the post office, "
+            "without coming to the one-stop desk."
+        ),
         "origin": None,
         "description": (
             "Người cao tuổi, người khuyết tật và gia đình chính sách được công chức hoặc "
@@ -47,6 +61,11 @@ PRACTICES = [
     {
         "code": "tinh-nguyen-vien-dvc",
         "name": "Tình nguyện viên hướng dẫn dịch vụ công trực tuyến",
+        "name_en": "Volunteers guiding online public services",
+        "description_en": (
+            "Youth union members at the one-stop desk help citizens submit files online on "
+            "the public service portal and pay without cash."
+        ),
         "origin": None,
         "description": (
             "Đoàn viên thanh niên trực tại Bộ phận một cửa, hướng dẫn người dân nộp hồ sơ "
@@ -63,8 +82,10 @@ def _seed_practices():
         practice, _ = GoodPractice.objects.update_or_create(
             code=item["code"],
             defaults={
-                "name": item["name"],
-                "description": item["description"],
+                "name_vi": item["name"],
+                "description_vi": item["description"],
+                "name_en": item["name_en"],
+                "description_en": item["description_en"],
                 "origin": origins.get(item["origin"]),
             },
         )

@@ -670,7 +670,11 @@ class Criterion(models.Model):
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     objects = CriterionQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The history keeps ``title`` and ``how_met`` (the Vietnamese); the language columns
+    # that communes/translation.py adds are not in it.
+    history = HistoricalRecords(
+        excluded_fields=["title_vi", "title_en", "how_met_vi", "how_met_en"]
+    )
 
     class Meta:
         verbose_name = _("tiêu chí")

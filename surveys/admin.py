@@ -1,14 +1,18 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
 from surveys import services
 from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
 
 
-class QuestionInline(admin.TabularInline):
-    """Questions are editable only while nobody has answered their version."""
+class QuestionInline(TranslationTabularInline):
+    """Questions are editable only while nobody has answered their version.
+
+    The English wording stays editable: it translates the question, it does not change it.
+    """
 
     model = Question
     extra = 0
@@ -18,7 +22,7 @@ class QuestionInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         if self._frozen(obj):
-            return ["code", "element", "text", "order"]
+            return ["code", "element", "text_vi", "order"]
         return super().get_readonly_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):

@@ -8,6 +8,7 @@ import csv
 import io
 
 from django.http import HttpResponse
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,27 +30,44 @@ def _attachment(response, filename):
     return response
 
 
-def figures_csv(*, commune, rows, filename) -> HttpResponse:
+# The CSV styles: the reader's (dates dd/mm/yyyy, "62,5" in Vietnamese, ";" between
+# fields where the decimal mark is a comma, as a Vietnamese-locale Excel reads it) and
+# ISO for machines (2026-01-01, 62.5, ",").
+CSV_STYLES = ("local", "iso")
+
+
+def figures_csv(*, commune, rows, filename, style: str = "local") -> HttpResponse:
     """One line per period. UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
+    iso = style == "iso"
+    decimal = "." if iso else get_format("DECIMAL_SEPARATOR")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv.writer(response, delimiter=";" if decimal == "," else ",")
     writer.writerow([_("Mã xã"), _("Xã"), *_figure_headers()])
+
+    def day(value):
+        return value.isoformat() if iso else value.strftime("%d/%m/%Y")
+
     for row in rows:
         rate = row.figures.rate
+        if rate is None:
+            rate_text = "" if iso else _("chưa báo cáo")
+        else:
+            rate_text = f"{rate:.1f}".replace(".", decimal)
         writer.writerow(
             [
                 commune.code,
                 commune.name,
                 row.label,
-                row.start.isoformat(),
-                row.end.isoformat(),
+                day(row.start),
+                day(row.end),
                 row.figures.responses,
                 row.figures.satisfied,
-                "" if rate is None else f"{rate}",
+                rate_text,
             ]
         )
-    return _attachment(response, f"{filename}.csv")
+    suffix = "-iso" if iso else ""
+    return _attachment(response, f"{filename}{suffix}.csv")
 
 
 def _style_sheet(sheet, widths):
@@ -83,7 +101,7 @@ def figures_xlsx(*, commune, rows, shares, filename) -> HttpResponse:
                 row.end,
                 row.figures.responses,
                 row.figures.satisfied,
-                None if rate is None else float(rate) / 100,
+                _("chưa báo cáo") if rate is None else float(rate) / 100,
             ]
         )
     for line in sheet.iter_rows(min_row=2):

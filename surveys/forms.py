@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys import conf
 from surveys.kiosk import StampError, StampExpired, stamp_new, stamp_read
-from surveys.models import Element
+from surveys.models import COMMENT_MAX_LENGTH, Element
 from surveys.questions import SCALE, SCALE_MAX, SCALE_MIN
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -117,10 +117,20 @@ class KioskForm(forms.Form):
 
     website = forms.CharField(required=False, label=_("Để trống ô này"))
     stamp = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        label=_("Góp ý thêm (không bắt buộc)"),
+        help_text=_(
+            "Chỉ Ủy ban xã và huyện đọc, không công khai. Xin đừng ghi tên, số điện thoại."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-    def __init__(self, *args, questionnaire, link, **kwargs):
+    def __init__(self, *args, questionnaire, link, queued=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.link = link
+        self.queued = queued
         self.codes = []
         self.stamp_value = None
         if not self.is_bound:
@@ -143,6 +153,7 @@ class KioskForm(forms.Form):
         self.helper.form_id = "kiosk-form"
         self.helper.layout = Layout(
             *layout,
+            Field("comment"),
             Div(Field("website"), css_class="kiosk-hp", aria_hidden="true"),
             Field("stamp"),
             Submit("send", _("Gửi đánh giá"), css_class="btn-primary btn-lg w-100 py-3 mt-2"),
@@ -155,7 +166,7 @@ class KioskForm(forms.Form):
 
     def clean_stamp(self):
         try:
-            stamp = stamp_read(self.cleaned_data["stamp"], link_id=self.link.pk)
+            stamp = stamp_read(self.cleaned_data["stamp"], link_id=self.link.pk, queued=self.queued)
         except StampExpired as exc:
             raise forms.ValidationError(
                 _("Phiếu đã mở quá lâu. Xin kiểm tra lại câu trả lời và gửi lại."), code="renew"

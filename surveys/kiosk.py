@@ -18,6 +18,9 @@ from django.utils.crypto import salted_hmac
 from surveys import conf
 
 _SALT = "surveys.kiosk.stamp"
+# How long a kiosk keeps unused forms for when its network drops (see static/js/kiosk_offline.js).
+OFFLINE_STAMPS = 20
+QUEUED_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,14 @@ def stamp_new(*, link_id: int) -> str:
     )
 
 
-def stamp_read(value: str, *, link_id: int) -> Stamp:
+def stamp_read(value: str, *, link_id: int, queued: bool = False) -> Stamp:
+    """``queued``: an answer the kiosk kept while its network was down, sent when it came
+    back; its form may be older than a form answered online."""
+    max_age = conf.kiosk_form_max_age_seconds()
+    if queued:
+        max_age = max(max_age, QUEUED_MAX_AGE_SECONDS)
     try:
-        data = signing.loads(value, salt=_SALT, max_age=conf.kiosk_form_max_age_seconds())
+        data = signing.loads(value, salt=_SALT, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise StampExpired from exc
     except signing.BadSignature as exc:
@@ -83,3 +91,8 @@ def throttle_hit(request) -> bool:
         cache.set(key, 1, timeout=90)
         count = 1
     return count > conf.kiosk_max_per_minute()
+
+
+def offline_stamps(*, link_id: int) -> list[str]:
+    """Spare one-time stamps the kiosk page keeps for answers taken while offline."""
+    return [stamp_new(link_id=link_id) for _ in range(OFFLINE_STAMPS)]

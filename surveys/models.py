@@ -63,6 +63,9 @@ class Question(models.Model):
     code = models.CharField(_("mã"), max_length=20)
     element = models.CharField(_("yếu tố"), max_length=20, choices=Element.choices)
     text = models.CharField(_("câu hỏi"), max_length=300)
+    # Added by surveys/translation.py: ``text`` reads the active language's.
+    text_vi: str | None
+    text_en: str | None
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
@@ -116,6 +119,9 @@ class ImportBatch(models.Model):
         return self.filename
 
 
+COMMENT_MAX_LENGTH = 500
+
+
 class SurveyResponse(models.Model):
     """One citizen's answers. No personal data is kept."""
 
@@ -135,6 +141,9 @@ class SurveyResponse(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="responses"
     )
+    # What the citizen wrote at the kiosk, if anything: read by the commune and its
+    # reviewers on the survey pages, never shown to the public.
+    comment = models.TextField(_("góp ý"), max_length=COMMENT_MAX_LENGTH, blank=True)
     # A kiosk form's one-time token: a double tap sends it twice, and is counted once.
     submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     entered_by = models.ForeignKey(
@@ -167,11 +176,25 @@ def new_kiosk_token():
     return secrets.token_urlsafe(24)
 
 
+# Letters nobody confuses with another letter or a digit (no B, G, I, L, O, Q, S, Z):
+# 18**6, 34 million codes for a few thousand desks, and the throttle slows guessing.
+KIOSK_CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY"
+KIOSK_CODE_LENGTH = 6
+
+
+def new_kiosk_code() -> str:
+    return "".join(secrets.choice(KIOSK_CODE_ALPHABET) for _ in range(KIOSK_CODE_LENGTH))
+
+
 class KioskLink(models.Model):
     """The unguessable public link of a commune's desk survey; staff can rotate it."""
 
     commune = models.OneToOneField(Commune, on_delete=models.CASCADE, related_name="kiosk")
     token = models.CharField(max_length=64, unique=True, default=new_kiosk_token)
+    # The short code printed on the poster, for a citizen who types rather than scans.
+    code = models.CharField(
+        _("mã ngắn"), max_length=KIOSK_CODE_LENGTH, unique=True, null=True, default=new_kiosk_code
+    )
     rotated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

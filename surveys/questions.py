@@ -78,3 +78,21 @@ DEFAULT_QUESTIONS = [
         "Nhìn chung, Ông/Bà hài lòng như thế nào với việc phục vụ của Bộ phận Một cửa?",
     ),
 ]
+
+# The same questions in English, by code: the reader of the English interface sees these.
+DEFAULT_QUESTIONS_EN = {
+    "Q1": "The waiting area of the one-stop desk has enough seats and is clean and airy.",
+    "Q2": "The equipment for citizens (desks, chairs, look-up terminal, drinking water...) is "
+    "complete and easy to use.",
+    "Q3": "Administrative procedures are posted publicly, in full, easy to find and understand.",
+    "Q4": "The documents, fees and charges asked for are exactly those posted.",
+    "Q5": "Civil servants are polite, respectful and friendly towards citizens.",
+    "Q6": "Civil servants explain how to fill in the file patiently, carefully and clearly, "
+    "without causing trouble.",
+    "Q7": "The result was returned on the date promised or earlier.",
+    "Q8": "The result complies with the rules, and the information on it is complete and correct.",
+    "Q9": "There is a convenient place and way to give feedback, report problems or make "
+    "suggestions (letter box, hotline, QR code).",
+    "Q10": "Feedback, reports and suggestions are received and answered promptly and properly.",
+    "Q11": "Overall, how satisfied are you with the service of the one-stop desk?",
+}

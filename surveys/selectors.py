@@ -313,6 +313,16 @@ def recent_deletions(*, commune, limit: int = 5):
     )
 
 
+def recent_comments(*, commune, start, end, limit: int = 20):
+    """What citizens wrote at the kiosk between ``start`` and ``end``, newest first."""
+    return (
+        SurveyResponse.objects.filter(commune=commune, answered_on__range=(start, end))
+        .exclude(comment="")
+        .only("answered_on", "satisfied", "comment")
+        .order_by("-answered_on", "-pk")[:limit]
+    )
+
+
 def paper_entries_today(*, commune, by) -> int:
     """How many paper forms ``by`` has typed in for ``commune`` today (a counter for the desk)."""
     now = timezone.localtime()

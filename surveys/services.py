@@ -19,15 +19,24 @@ from communes.hooks import recompute_later
 from communes.models import Commune, Role, scope_of
 from surveys import conf
 from surveys.models import (
+    COMMENT_MAX_LENGTH,
     Channel,
     Element,
     KioskLink,
     Question,
     Questionnaire,
     SurveyResponse,
+    new_kiosk_code,
     new_kiosk_token,
 )
-from surveys.questions import DEFAULT_QUESTIONS, DEFAULT_TITLE, SATISFIED_FROM, SCALE_MAX, SCALE_MIN
+from surveys.questions import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_QUESTIONS_EN,
+    DEFAULT_TITLE,
+    SATISFIED_FROM,
+    SCALE_MAX,
+    SCALE_MIN,
+)
 
 # --- Questionnaires ----------------------------------------------------------------------
 
@@ -43,7 +52,14 @@ def questionnaire_create_default() -> Questionnaire:
     )
     if created:
         Question.objects.bulk_create(
-            Question(questionnaire=questionnaire, code=code, element=element, text=text, order=n)
+            Question(
+                questionnaire=questionnaire,
+                code=code,
+                element=element,
+                text_vi=text,
+                text_en=DEFAULT_QUESTIONS_EN.get(code),
+                order=n,
+            )
             for n, (code, element, text) in enumerate(DEFAULT_QUESTIONS, start=1)
         )
     if not Questionnaire.objects.filter(is_active=True).exists():
@@ -65,7 +81,8 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:
             questionnaire=copy,
             code=q.code,
             element=q.element,
-            text=q.text,
+            text_vi=q.text_vi,
+            text_en=q.text_en,
             order=q.order,
         )
         for q in questionnaire.questions.all()
@@ -118,6 +135,7 @@ def survey_response_create(
     channel: str,
     by: User | None = None,
     submission_token: str | None = None,
+    comment: str = "",
 ) -> SurveyResponse | None:
     """Record one citizen's answers; ``satisfied`` follows the overall question (4 or 5).
 
@@ -139,6 +157,7 @@ def survey_response_create(
         answers=answers,
         submission_token=submission_token,
         entered_by=by,
+        comment=comment.strip()[:COMMENT_MAX_LENGTH],
     )
     if by is not None:
         response._history_user = by  # type: ignore[attr-defined]
@@ -210,9 +229,19 @@ def survey_responses_delete(*, responses: QuerySet[SurveyResponse], by: User) ->
 # --- Kiosk links -------------------------------------------------------------------------
 
 
+def _unused_kiosk_code() -> str:
+    code = new_kiosk_code()
+    while KioskLink.objects.filter(code=code).exists():
+        code = new_kiosk_code()
+    return code
+
+
 def kiosk_link_ensure(*, commune: Commune) -> KioskLink:
     """The kiosk link of ``commune``, made on first use."""
     link, _created = KioskLink.objects.get_or_create(commune=commune)
+    if link.code is None:
+        link.code = _unused_kiosk_code()
+        link.save(update_fields=["code"])
     return link
 
 
@@ -223,5 +252,6 @@ def kiosk_link_rotate(*, commune: Commune, by: User) -> KioskLink:
         raise PermissionDenied
     link = kiosk_link_ensure(commune=commune)
     link.token = new_kiosk_token()
+    link.code = _unused_kiosk_code()
     link.save()
     return link

@@ -41,6 +41,8 @@ urlpatterns = [
         views.survey_import_confirm,
         name="survey_import_confirm",
     ),
+    path("s/", views.survey_kiosk_code, name="survey_kiosk_code"),
+    path("s/sw.js", views.kiosk_service_worker, name="kiosk_service_worker"),
     path("s/<str:token>/", views.survey_kiosk, name="survey_kiosk"),
     path("s/<str:token>/cam-on/", views.survey_kiosk_thanks, name="survey_kiosk_thanks"),
 ]

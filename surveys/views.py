@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -26,8 +26,14 @@ from surveys.importing import (
     survey_file_check,
     survey_file_import,
 )
-from surveys.kiosk import throttle_hit
-from surveys.models import Channel, KioskLink, SurveyResponse
+from surveys.kiosk import offline_stamps, throttle_hit
+from surveys.models import (
+    KIOSK_CODE_ALPHABET,
+    KIOSK_CODE_LENGTH,
+    Channel,
+    KioskLink,
+    SurveyResponse,
+)
 from surveys.selectors import Period
 
 # Who may do what with a commune's surveys (admins pass every check).
@@ -78,6 +84,12 @@ def commune_surveys(request, code):
             "trend": trend,
             "shares": selectors.question_shares(commune=commune, start=start, end=end),
             "recent": recent,
+            # Citizens' comments: the commune and its reviewers, never the public.
+            "comments": (
+                list(selectors.recent_comments(commune=commune, start=start, end=end))
+                if has_role(request.user, *KIOSK_ROLES)
+                else None
+            ),
             "deletions": selectors.recent_deletions(commune=commune),
             "delete_within_days": conf.delete_within_days(),
             "can_enter": has_role(request.user, *ENTRY_ROLES),
@@ -163,7 +175,10 @@ def survey_export(request, code, fmt):
     shares = selectors.question_shares(commune=commune, start=rows[0].start, end=rows[-1].end)
     filename = f"khao-sat-{commune.code}-{year}-{period}"
     if fmt == "csv":
-        return exports.figures_csv(commune=commune, rows=rows, filename=filename)
+        style = request.GET.get("style", "local")
+        if style not in exports.CSV_STYLES:
+            style = "local"
+        return exports.figures_csv(commune=commune, rows=rows, filename=filename, style=style)
     return exports.figures_xlsx(commune=commune, rows=rows, shares=shares, filename=filename)
 
 
@@ -171,7 +186,10 @@ def survey_export(request, code, fmt):
 
 
 def _kiosk_url(request, link) -> str:
-    path = reverse("survey_kiosk", args=[link.token])
+    return _public_url(request, reverse("survey_kiosk", args=[link.token]))
+
+
+def _public_url(request, path) -> str:
     base = conf.public_base_url()
     return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
 
@@ -185,7 +203,12 @@ def survey_poster(request, code):
     return render(
         request,
         "surveys/poster.html",
-        {"commune": commune, "link": link, "kiosk_url": _kiosk_url(request, link)},
+        {
+            "commune": commune,
+            "link": link,
+            "kiosk_url": _kiosk_url(request, link),
+            "code_url": _public_url(request, reverse("survey_kiosk_code")),
+        },
     )
 
 
@@ -243,7 +266,9 @@ def survey_kiosk(request, token):
     if request.method == "POST":
         if throttle_hit(request):
             return render(request, "surveys/kiosk_throttled.html", context, status=429)
-        form = KioskForm(request.POST, questionnaire=questionnaire, link=link)
+        # An answer the kiosk kept while offline (static/js/kiosk_offline.js), sent now.
+        queued = request.headers.get("X-Kiosk-Queued") == "1"
+        form = KioskForm(request.POST, questionnaire=questionnaire, link=link, queued=queued)
         if form.is_bot:
             # Tell a bot nothing: it sees the thank-you page, and nothing is recorded.
             return redirect("survey_kiosk_thanks", token=link.token)
@@ -255,12 +280,55 @@ def survey_kiosk(request, token):
                 answers=form.answers(),
                 channel=Channel.KIOSK,
                 submission_token=form.cleaned_data["stamp"].token,
+                comment=form.cleaned_data["comment"],
             )
             return redirect("survey_kiosk_thanks", token=link.token)
         form.renew_stamp()
     else:
         form = KioskForm(questionnaire=questionnaire, link=link)
+    context["offline_stamps"] = offline_stamps(link_id=link.pk)
     return render(request, "surveys/kiosk.html", {**context, "form": form})
+
+
+@never_cache
+@require_GET
+@_in_vietnamese
+def survey_kiosk_code(request):
+    """/s/: where a citizen types the short code of the poster and reaches the kiosk."""
+    raw = request.GET.get("code", "")
+    code = "".join(raw.split()).upper()
+    error = None
+    if raw:
+        link = None
+        if len(code) == KIOSK_CODE_LENGTH and set(code) <= set(KIOSK_CODE_ALPHABET):
+            link = KioskLink.objects.filter(code=code).only("token").first()
+        if link is not None:
+            return redirect("survey_kiosk", token=link.token)
+        # A wrong guess counts against the same per-client limit as answers.
+        if throttle_hit(request):
+            return render(request, "surveys/kiosk_code.html", {"throttled": True}, status=429)
+        error = _("Không có mã này. Xin xem lại mã in trên áp phích (6 chữ cái).")
+    return render(
+        request,
+        "surveys/kiosk_code.html",
+        {"code": raw[:20], "error": error, "length": KIOSK_CODE_LENGTH},
+        status=404 if error else 200,
+    )
+
+
+SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "js" / "kiosk_sw.js"
+
+
+@require_GET
+def kiosk_service_worker(request):
+    """The kiosk's service worker, served from /s/ so that it may control every kiosk page
+    (a script under /static/ could only control /static/)."""
+    response = HttpResponse(
+        SERVICE_WORKER.read_text(encoding="utf-8"), content_type="text/javascript"
+    )
+    response["Service-Worker-Allowed"] = "/s/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @never_cache

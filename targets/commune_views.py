@@ -115,7 +115,9 @@ def _practice_page(
 def practice_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A good practice: what it is, where it started, who adopted it (within the caller's
     scope) and its spread per district; the form to record adopting it."""
-    practice = get_object_or_404(GoodPractice.objects.select_related("origin"), code=code)
+    practice: GoodPractice = get_object_or_404(
+        GoodPractice.objects.select_related("origin"), code=code
+    )
     form = None
     communes = _adoptable_communes(request.user)
     if has_role(request.user, Role.DISTRICT, Role.COMMUNE):
@@ -132,7 +134,9 @@ def practice_detail(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
 def practice_adopt(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Record that a commune adopted the practice (commune staff: their commune; district
     officials: one of their communes)."""
-    practice = get_object_or_404(GoodPractice.objects.select_related("origin"), code=code)
+    practice: GoodPractice = get_object_or_404(
+        GoodPractice.objects.select_related("origin"), code=code
+    )
     form = PracticeAdoptionForm(
         request.POST,
         communes=_adoptable_communes(request.user),

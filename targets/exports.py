@@ -49,7 +49,7 @@ def _excel_value(cell: tables.Cell):
     """The value a cell is written as: numbers stay numbers, lists become one line."""
     value = cell.value
     if value is None:
-        return None
+        return str(cell.missing) if cell.missing else None
     if cell.kind == tables.PERCENT:
         return float(Decimal(value) / 100)
     if cell.kind in (tables.INT, tables.VND):

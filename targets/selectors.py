@@ -241,6 +241,8 @@ class UnitFigures:
     planned_vnd: int = 0
     spent_vnd: int = 0
     adopters: int = 0
+    # How many investment rows the year has: none means the money was never reported.
+    investment_rows: int = 0
 
     @property
     def total(self) -> int:
@@ -281,6 +283,7 @@ class UnitFigures:
         "planned_vnd",
         "spent_vnd",
         "adopters",
+        "investment_rows",
     )
 
     @classmethod
@@ -467,6 +470,7 @@ def _figures(
         evidence_awaiting=awaiting.get(key, 0),
         planned_vnd=m.get("planned") or 0,
         spent_vnd=m.get("spent") or 0,
+        investment_rows=m.get("n") or 0,
         adopters=adopters_any.get(key, 0),
     )
 
@@ -506,7 +510,7 @@ def dashboard_figures(
         row["district_id"]: row
         for row in FacilityInvestment.objects.filter(year=year, district_id__in=ids)
         .values("district_id")
-        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"))
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
     }
     recognized = _recognized_by_district(year=year, district_ids=ids)
     on_recognized = _target_on_recognized(year)

@@ -91,6 +91,9 @@ class Column:
     sortable: bool = True
     html: bool = True  # shown on the page
     xlsx: bool = True  # written to the workbook
+    # What an empty cell reads as ("chưa báo cáo" where a figure was never entered), in
+    # place of a dash; written as text to the workbook too.
+    missing: Any = None
 
     @property
     def numeric(self) -> bool:
@@ -102,6 +105,7 @@ class Cell:
     kind: str
     value: Any
     url: str | None = None
+    missing: Any = None
 
     @property
     def label(self) -> str:
@@ -197,6 +201,7 @@ class Table:
                 c.kind,
                 c.value(row),
                 c.url(row) if (links and c.url is not None) else None,
+                c.missing,
             )
             for c in columns
         ]
@@ -290,11 +295,39 @@ def investment_table(dashboard, *, totals_label=None) -> Table:
         footer=Totals(totals_label or _("Toàn tỉnh"), dashboard.overall),
         columns=[
             Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, url),
-            Column("planned", _("Kế hoạch (đồng)"), lambda r: r.figures.planned_vnd, VND),
-            Column("spent", _("Đã chi (đồng)"), lambda r: r.figures.spent_vnd, VND),
-            Column("spent_rate", _("Tỷ lệ giải ngân"), lambda r: r.figures.spent_rate, PERCENT),
+            Column(
+                "planned",
+                _("Kế hoạch (đồng)"),
+                lambda r: _reported(r, "planned_vnd"),
+                VND,
+                missing=NOT_REPORTED,
+            ),
+            Column(
+                "spent",
+                _("Đã chi (đồng)"),
+                lambda r: _reported(r, "spent_vnd"),
+                VND,
+                missing=NOT_REPORTED,
+            ),
+            Column(
+                "spent_rate",
+                _("Tỷ lệ giải ngân"),
+                lambda r: _reported(r, "spent_rate"),
+                PERCENT,
+                missing=NOT_REPORTED,
+            ),
         ],
     )
+
+
+NOT_REPORTED = _("chưa báo cáo")
+
+
+def _reported(row, name):
+    """A money figure of a district (or the totals), None when no row was ever entered:
+    "not reported" is not "nothing spent"."""
+    figures = row.figures
+    return getattr(figures, name) if figures.investment_rows else None
 
 
 def practice_spread_table(dashboard, *, totals_label=None) -> Table:

@@ -182,3 +182,6 @@ def default_criteria(real_units):
 
     migration = importlib.import_module("communes.migrations.0003_default_criteria")
     migration.create_default_criteria(apps, None)
+    # ... with their English, as the data migration fills it.
+    english = importlib.import_module("communes.migrations.0008_criteria_practices_in_english")
+    english.fill_languages(apps, None)

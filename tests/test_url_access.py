@@ -91,6 +91,8 @@ RULES = {
     "public_progress": Rule(PUBLIC),
     "survey_kiosk": Rule(PUBLIC, {"token": "kiosk_token"}),
     "survey_kiosk_thanks": Rule(PUBLIC, {"token": "kiosk_token"}),
+    "survey_kiosk_code": Rule(PUBLIC),
+    "kiosk_service_worker": Rule(PUBLIC),
     "admin:login": Rule(PUBLIC),
     "admin:logout": Rule(PUBLIC),  # POST only, like the portal's
     # Django's password reset (accounts/): anonymous by nature; the portal's own pages,
@@ -455,6 +457,8 @@ def test_only_the_listed_pages_are_public():
             "set_language",
             "survey_kiosk",
             "survey_kiosk_thanks",
+            "survey_kiosk_code",
+            "kiosk_service_worker",
         ]
     )
 

@@ -27,6 +27,8 @@
         borderDash: line && spec.percent ? [6, 4] : [],
         pointRadius: line ? 4 : 0,
         spanGaps: false,
+        // A marker at 100% (or 0) is drawn whole, not cut by the edge of the chart area.
+        clip: false,
         order: line ? 0 : 1,
       };
     });
@@ -54,6 +56,8 @@
         maintainAspectRatio: false,
         // Drawn at once: a chart caught mid-animation would print (or screenshot) half-drawn.
         animation: false,
+        // Room above the 100% line for the markers drawn on it.
+        layout: { padding: { top: 8, right: 4 } },
         scales,
         plugins: {
           legend: { position: "bottom" },

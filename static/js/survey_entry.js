@@ -5,6 +5,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("[data-survey-entry]");
   if (!form) return;
   const digits = Array.from(form.querySelectorAll("input[data-digit]"));
+  // "Saved" reports the previous form: once this one is sent, or the browser blocks it
+  // (a missing date or answer), that banner no longer tells the truth.
+  const clearSaved = () => {
+    document.querySelectorAll(".alert-success[role=alert]").forEach((el) => el.remove());
+  };
+  form.addEventListener("invalid", clearSaved, true);
+  form.addEventListener("submit", clearSaved);
   const next = (input) => {
     const i = digits.indexOf(input);
     const target = digits[i + 1] || form.querySelector("[type=submit]");

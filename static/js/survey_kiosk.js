@@ -1,19 +1,133 @@
 // The public kiosk. After the thank-you, back to a fresh form for the next citizen;
 // a sent form cannot be sent again by a second tap (the server also counts it once).
-document.addEventListener("DOMContentLoaded", () => {
-  const thanks = document.querySelector("[data-return-url]");
-  if (thanks) {
-    const seconds = Number(thanks.dataset.returnAfter) || 6;
-    window.setTimeout(() => window.location.replace(thanks.dataset.returnUrl), seconds * 1000);
+//
+// Offline: a service worker (/s/sw.js) keeps the form's page. An answer given while the
+// network is down waits in this browser (localStorage) with a one-time stamp of its own,
+// taken from the spares the page came with, and is sent when the network is back; the
+// server counts each stamp once, so a resend changes nothing.
+(() => {
+  "use strict";
+
+  const QUEUE = "kiosk-queue";
+  const SPARES = "kiosk-spare-stamps";
+  const SPARES_FROM = "kiosk-spare-stamps-from";
+
+  const read = (key) => {
+    try { return JSON.parse(window.localStorage.getItem(key)) || []; } catch (e) { return []; }
+  };
+  const write = (key, value) => window.localStorage.setItem(key, JSON.stringify(value));
+
+  function keepSpares() {
+    const source = document.getElementById("kiosk-offline-stamps");
+    if (!source) return;
+    const stamps = JSON.parse(source.textContent);
+    // A page shown again from the cache carries spares that may have been used already.
+    if (!stamps.length || window.localStorage.getItem(SPARES_FROM) === stamps[0]) return;
+    window.localStorage.setItem(SPARES_FROM, stamps[0]);
+    write(SPARES, stamps);
   }
-  const form = document.getElementById("kiosk-form");
-  if (form) {
-    form.addEventListener("submit", () => {
-      form.querySelectorAll("[type=submit]").forEach((button) => {
-        window.setTimeout(() => { button.disabled = true; }, 0);
+
+  function queueAnswer(form) {
+    const fields = Array.from(new FormData(form).entries()).filter(([, v]) => typeof v === "string");
+    const spares = read(SPARES);
+    const stamp = spares.shift();
+    write(SPARES, spares);
+    const entries = fields.map(([name, value]) => [name, name === "stamp" && stamp ? stamp : value]);
+    const queue = read(QUEUE);
+    queue.push({ url: form.action || window.location.href, fields: entries });
+    write(QUEUE, queue);
+  }
+
+  let sending = false;
+  async function sendQueued() {
+    if (sending || !navigator.onLine) return;
+    sending = true;
+    try {
+      for (;;) {
+        const queue = read(QUEUE);
+        if (!queue.length) break;
+        const item = queue[0];
+        let response;
+        try {
+          response = await fetch(item.url, {
+            method: "POST",
+            credentials: "same-origin",
+            headers: { "X-Kiosk-Queued": "1" },
+            body: new URLSearchParams(item.fields),
+          });
+        } catch (e) {
+          break; // still offline: try again later
+        }
+        if (response.status === 429 || response.status >= 500) break;
+        // Counted (or counted before: the thank-you page either way), or refused for good.
+        const rest = read(QUEUE);
+        rest.shift();
+        write(QUEUE, rest);
+      }
+    } finally {
+      sending = false;
+      showPending();
+    }
+  }
+
+  function showPending() {
+    const note = document.querySelector("[data-kiosk-pending]");
+    if (!note) return;
+    const count = read(QUEUE).length;
+    note.hidden = count === 0;
+    const number = note.querySelector("[data-count]");
+    if (number) number.textContent = String(count);
+  }
+
+  function thankOffline(form) {
+    const note = document.querySelector("[data-kiosk-saved]");
+    form.reset();
+    if (note) {
+      note.hidden = false;
+      window.setTimeout(() => { note.hidden = true; }, 8000);
+    }
+    window.scrollTo(0, 0);
+  }
+
+  function registerWorker() {
+    const page = document.querySelector("[data-kiosk-sw]");
+    if (!page || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(page.dataset.kioskSw, { scope: page.dataset.kioskScope }).catch(() => null);
+    // Keep this page (a fresh copy: its spare stamps unused) and its assets for offline use.
+    if (!("caches" in window) || !navigator.onLine) return;
+    const assets = Array.from(document.querySelectorAll("script[src], link[rel=stylesheet]"))
+      .map((el) => el.src || el.href);
+    window.caches.open(page.dataset.kioskCache).then((cache) => cache.addAll([window.location.href, ...assets])).catch(() => null);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const thanks = document.querySelector("[data-return-url]");
+    if (thanks) {
+      const seconds = Number(thanks.dataset.returnAfter) || 6;
+      window.setTimeout(() => window.location.replace(thanks.dataset.returnUrl), seconds * 1000);
+    }
+    const form = document.getElementById("kiosk-form");
+    if (form) {
+      keepSpares();
+      form.addEventListener("submit", (event) => {
+        if (!navigator.onLine) {
+          event.preventDefault();
+          queueAnswer(form);
+          thankOffline(form);
+          showPending();
+          return;
+        }
+        form.querySelectorAll("[type=submit]").forEach((button) => {
+          window.setTimeout(() => { button.disabled = true; }, 0);
+        });
       });
-    });
-    const firstError = form.querySelector(".kiosk-question.is-invalid");
-    if (firstError) firstError.scrollIntoView({ block: "center" });
-  }
-});
+      const firstError = form.querySelector(".kiosk-question.is-invalid");
+      if (firstError) firstError.scrollIntoView({ block: "center" });
+    }
+    registerWorker();
+    showPending();
+    sendQueued();
+    window.addEventListener("online", sendQueued);
+    window.setInterval(sendQueued, 30000);
+  });
+})();

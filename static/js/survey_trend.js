@@ -19,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
           {
             type: "line", label: data.labelRate, data: data.rates, yAxisID: "rate",
             borderColor: "#198754", backgroundColor: "#198754", spanGaps: true, tension: 0.2,
-            order: 1,
+            clip: false, order: 1,
           },
           {
             type: "line", label: data.labelThreshold,
@@ -30,6 +30,7 @@ document.addEventListener("DOMContentLoaded", () => {
       },
       options: {
         maintainAspectRatio: false,
+        layout: { padding: { top: 8 } },
         interaction: { mode: "index", intersect: false },
         scales: {
           count: { type: "linear", position: "left", beginAtZero: true, ticks: { precision: 0 } },

@@ -9,6 +9,7 @@ from django.utils import formats
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from targets import selectors, tables
 
@@ -106,15 +107,48 @@ class _Numbers:
         return grouped.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousand)
 
 
+# The missing items named in a row of a table; the rest open on demand (<details>, no JS):
+# a commune missing fourteen items would otherwise make its row a page tall.
+REASONS_SHOWN = 2
+
+
+def _reasons_html(value):
+    if not value:
+        return _DASH
+    lines = [str(line) for line in value]
+    shown = format_html_join("", "<li>{}</li>", ((line,) for line in lines[:REASONS_SHOWN]))
+    count = format_html(
+        '<div class="reasons-count">{}</div>',
+        ngettext("Thiếu %(n)s mục", "Thiếu %(n)s mục", len(lines)) % {"n": len(lines)},
+    )
+    if len(lines) <= REASONS_SHOWN:
+        return format_html('{}<ul class="reasons">{}</ul>', count, shown)
+    rest = format_html_join("", "<li>{}</li>", ((line,) for line in lines[REASONS_SHOWN:]))
+    more = len(lines) - REASONS_SHOWN
+    return format_html(
+        '{}<ul class="reasons">{}</ul><details class="reasons-more"><summary>{}</summary>'
+        '<ul class="reasons">{}</ul></details>',
+        count,
+        shown,
+        ngettext("và %(n)s mục nữa", "và %(n)s mục nữa", more) % {"n": more},
+        rest,
+    )
+
+
 def _cell_html(cell, numbers: _Numbers):
     """One cell of a dashboard table (targets.tables.Cell) as HTML, formatted for the
     interface language."""
     kind, value = cell.kind, cell.value
     if kind == tables.LINK:
         if cell.url:
-            return f'<a href="{conditional_escape(cell.url)}">{conditional_escape(value)}</a>'
+            # Every linked name of a table is a unit's (data-unit-name: its proper name,
+            # Vietnamese in every language).
+            url, name = conditional_escape(cell.url), conditional_escape(value)
+            return f'<a href="{url}" data-unit-name>{name}</a>'
         return conditional_escape(value)
     if value is None:
+        if cell.missing:
+            return format_html('<span class="text-muted">{}</span>', cell.missing)
         return _DASH
     if kind in (tables.INT, tables.VND):
         return numbers.integer(value)
@@ -125,10 +159,7 @@ def _cell_html(cell, numbers: _Numbers):
             '<span class="badge status-badge status-{}">{}</span>', value, cell.label
         )
     if kind == tables.REASONS:
-        if not value:
-            return _DASH
-        items = format_html_join("", "<li>{}</li>", ((line,) for line in value))
-        return format_html('<ul class="reasons">{}</ul>', items)
+        return _reasons_html(value)
     if kind == tables.RATIO:
         return f"{numbers.integer(value[0])}/{numbers.integer(value[1])}"
     if kind == tables.DATE:

@@ -77,3 +77,17 @@ def test_non_staff_users_are_kept_out_of_admin(client, commune_staff):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_admin_edits_criteria_and_practices_in_both_languages(client, admin_user):
+    from communes.models import Criterion, GoodPractice
+
+    client.force_login(admin_user)
+    criterion = Criterion.objects.get(code="CSVC-01")
+    html = client.get(reverse("admin:communes_criterion_change", args=[criterion.pk])).content
+    for field in ("title_vi", "title_en", "how_met_vi", "how_met_en"):
+        assert f'name="{field}"'.encode() in html
+    practice = GoodPractice.objects.create(code="p", name="Ngày thứ 6 nhanh", description="Mô tả")
+    html = client.get(reverse("admin:communes_goodpractice_change", args=[practice.pk])).content
+    assert b'name="name_en"' in html and b'name="description_en"' in html

@@ -337,6 +337,24 @@ def test_a_returned_item_shows_the_reviewers_note_on_the_checklist(
     assert "Bị trả lại" in page and "Ảnh chưa thấy rõ khẩu hiệu" in page
 
 
+def test_the_return_note_goes_once_the_item_is_sent_again(
+    client_for, commune_staff, submitted, district_official
+):
+    returned = services.evidence_return(
+        evidence_id=submitted.pk,
+        by=district_official,
+        version=submitted.version,
+        note="Ảnh chưa thấy rõ khẩu hiệu",
+    )
+    services.evidence_submit(evidence_id=returned.pk, by=commune_staff, version=returned.version)
+
+    page = client_for(commune_staff).get(checklist_url()).content.decode()
+    assert "Ảnh chưa thấy rõ khẩu hiệu" not in page
+    detail = client_for(district_official).get(evidence_url()).content.decode()
+    assert "alert-danger" not in detail
+    assert "Lần trả lại trước" in detail and "Ảnh chưa thấy rõ khẩu hiệu" in detail
+
+
 def test_a_complete_draft_can_be_sent_from_the_checklist(client_for, commune_staff, draft):
     page = client_for(commune_staff).get(checklist_url()).content.decode()
     assert evidence_url(action="submit") in page

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from communes import demo_practices
 from communes.models import Commune, District, FacilityInvestment, GoodPractice, PracticeAdoption
+from targets.tables import investment_table
 from tests.conftest import DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import set_targets
 
@@ -127,3 +128,28 @@ def test_the_investment_page_query_count_does_not_grow_with_rows(
     )
     with django_assert_max_num_queries(9):
         client.get(URL)
+
+
+def test_a_district_that_reported_no_money_reads_not_reported_never_zero(
+    client, province_official, district_official
+):
+    set_targets()
+    FacilityInvestment.objects.create(
+        district=District.objects.get(code=LUC_NAM), year=2024, planned_vnd=0, spent_vnd=0
+    )
+    client.force_login(province_official)
+
+    dashboard = client.get("/?year=2024").context["dashboard"]
+    table = investment_table(dashboard)
+    cells = {row.code: table.cells_of(row, table.columns) for row in dashboard.districts}
+
+    assert [c.value for c in cells[LUC_NAM][1:3]] == [0, 0]  # reported: nothing planned
+    bac_giang = next(code for code in cells if code != LUC_NAM)
+    assert [c.value for c in cells[bac_giang][1:]] == [None, None, None]
+    assert str(cells[bac_giang][1].missing) == "chưa báo cáo"
+    html = client.get("/?year=2024").content.decode()
+    assert "chưa báo cáo" in html
+
+    client.force_login(district_official)
+    html = client.get("/districts/218/?year=2023").content.decode()
+    assert "chưa báo cáo" in html

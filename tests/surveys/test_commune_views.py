@@ -129,8 +129,8 @@ def test_the_hub_needs_the_same_queries_however_many_responses(
     )
     client = client_for(commune_staff)
     # (+1 since units through time: the navigation's current programme year; +1 for the
-    # navigation's counts)
-    with django_assert_max_num_queries(17):
+    # navigation's counts; + the comments)
+    with django_assert_max_num_queries(18):
         assert client.get(url(HUB, year=2024)).status_code == 200
 
 
@@ -307,18 +307,49 @@ def test_the_figures_download_as_csv(client_for, district_official, doi_ngo, mak
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="khao-sat-7444-2024-quarter.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # The reader's conventions by default: a Vietnamese-locale Excel reads these as they are.
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["Mã xã", "Xã", "Kỳ"]
+    assert rows[1][-1] == "chưa báo cáo"  # no answer in the first quarter: never a 0
     assert rows[2] == [
         "7444",
         "Thị trấn Đồi Ngô",
         "Quý 2/2024",
-        "2024-04-01",
-        "2024-06-30",
+        "01/04/2024",
+        "30/06/2024",
         "4",
         "3",
-        "75.0",
+        "75,0",
     ]
+
+
+@pytest.mark.django_db
+def test_the_figures_download_as_iso_csv_for_machines(
+    client_for, district_official, doi_ngo, make_responses
+):
+    make_responses(doi_ngo, datetime.date(2024, 4, 2), satisfied=5, unsatisfied=3)
+    response = client_for(district_official).get(
+        url("survey_export", "7444", "csv", year=2024, period="quarter", style="iso")
+    )
+    assert 'filename="khao-sat-7444-2024-quarter-iso.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][-1] == ""
+    assert rows[2][3:] == ["2024-04-01", "2024-06-30", "8", "5", "62.5"]
+
+
+@pytest.mark.django_db
+def test_the_figures_csv_in_english_uses_a_decimal_point(
+    client_for, district_official, doi_ngo, make_responses
+):
+    make_responses(doi_ngo, datetime.date(2024, 4, 2), satisfied=5, unsatisfied=3)
+    response = client_for(district_official).get(
+        url("survey_export", "7444", "csv", year=2024, period="quarter"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][-1] == "not reported"
+    assert rows[2][3:] == ["01/04/2024", "30/06/2024", "8", "5", "62.5"]
 
 
 @pytest.mark.django_db

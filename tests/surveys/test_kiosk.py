@@ -51,7 +51,7 @@ def test_a_citizen_sees_the_form_without_logging_in(client, kiosk_link, question
     # Vietnamese whatever the phone's language: the questions are Vietnamese.
     assert "Gửi đánh giá" in html and "Rất không hài lòng" in html
     for question in questionnaire.questions.all():
-        assert question.text in html
+        assert question.text_vi in html
     assert html.count('type="radio"') == 5 * questionnaire.questions.count()
     assert "no-cache" in response["Cache-Control"]  # every view of the form has its own token
 
@@ -271,3 +271,106 @@ def test_the_kiosk_refuses_other_methods(client, kiosk_link, questionnaire):
     assert client.delete(kiosk_url(kiosk_link)).status_code == 405
     thanks = reverse("survey_kiosk_thanks", args=[kiosk_link.token])
     assert client.post(thanks).status_code == 405
+
+
+# --- The short code, the comment, answers kept offline ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_poster_prints_a_short_code_that_the_code_page_resolves(
+    client, client_for, commune_staff, kiosk_link, questionnaire
+):
+    code = kiosk_link.code
+    assert re.fullmatch(r"[ACDEFHJKMNPRTUVWXY]{6}", code)
+    poster = client_for(commune_staff).get(reverse("survey_poster", args=["7444"]))
+    assert code in poster.content.decode() and "/s/" in poster.content.decode()
+
+    page = client.get(reverse("survey_kiosk_code"))
+    assert page.status_code == 200 and 'name="code"' in page.content.decode()
+    typed = f" {code[:3].lower()} {code[3:]} "  # as a citizen may type it
+    response = client.get(reverse("survey_kiosk_code"), {"code": typed})
+    assert response.status_code == 302 and response["Location"] == kiosk_url(kiosk_link)
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_says_so_and_counts_against_the_throttle(client, kiosk_link):
+    with override_settings(SURVEY_KIOSK_MAX_PER_MINUTE=2):
+        codes = [client.get(reverse("survey_kiosk_code"), {"code": "AAAAAA"}) for _ in range(3)]
+    assert [r.status_code for r in codes] == [404, 404, 429]
+    assert "Không có mã này" in codes[0].content.decode()
+    assert client.post(reverse("survey_kiosk_code")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_rotating_the_link_gives_a_new_code(client, commune_staff, kiosk_link):
+    from surveys.services import kiosk_link_rotate
+
+    old = kiosk_link.code
+    rotated = kiosk_link_rotate(commune=kiosk_link.commune, by=commune_staff)
+    assert rotated.code != old
+    response = client.get(reverse("survey_kiosk_code"), {"code": old})
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_comment_is_kept_for_the_commune_and_its_reviewers_only(
+    client,
+    client_for,
+    kiosk_link,
+    questionnaire,
+    commune_staff,
+    district_official,
+    province_official,
+    recompute,
+):
+    response = post_answers(client, kiosk_link, comment="Cần thêm ghế chờ buổi sáng")
+    assert response.status_code == 302
+    assert SurveyResponse.objects.get().comment == "Cần thêm ghế chờ buổi sáng"
+    hub = reverse("commune_surveys", args=["7444"])
+    for user in (commune_staff, district_official):
+        assert "Cần thêm ghế chờ buổi sáng" in client_for(user).get(hub).content.decode()
+    assert (
+        "Cần thêm ghế chờ buổi sáng" not in client_for(province_official).get(hub).content.decode()
+    )
+    assert "Cần thêm ghế chờ buổi sáng" not in client.get("/public/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_comment_longer_than_the_limit_is_refused(client, kiosk_link, questionnaire):
+    response = post_answers(client, kiosk_link, comment="x" * 501)
+    assert response.status_code == 200
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_kiosk_page_brings_spare_stamps_for_answers_taken_offline(
+    client, kiosk_link, questionnaire
+):
+    html = client.get(kiosk_url(kiosk_link)).content.decode()
+    assert 'id="kiosk-offline-stamps"' in html
+    assert 'data-kiosk-sw="/s/sw.js"' in html
+
+
+@pytest.mark.django_db
+def test_a_queued_answer_is_counted_once_however_often_it_is_sent(
+    client, kiosk_link, questionnaire, recompute
+):
+    # Kept offline for two days: older than an online form may be, still counted.
+    stamp = aged_stamp(kiosk_link, seconds=2 * 24 * 3600)
+    data = {**all_answers(overall=4), "stamp": stamp, "website": ""}
+    for _ in range(2):
+        response = client.post(kiosk_url(kiosk_link), data, HTTP_X_KIOSK_QUEUED="1")
+        assert response.status_code == 302
+    assert SurveyResponse.objects.count() == 1
+    # Without the mark of a queued answer, so old a form must be sent again.
+    data["stamp"] = aged_stamp(kiosk_link, seconds=2 * 24 * 3600)
+    assert client.post(kiosk_url(kiosk_link), data).status_code == 200
+
+
+def test_the_service_worker_is_served_to_control_the_kiosk_pages(client):
+    response = client.get(reverse("kiosk_service_worker"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/s/"
+    assert b'addEventListener("fetch"' in response.content
+    assert client.post(reverse("kiosk_service_worker")).status_code == 405

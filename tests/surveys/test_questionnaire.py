@@ -69,7 +69,8 @@ def test_the_admin_shows_answered_questions_read_only_and_copies_a_version(
     client.force_login(admin_user)
     change = reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk])
     html = client.get(change).content.decode()
-    assert 'name="questions-0-text"' not in html  # read-only once answered
+    assert 'name="questions-0-text_vi"' not in html  # read-only once answered
+    assert 'name="questions-0-text_en"' in html  # its translation stays editable
     response = client.post(
         reverse("admin:surveys_questionnaire_changelist"),
         {"action": "new_version", "_selected_action": [questionnaire.pk]},
@@ -79,7 +80,7 @@ def test_the_admin_shows_answered_questions_read_only_and_copies_a_version(
     html = client.get(
         reverse("admin:surveys_questionnaire_change", args=[copy.pk])
     ).content.decode()
-    assert 'name="questions-0-text"' in html  # the new version is editable
+    assert 'name="questions-0-text_vi"' in html  # the new version is editable
     assert Question.objects.filter(questionnaire=copy).count() == 11
 
 

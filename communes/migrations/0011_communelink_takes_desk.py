@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communes", "0009_merge_units_through_time_and_recognition"),
+        ("communes", "0010_merge_units_through_time_and_english"),
     ]
 
     operations = [
