@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import (
     ChecklistDeadline,
@@ -27,6 +26,7 @@ from communes.models import (
     UserScope,
 )
 from communes.text import fold
+from friendlygov.admin import SimpleHistoryAdmin
 
 
 class FoldedSearchMixin:

@@ -7,8 +7,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes import uploads
@@ -22,10 +22,12 @@ from communes.models import (
     SteeringCommittee,
 )
 from communes.services.reorganizations import KINDS, Change, UnitChange
+from friendlygov.dates import past_date_problem
 
 MAX_FILES_PER_EVIDENCE = 20
 # Each file is read into memory to be checked: bound what one request may hold.
 MAX_FILES_PER_UPLOAD = 10
+MAX_BYTES_PER_UPLOAD = 25 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -144,6 +146,11 @@ class EvidenceForm(forms.Form):
                 _("Mỗi lần chọn tối đa %(max)s tệp; hãy lưu rồi thêm tiếp.")
                 % {"max": MAX_FILES_PER_UPLOAD}
             )
+        if sum(upload.size for upload in uploaded) > MAX_BYTES_PER_UPLOAD:
+            raise ValidationError(
+                _("Các tệp chọn một lần nặng tối đa %(max)s; hãy lưu rồi thêm tiếp.")
+                % {"max": filesizeformat(MAX_BYTES_PER_UPLOAD)}
+            )
         if self.files_count + len(uploaded) > MAX_FILES_PER_EVIDENCE:
             raise ValidationError(
                 _("Mỗi tiêu chí có tối đa %(max)s tệp; hãy xóa bớt tệp cũ hoặc gộp lại.")
@@ -239,6 +246,7 @@ class CommitteeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not with_launch:
             del self.fields["model_launched_on"]
+        limit_length(self.fields["note"])
         self.helper = FormHelper()
         self.helper.add_input(_submit(_("Lưu")))
 
@@ -282,13 +290,26 @@ class MemberForm(forms.ModelForm):
         return role
 
 
+NOTE_MAX_LENGTH = 4000
+
+
+def limit_length(field, limit: int = NOTE_MAX_LENGTH) -> None:
+    """Bound a free-text field: the browser stops typing at ``limit`` (maxlength) and the
+    server refuses more with a message, keeping the text, instead of a bare 400."""
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+    field.widget.attrs["maxlength"] = str(limit)
+
+
 def _submit(label):
     return Submit("save", label)
 
 
 def _not_in_future(day):
-    if day and day > timezone.localdate():
-        raise ValidationError(_("Ngày này chưa đến; hãy nhập ngày đã diễn ra."))
+    """A day that happened within the programme's era (friendlygov.dates)."""
+    problem = past_date_problem(day) if day else None
+    if problem:
+        raise ValidationError(problem[:1].upper() + problem[1:] + ".")
     return day
 
 
@@ -318,16 +339,14 @@ class PracticeAdoptionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes.select_related("district").order_by("name")
         self.fields["adopted_on"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+        limit_length(self.fields["note"])
         self.helper = FormHelper()
         if action:
             self.helper.form_action = action
         self.helper.add_input(Submit("submit", _("Ghi nhận áp dụng")))
 
     def clean_adopted_on(self):
-        adopted_on = self.cleaned_data["adopted_on"]
-        if adopted_on > timezone.localdate():
-            raise forms.ValidationError(_("Ngày áp dụng không thể ở tương lai."))
-        return adopted_on
+        return _not_in_future(self.cleaned_data["adopted_on"])
 
 
 class ExtensionForm(forms.Form):

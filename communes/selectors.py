@@ -29,6 +29,7 @@ from communes.models import (
     reference_dates,
 )
 from communes.text import fold
+from friendlygov.params import ascii_int
 
 FIRST_YEAR = 2023
 
@@ -58,10 +59,7 @@ def current_programme_year(years: list[int] | None = None) -> int:
 def programme_year(raw, years: list[int] | None = None) -> int:
     """``raw`` (a ``?year=`` value) if it is a programme year, otherwise the current one."""
     years = years if years is not None else programme_years()
-    try:
-        year = int(raw)
-    except (TypeError, ValueError):
-        year = None
+    year = ascii_int(raw, minimum=1, maximum=9999)
     return year if year in years else current_programme_year(years)
 
 

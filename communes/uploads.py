@@ -29,6 +29,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
+
 THUMBNAIL_SIZE = (320, 320)
 # Pillow refuses "decompression bombs" above ~179 megapixels; phone photos are far below.
 MAX_IMAGE_PIXELS = 60_000_000
@@ -173,14 +175,22 @@ def _detect_image(data: bytes) -> tuple[str, str] | None:
     return kind
 
 
+# An Office document of 10 MB holds some tens of MB of XML; a "zip bomb" claims (or
+# expands to) far more. Checked before any part is decompressed into memory.
+OOXML_LIMITS = ZipLimits(max_members=2000, max_member_bytes=64 << 20, max_total_bytes=128 << 20)
+
+
 def _detect_ooxml(data: bytes) -> tuple[str, str] | None:
     try:
+        check_zip(io.BytesIO(data), OOXML_LIMITS)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "[Content_Types].xml" not in names:
                 return None
             content_types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError):
+    except (ArchiveRefused, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError):
+        return None
+    except (EOFError, ValueError, NotImplementedError, RuntimeError):  # damaged or encrypted
         return None
     # Macro-enabled documents (.docm, .xlsm, .pptm) carry code: refused.
     if b"macroEnabled" in content_types or any(n.lower().endswith("vbaproject.bin") for n in names):

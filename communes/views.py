@@ -47,6 +47,7 @@ from communes.models import (
     scope_of,
 )
 from communes.text import plain_number
+from friendlygov.params import ascii_int, year_param
 
 # --- Good practices -------------------------------------------------------------------
 
@@ -623,10 +624,7 @@ def practices(request):
 
 def _deadline_year(request) -> int:
     years = selectors.checklist_years()
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except ValueError:
-        year = 0
+    year = year_param(request.GET.get("year") or request.POST.get("year"), default=0)
     return year if year in years else years[-1]
 
 
@@ -709,7 +707,7 @@ def notifications_read(request):
     """Mark one notification (``pk``) or all of the caller's notifications read, then go to
     the notification's page (or back to the list)."""
     pk = request.POST.get("pk")
-    pk = int(pk) if pk and pk.isdigit() else None
+    pk = ascii_int(pk, minimum=1, maximum=2**63 - 1)
     notifications.mark_read(user=request.user, pk=pk)
     if pk is not None:
         target = Notification.objects.filter(user=request.user, pk=pk).values_list("url", flat=True)

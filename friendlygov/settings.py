@@ -66,8 +66,14 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = _conn_max_age
     _db["CONN_HEALTH_CHECKS"] = True
 else:
+    # Many citizens answer the kiosk at once: readers do not block the writer (WAL), a
+    # writer waits its turn (timeout) and takes the write lock when its transaction
+    # starts (IMMEDIATE), rather than failing with "database is locked" when a read
+    # turns into a write.
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("timeout", 20)
+    _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DATABASES = {"default": _db}
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -77,6 +83,9 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 except Exception as exc:
     raise ImproperlyConfigured(f"CACHE_URL has a bad value: {exc}") from exc
+# The cache is optional: a Redis cache that stops answering is skipped (friendlygov.cache).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "friendlygov.cache.OptionalRedisCache"
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -113,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "friendlygov.middleware.RefuseInvalidCharacters",
+    "friendlygov.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -225,6 +236,9 @@ EVIDENCE_MAX_UPLOAD_MB = _read("EVIDENCE_MAX_UPLOAD_MB", env.int, default=10)
 EVIDENCE_REVIEW_OVERDUE_DAYS = _read("EVIDENCE_REVIEW_OVERDUE_DAYS", env.int, default=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Beyond this many files a request is refused before they are read (the evidence form
+# itself takes communes.forms.MAX_FILES_PER_UPLOAD, with its own message).
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -278,7 +292,7 @@ PERMISSIONS_POLICY = {
 SESSION_COOKIE_AGE = 8 * 60 * 60
 # Django's own view, stated here: it renders templates/403_csrf.html, a page in the
 # user's language that says to reload and send again, instead of Django's English page.
-CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
+CSRF_FAILURE_VIEW = "friendlygov.views.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", default=True)

@@ -21,3 +21,8 @@ urlpatterns = [
     path("", include("communes.urls")),
     path("", include("surveys.urls")),
 ]
+
+handler400 = "friendlygov.views.bad_request"
+handler403 = "friendlygov.views.permission_denied"
+handler404 = "friendlygov.views.page_not_found"
+handler500 = "friendlygov.views.server_error"

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
-from simple_history.admin import SimpleHistoryAdmin
 
+from friendlygov.admin import SimpleHistoryAdmin
 from surveys import services
 from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
 

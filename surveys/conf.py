@@ -6,7 +6,8 @@ Read through functions, not at import time, so that ``override_settings`` works 
   within this many days of typing it in.
 - ``SURVEY_KIOSK_MAX_PER_MINUTE`` (10): answers one client (address) may send a minute.
 - ``SURVEY_KIOSK_MIN_SECONDS`` (5): a form sent back faster than this is a bot's.
-- ``SURVEY_KIOSK_FORM_MAX_AGE_HOURS`` (24): how long a kiosk form stays valid.
+- ``SURVEY_KIOSK_FORM_MAX_AGE_HOURS`` (2): how long a kiosk form stays valid (a form left
+  open longer is shown again with its answers and sent with one more tap).
 - ``SURVEY_KIOSK_THANKS_SECONDS`` (6): the thank-you page returns to the form after this.
 - ``SURVEY_CLIENT_IP_HEADER`` (None): the request.META key that holds the client's address
   behind the reverse proxy (``"HTTP_X_REAL_IP"``, or ``"HTTP_X_FORWARDED_FOR"`` whose last
@@ -38,7 +39,7 @@ def kiosk_min_seconds() -> int:
 
 
 def kiosk_form_max_age_seconds() -> int:
-    return _get("SURVEY_KIOSK_FORM_MAX_AGE_HOURS", 24) * 3600
+    return _get("SURVEY_KIOSK_FORM_MAX_AGE_HOURS", 2) * 3600
 
 
 def kiosk_thanks_seconds() -> int:

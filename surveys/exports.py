@@ -4,7 +4,6 @@ Numbers are written as numbers (a rate is a fraction formatted as a percentage i
 so that people can compute with them.
 """
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -14,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from friendlygov.cells import csv_writer, save_workbook
 from surveys.importing import REQUIRED_COLUMNS
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,7 +42,7 @@ def figures_csv(*, commune, rows, filename, style: str = "local") -> HttpRespons
     decimal = "." if iso else get_format("DECIMAL_SEPARATOR")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";" if decimal == "," else ",")
+    writer = csv_writer(response, delimiter=";" if decimal == "," else ",")
     writer.writerow([_("Mã xã"), _("Xã"), *_figure_headers()])
 
     def day(value):
@@ -82,7 +82,7 @@ def _style_sheet(sheet, widths):
 
 def _xlsx_response(workbook, filename) -> HttpResponse:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), filename)
 
 
@@ -146,7 +146,7 @@ def import_template(*, fmt: str, question_codes: list[str]) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response.write("\ufeff")
-        csv.writer(response).writerow(header)
+        csv_writer(response).writerow(header)
         return _attachment(response, "mau-nhap-khao-sat.csv")
     workbook = Workbook()
     sheet = workbook.active

@@ -134,7 +134,7 @@ class KioskForm(forms.Form):
         self.codes = []
         self.stamp_value = None
         if not self.is_bound:
-            self.initial["stamp"] = stamp_new(link_id=link.pk)
+            self.initial["stamp"] = stamp_new(link=link)
         choices = [(value, label) for value, label, _emoji in SCALE]
         layout = []
         for _element, _label, questions in _questions_by_element(questionnaire):
@@ -166,7 +166,7 @@ class KioskForm(forms.Form):
 
     def clean_stamp(self):
         try:
-            stamp = stamp_read(self.cleaned_data["stamp"], link_id=self.link.pk, queued=self.queued)
+            stamp = stamp_read(self.cleaned_data["stamp"], link=self.link, queued=self.queued)
         except StampExpired as exc:
             raise forms.ValidationError(
                 _("Phiếu đã mở quá lâu. Xin kiểm tra lại câu trả lời và gửi lại."), code="renew"
@@ -189,7 +189,7 @@ class KioskForm(forms.Form):
         errors = self.errors.as_data().get("stamp", [])
         if any(e.code != "too_fast" for e in errors):
             self.data = self.data.copy()  # type: ignore[attr-defined]
-            self.data["stamp"] = stamp_new(link_id=self.link.pk)  # type: ignore[index]
+            self.data["stamp"] = stamp_new(link=self.link)  # type: ignore[index]
 
     def answers(self) -> dict[str, int]:
         return {code: self.cleaned_data[code] for code in self.codes}

@@ -3,20 +3,29 @@
 One importer serves the web page and ``manage.py import_survey_responses``:
 
 - ``survey_file_check(path=..., filename=..., by=...)`` reads the file and names every bad
-  row, writing nothing (the web preview, ``--dry-run``);
-- ``survey_file_import(...)`` reads it once more, writing each good row as it is read,
-  inside one transaction that is rolled back if any row is bad: every row or none.
+  row, and which rows are already in from an earlier import, writing nothing (the web
+  preview, ``--dry-run``);
+- ``survey_file_import(..., replace=False)`` reads it once more, writing each good row as
+  it is read, inside one transaction that is rolled back if any row is bad: every row or
+  none. Rows already in are left out (or, with ``replace``, the earlier file's rows of
+  the same communes and days are deleted and the whole file is imported).
 
-Memory stays bounded whatever the size of the file: the file is streamed (a csv reader
-over a text file, openpyxl in read-only mode) and rows are written in chunks; only
-counters, the first bad rows and a few sample rows stay in memory. On PostgreSQL the
-rows go through COPY; elsewhere through bulk_create.
+No answer is counted twice (DESIGN.md): a row is already in when an earlier import holds
+the same commune, year and ``form_number`` (when the file has that column and the row a
+number), otherwise the same commune, day, satisfaction and answers. Identical answers of
+two citizens of one day are both real: rows are matched one for one (a file with three
+such rows where an earlier import had two brings one new row).
 
-A national file holds 100,000 rows for thousands of communes, so the common row (codes,
-ISO or dd/mm/yyyy dates, 1/0, scores 1-5 as text) is read by a fast path of dictionary
-lookups (``_Reader.fast``) that accepts only what the full check (``_Reader.row``) would
-accept in the same way; any other row goes through the full check, which names every
-problem.
+Every row goes through one checker (``_Reader.row``): what the preview says of a row is
+what the import does with it. The checker memoises what it learnt of a cell's text (a
+commune code, a date, a score) so that a national file's repeated values are parsed once.
+
+Memory stays bounded whatever the file: it is streamed (a csv reader over a text file,
+openpyxl in read-only mode) after a workbook's zip was checked by its declared and real
+sizes and its longest cell (friendlygov.archives); errors quote at most ``QUOTE_CHARS``
+characters of a cell; only counters, the first bad rows, a few sample rows and one
+fingerprint per row (to find the rows already in) stay in memory. On PostgreSQL the rows
+go through COPY; elsewhere through bulk_create.
 """
 
 import csv
@@ -32,17 +41,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.hooks import recompute_later_many
 from communes.models import Commune
+from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
+from friendlygov.dates import EARLIEST, past_date_problem
 from surveys import conf
 from surveys.models import Channel, Element, ImportBatch, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM, SCALE_MAX, SCALE_MIN
 from surveys.selectors import active_questionnaire
 
 REQUIRED_COLUMNS = ("commune_code", "answered_on", "satisfied")
+OPTIONAL_COLUMNS = ("form_number",)
 CHUNK_SIZE = 2000
 # On PostgreSQL, rows are sorted by commune and written COPY_CHUNKS chunks at a time
 # (50,000 rows, a few tens of MB): sorted, they touch far fewer index pages of a table of
@@ -50,7 +63,18 @@ CHUNK_SIZE = 2000
 COPY_CHUNKS = 25
 MAX_ERRORS_KEPT = 500
 SAMPLE_ROWS = 10
-EARLIEST_YEAR = 2000
+# Rows already in that the preview names by number (the rest are counted).
+DUPLICATE_ROWS_SHOWN = 20
+EARLIEST_YEAR = EARLIEST.year
+# An error quotes at most this much of a cell: a cell of a gigabyte is named, not echoed.
+QUOTE_CHARS = 40
+# The longest cell a file may hold (Excel's own limit is 32,767 characters).
+MAX_CELL_CHARS = 32_767
+# A paper form's number: digits, letters and / . _ - (e.g. 015, A-12, 2024/015).
+_FORM_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z/._-]{0,39}")
+# Parsed cell texts remembered per file (codes, dates, scores repeat); beyond this many
+# distinct texts each is parsed again, so memory stays bounded.
+_MEMO_MAX = 50_000
 
 # The contract's 1/0, có/không, yes/no (also typed without accents).
 _TRUE = {"1", "có", "co", "yes"}
@@ -58,12 +82,11 @@ _FALSE = {"0", "không", "khong", "no"}
 _SCORES = {
     **{str(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)},
     **{n: n for n in range(SCALE_MIN, SCALE_MAX + 1)},
+    **{float(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)},
 }
-# The fast path's exact spellings (the full check also takes other cases and spacing).
-_FAST_SATISFIED = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-_FAST_SCORES = {str(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)}
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_VN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class FileProblem(Exception):
@@ -79,6 +102,17 @@ class ImportRefused(Exception):
 
 
 @dataclass
+class EarlierImport:
+    """An earlier file some of whose rows are in this one."""
+
+    batch_id: int
+    filename: str
+    imported_at: datetime.datetime
+    rows: int  # of this file's rows that it already holds
+    replaced: int = 0  # its rows that a replace would delete
+
+
+@dataclass
 class ImportReport:
     filename: str
     sha256: str = ""
@@ -89,11 +123,21 @@ class ImportReport:
     bad_rows: int = 0
     question_codes: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    has_form_numbers: bool = False
     # {commune id: Counter({year: responses})}
     per_commune: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
     commune_names: dict[int, tuple[str, str]] = field(default_factory=dict)  # id: (code, name)
     sample: list[dict] = field(default_factory=list)
     batch: ImportBatch | None = None
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
+    # Rows already in from earlier imports: how many, the first row numbers, which files.
+    already_in: int = 0
+    already_in_rows: list[int] = field(default_factory=list)
+    earlier: list[EarlierImport] = field(default_factory=list)
+    # What the import did: rows written, earlier rows deleted (replace).
+    written: int = 0
+    replaced: int = 0
 
     @property
     def ok(self) -> bool:
@@ -102,6 +146,14 @@ class ImportReport:
     @property
     def errors_not_shown(self) -> int:
         return max(self.bad_rows - MAX_ERRORS_KEPT, 0)
+
+    @property
+    def new_rows(self) -> int:
+        return self.rows - self.already_in
+
+    @property
+    def replaceable(self) -> int:
+        return sum(e.replaced for e in self.earlier)
 
     def error(self, message: str) -> None:
         self.errors.append(message)
@@ -115,12 +167,16 @@ class ImportReport:
         return sorted(rows)
 
 
-@dataclass(frozen=True)
-class _Row:
-    commune_id: int
-    answered_on: datetime.date
-    satisfied: bool
-    answers: dict
+# A good row: (commune id, day, its ISO text, satisfied, answers as JSON text, form number).
+Row = tuple[int, datetime.date, str, bool, str, str | None]
+
+
+def _quote(value) -> str:
+    """A cell's text for an error message: at most QUOTE_CHARS characters."""
+    text = value if type(value) is str else _text(value)
+    if len(text) > QUOTE_CHARS:
+        return text[:QUOTE_CHARS].strip() + "…"
+    return text.strip()
 
 
 # --- Reading the file --------------------------------------------------------------------
@@ -165,10 +221,52 @@ def _kind(path: Path) -> str:
     return "csv"
 
 
+def _workbook_limits() -> ZipLimits:
+    """What a workbook of at most SURVEY_IMPORT_MAX_BYTES may expand to. openpyxl streams
+    the sheet, so its size costs time, not memory; a cell, read whole, is bounded."""
+    size = conf.import_max_bytes()
+    return ZipLimits(
+        max_members=500,
+        max_member_bytes=20 * size,
+        max_total_bytes=25 * size,
+        max_text_run=8 * MAX_CELL_CHARS,  # the cell's text as UTF-8 and XML escapes
+    )
+
+
+# Held whole in memory by openpyxl (the shared strings table): bounded on its own.
+_SHARED_STRINGS_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _check_workbook(path: Path) -> None:
+    not_a_workbook = _("Tệp không phải bảng tính CSV hoặc Excel (.xlsx).")
+    try:
+        check_zip(path, _workbook_limits())
+        with zipfile.ZipFile(path) as archive:
+            strings = next(
+                (i for i in archive.infolist() if i.filename.endswith("sharedStrings.xml")), None
+            )
+        if strings is not None and strings.file_size > _SHARED_STRINGS_MAX_BYTES:
+            raise ArchiveRefused("member_size")
+    except ArchiveRefused as exc:
+        if exc.reason == "text_run":
+            raise FileProblem(
+                _("Tệp có ô quá dài (tối đa %s ký tự một ô).")
+                % f"{MAX_CELL_CHARS:,}".replace(",", ".")
+            ) from None
+        raise FileProblem(
+            _("Tệp Excel giải nén ra quá lớn so với một bảng khảo sát; hãy kiểm tra lại tệp.")
+        ) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise FileProblem(not_a_workbook) from exc
+    except (NotImplementedError, RuntimeError) as exc:  # an unknown compression, encrypted
+        raise FileProblem(not_a_workbook) from exc
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
     not_a_workbook = _("Tệp không phải bảng tính CSV hoặc Excel (.xlsx).")
+    _check_workbook(path)
     # Opened here and handed over as a file: given a path, openpyxl refuses any name
     # that does not end in .xlsx, and the web page keeps uploads as "<id>.upload".
     with open(path, "rb") as handle:
@@ -178,13 +276,16 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
             raise FileProblem(not_a_workbook) from exc
         except Exception as exc:  # openpyxl raises many kinds for a zip that is not a workbook
             raise FileProblem(not_a_workbook) from exc
+        if not workbook.worksheets:
+            workbook.close()
+            raise FileProblem(not_a_workbook)
         sheet = workbook.worksheets[0]
         # Read every row, whatever size the file claims: some programs write a wrong one,
         # and read-only mode would then stop early without a word.
         sheet.reset_dimensions()
         try:
             yield from sheet.iter_rows(values_only=True)
-        except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError) as exc:
+        except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError, TypeError) as exc:
             # A damaged sheet (its XML cannot be parsed) shows while reading the rows.
             raise FileProblem(not_a_workbook) from exc
         finally:
@@ -194,17 +295,24 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
 def _csv_rows(path: Path) -> Iterator[list]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         try:
-            first = f.readline()
+            first = f.readline(65536)
             # Excel in a comma-decimal locale separates with semicolons.
             delimiter = ";" if first.count(";") > first.count(",") else ","
             f.seek(0)
+            # csv refuses a cell longer than its field_size_limit (131,072 characters):
+            # a cell's memory is bounded before this importer sees it.
             yield from csv.reader(f, delimiter=delimiter)
         except UnicodeDecodeError as exc:
             raise FileProblem(
                 _("Tệp CSV không ở mã UTF-8: trong Excel hãy chọn “CSV UTF-8” khi lưu.")
             ) from exc
         except csv.Error as exc:
-            raise FileProblem(_("Tệp CSV bị lỗi định dạng: %s") % exc) from exc
+            if "field larger than field limit" in str(exc):
+                raise FileProblem(
+                    _("Tệp có ô quá dài (tối đa %s ký tự một ô).")
+                    % f"{csv.field_size_limit():,}".replace(",", ".")
+                ) from exc
+            raise FileProblem(_("Tệp CSV bị lỗi định dạng: %s") % _quote(str(exc))) from exc
 
 
 def _records(path: Path) -> Iterator[tuple[int, tuple | list]]:
@@ -229,29 +337,53 @@ def _text(value) -> str:
 def _commune_code(value) -> str:
     code = _text(value)
     # GSO codes are often written with their leading zeros (07444).
-    if code.isdigit():
+    if _ASCII_DIGITS.fullmatch(code):
         return code.lstrip("0") or code
     return code
 
 
-def _date(value) -> tuple[datetime.date | None, str | None]:
+# How a date cell was written: in a way that shows the file's convention (ISO, a slashed
+# day over 12), unambiguous but showing nothing (an Excel date, 05/05/2025), ambiguous
+# (03/04/2025), or month first (04/25/2025, US style).
+_KNOWN, _EITHER, _AMBIGUOUS, _MONTH_FIRST = "known", "either", "ambiguous", "month_first"
+
+
+def _date(value) -> tuple[datetime.date | None, str, str | None]:
+    """(day, how it was written, problem)."""
     if isinstance(value, datetime.datetime):
-        return value.date(), None
+        return value.date(), _EITHER, None
     if isinstance(value, datetime.date):
-        return value, None
+        return value, _EITHER, None
     text = _text(value)
     if not text:
-        return None, _("thiếu ngày trả lời")
-    if match := _ISO.match(text):
+        return None, _KNOWN, _("thiếu ngày trả lời")
+    written = _KNOWN
+    if match := _ISO.fullmatch(text):
         year, month, day = map(int, match.groups())
-    elif match := _VN.match(text):
+    elif match := _SLASHED.fullmatch(text):
         day, month, year = map(int, match.groups())
+        if month > 12 and day <= 12:
+            return (
+                None,
+                _MONTH_FIRST,
+                _(
+                    "ngày “%s” ghi theo kiểu tháng/ngày (Mỹ); "
+                    "hãy ghi ngày/tháng/năm (dd/mm/yyyy) hoặc YYYY-MM-DD"
+                )
+                % _quote(text),
+            )
+        if day <= 12 and month <= 12:
+            written = _AMBIGUOUS if day != month else _EITHER
     else:
-        return None, _("ngày “%s” không đúng dạng YYYY-MM-DD hoặc dd/mm/yyyy") % text
+        return (
+            None,
+            _KNOWN,
+            _("ngày “%s” không đúng dạng YYYY-MM-DD hoặc dd/mm/yyyy") % _quote(text),
+        )
     try:
-        return datetime.date(year, month, day), None
+        return datetime.date(year, month, day), written, None
     except ValueError:
-        return None, _("ngày “%s” không có thật") % text
+        return None, _KNOWN, _("ngày “%s” không có thật") % _quote(text)
 
 
 def _satisfied(value) -> bool | None:
@@ -266,22 +398,34 @@ def _satisfied(value) -> bool | None:
 
 
 def _score(value) -> tuple[int | None, bool]:
-    """(score, ok): an empty cell is (None, True)."""
+    """(score, ok): an empty cell is (None, True). Only ASCII digits 1-5 (an Excel number
+    cell included) are scores: "²" or "٣" is a bad cell, not a 500."""
     if isinstance(value, bool):  # an Excel TRUE/FALSE cell (True == 1 in Python)
         return None, False
-    if value in _SCORES:  # "1".."5" or 1..5: the common case, kept fast for big files
+    if value in _SCORES:  # "1".."5", 1..5, 1.0..5.0
         return _SCORES[value], True
     text = _text(value)
     if not text:
         return None, True
-    if not text.isdigit():
-        return None, False
-    score = int(text)
-    return (score, True) if SCALE_MIN <= score <= SCALE_MAX else (None, False)
+    return (_SCORES[text], True) if text in _SCORES else (None, False)
+
+
+def _form_number(value) -> tuple[str | None, str | None]:
+    """(number, problem): an empty cell is (None, None)."""
+    text = _text(value)
+    if not text:
+        return None, None
+    if _FORM_NUMBER.fullmatch(text):
+        return text, None
+    return None, _("số phiếu “%s” chỉ gồm chữ, số và / . _ - (tối đa 40 ký tự)") % _quote(text)
 
 
 class _Reader:
-    """Reads and checks rows of one file against the caller's scope and the questionnaire."""
+    """Reads and checks rows of one file against the caller's scope and the questionnaire.
+
+    ``row`` is the only checker of a row. It remembers, per file, what it learnt of a
+    cell's text (``_memo_*``): the same answer for the same text, computed once.
+    """
 
     def __init__(self, *, report: ImportReport, questionnaire: Questionnaire | None, by):
         self.report = report
@@ -313,6 +457,16 @@ class _Reader:
                 self.questions[q.code.upper()] = q.code
                 if q.element == Element.OVERALL:
                     self.overall_code = q.code
+        self._memo_commune: dict = {}
+        self._memo_date: dict = {}
+        self._memo_score: dict = {}
+        self._memo_satisfied: dict = {}
+        # The file's date convention, learnt row by row (see ``finish``).
+        self.day_first_seen = False
+        self.ambiguous_rows = 0
+        self.ambiguous_first: list[tuple[int, str]] = []
+        # (commune id, year, form number) -> the row that has it, to find repeats.
+        self.form_numbers: dict[tuple[int, int, str], int] = {}
 
     def _in_force(self, code: str, day) -> tuple[int, str] | None:
         """(pk, name) of the unit with ``code`` in force on ``day``, None if none is."""
@@ -328,12 +482,15 @@ class _Reader:
         for index, name in enumerate(names):
             if not name:
                 continue
-            key = name if name in REQUIRED_COLUMNS else self.questions.get(name.upper())
+            if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS:
+                key = name
+            else:
+                key = self.questions.get(name.upper())
             if key is None:
-                self.report.ignored_columns.append(_text(cells[index]))
+                self.report.ignored_columns.append(_quote(cells[index]))
                 continue
             if key in columns:
-                self.report.error(_("Cột “%s” xuất hiện hai lần.") % name)
+                self.report.error(_("Cột “%s” xuất hiện hai lần.") % _quote(name))
                 return None
             columns[key] = index
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -344,58 +501,114 @@ class _Reader:
             )
             return None
         self.report.question_codes = [c for c in self.questions.values() if c in columns]
+        self.report.has_form_numbers = "form_number" in columns
+        self.columns = columns
+        self.scores_at = [
+            (columns[code], code, json.dumps(code) + ":", code == self.overall_code)
+            for code in self.report.question_codes
+        ]
         return columns
 
-    def row(self, number: int, cells, columns: dict[str, int]) -> _Row | list[str]:
+    def _memo(self, memo: dict, value, parse):
+        try:
+            return memo[value]
+        except KeyError:
+            result = parse(value)
+            if len(memo) < _MEMO_MAX:
+                memo[value] = result
+            return result
+        except TypeError:  # not hashable: never from csv or openpyxl, but be safe
+            return parse(value)
+
+    def _check_commune(self, value):
+        """(code, (pk, name) when the code names one unit at every date, problem)."""
+        code = _commune_code(value)
+        if not code:
+            return code, None, _("thiếu mã xã")
+        if code not in self.periods:
+            return code, None, _("mã xã “%s” không có trong danh mục") % _quote(code)
+        return code, self.communes.get(code), None
+
+    def _commune_on(self, code, commune, day, code_problem):
+        """(commune id, problem): the unit with ``code`` in force on ``day``, in scope."""
+        if code_problem:
+            return None, None
+        if commune is None:
+            if day is None:
+                return None, None
+            commune = self._in_force(code, day)
+            if commune is None:
+                return None, _("mã xã “%(code)s” không có đơn vị nào có hiệu lực ngày %(day)s") % {
+                    "code": _quote(code),
+                    "day": day.strftime("%d/%m/%Y"),
+                }
+        if self.in_scope is not None and commune[0] not in self.in_scope:
+            return None, _("xã %(code)s (%(name)s) ngoài phạm vi của bạn") % {
+                "code": _quote(code),
+                "name": commune[1],
+            }
+        return commune[0], None
+
+    def _check_date(self, value):
+        """(day, its ISO text, how it was written, problem)."""
+        day, written, problem = _date(value)
+        if problem is None:
+            problem = past_date_problem(day)
+        if problem is not None:
+            return None, "", written, problem
+        return day, day.isoformat(), written, None
+
+    def row(self, number: int, cells) -> Row | list[str]:
         """The row read into domain values, or the reasons it is bad."""
+        columns = self.columns
+        width = len(cells)
 
         def cell(name):
             index = columns[name]
-            return cells[index] if index < len(cells) else None
+            return cells[index] if index < width else None
 
         reasons = []
-        code = _commune_code(cell("commune_code"))
-        answered_on, date_problem = _date(cell("answered_on"))
-        commune = self.communes.get(code)
-        if commune is None and code in self.periods and not date_problem:
-            commune = self._in_force(code, answered_on)
-            if commune is None:
-                reasons.append(
-                    _("mã xã “%(code)s” không có đơn vị nào có hiệu lực ngày %(day)s")
-                    % {"code": code, "day": answered_on.strftime("%d/%m/%Y")}
-                )
-        if not code:
-            reasons.append(_("thiếu mã xã"))
-        elif code not in self.periods:
-            reasons.append(_("mã xã “%s” không có trong danh mục") % code)
-        elif commune is not None and self.in_scope is not None and commune[0] not in self.in_scope:
-            reasons.append(
-                _("xã %(code)s (%(name)s) ngoài phạm vi của bạn")
-                % {"code": code, "name": commune[1]}
-            )
-        if date_problem:
-            reasons.append(date_problem)
-        elif answered_on > self.today:
-            reasons.append(_("ngày %s ở tương lai") % answered_on.strftime("%d/%m/%Y"))
-        elif answered_on.year < EARLIEST_YEAR:
-            reasons.append(_("ngày %s quá xa") % answered_on.strftime("%d/%m/%Y"))
-        satisfied = _satisfied(cell("satisfied"))
+        code, commune, code_problem = self._memo(
+            self._memo_commune, cell("commune_code"), self._check_commune
+        )
+        if code_problem:
+            reasons.append(code_problem)
+        raw_day = cell("answered_on")
+        day, iso, written, problem = self._memo(self._memo_date, raw_day, self._check_date)
+        if problem:
+            reasons.append(problem)
+        elif written is _AMBIGUOUS:
+            self.ambiguous_rows += 1
+            if len(self.ambiguous_first) < MAX_ERRORS_KEPT:
+                self.ambiguous_first.append((number, _quote(raw_day)))
+        elif written is _KNOWN and type(raw_day) is str:
+            # A slashed day over 12 shows the file writes the day first; ISO dates show
+            # it was written to the contract (a US-set Excel writes neither).
+            self.day_first_seen = True
+        commune_id, problem = self._commune_on(code, commune, day, code_problem)
+        if problem:
+            reasons.append(problem)
+        raw_satisfied = cell("satisfied")
+        satisfied = self._memo(self._memo_satisfied, raw_satisfied, _satisfied)
         if satisfied is None:
             reasons.append(
                 _("cột satisfied phải là 1/0, có/không hoặc yes/no, không phải “%s”")
-                % _text(cell("satisfied"))
+                % _quote(raw_satisfied)
             )
-        answers = {}
-        for code_ in self.report.question_codes:
-            score, ok = _score(cell(code_))
+        parts = []
+        overall = None
+        for index, code, key, is_overall in self.scores_at:
+            value = cells[index] if index < width else None
+            score, ok = self._memo(self._memo_score, value, _score)
             if not ok:
                 reasons.append(
                     _("%(code)s phải là số nguyên từ 1 đến 5, không phải “%(value)s”")
-                    % {"code": code_, "value": _text(cell(code_))}
+                    % {"code": code, "value": _quote(value)}
                 )
             elif score is not None:
-                answers[code_] = score
-        overall = answers.get(self.overall_code)
+                parts.append(f"{key}{score}")
+                if is_overall:
+                    overall = score
         if (
             satisfied is not None
             and overall is not None
@@ -403,71 +616,143 @@ class _Reader:
         ):
             reasons.append(
                 _("satisfied (%(satisfied)s) trái với câu đánh giá chung %(code)s = %(score)s")
-                % {
-                    "satisfied": _text(cell("satisfied")),
-                    "code": self.overall_code,
-                    "score": overall,
-                }
+                % {"satisfied": _quote(raw_satisfied), "code": self.overall_code, "score": overall}
             )
+        form_number = None
+        if self.report.has_form_numbers:
+            form_number, problem = _form_number(cell("form_number"))
+            if problem:
+                reasons.append(problem)
+            elif form_number is not None and commune_id is not None and day is not None:
+                key = (commune_id, day.year, form_number)
+                earlier = self.form_numbers.get(key)
+                if earlier is not None:
+                    reasons.append(
+                        _("số phiếu %(number)s đã có ở dòng %(row)s (cùng xã, cùng năm)")
+                        % {"number": form_number, "row": earlier}
+                    )
+                else:
+                    self.form_numbers[key] = number
         if reasons:
             return reasons
-        return _Row(
-            commune_id=commune[0], answered_on=answered_on, satisfied=satisfied, answers=answers
-        )
+        return (commune_id, day, iso, satisfied, "{" + ",".join(parts) + "}", form_number)
 
-    def prepare_fast(self, columns: dict[str, int]) -> None:
-        """Set up the fast path for the columns of this file."""
-        self.code_at = columns["commune_code"]
-        self.day_at = columns["answered_on"]
-        self.satisfied_at = columns["satisfied"]
-        self.width = max(columns.values()) + 1
-        self.scores_at = [
-            (columns[code], json.dumps(code) + ":", code == self.overall_code)
-            for code in self.report.question_codes
-        ]
-        self.fast_communes = {
-            code: pk
-            for code, (pk, _name) in self.communes.items()
-            if self.in_scope is None or pk in self.in_scope
-        }
-        self.fast_days: dict[str, tuple[datetime.date, str]] = {}
+    def finish(self) -> None:
+        """What only the whole file tells: whether its slashed dates are day first.
 
-    def fast(self, cells):
-        """(commune id, day, its ISO text, satisfied, answers as JSON text) for a common,
-        valid row; None for any other row, which then goes through ``row``."""
-        if len(cells) < self.width:
-            return None
-        commune_id = self.fast_communes.get(cells[self.code_at])
-        if commune_id is None:
-            return None
-        text = cells[self.day_at]
-        day = self.fast_days.get(text)
-        if day is None:
-            if type(text) is not str:
-                return None
-            parsed, problem = _date(text)
-            if problem or parsed > self.today or parsed.year < EARLIEST_YEAR:
-                return None
-            day = self.fast_days[text] = (parsed, parsed.isoformat())
-        satisfied = _FAST_SATISFIED.get(cells[self.satisfied_at])
-        if satisfied is None:
-            return None
-        parts = []
-        for index, key, overall in self.scores_at:
-            value = cells[index]
-            if value == "":
-                continue
-            score = _FAST_SCORES.get(value)
-            if score is None:
-                return None
-            if overall and (score >= SATISFIED_FROM) != satisfied:
-                return None
-            parts.append(f"{key}{score}")
-        return commune_id, day[0], day[1], satisfied, "{" + ",".join(parts) + "}"
+        03/04/2025 is 3 April to a Vietnamese clerk and 4 March to a US-set Excel. It is
+        read as dd/mm/yyyy only when the file shows its convention elsewhere (a slashed
+        date whose first number is over 12, or an ISO date); otherwise those rows are
+        refused."""
+        if not self.ambiguous_rows or self.day_first_seen:
+            return
+        for number, text in self.ambiguous_first:
+            self.report.bad_rows += 1
+            if self.report.bad_rows <= MAX_ERRORS_KEPT:
+                self.report.error(
+                    _("dòng %(row)s: %(reasons)s")
+                    % {
+                        "row": number,
+                        "reasons": _(
+                            "ngày “%s” có thể là ngày/tháng hoặc tháng/ngày, và không dòng "
+                            "nào của tệp cho biết: hãy ghi YYYY-MM-DD"
+                        )
+                        % text,
+                    }
+                )
+        self.report.bad_rows += self.ambiguous_rows - len(self.ambiguous_first)
 
 
 def _is_blank(cells) -> bool:
     return all(_text(c) == "" for c in cells)
+
+
+# --- Rows already in ---------------------------------------------------------------------
+
+
+def _content_key(commune_id: int, day: datetime.date, satisfied: bool, answers: dict) -> bytes:
+    text = f"{commune_id}|{day.isoformat()}|{int(satisfied)}|" + json.dumps(
+        answers, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.blake2b(text.encode(), digest_size=12).digest()
+
+
+class _Earlier:
+    """The responses of earlier imports that a file could repeat: of its communes, in its
+    range of days. Matched one for one: each earlier row stands for one row of the file."""
+
+    def __init__(self, report: ImportReport, *, exclude_batch: int | None = None):
+        self.by_number: dict[tuple, int] = {}  # (commune, year, number) -> batch id
+        self.by_content: dict[bytes, list[int]] = defaultdict(list)  # key -> batch ids
+        self.batches: dict[int, int] = Counter()  # batch id -> its rows matched
+        self.empty = True
+        if report.first_day is None or not report.per_commune:
+            return
+        earlier = SurveyResponse.objects.filter(
+            channel=Channel.IMPORT,
+            commune_id__in=list(report.per_commune),
+            answered_on__range=(report.first_day, report.last_day),
+        )
+        if exclude_batch is not None:
+            earlier = earlier.exclude(import_batch_id=exclude_batch)
+        for commune_id, day, satisfied, answers, form_number, batch_id in earlier.values_list(
+            "commune_id", "answered_on", "satisfied", "answers", "form_number", "import_batch_id"
+        ).iterator(chunk_size=5000):
+            self.empty = False
+            if form_number:
+                self.by_number[(commune_id, day.year, form_number)] = batch_id
+            self.by_content[_content_key(commune_id, day, satisfied, answers or {})].append(
+                batch_id
+            )
+
+    def take(self, commune_id, day, satisfied, answers: dict, form_number) -> int | None:
+        """The earlier batch holding this row (the match is used up), or None if new."""
+        if form_number:
+            number_key = (commune_id, day.year, form_number)
+            batch_id = self.by_number.pop(number_key, None)
+            if batch_id is not None:
+                self.batches[batch_id] += 1
+                return batch_id
+            return None  # a numbered form not seen before is new, whatever its answers
+        batches = self.by_content.get(_content_key(commune_id, day, satisfied, answers))
+        if batches:
+            batch_id = batches.pop()
+            self.batches[batch_id] += 1
+            return batch_id
+        return None
+
+
+def _describe_earlier(report: ImportReport, earlier: _Earlier) -> None:
+    """Name the earlier files the rows already in come from, and what a replace deletes."""
+    if not earlier.batches:
+        return
+    replaceable = dict(
+        _replaceable(report, batch_ids=list(earlier.batches))
+        .values("import_batch_id")
+        .annotate(n=Count("id"))
+        .values_list("import_batch_id", "n")
+    )
+    for batch in ImportBatch.objects.filter(pk__in=list(earlier.batches)).order_by("imported_at"):
+        report.earlier.append(
+            EarlierImport(
+                batch_id=batch.pk,
+                filename=batch.filename,
+                imported_at=batch.imported_at,
+                rows=earlier.batches[batch.pk],
+                replaced=replaceable.get(batch.pk, 0),
+            )
+        )
+
+
+def _replaceable(report: ImportReport, *, batch_ids: list[int]):
+    """The earlier rows a replace deletes: of those files, in this file's communes and
+    range of days (a corrected file replaces what it corrects, nothing else)."""
+    return SurveyResponse.objects.filter(
+        channel=Channel.IMPORT,
+        import_batch_id__in=batch_ids,
+        commune_id__in=list(report.per_commune),
+        answered_on__range=(report.first_day, report.last_day),
+    )
 
 
 # --- The importer ------------------------------------------------------------------------
@@ -492,39 +777,60 @@ def _already_imported(report: ImportReport) -> bool:
 
 
 def survey_file_check(*, path: Path, filename: str, by=None) -> ImportReport:
-    """Read the whole file and report what it holds and every bad row; write nothing.
+    """Read the whole file and report what it holds, every bad row and the rows already
+    in from earlier imports; write nothing.
 
     ``by`` None (the command line) may import for every commune; a user only for the
     communes in their scope.
     """
     report = ImportReport(filename=filename)
+    path = Path(path)
     try:
-        _kind(Path(path))
-        report.sha256 = file_sha256(Path(path))
+        _kind(path)
+        report.sha256 = file_sha256(path)
         if _already_imported(report):
             return report
-        _scan(
-            Path(path), report, _Reader(report=report, questionnaire=active_questionnaire(), by=by)
-        )
+        reader = _Reader(report=report, questionnaire=active_questionnaire(), by=by)
+        _scan(path, report, reader)
+        if report.ok:
+            earlier = _Earlier(report)
+            if not earlier.empty:  # read once more, to name the rows already in
+                again = ImportReport(filename=filename)
+                _scan(
+                    path,
+                    again,
+                    _Reader(report=again, questionnaire=reader.questionnaire, by=by),
+                    on_row=lambda number, row: _note_repeat(report, earlier, number, row),
+                )
+                _describe_earlier(report, earlier)
     except FileProblem as exc:
         report.error(str(exc))
     return report
 
 
-def _scan(path: Path, report: ImportReport, reader: _Reader, writer=None) -> None:
+def _note_repeat(report: ImportReport, earlier: _Earlier, number: int, row: Row) -> None:
+    commune_id, day, _iso, satisfied, answers, form_number = row
+    if earlier.take(commune_id, day, satisfied, json.loads(answers), form_number) is not None:
+        report.already_in += 1
+        if len(report.already_in_rows) < DUPLICATE_ROWS_SHOWN:
+            report.already_in_rows.append(number)
+
+
+def _scan(path: Path, report: ImportReport, reader: _Reader, writer=None, on_row=None) -> None:
     """Read every row of ``path`` into ``report``; hand each good row to ``writer`` until
-    the first bad one (after it, nothing is written: the import will be refused)."""
+    the first bad one (after it, nothing is written: the import will be refused), and to
+    ``on_row(number, row)``."""
     records = _records(path)
     columns = None
     max_rows = conf.import_max_rows()
     per_commune = report.per_commune
-    fast = reader.fast
+    check = reader.row
+    first_day = last_day = None
     for number, cells in records:
         if number == 1:
             columns = reader.header(cells)
             if columns is None:
                 return
-            reader.prepare_fast(columns)
             continue
         if number - 1 > max_rows and not _is_blank(cells):
             report.error(
@@ -532,39 +838,46 @@ def _scan(path: Path, report: ImportReport, reader: _Reader, writer=None) -> Non
                 % f"{max_rows:,}".replace(",", ".")
             )
             return
-        row = fast(cells)
-        if row is None or len(report.sample) < SAMPLE_ROWS:
+        row = check(number, cells)
+        if type(row) is list:
             if _is_blank(cells):
                 continue
-            checked = reader.row(number, cells, columns)
-            if isinstance(checked, list):
-                report.bad_rows += 1
-                if report.bad_rows <= MAX_ERRORS_KEPT:
-                    report.error(
-                        _("dòng %(row)s: %(reasons)s")
-                        % {"row": number, "reasons": "; ".join(checked)}
-                    )
-                continue
-            if len(report.sample) < SAMPLE_ROWS:
-                report.sample.append({"row": number, **checked.__dict__})
-            row = (
-                checked.commune_id,
-                checked.answered_on,
-                checked.answered_on.isoformat(),
-                checked.satisfied,
-                json.dumps(checked.answers, separators=(",", ":")),
+            report.bad_rows += 1
+            if report.bad_rows <= MAX_ERRORS_KEPT:
+                report.error(
+                    _("dòng %(row)s: %(reasons)s") % {"row": number, "reasons": "; ".join(row)}
+                )
+            continue
+        commune_id, day, _iso, satisfied, answers, form_number = row
+        if len(report.sample) < SAMPLE_ROWS:
+            report.sample.append(
+                {
+                    "row": number,
+                    "commune_id": commune_id,
+                    "answered_on": day,
+                    "satisfied": satisfied,
+                    "answers": json.loads(answers),
+                    "form_number": form_number,
+                }
             )
-        commune_id, day, _iso, satisfied, _answers = row
         report.rows += 1
         report.satisfied += satisfied
         per_commune[commune_id][day.year] += 1
+        if first_day is None or day < first_day:
+            first_day = day
+        if last_day is None or day > last_day:
+            last_day = day
+        if on_row is not None:
+            on_row(number, row)
         if writer is not None and not report.bad_rows:
             writer.add(row)
     if columns is None:
         report.error(_("Tệp rỗng."))
         return
+    reader.finish()
     if report.ok and report.rows == 0:
         report.error(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tên cột)."))
+    report.first_day, report.last_day = first_day, last_day
     report.commune_names = {pk: reader.by_pk[pk] for pk in report.per_commune}
 
 
@@ -578,7 +891,7 @@ class _CopyWriter:
 
     COLUMNS = (
         "commune_id, questionnaire_id, answered_on, channel, satisfied, answers, "
-        "import_batch_id, entered_by_id, created_at"
+        "form_number, comment, import_batch_id, entered_by_id, created_at"
     )
 
     def __init__(self, cursor, *, batch: ImportBatch, questionnaire, by, at):
@@ -590,16 +903,19 @@ class _CopyWriter:
         self.middle = f"\t{questionnaire_id}\t"
         self.channel = f"\t{Channel.IMPORT.value}\t"
         by_id = by.pk if by is not None else r"\N"
-        self.tail = f"\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
+        # An imported response has no kiosk comment: the empty text (not NULL).
+        self.tail = f"\t\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
         self.lines = []
 
     def add(self, row) -> None:
-        commune_id, _day, iso, satisfied, answers = row
+        commune_id, _day, iso, satisfied, answers, form_number = row
         if "\\" in answers:  # COPY's text format doubles backslashes
             answers = answers.replace("\\", "\\\\")
+        # A form number holds only letters, digits and / . _ - (_FORM_NUMBER): no escaping.
+        number = form_number if form_number is not None else r"\N"
         self.lines.append(
             f"{commune_id}{self.middle}{iso}{self.channel}{'t' if satisfied else 'f'}"
-            f"\t{answers}{self.tail}"
+            f"\t{answers}\t{number}{self.tail}"
         )
         if len(self.lines) >= CHUNK_SIZE * COPY_CHUNKS:
             self.flush()
@@ -628,7 +944,7 @@ class _BulkWriter:
         self.chunk = []
 
     def add(self, row) -> None:
-        commune_id, day, _iso, satisfied, answers = row
+        commune_id, day, _iso, satisfied, answers, form_number = row
         self.chunk.append(
             SurveyResponse(
                 commune_id=commune_id,
@@ -637,6 +953,7 @@ class _BulkWriter:
                 channel=Channel.IMPORT,
                 satisfied=satisfied,
                 answers=json.loads(answers),
+                form_number=form_number,
                 import_batch=self.batch,
                 entered_by=self.by,
                 created_at=self.at,
@@ -658,13 +975,18 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll it back."""
 
 
-def survey_file_import(*, path: Path, filename: str, by=None) -> ImportReport:
-    """Import every row of the file, or none: raises ImportRefused with the report.
+def survey_file_import(
+    *, path: Path, filename: str, by=None, replace: bool = False
+) -> ImportReport:
+    """Import every new row of the file, or none: raises ImportRefused with the report.
 
     The file is read once: each good row is written as it is read, inside one
-    transaction that is rolled back if any row is bad (or the file cannot be read). The
-    file's checksum is stored, so the same file is never counted twice. Queues the
-    recompute of every commune in the file, one set-based task for all of them.
+    transaction that is rolled back if any row is bad (or the file cannot be read). Then
+    the rows an earlier import already holds are taken out again (found by form number
+    or content, see the module's docstring), or, with ``replace``, the earlier files'
+    rows of the same communes and days are deleted instead. The file's checksum is
+    stored, so the same file is refused at once. Queues the recompute of every commune
+    in the file, one set-based task for all of them.
     """
     path = Path(path)
     report = ImportReport(filename=filename)
@@ -680,14 +1002,23 @@ def survey_file_import(*, path: Path, filename: str, by=None) -> ImportReport:
     reader = _Reader(report=report, questionnaire=questionnaire, by=by)
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # One import at a time, so that two overlapping files sent at once cannot
+                # both find their rows new (SQLite's writers already take turns).
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('surveys.import'))")
             report.batch = ImportBatch.objects.create(
                 sha256=report.sha256, filename=filename[:255], rows=0, imported_by=by
             )
             _write(path, report, reader, questionnaire=questionnaire, by=by)
             if not report.ok:
                 raise _Refused
-            ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.rows)
-            report.batch.rows = report.rows
+            _take_out_repeats(report, replace=replace)
+            if report.written == 0:
+                report.error(_nothing_new(report))
+                raise _Refused
+            ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.written)
+            report.batch.rows = report.written
             recompute_later_many(
                 requests=(
                     (commune_id, next(iter(years)) if len(years) == 1 else None)
@@ -705,6 +1036,52 @@ def survey_file_import(*, path: Path, filename: str, by=None) -> ImportReport:
             raise
         raise ImportRefused(report) from exc
     return report
+
+
+def _nothing_new(report: ImportReport) -> str:
+    files = ", ".join(
+        f"{e.filename} ({timezone.localtime(e.imported_at).strftime('%d/%m/%Y')})"
+        for e in report.earlier
+    )
+    return _(
+        "Mọi phiếu của tệp đã có từ lần nhập trước (%(files)s): không có phiếu mới để nhập."
+    ) % {"files": files}
+
+
+def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
+    """Inside the import's transaction, once the file's rows are written: delete those an
+    earlier import holds (or, with ``replace``, the earlier files' rows they repeat)."""
+    report.written = report.rows
+    earlier = _Earlier(report, exclude_batch=report.batch.pk)
+    if earlier.empty:
+        return
+    repeats = []
+    new_rows = SurveyResponse.objects.filter(import_batch=report.batch).values_list(
+        "pk", "commune_id", "answered_on", "satisfied", "answers", "form_number"
+    )
+    for pk, commune_id, day, satisfied, answers, form_number in new_rows.iterator(chunk_size=5000):
+        if earlier.take(commune_id, day, satisfied, answers or {}, form_number) is not None:
+            repeats.append(pk)
+    report.already_in = len(repeats)
+    _describe_earlier(report, earlier)
+    # Deleted with plain DELETE statements: imports write no history rows (their
+    # ImportBatch records them), and the ORM's delete would load every row and write a
+    # history row for each (two minutes for 100,000 rows instead of a second).
+    if replace:
+        batch_ids = list(earlier.batches)
+        replaceable = _replaceable(report, batch_ids=batch_ids)
+        report.replaced = replaceable._raw_delete(replaceable.db)  # noqa: SLF001
+        # A file all of whose rows were replaced is gone; its checksum with it.
+        ImportBatch.objects.filter(pk__in=batch_ids, responses__isnull=True).delete()
+        for batch_id in batch_ids:
+            ImportBatch.objects.filter(pk=batch_id).update(
+                rows=SurveyResponse.objects.filter(import_batch_id=batch_id).count()
+            )
+        return
+    for start in range(0, len(repeats), 900):  # SQLite's limit of query parameters
+        chunk = SurveyResponse.objects.filter(pk__in=repeats[start : start + 900])
+        chunk._raw_delete(chunk.db)  # noqa: SLF001
+    report.written = report.rows - len(repeats)
 
 
 def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by) -> None:

@@ -141,6 +141,9 @@ class SurveyResponse(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="responses"
     )
+    # The paper form's number from an imported file (optional): unique per commune and
+    # year, it tells a form imported again from a corrected file (surveys.importing).
+    form_number = models.CharField(_("số phiếu"), max_length=40, null=True, blank=True)
     # What the citizen wrote at the kiosk, if anything: read by the commune and its
     # reviewers on the survey pages, never shown to the public.
     comment = models.TextField(_("góp ý"), max_length=COMMENT_MAX_LENGTH, blank=True)
@@ -203,3 +206,20 @@ class KioskLink(models.Model):
 
     def __str__(self):
         return str(self.commune)
+
+
+class KioskThrottle(models.Model):
+    """How many answers one client (a keyed hash of its address) sent in one minute: the
+    kiosk's limit shared by every process when the cache is not (surveys.kiosk)."""
+
+    client = models.CharField(max_length=32)
+    minute = models.BigIntegerField()  # minutes since 1970
+    hits = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "minute"], name="kiosk_throttle_once")
+        ]
+
+    def __str__(self):
+        return f"{self.client} @ {self.minute}: {self.hits}"

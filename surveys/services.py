@@ -162,8 +162,11 @@ def survey_response_create(
     if by is not None:
         response._history_user = by  # type: ignore[attr-defined]
     try:
+        # The answer and the request to recompute its commune are saved together: an
+        # answer is never kept without its recompute request, nor the reverse.
         with transaction.atomic():
             response.save()
+            recompute_later(commune_id=commune.pk, year=answered_on.year)
     except IntegrityError:
         if (
             submission_token
@@ -171,7 +174,6 @@ def survey_response_create(
         ):
             return None
         raise
-    recompute_later(commune_id=commune.pk, year=answered_on.year)
     return response
 
 

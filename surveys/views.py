@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communes.access import get_commune_for_user, has_role, role_required
 from communes.models import Commune, Role, scope_of
 from communes.selectors import successor_in_force
+from friendlygov.params import year_param
 from surveys import conf, exports, selectors, services
 from surveys.forms import ImportUploadForm, KioskForm, SurveyEntryForm
 from surveys.importing import (
@@ -46,12 +47,7 @@ def _year_and_period(request, commune) -> tuple[int, str, list[int]]:
     years = selectors.response_years(commune=commune)
     this_year = selectors.today().year
     default = years[0] if years else this_year
-    try:
-        year = int(request.GET.get("year", default))
-    except ValueError:
-        year = default
-    if not 2000 <= year <= this_year + 1:
-        year = default
+    year = year_param(request.GET.get("year"), default=default, maximum=this_year + 1)
     period = request.GET.get("period", Period.MONTH)
     if period not in dict(Period.CHOICES):
         period = Period.MONTH
@@ -148,6 +144,7 @@ def survey_entry(request, code):
             "recent": selectors.recent_responses(commune=commune, limit=5),
             "entered_today": selectors.paper_entries_today(commune=commune, by=request.user),
         },
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -286,8 +283,13 @@ def survey_kiosk(request, token):
         form.renew_stamp()
     else:
         form = KioskForm(questionnaire=questionnaire, link=link)
-    context["offline_stamps"] = offline_stamps(link_id=link.pk)
-    return render(request, "surveys/kiosk.html", {**context, "form": form})
+    context["offline_stamps"] = offline_stamps(link=link)
+    return render(
+        request,
+        "surveys/kiosk.html",
+        {**context, "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @never_cache
@@ -390,19 +392,24 @@ def survey_import(request):
             with open(path, "wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
-            report = survey_file_check(path=path, filename=upload.name, by=request.user)
+            report = None
+            try:
+                report = survey_file_check(path=path, filename=upload.name, by=request.user)
+            finally:
+                # A refused file is not kept, nor one whose check failed unexpectedly.
+                if report is None or not report.ok:
+                    path.unlink(missing_ok=True)
             if report.ok:
                 pending = request.session.get(_SESSION_KEY, {})
                 pending[upload_id] = {"filename": upload.name}
                 request.session[_SESSION_KEY] = pending
-            else:
-                path.unlink(missing_ok=True)
-                upload_id = None
             return render(
                 request,
                 "surveys/import_preview.html",
-                {"report": report, "upload_id": upload_id},
+                {"report": report, "upload_id": upload_id if report.ok else None},
+                status=200 if report.ok else 422,
             )
+        return render(request, "surveys/import.html", _import_context(request, form), status=400)
     else:
         form = ImportUploadForm()
     return render(request, "surveys/import.html", _import_context(request, form))
@@ -428,8 +435,9 @@ def _import_context(request, form):
 def survey_import_confirm(request, upload_id):
     """Write the checked file: all rows or none."""
     path, filename = _pending(request, upload_id)
+    replace = request.POST.get("repeats") == "replace"
     try:
-        report = survey_file_import(path=path, filename=filename, by=request.user)
+        report = survey_file_import(path=path, filename=filename, by=request.user, replace=replace)
     except ImportRefused as refused:
         return render(
             request,
@@ -445,8 +453,20 @@ def survey_import_confirm(request, upload_id):
     messages.success(
         request,
         _("Đã nhập %(rows)s phiếu của %(communes)s xã từ tệp %(file)s.")
-        % {"rows": report.rows, "communes": len(report.per_commune), "file": filename},
+        % {"rows": report.written, "communes": len(report.per_commune), "file": filename},
     )
+    if report.replaced:
+        messages.info(
+            request,
+            _("Đã thay %(n)s phiếu của lần nhập trước bằng các phiếu của tệp này.")
+            % {"n": report.replaced},
+        )
+    elif report.already_in:
+        messages.info(
+            request,
+            _("Bỏ qua %(n)s phiếu đã có từ lần nhập trước, để không tính trùng.")
+            % {"n": report.already_in},
+        )
     communes = report.commune_rows()
     if len(communes) == 1:
         return redirect("commune_surveys", code=communes[0][0])

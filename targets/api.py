@@ -18,6 +18,7 @@ from communes.access import get_commune_for_user, require_role
 from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
 from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
+from friendlygov.params import ascii_int
 from targets import decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
@@ -67,10 +68,7 @@ def _year(raw: str | None) -> int:
     years = programme_years()
     if raw is None:
         return current_programme_year(years)
-    try:
-        year = int(raw)
-    except ValueError:
-        year = None
+    year = ascii_int(raw, minimum=1, maximum=9999)
     if year is None or year not in years:
         raise BadParameter(
             "year",

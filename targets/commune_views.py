@@ -143,7 +143,7 @@ def practice_adopt(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
         action=reverse("practice_adopt", args=[practice.code]),
     )
     if not form.is_valid():
-        return _practice_page(request, practice, form)
+        return _practice_page(request, practice, form, status=400)
     adoption, created = services.practice_adopt(
         practice=practice,
         commune=form.cleaned_data["commune"],

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from friendlygov.cells import save_workbook
 from targets import tables
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,7 +145,7 @@ def xlsx_response(tables_, *, filename: str, subtitle: str) -> HttpResponse:
     }
     book = workbook(tables_, subtitle=f"{subtitle} · {stamp}")
     buffer = BytesIO()
-    book.save(buffer)
+    save_workbook(book, buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communes import selectors as commune_selectors
 from communes.access import get_district_for_user, has_role, require_role, role_required
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
+from friendlygov.params import year_param
 from targets import caching, decisions, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
@@ -34,8 +35,8 @@ def _wants_xlsx(request) -> bool:
 
 
 def _with_year(url: str, request) -> str:
-    year = request.GET.get("year")
-    return f"{url}?year={int(year)}" if year and year.isdigit() else url
+    year = year_param(request.GET.get("year"))
+    return f"{url}?year={year}" if year is not None else url
 
 
 def recompute_status_url(run) -> str | None:

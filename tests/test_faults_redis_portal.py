@@ -1,5 +1,7 @@
 """Redis stopped: the portal keeps serving pages and saving what people send, and the
-recompute it could not queue is not lost: it runs once Redis is back.
+recompute it could not queue is not lost: it runs once Redis is back. The private Redis
+is both the broker and, as the README's production settings have it, the cache
+(CACHE_URL): both are stopped.
 
 gunicorn serves the portal with production settings on the test database and a private
 Redis (tests/conftest_services.py), which the test stops; the shared Redis on 6379 is
@@ -66,6 +68,7 @@ def env(private_redis, collected_static, tmp_path):
         PYTHONPATH=f"{tmp_path}{os.pathsep}{collected_static['PYTHONPATH']}",
         DATABASE_URL=current_database_url(),
         CELERY_BROKER_URL=private_redis.url(),
+        CACHE_URL=private_redis.url(1).replace("redis://", "rediscache://"),
         CONN_MAX_AGE="0",
         MEDIA_ROOT=str(tmp_path / "media"),
     )
@@ -96,6 +99,8 @@ def test_with_redis_stopped_the_portal_serves_and_saves_and_the_recompute_waits_
         assert province.login("tinh-redis", PASSWORD).status == 302
         for session, path in [
             (province, "/"),
+            (province, "/?year=2024"),
+            (province, "/public/"),
             (province, "/districts/218/"),
             (staff, f"/communes/{DOI_NGO}/"),
             (staff, f"/communes/{DOI_NGO}/checklist/2025/"),

@@ -239,7 +239,7 @@ def test_dates_in_the_future_are_refused(client_for, commune_staff, doi_ngo, rec
         {"decision_number": "1/QĐ-UBND", "established_on": tomorrow, "model_launched_on": tomorrow},
     )
     assert response.status_code == 400
-    assert "Ngày này chưa đến" in response.content.decode()
+    assert "chưa đến; hãy nhập ngày đã diễn ra" in response.content.decode()
     assert not SteeringCommittee.objects.filter(commune=doi_ngo).exists()
 
 

@@ -124,7 +124,7 @@ def test_commune_staff_cannot_record_an_adoption_for_another_commune(
         ADOPT, {"commune": Commune.objects.get(code=LE_LOI).pk, "adopted_on": "05/01/2024"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "commune" in response.context["form"].errors
     assert not PracticeAdoption.objects.exists()
 
@@ -152,7 +152,8 @@ def test_an_adoption_date_in_the_future_is_refused_with_a_message(client, commun
         },
     )
 
-    assert "Ngày áp dụng không thể ở tương lai." in response.content.decode()
+    assert response.status_code == 400
+    assert "chưa đến; hãy nhập ngày đã diễn ra" in response.content.decode()
     assert not PracticeAdoption.objects.exists()
 
 

@@ -182,7 +182,7 @@ def test_a_typo_in_a_paper_form_is_shown_and_nothing_saved(
         paper_form(day=(timezone.localdate() + datetime.timedelta(days=1)).strftime("%d/%m/%Y")),
     ):
         response = client.post(url("survey_entry"), bad)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors
     assert not SurveyResponse.objects.exists()
 

@@ -34,7 +34,7 @@ def shown_stamp(html: str) -> str:
 def aged_stamp(link, seconds=60):
     """A stamp as if the form had been shown ``seconds`` ago."""
     with mock.patch("surveys.kiosk.time.time", return_value=time.time() - seconds):
-        return stamp_new(link_id=link.pk)
+        return stamp_new(link=link)
 
 
 def post_answers(client, link, *, stamp=None, **extra):
@@ -119,7 +119,7 @@ def test_an_unanswered_question_shows_the_form_again_with_the_answers_kept(
     del answers["Q3"]
     stamp = aged_stamp(kiosk_link)
     response = client.post(kiosk_url(kiosk_link), {**answers, "stamp": stamp})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "Xin chọn một mức." in html
     assert 'id="id_Q11_4" value="4" required checked' in html
@@ -131,8 +131,8 @@ def test_an_unanswered_question_shows_the_form_again_with_the_answers_kept(
 # A minimum far above the time the test takes, however busy the machine.
 @override_settings(SURVEY_KIOSK_MIN_SECONDS=3600)
 def test_a_form_sent_back_faster_than_a_person_reads_is_refused(client, kiosk_link, questionnaire):
-    response = post_answers(client, kiosk_link, stamp=stamp_new(link_id=kiosk_link.pk))
-    assert response.status_code == 200
+    response = post_answers(client, kiosk_link, stamp=stamp_new(link=kiosk_link))
+    assert response.status_code == 400
     assert "Xin đọc kỹ từng câu hỏi" in response.content.decode()
     assert not SurveyResponse.objects.exists()
 
@@ -151,7 +151,7 @@ def test_a_forged_or_foreign_stamp_is_refused_and_replaced(
     other = kiosk_link_ensure(commune=le_loi)
     for stamp in ("forged", aged_stamp(other)):
         response = post_answers(client, kiosk_link, stamp=stamp)
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert "Phiếu không hợp lệ" in html
         assert shown_stamp(html) != stamp
@@ -162,7 +162,7 @@ def test_a_forged_or_foreign_stamp_is_refused_and_replaced(
 def test_a_form_left_open_past_its_age_asks_to_send_again(client, kiosk_link, questionnaire):
     stale = aged_stamp(kiosk_link, seconds=25 * 3600)
     response = post_answers(client, kiosk_link, stamp=stale)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "Phiếu đã mở quá lâu" in html
     assert shown_stamp(html) != stale
@@ -338,7 +338,7 @@ def test_a_comment_is_kept_for_the_commune_and_its_reviewers_only(
 @pytest.mark.django_db
 def test_a_comment_longer_than_the_limit_is_refused(client, kiosk_link, questionnaire):
     response = post_answers(client, kiosk_link, comment="x" * 501)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not SurveyResponse.objects.exists()
 
 
@@ -364,7 +364,7 @@ def test_a_queued_answer_is_counted_once_however_often_it_is_sent(
     assert SurveyResponse.objects.count() == 1
     # Without the mark of a queued answer, so old a form must be sent again.
     data["stamp"] = aged_stamp(kiosk_link, seconds=2 * 24 * 3600)
-    assert client.post(kiosk_url(kiosk_link), data).status_code == 200
+    assert client.post(kiosk_url(kiosk_link), data).status_code == 400
 
 
 def test_the_service_worker_is_served_to_control_the_kiosk_pages(client):

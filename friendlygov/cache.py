@@ -1,0 +1,91 @@
+"""The cache is optional: a Redis cache that is down makes pages slower, never broken.
+
+``CACHE_URL=rediscache://...`` selects ``OptionalRedisCache`` (settings.py). Every read
+of a cache that does not answer is a miss, every write is dropped, and the pages compute
+what they need from the database. After a failure the process leaves Redis alone for
+``RETRY_AFTER_SECONDS``, so that a Redis that hangs costs one short timeout, not one per
+cache call of every page. Counters (``incr``/``decr``) have no sensible value without a
+store: they raise ``CacheUnavailable`` and their caller decides (the kiosk's throttle
+lets citizens through, see surveys.kiosk).
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5.0
+# A stopped Redis refuses at once; one that hangs is given this long.
+SOCKET_TIMEOUT_SECONDS = 0.5
+
+
+class CacheUnavailable(Exception):
+    """The shared cache did not answer."""
+
+
+def _errors():
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError)
+
+
+class OptionalRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = params.setdefault("OPTIONS", {})
+        options.setdefault("socket_connect_timeout", SOCKET_TIMEOUT_SECONDS)
+        options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
+        super().__init__(server, params)
+        self._down_until = 0.0
+
+    def _call(self, name, default, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            return default
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except _errors() as exc:
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            logger.warning("Cache unavailable (%s): serving without it", exc)
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", list(data), data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._call("clear", False)
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        value = self._call("incr", missing, key, delta, version)
+        if value is missing:
+            raise CacheUnavailable
+        return value
+
+    def decr(self, key, delta=1, version=None):
+        return self.incr(key, -delta, version)
