@@ -21,6 +21,7 @@ from communes.models import (
     PracticeAdoption,
     SteeringCommittee,
 )
+from communes.services.reorganizations import KINDS, Change, UnitChange
 from friendlygov.dates import past_date_problem
 
 MAX_FILES_PER_EVIDENCE = 20
@@ -377,3 +378,101 @@ class NotificationPreferenceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Lưu")))
+
+
+# --- Reorganizations (administrators) ------------------------------------------------------
+
+
+class ReorganizationForm(forms.Form):
+    """The resolution and date of a reorganization; its units come in ``UnitChangeForm``s."""
+
+    resolution = forms.CharField(
+        label=_("Nghị quyết"),
+        max_length=160,
+        help_text=_("Ví dụ: 388/NQ-UBTVQH16"),
+    )
+    effective_on = forms.DateField(
+        label=_("Ngày có hiệu lực"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_(
+            "dd/mm/yyyy, không sau hôm nay: ghi nhận khi đợt sắp xếp đã có hiệu lực. "
+            "Các đơn vị bị giải thể hết hiệu lực từ ngày hôm trước."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class UnitChangeForm(forms.Form):
+    """One unit in force from the effective date and the units of the day before it
+    comes from. A row left empty is ignored."""
+
+    change = forms.ChoiceField(label=_("Hình thức"), choices=[])
+    predecessors = forms.CharField(
+        label=_("Mã các đơn vị trước"),
+        max_length=200,
+        help_text=_("Cách nhau bởi dấu phẩy"),
+    )
+    code = forms.CharField(label=_("Mã đơn vị mới"), max_length=10)
+    name = forms.CharField(label=_("Tên đơn vị mới"), max_length=120)
+    kind = forms.ChoiceField(label=_("Loại"), choices=[])
+    district = forms.CharField(
+        label=_("Mã huyện"),
+        max_length=10,
+        required=False,
+        help_text=_("Để trống khi không có cấp huyện"),
+    )
+    takes_desk = forms.BooleanField(label=_("Nhận bộ phận một cửa"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change"].choices = [("", "—"), *Change.CHOICES]
+        self.fields["kind"].choices = [("", "—"), *[(kind, kind) for kind in KINDS]]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = {
+                "change": "form-select form-select-sm",
+                "kind": "form-select form-select-sm",
+                "takes_desk": "form-check-input",
+            }.get(name, "form-control form-control-sm")
+            field.widget.attrs["aria-label"] = field.label
+
+    def clean_predecessors(self):
+        codes = [c for c in self.cleaned_data["predecessors"].replace(";", ",").split(",")]
+        codes = [c.strip() for c in codes if c.strip()]
+        if not codes or not all(c.isdigit() for c in codes):
+            raise ValidationError(_("Nhập các mã số, cách nhau bởi dấu phẩy."))
+        return tuple(dict.fromkeys(codes))
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("Mã đơn vị là một số."))
+        return code
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_district(self):
+        return self.cleaned_data["district"].strip()
+
+    def unit_change(self):
+        data = self.cleaned_data
+        return UnitChange(
+            change=data["change"],
+            predecessors=data["predecessors"],
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            district=data["district"],
+            takes_desk=data["takes_desk"],
+        )
+
+
+UnitChangeFormSet = forms.formset_factory(UnitChangeForm, extra=6, max_num=200)

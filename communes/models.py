@@ -385,6 +385,9 @@ class CommuneLink(models.Model):
         _("mức chắc chắn"), max_length=20, choices=Certainty.choices, default=Certainty.VERIFIED
     )
     note = models.TextField(_("ghi chú"), blank=True)
+    # Where a predecessor is split, the one successor that takes its one-stop desk: its
+    # staff's accounts and its printed kiosk posters (chosen on the reorganization screen).
+    takes_desk = models.BooleanField(_("nhận bộ phận một cửa"), default=False)
     former_name = models.CharField(_("tên cũ"), max_length=120, blank=True)
     former_kind = models.CharField(_("loại cũ"), max_length=30, blank=True)
     checked_by = models.ForeignKey(

@@ -703,3 +703,41 @@ def nav_counts(user) -> dict:
         counts["overdue"] = _count(waiting.filter(submitted_at__lt=overdue_before()))
     row = get_user_model().objects.filter(pk=user.pk).values(**counts).first()
     return row or {}  # type: ignore[return-value]
+
+
+# --- Lineage ------------------------------------------------------------------------
+
+
+def successor_in_force(*, unit: Commune, on: datetime.date) -> Commune | None:
+    """The unit in force on ``on`` that took over ``unit``'s one-stop desk: ``unit`` itself
+    while it is in force, else its successor, following later reorganizations too.
+
+    A predecessor taken whole by one unit goes to it; one split between several goes to
+    the successor chosen on the reorganization screen (``CommuneLink.takes_desk``). None
+    when there is no such unit: before ``unit`` came into force, a split nobody chose, an
+    unknown successor. The kiosk asks here, so that surveys need not know lineage.
+    """
+    seen = set()
+    while not unit.is_in_force(on):
+        if unit.pk in seen or (unit.valid_from and on < unit.valid_from):
+            return None
+        seen.add(unit.pk)
+        links = [
+            link
+            for link in CommuneLink.objects.filter(
+                predecessor=unit, successor__isnull=False, effective_on__lte=on
+            )
+            .exclude(successor=unit)
+            .select_related("successor")
+        ]
+        successors = {link.successor.pk: link.successor for link in links if link.successor}
+        if len(successors) != 1:
+            successors = {
+                link.successor.pk: link.successor
+                for link in links
+                if link.successor and link.takes_desk
+            }
+        if len(successors) != 1:
+            return None
+        (unit,) = successors.values()
+    return unit

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communes import views
+from communes import reorganization_views, views
 
 CHECKLIST = "communes/<str:code>/checklist/<int:year>/"
 EVIDENCE = CHECKLIST + "<str:criterion>/"
@@ -97,4 +97,15 @@ urlpatterns = [
     path("practices/", views.practices, name="practices"),
     # (a practice's page and a district's investment are in targets.urls: they show the
     # dashboards' tables)
+    # Administrators record a reorganization of units (linked from the admin).
+    path(
+        "reorganizations/new/",
+        reorganization_views.reorganization_new,
+        name="reorganization_new",
+    ),
+    path(
+        "reorganizations/<int:pk>/",
+        reorganization_views.reorganization_detail,
+        name="reorganization_detail",
+    ),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communes.access import get_commune_for_user, has_role, role_required
 from communes.models import Commune, Role, scope_of
+from communes.selectors import successor_in_force
 from friendlygov.params import year_param
 from surveys import conf, exports, selectors, services
 from surveys.forms import ImportUploadForm, KioskForm, SurveyEntryForm
@@ -241,15 +242,23 @@ def _kiosk_link(token) -> KioskLink:
     return get_object_or_404(KioskLink.objects.select_related("commune"), token=token)
 
 
+def _kiosk_commune(link) -> Commune | None:
+    """The commune a kiosk link's answers are for today: its own, or, once it has been
+    reorganized away, the unit in force that took over its desk (a printed poster keeps
+    working)."""
+    return successor_in_force(unit=link.commune, on=selectors.today())
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @_in_vietnamese
 def survey_kiosk(request, token):
     """The citizen's survey at the desk: no login, one answer per form, then the next person."""
     link = _kiosk_link(token)
+    commune = _kiosk_commune(link)
     questionnaire = selectors.active_questionnaire()
-    context = {"commune": link.commune, "link": link}
-    if questionnaire is None:
+    context = {"commune": commune or link.commune, "link": link}
+    if questionnaire is None or commune is None:
         return render(request, "surveys/kiosk_closed.html", context, status=503)
     if request.method == "POST":
         if throttle_hit(request):
@@ -262,7 +271,7 @@ def survey_kiosk(request, token):
             return redirect("survey_kiosk_thanks", token=link.token)
         if form.is_valid():
             services.survey_response_create(
-                commune=link.commune,
+                commune=commune,
                 questionnaire=questionnaire,
                 answered_on=selectors.today(),
                 answers=form.answers(),
@@ -333,7 +342,7 @@ def survey_kiosk_thanks(request, token):
         request,
         "surveys/kiosk_thanks.html",
         {
-            "commune": link.commune,
+            "commune": _kiosk_commune(link) or link.commune,
             "link": link,
             "return_url": reverse("survey_kiosk", args=[link.token]),
             "return_after": conf.kiosk_thanks_seconds(),

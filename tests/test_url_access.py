@@ -34,6 +34,7 @@ from communes.models import (
     Evidence,
     GoodPractice,
     Level,
+    Reorganization,
     SteeringCommittee,
 )
 from friendlygov.celery import app as celery_app
@@ -56,6 +57,7 @@ ADMIN = "admin"  # Django admin: staff only, others go to the admin's login
 COMMUNE_OUTSIDERS = ("leloi_staff", "other_district_official")
 DISTRICT_OUTSIDERS = ("leloi_staff", "other_district_official", "commune_staff")
 NOT_PROVINCE = ("district_official", "commune_staff")
+NOT_ADMIN = ("province_official", "district_official", "commune_staff", "leloi_staff")
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,9 @@ RULES = {
     "district_report_page": Rule(DISTRICT, district_args(year="report_year")),
     "district_report_build": Rule(DISTRICT, district_args(year="report_year")),
     "report_run_file": Rule(DISTRICT, {"pk": "report_run"}),
+    # The administrators' reorganization screen.
+    "reorganization_new": Rule(SIGNED_IN, refused=NOT_ADMIN),
+    "reorganization_detail": Rule(SIGNED_IN, {"pk": "reorganization"}, refused=NOT_ADMIN),
     # A checked import file waits in its uploader's session until confirmed.
     "survey_import_confirm": Rule(OWNER, {"upload_id": "upload_id"}, entitled="commune_staff"),
 }
@@ -361,6 +366,9 @@ def samples(commune_staff, district_official, admin_user, tmp_path, settings):
         "survey_response": response_row.pk,
         "run": RecomputeRun.objects.create(year=2025).pk,
         "kiosk_token": kiosk_link_ensure(commune=doi_ngo).token,
+        "reorganization": Reorganization.objects.create(
+            resolution="1/NQ-TEST", effective_on=date(2027, 1, 1)
+        ).pk,
         "practice": practice.code,
         "fmt": "csv",
         "upload_id": upload_id,
@@ -597,6 +605,9 @@ def today_samples(reorganized_units, make_user, admin_user, tmp_path, settings):
         "run": RecomputeRun.objects.create(year=2026).pk,
         "report_year": 2026,
         "kiosk_token": kiosk_link_ensure(commune=xa_luc_nam).token,
+        "reorganization": Reorganization.objects.create(
+            resolution="1/NQ-TEST", effective_on=date(2026, 1, 1)
+        ).pk,
         "practice": practice.code,
         "fmt": "csv",
         "upload_id": upload_id,

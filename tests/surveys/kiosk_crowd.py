@@ -2,13 +2,13 @@
 CROWD citizens answer the kiosk at the same moment, ANSWERS each; prints one JSON line
 with the status codes seen and what the database holds."""
 
+import datetime
 import json
 import os
 import re
 import sys
 import threading
 from collections import Counter
-from datetime import date
 
 import django
 
@@ -34,8 +34,9 @@ settings.CELERY_TASK_EAGER_PROPAGATES = False  # as in production: a task's erro
 call_command("migrate", verbosity=0)
 call_command("load_units", verbosity=0)
 questionnaire = questionnaire_create_default()
-# Xã Lục Nam, the unit with code 7444 in force today (Đồi Ngô had the code until 2025).
-link = kiosk_link_ensure(commune=Commune.objects.in_force(on=date.today()).get(code="7444"))
+# Codes are reused across periods: the desk is today's Xã Lục Nam (7444).
+today = datetime.date.today()
+link = kiosk_link_ensure(commune=Commune.objects.in_force(on=today).get(code="7444"))
 codes = [q.code for q in questionnaire.questions.all()]
 url = f"/s/{link.token}/"
 connection.close()
