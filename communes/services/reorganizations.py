@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communes import hooks
 from communes.models import (
     Certainty,
     Commune,
@@ -520,6 +521,11 @@ def reorganization_apply(
                 takes_desk=plan.desk_of.get(predecessor.pk) is planned,
             )
     _move_users(plan, rows=rows, by=by)
+    # Every year of the units that ended and began is computed again after the commit: a
+    # year evaluated on the new units gets their statuses, and the ended units lose the
+    # statuses of years they are no longer evaluated in.
+    affected = {*plan.dissolved, *(row.pk for row in rows.values())}
+    hooks.recompute_later_many(requests=[(pk, None) for pk in sorted(affected)])
     return reorganization
 
 

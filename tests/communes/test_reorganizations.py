@@ -289,6 +289,19 @@ def test_a_merge_ends_the_merged_unit_links_it_and_moves_its_staff(leloi_staff, 
     assert leloi_staff.scope.commune == tran_phu
 
 
+def test_applying_asks_for_every_year_of_the_units_that_ended_and_began(admin_user):
+    from targets.models import PendingRecompute
+
+    le_loi, tran_phu = _on(BEFORE, LE_LOI), _on(BEFORE, TRAN_PHU)
+    reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
+
+    # Asked in the reorganization's transaction (the outbox), recomputed after it commits.
+    assert set(PendingRecompute.objects.values_list("commune_id", "year")) == {
+        (le_loi.pk, None),
+        (tran_phu.pk, None),
+    }
+
+
 def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_user):
     doi_ngo = _on(BEFORE, DOI_NGO)
     link = kiosk_link_ensure(commune=doi_ngo)
