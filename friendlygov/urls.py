@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 
 from friendlygov import views
 
-admin.site.site_header = "Cổng theo dõi Chính quyền thân thiện – Bắc Giang"
+admin.site.site_header = "Cổng theo dõi Chính quyền thân thiện – Bắc Ninh"
 admin.site.site_title = "Quản trị Chính quyền thân thiện"
 
 urlpatterns = [
