@@ -93,7 +93,9 @@ class Unit(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["code", "valid_from"]
+        # Oldest first on every database: an open start (NULL) is the oldest, which
+        # PostgreSQL would otherwise sort last and SQLite first.
+        ordering = ["code", F("valid_from").asc(nulls_first=True)]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "valid_from"], name="%(class)s_one_unit_per_code_and_start"

@@ -14,6 +14,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 
 from communes.demo import one_item_away, readiness_year
 from communes.models import Commune, Role
@@ -87,7 +88,9 @@ def seed():
     )
     questions = list(questionnaire.questions.all())
     communes = list(
-        Commune.objects.select_related("district", "province").order_by("code", "valid_from")
+        Commune.objects.select_related("district", "province").order_by(
+            "code", F("valid_from").asc(nulls_first=True)
+        )
     )
     _seed_kiosk_links(communes)
     if SurveyResponse.objects.filter(submission_token__startswith=TOKEN_PREFIX).exists():

@@ -652,13 +652,15 @@ def _responses(cells: list[Cell]) -> int:
         cursor.execute(
             f"""
             INSERT INTO {_table(SurveyResponse)}
-                (commune_id, questionnaire_id, answered_on, channel, satisfied, answers, created_at)
+                (commune_id, questionnaire_id, answered_on, channel, satisfied, answers, created_at,
+                 comment)
             SELECT c.commune_id, %s, d.day,
                    CASE WHEN h.h %% 20 < 13 THEN 'kiosk' ELSE 'paper' END,
                    j <= c.satisfied,
                    {answers},
                    (d.day + time '07:30' + (h.h %% 540) * interval '1 minute')
-                       AT TIME ZONE %s
+                       AT TIME ZONE %s,
+                   ''
             FROM scale_cells c
             CROSS JOIN LATERAL generate_series(1, c.responses) AS j
             CROSS JOIN LATERAL (
