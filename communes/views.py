@@ -629,12 +629,12 @@ def _deadline_year(request) -> int:
 
 
 @require_GET
-@role_required(Role.DISTRICT, Role.PROVINCE)
+@role_required(*REVIEWER_ROLES, Role.PROVINCE)
 def deadlines(request):
     """Which communes are late, which have an extension and until when, for a year."""
     year = _deadline_year(request)
     rows = selectors.deadline_board(year=year, communes=Commune.objects.visible_to(request.user))
-    can_extend = has_role(request.user, Role.DISTRICT)
+    can_extend = has_role(request.user, *REVIEWER_ROLES)
     return render(
         request,
         "communes/deadlines.html",

@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from communes.models import Commune, District, Evidence, EvidenceState, scope_of
+from communes.models import (
+    Commune,
+    District,
+    Evidence,
+    EvidenceState,
+    reference_date,
+    scope_of,
+)
 from communes.selectors import overdue_before
 from targets import charts, decisions, selectors, tables
 from targets.models import CertificationStatus, RecognitionDecision, ReportRun, Status
@@ -88,16 +95,23 @@ def _backlog(*, year: int, communes, district_ids):
     )
 
 
-def report_context(*, year: int, districts, unit_name: str, progress=None) -> dict:
+def report_context(*, year: int, districts, unit_name: str, progress=None, communes=None) -> dict:
     """What the report of ``year`` shows for ``districts`` (a scoped queryset).
 
-    ``progress(done, total)`` is called as the parts are read (the task's progress bar).
+    ``communes`` (a scoped queryset, for a province's report): what a year without
+    districts (from 1/7/2025) is reported on, grouped by former district as the dashboard
+    groups it. ``progress(done, total)`` is called as the parts are read (the task's
+    progress bar).
     """
     progress = progress or (lambda done, total: None)
     steps = 6
     district_ids = list(districts.values_list("pk", flat=True))
-    communes = Commune.objects.filter(district_id__in=district_ids)
-    dashboard = selectors.dashboard_figures(year=year, districts=districts)
+    on = reference_date(year)
+    if communes is not None and not districts.in_force(on=on).exists():
+        communes = communes.in_force(on=on)
+    else:
+        communes = Commune.objects.filter(district_id__in=district_ids)
+    dashboard = selectors.dashboard_figures(year=year, districts=districts, communes=communes)
     progress(1, steps)
     single = len(dashboard.districts) == 1
     shares = selectors.share_by_year(
@@ -169,10 +183,12 @@ def report_context(*, year: int, districts, unit_name: str, progress=None) -> di
     }
 
 
-def report_pdf(*, year: int, districts, unit_name: str, progress=None) -> bytes:
+def report_pdf(*, year: int, districts, unit_name: str, progress=None, communes=None) -> bytes:
     from targets.pdf import render_pdf
 
-    context = report_context(year=year, districts=districts, unit_name=unit_name, progress=progress)
+    context = report_context(
+        year=year, districts=districts, unit_name=unit_name, progress=progress, communes=communes
+    )
     return render_pdf("targets/pdf/report.html", context)
 
 
@@ -218,10 +234,13 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
     if run.district is not None:
         districts = District.objects.filter(pk=run.district.pk)
         name = run.district.name
+        communes = None
     else:
         districts = District.objects.all()
+        communes = Commune.objects.all()
         if run.province_id:
             districts = districts.filter(province_id=run.province_id)
+            communes = communes.filter(province_id=run.province_id)
         name = run.province.name if run.province else _("Toàn tỉnh")
     try:
         data = report_pdf(
@@ -229,6 +248,7 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
             districts=districts,
             unit_name=name,
             progress=lambda done, total: runs.update(steps_done=done, steps_total=total + 1),
+            communes=communes,
         )
         stored = default_storage.save(
             f"reports/{run.year}/{secrets.token_hex(16)}.pdf", ContentFile(data)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communes.access import get_district_for_user, require_role, role_required
-from communes.models import District, Province, Role, scope_of
+from communes.models import Commune, District, Province, Role, scope_of
 from targets import pdf, reports, selectors
 from targets.models import ReportRun
 
@@ -35,6 +35,7 @@ def province_report(request, year):
         year=year,
         districts=District.objects.visible_to(request.user),
         unit_name=province.name if province else _("Toàn tỉnh"),
+        communes=Commune.objects.visible_to(request.user),
     )
     return pdf.pdf_response(data, filename=f"bao-cao-{year}")
 

@@ -240,3 +240,32 @@ def test_the_reviewers_queue_shows_the_review_days_left(client_for, district_off
     )
     page = client_for(district_official).get(reverse("reviews")).content.decode()
     assert f"Hạn duyệt năm nay: {(TODAY + 4 * DAY):%d/%m/%Y} (còn 4 ngày)." in page
+
+
+def test_todays_provincial_reviewer_sees_the_late_communes_and_extends(
+    client_for, make_user, reorganized_units
+):
+    # From 1/7/2025 the province's reviewers do what district officials did.
+    from communes.models import Commune, Role
+    from targets.models import YearTarget
+
+    YearTarget.objects.create(year=2026, percent=100)
+    ChecklistDeadline.objects.create(
+        year=2026, submission_deadline=TODAY - DAY, review_deadline=TODAY + 10 * DAY
+    )
+    on = datetime.date(2026, 3, 1)
+    reviewer = make_user(Role.PROVINCE_REVIEWER, "24", username="thamdinh-dl", on=on)
+    client = client_for(reviewer)
+
+    page = client.get(reverse("deadlines") + "?year=2026")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Xã Lục Nam" in text and 'name="until"' in text
+
+    response = client.post(
+        reverse("deadline_extend", args=["7444", 2026]),
+        {"until": (TODAY + 7 * DAY).strftime("%d/%m/%Y"), "note": "Mạng chập chờn cả tuần."},
+    )
+    assert response.status_code == 302
+    extension = DeadlineExtension.objects.get()
+    assert extension.commune == Commune.objects.in_force(on=on).get(code="7444")

@@ -177,3 +177,34 @@ def test_a_built_report_is_read_only_by_its_scope(
     build = reverse("district_report_build", args=["218", 2024])
     assert client_for(other_district_official).post(build).status_code == 403
     assert client_for(district_official).get(build).status_code == 405
+
+
+def test_todays_province_report_covers_its_communes_grouped_by_former_district(
+    client_for, make_user, reorganized_units, django_capture_on_commit_callbacks
+):
+    # From 1/7/2025 there are no districts: the report of 2026 is on the 99 communes of
+    # Tỉnh Bắc Ninh, as its dashboard is, not on an empty list of districts.
+    from targets.models import CertificationStatus, ReportRun
+
+    set_year(2026, level="province", target="100")
+    luc_nam = Commune.objects.in_force(on=datetime.date(2026, 3, 1)).get(code="7444")
+    now = timezone.now()
+    CertificationStatus.objects.create(
+        commune=luc_nam, year=2026, status=Status.CERTIFIED, computed_at=now, changed_at=now
+    )
+    official = make_user("province", "24", username="tinh-bn-report", on=datetime.date(2026, 3, 1))
+    client = client_for(official)
+
+    text = pdf_text(client.get(reverse("province_report", args=[2026])).content)
+    assert "Tỉnh Bắc Ninh" in text
+    assert "1 (1,0%)" in text and "100% (99 xã)" in text
+    assert "Huyện Lục Nam" in text  # the former district, as the dashboard groups it
+    assert "(98 xã)" in text  # every commune not certified
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("province_report_build", args=[2026]))
+    run = ReportRun.objects.get()
+    built = pdf_text(
+        b"".join(client.get(reverse("report_run_file", args=[run.pk])).streaming_content)
+    )
+    assert "1 (1,0%)" in built and "(98 xã)" in built
