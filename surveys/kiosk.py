@@ -136,7 +136,7 @@ def _count_in_database(client: str, window: int) -> int:
     table = connection.ops.quote_name(KioskThrottle._meta.db_table)
     # Only the table's own name is formatted in; the values are parameters.
     sql = (
-        f"INSERT INTO {table} (client, minute, hits) VALUES (%s, %s, 1) "  # noqa: S608
+        f"INSERT INTO {table} (client, minute, hits) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608
         f"ON CONFLICT (client, minute) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"
     )
     with connection.cursor() as cursor:
