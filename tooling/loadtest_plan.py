@@ -10,7 +10,15 @@ import json
 from django.db.models import Q
 from django.utils import timezone
 
-from communes.models import Commune, Criterion, CriterionKind, District, Evidence, EvidenceState
+from communes.models import (
+    Commune,
+    Criterion,
+    CriterionKind,
+    District,
+    Evidence,
+    EvidenceState,
+    reference_date,
+)
 from communes.selectors import deadline_state
 from surveys.models import KioskLink
 
@@ -21,11 +29,16 @@ def editable_items(year):
     items = []
     criteria = Criterion.objects.active_in(year).exclude(kind=CriterionKind.SURVEY).order_by("code")
     for code, username in STAFF.items():
+        # The accounts' own units: the codes' units of 2023 (Xã Lục Nam reuses 7444 since
+        # 1/7/2025). A year the unit is not evaluated in has no checklist to save.
+        commune = Commune.objects.get(code=code, valid_from__isnull=True)
+        if not commune.is_in_force(reference_date(year)):
+            continue
         # A checklist closed by its year's submission deadline takes no saves.
-        if not deadline_state(commune=Commune.objects.get(code=code), year=year).is_open:
+        if not deadline_state(commune=commune, year=year).is_open:
             continue
         locked = set(
-            Evidence.objects.filter(commune__code=code, year=year)
+            Evidence.objects.filter(commune=commune, year=year)
             .filter(~Q(state__in=[EvidenceState.DRAFT, EvidenceState.REJECTED]))
             .values_list("criterion__code", flat=True)
         )
