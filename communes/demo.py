@@ -59,6 +59,9 @@ DEMO_ACCOUNTS = [
     # code Đồi Ngô had): the daily loop of 2026.
     ("tinh.bacninh", "Vũ Văn Ninh", Role.PROVINCE, "24"),
     ("xa.lucnam", "Hoàng Thị Nam", Role.COMMUNE, "7444"),
+    # Two wards of old Bắc Ninh's area, starting the programme in 2026.
+    ("xa.vuninh", "Nguyễn Thị Vũ", Role.COMMUNE, "9169"),
+    ("xa.kinhbac", "Trần Văn Kinh", Role.COMMUNE, "9187"),
 ]
 # The day each account's unit is looked up on (codes are reused): the programme's basis
 # unless said otherwise.
@@ -66,6 +69,8 @@ ACCOUNT_DAYS = {
     "thamdinh.bacninh": datetime.date(2026, 1, 1),
     "tinh.bacninh": datetime.date(2026, 1, 1),
     "xa.lucnam": datetime.date(2026, 1, 1),
+    "xa.vuninh": datetime.date(2026, 1, 1),
+    "xa.kinhbac": datetime.date(2026, 1, 1),
 }
 BASIS_DAY = datetime.date(2024, 1, 1)
 

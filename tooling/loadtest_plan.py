@@ -17,21 +17,25 @@ from communes.models import (
     District,
     Evidence,
     EvidenceState,
+    UserScope,
     reference_date,
 )
 from communes.selectors import deadline_state
 from surveys.models import KioskLink
 
-STAFF = {"7444": "xa.doingo", "7219": "xa.leloi"}  # the README's demo accounts
+# The README's demo clerks: of Đồi Ngô and Lê Lợi (2023's units), of today's Xã Lục Nam,
+# and of two wards of old Bắc Ninh's area that start in 2026.
+STAFF = ["xa.doingo", "xa.leloi", "xa.lucnam", "xa.vuninh", "xa.kinhbac"]
 
 
 def editable_items(year):
     items = []
     criteria = Criterion.objects.active_in(year).exclude(kind=CriterionKind.SURVEY).order_by("code")
-    for code, username in STAFF.items():
-        # The accounts' own units: the codes' units of 2023 (Xã Lục Nam reuses 7444 since
-        # 1/7/2025). A year the unit is not evaluated in has no checklist to save.
-        commune = Commune.objects.get(code=code, valid_from__isnull=True)
+    clerks = UserScope.objects.filter(user__username__in=STAFF).select_related("user", "commune")
+    for scope in sorted(clerks, key=lambda s: s.user.username):
+        # Each clerk works on their own unit (codes are reused: 7444 was Đồi Ngô's and is
+        # Xã Lục Nam's), in the years it is evaluated in.
+        commune, username, code = scope.commune, scope.user.username, scope.commune.code
         if not commune.is_in_force(reference_date(year)):
             continue
         # A checklist closed by its year's submission deadline takes no saves.
