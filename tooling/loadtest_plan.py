@@ -101,7 +101,14 @@ print(
             "year": year,
             "items": items,
             "districts": list(District.objects.order_by("code").values_list("code", flat=True)),
-            "communes": list(Commune.objects.order_by("code").values_list("code", flat=True)),
+            # The province readers' (tinh's, Tỉnh Bắc Giang's) communes: a code of today's
+            # Tỉnh Bắc Ninh is outside their scope.
+            "communes": list(
+                Commune.objects.filter(province__userscope__user__username="tinh")
+                .order_by("code")
+                .values_list("code", flat=True)
+                .distinct()
+            ),
             "kiosk_tokens": list(
                 KioskLink.objects.filter(commune__district__code__in=["218", "213"])
                 .order_by("commune__code")
