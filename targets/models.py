@@ -131,6 +131,15 @@ class StatusChange(models.Model):
         return f"{self.commune} {self.year}: {before} → {self.get_to_status_display()}"
 
 
+def progress_percent(*, done: bool, steps: int, of: int) -> int:
+    """A run's progress bar, 0-100: 100 once done, whatever the counts."""
+    if done:
+        return 100
+    if not of:
+        return 0
+    return min(100, steps * 100 // of)
+
+
 class RecomputeRun(models.Model):
     """One run of the recompute: when, for what, how it ended."""
 
@@ -189,11 +198,9 @@ class RecomputeRun(models.Model):
     @property
     def percent(self) -> int:
         """How far the run is, 0-100 (100 once done, whatever the counts)."""
-        if self.state == self.State.DONE:
-            return 100
-        if not self.communes_total:
-            return 0
-        return min(100, self.communes_done * 100 // self.communes_total)
+        return progress_percent(
+            done=self.state == self.State.DONE, steps=self.communes_done, of=self.communes_total
+        )
 
 
 class PendingRecompute(models.Model):
@@ -363,8 +370,6 @@ class ReportRun(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.state == self.State.DONE:
-            return 100
-        if not self.steps_total:
-            return 0
-        return min(100, self.steps_done * 100 // self.steps_total)
+        return progress_percent(
+            done=self.state == self.State.DONE, steps=self.steps_done, of=self.steps_total
+        )
