@@ -135,6 +135,24 @@ def test_a_small_country_is_generated_around_the_real_province(on_postgresql, se
 
 @pytest.mark.services
 @pytest.mark.django_db
+def test_a_database_with_every_period_loaded_gets_the_country_of_the_basis_shape(
+    on_postgresql, settings, reorganized_units
+):
+    """`make migrate` loads the 2025 and 2026 units too: the generated country still has
+    the asked-for communes in force in 2023-2024, and the later units get no records."""
+    settings.DEBUG = True
+    output = generate()
+
+    assert "2 provinces, 21 districts, 242 communes, 1,000 survey responses" in output
+    assert Commune.objects.filter(valid_from__isnull=True).count() == 242
+    later = Commune.objects.filter(valid_from__isnull=False)
+    assert later.exists()
+    assert not Evidence.objects.filter(commune__in=later).exists()
+    assert not SteeringCommittee.objects.filter(commune__in=later).exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db
 def test_generating_again_gives_the_same_data_and_is_not_needed(on_postgresql, settings):
     settings.DEBUG = True
     generate()
