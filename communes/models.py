@@ -247,6 +247,10 @@ class Commune(Unit):
     objects = CommuneQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # Not stored: set by the public page on the communes it lists (targets.selectors),
+    # the recognition in force for the year or None (a targets.decisions.Recognition).
+    recognition: object
+
     class Meta(Unit.Meta):
         verbose_name = _("xã")
         verbose_name_plural = _("xã, phường, thị trấn")
@@ -855,6 +859,11 @@ class GoodPractice(models.Model):
         verbose_name=_("nơi khởi xướng"),
     )
     started_on = models.DateField(_("bắt đầu từ"), null=True, blank=True)
+
+    # Not stored: set by the dashboards on the practices they show (targets.selectors),
+    # the communes in scope that adopted it by the year's end and their share in percent.
+    adopters: int
+    adopters_rate: Decimal | None
 
     class Meta:
         verbose_name = _("cách làm hay")
