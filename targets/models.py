@@ -114,9 +114,7 @@ class StatusChange(models.Model):
         Commune, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("xã")
     )
     year = models.PositiveSmallIntegerField(_("năm"))
-    from_status = models.CharField(
-        _("từ trạng thái"), max_length=20, choices=Status, blank=True
-    )
+    from_status = models.CharField(_("từ trạng thái"), max_length=20, choices=Status, blank=True)
     to_status = models.CharField(_("sang trạng thái"), max_length=20, choices=Status)
     at = models.DateTimeField(_("lúc"))
 

@@ -112,5 +112,3 @@ def xlsx_file(tmp_path):
         return path
 
     return write
-
-
