@@ -361,6 +361,8 @@ def commune_plans(communes) -> dict[int, CommunePlan]:
     for commune in communes:
         ready = readiness_year(commune)
         rng = _rng("plan", commune.code)
+        committee: datetime.date | None
+        launch: datetime.date | None
         if commune.code == PILOT:
             committee, launch = d(2023, 1, 9), d(2023, 2, 15)
         elif commune.code in never:
@@ -513,8 +515,8 @@ def seed_committees(communes, plans) -> None:
 
     committees = SteeringCommittee.objects.bulk_create([c for c, _ in pending])
     members = []
-    for committee, (_, rows) in zip(committees, pending, strict=True):
-        for member in rows:
+    for committee, (_, appointed) in zip(committees, pending, strict=True):
+        for member in appointed:
             member.committee = committee
             members.append(member)
     CommitteeMember.objects.bulk_create(members, batch_size=500)
@@ -542,7 +544,7 @@ MISSING = "missing"
 RETURNED_THEN_APPROVED = "returned_then_approved"
 UPDATED_AFTER_APPROVAL = "updated_after_approval"
 
-RETURN_NOTES = {
+RETURN_NOTES: dict[str, list[str]] = {
     CriterionKind.EVIDENCE: [
         "Ảnh chụp chưa thấy rõ nội dung; đề nghị chụp lại cận cảnh và toàn cảnh.",
         "Ảnh là của năm trước; đề nghị bổ sung ảnh chụp trong năm đánh giá.",
@@ -567,7 +569,7 @@ VALUE_RANGES = {
 }
 
 # Fixed stories for the demo accounts' communes in 2025 (criterion code -> state).
-STORIES = {
+STORIES: dict[tuple[str, int], dict[str, str]] = {
     (PILOT, 2025): {
         "CNTT-03": UPDATED_AFTER_APPROVAL,
         "TTHC-02": DRAFT,
@@ -778,9 +780,9 @@ def demo_files(criteria) -> dict[str, DemoFile]:
             continue
         data = _demo_png(criterion.code, criterion.title)
         name = _store_once(f"evidence/demo/{criterion.code}.png", data)
-        thumb = _store_once(
-            f"evidence/demo/{criterion.code}_thumb.jpg", uploads.make_thumbnail(data)
-        )
+        thumbnail = uploads.make_thumbnail(data)
+        assert thumbnail is not None  # the PNG drawn just above
+        thumb = _store_once(f"evidence/demo/{criterion.code}_thumb.jpg", thumbnail)
         files[criterion.code] = DemoFile(name, thumb, "image/png", len(data), "png")
     pdf = _demo_pdf("Bao cao so lieu giai quyet thu tuc hanh chinh (du lieu demo)")
     files["report"] = DemoFile(
@@ -806,6 +808,7 @@ def seed_evidence(communes, plans, *, actors: Actors, years=DEMO_YEARS) -> None:
     files = demo_files({c for cs in criteria_by_year.values() for c in cs})
     now = timezone.now()
     rows: list[tuple[Evidence, list, list]] = []  # evidence, transitions, files
+    planned: list[Planned] = []  # what each row was built from
 
     for commune in communes:
         staff = actors.commune[commune.pk]
@@ -829,6 +832,7 @@ def seed_evidence(communes, plans, *, actors: Actors, years=DEMO_YEARS) -> None:
                         now=now,
                     )
                 )
+                planned.append(item)
 
     evidence = Evidence.objects.bulk_create([e for e, _, _ in rows], batch_size=500)
     transitions, evidence_files = [], []
@@ -846,15 +850,15 @@ def seed_evidence(communes, plans, *, actors: Actors, years=DEMO_YEARS) -> None:
     # Approved rows need none: they are locked, so their content is what was approved, and
     # evidence_reopen takes the snapshot when one is opened again.
     updated = []
-    for saved, (_, moves, attached) in zip(evidence, rows, strict=True):
+    for saved, (_, moves, attached), item in zip(evidence, rows, planned, strict=True):
         if saved.state == APPROVED or not any(m.to_state == APPROVED for m in moves):
             continue
         approval = next(m for m in reversed(moves) if m.to_state == APPROVED)
         saved.approved_snapshot = {
             "at": approval.at.isoformat(),
             "by": person_name(approval.by),
-            "note": saved._approved_note,
-            "value": None if saved._approved_value is None else str(saved._approved_value),
+            "note": item.note,
+            "value": None if item.value is None else str(item.value),
             "files": [
                 {"id": f.pk, "name": f.original_name}
                 for f in attached
@@ -877,7 +881,6 @@ def _build(commune, year, item: Planned, rng, *, staff, reviewer, files, now):
 
     evidence = Evidence(commune=commune, criterion=criterion, year=year, note=item.note)
     evidence.value = item.value
-    evidence._approved_note, evidence._approved_value = item.note, item.value
     moves = [EvidenceTransition(to_state=DRAFT, by=staff, at=created)]
 
     def move(from_state, to_state, at, by, note=""):

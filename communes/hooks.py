@@ -2,20 +2,33 @@
 
 communes is the lowest app (ARCHITECTURE.md): it never imports surveys or targets, and
 surveys never imports targets. Where a lower app needs a higher one, it calls a hook here,
-and the higher app connects the hook in its ``AppConfig.ready()``:
+and the higher app connects the hook in its ``AppConfig.ready()``. There are two kinds,
+and only one of them is a call back:
 
-- ``recompute_later`` / ``recompute_later_many``: "these communes' facts changed, recompute
-  their statuses". Connected by targets to its outbox (``targets.outbox``): the request is
-  recorded in the caller's transaction and the task is queued after the commit.
-  Called by the evidence and committee services, the survey services and the importer.
-- ``survey_figures``: a commune's survey responses in a year against the year's rule, for
-  the checklist's survey criterion. Connected by surveys (``surveys.selectors``).
+- The call back, ``recompute_later`` / ``recompute_later_many``: "these communes' facts
+  changed, recompute their statuses". Connected by targets to its outbox
+  (``targets.outbox``): the request is recorded in the caller's transaction and the task
+  is queued after the commit. Called by the evidence, committee and reorganization
+  services, the survey services and the importer. It is the only way a write in a lower
+  app reaches targets.
+- A read-only provider, ``survey_figures``: a commune's survey responses in a year against
+  the year's rule (a ``surveys.rules.SurveyFigures``, read here as ``SurveyFigures``
+  below). Connected by surveys (``surveys.selectors.survey_figures``). It writes nothing,
+  triggers nothing and is not told of any change: it answers a question. It exists
+  because the survey criterion is one row of the checklist, and the checklist and the
+  evidence page (``communes.views.checklist``, ``evidence_detail``, through
+  ``communes.selectors.checklist`` and ``evidence_row``) belong to communes with the rest
+  of the evidence workflow (save, submit, review, deadlines), which surveys and targets
+  build on. Moving those two pages up into surveys, as the commune page went up into
+  targets, would put the commune staff's whole evidence workflow in the survey app for
+  the sake of one of its rows; the figures come up through this provider instead.
 
 A hook called before it is connected raises: that is a missing app, not a silent skip.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
 
 _hooks: dict[str, Callable[..., Any]] = {}
 
@@ -46,6 +59,27 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     _call("recompute_later_many", requests=requests)
 
 
-def survey_figures(*, commune: Any, year: int, rule: Any = None) -> Any:
-    """The commune's survey figures of ``year`` (a ``surveys.rules.SurveyFigures``)."""
-    return _call("survey_figures", commune=commune, year=year, rule=rule)
+@runtime_checkable
+class SurveyFigures(Protocol):
+    """What the checklist reads of a commune's survey figures: the fields of
+    ``surveys.rules.SurveyFigures`` (which communes cannot import), read-only."""
+
+    @property
+    def responses(self) -> int: ...
+    @property
+    def satisfied(self) -> int: ...
+    @property
+    def threshold(self) -> Decimal: ...
+    @property
+    def min_responses(self) -> int: ...
+    @property
+    def rate(self) -> Decimal | None: ...
+    @property
+    def state(self) -> str: ...
+
+
+def survey_figures(*, commune: Any, year: int, rule: Any = None) -> SurveyFigures:
+    """The commune's survey figures of ``year`` against ``rule`` (the year's rule when
+    None): read-only, provided by surveys (``surveys.selectors.survey_figures``)."""
+    figures: SurveyFigures = _call("survey_figures", commune=commune, year=year, rule=rule)
+    return figures

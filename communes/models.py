@@ -247,6 +247,10 @@ class Commune(Unit):
     objects = CommuneQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # Not stored: set by the public page on the communes it lists (targets.selectors),
+    # the recognition in force for the year or None (a targets.decisions.Recognition).
+    recognition: object
+
     class Meta(Unit.Meta):
         verbose_name = _("xã")
         verbose_name_plural = _("xã, phường, thị trấn")
@@ -380,11 +384,11 @@ class CommuneLink(models.Model):
         related_name="predecessor_links",
         verbose_name=_("đơn vị sau"),
     )
-    kind = models.CharField(_("hình thức"), max_length=20, choices=LinkKind.choices)
+    kind = models.CharField(_("hình thức"), max_length=20, choices=LinkKind)
     resolution = models.CharField(_("nghị quyết"), max_length=160, blank=True)
     effective_on = models.DateField(_("ngày có hiệu lực"))
     certainty = models.CharField(
-        _("mức chắc chắn"), max_length=20, choices=Certainty.choices, default=Certainty.VERIFIED
+        _("mức chắc chắn"), max_length=20, choices=Certainty, default=Certainty.VERIFIED
     )
     note = models.TextField(_("ghi chú"), blank=True)
     # Where a predecessor is split, the one successor that takes its one-stop desk: its
@@ -438,7 +442,7 @@ class UserScope(models.Model):
         related_name="scope",
         verbose_name=_("người dùng"),
     )
-    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("tỉnh")
     )
@@ -545,7 +549,7 @@ class SteeringCommittee(models.Model):
     force is the most recently established.
     """
 
-    level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
+    level = models.CharField(_("cấp"), max_length=20, choices=Level)
     province = models.ForeignKey(
         Province,
         on_delete=models.CASCADE,
@@ -614,7 +618,7 @@ class CommitteeMember(models.Model):
     position = models.CharField(_("chức vụ"), max_length=160)
     organisation = models.CharField(_("cơ quan"), max_length=160)
     role = models.CharField(
-        _("vai trò"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER
+        _("vai trò"), max_length=20, choices=MemberRole, default=MemberRole.MEMBER
     )
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
@@ -656,10 +660,10 @@ class CriterionQuerySet(models.QuerySet):
 
 class Criterion(models.Model):
     code = models.CharField(_("mã"), max_length=20, unique=True)
-    group = models.CharField(_("nhóm"), max_length=20, choices=CriterionGroup.choices)
+    group = models.CharField(_("nhóm"), max_length=20, choices=CriterionGroup)
     title = models.CharField(_("tiêu chí"), max_length=255)
     how_met = models.TextField(_("cách đánh giá đạt"), blank=True)
-    kind = models.CharField(_("loại"), max_length=20, choices=CriterionKind.choices)
+    kind = models.CharField(_("loại"), max_length=20, choices=CriterionKind)
     is_required = models.BooleanField(_("bắt buộc"), default=True)
     points = models.PositiveSmallIntegerField(_("điểm"), default=0)
     # For measured criteria: the value must be at least this (e.g. 95 for 95%).
@@ -727,7 +731,7 @@ class Evidence(models.Model):
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="evidence")
     year = models.PositiveSmallIntegerField(_("năm"))
     state = models.CharField(
-        _("trạng thái"), max_length=20, choices=EvidenceState.choices, default=EvidenceState.DRAFT
+        _("trạng thái"), max_length=20, choices=EvidenceState, default=EvidenceState.DRAFT
     )
     note = models.TextField(_("ghi chú"), blank=True)
     value = models.DecimalField(
@@ -822,8 +826,8 @@ class EvidenceTransition(models.Model):
     """One move of an evidence's state: who, when, from what to what, with the note."""
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=20, choices=EvidenceState.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=EvidenceState.choices)
+    from_state = models.CharField(max_length=20, choices=EvidenceState, blank=True)
+    to_state = models.CharField(max_length=20, choices=EvidenceState)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
@@ -855,6 +859,11 @@ class GoodPractice(models.Model):
         verbose_name=_("nơi khởi xướng"),
     )
     started_on = models.DateField(_("bắt đầu từ"), null=True, blank=True)
+
+    # Not stored: set by the dashboards on the practices they show (targets.selectors),
+    # the communes in scope that adopted it by the year's end and their share in percent.
+    adopters: int
+    adopters_rate: Decimal | None
 
     class Meta:
         verbose_name = _("cách làm hay")
@@ -1036,7 +1045,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(_("loại"), max_length=20, choices=NotificationKind.choices)
+    kind = models.CharField(_("loại"), max_length=20, choices=NotificationKind)
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

@@ -3,7 +3,6 @@
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Sum
@@ -215,7 +214,7 @@ def changes_since_approval(evidence: Evidence) -> Changes | None:
 class ChecklistRow:
     criterion: Criterion
     evidence: Evidence | None = None
-    survey: Any = None  # a surveys.rules.SurveyFigures, for the survey criterion
+    survey: hooks.SurveyFigures | None = None  # for the survey criterion (surveys)
 
     @property
     def state(self) -> str:
@@ -295,7 +294,7 @@ class Checklist:
     commune: Commune
     year: int
     groups: list[ChecklistGroup]
-    survey: Any  # a surveys.rules.SurveyFigures, or None without a survey criterion
+    survey: hooks.SurveyFigures | None  # None without a survey criterion
     pass_score: int | None  # None while the year has no CertificationRule
 
     @property

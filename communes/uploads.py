@@ -159,7 +159,7 @@ def _detect_image(data: bytes) -> tuple[str, str] | None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                kind = IMAGE_TYPES.get(image.format)
+                kind = IMAGE_TYPES.get(image.format or "")
                 if kind is None or image.width * image.height > MAX_IMAGE_PIXELS:
                     return None
                 image.verify()
@@ -232,8 +232,8 @@ def store(checked: CheckedFile, *, commune_code: str, year: int) -> tuple[str, s
 def make_thumbnail(data: bytes) -> bytes | None:
     """A small JPEG of an image, turned upright from its EXIF orientation."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(io.BytesIO(data)) as opened:
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.thumbnail(THUMBNAIL_SIZE)
             if image.mode not in ("RGB", "L"):
                 background = Image.new("RGB", image.size, "white")

@@ -281,7 +281,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # opening one) get no handle on its window.
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Browser features no page of the portal uses are switched off (friendlygov.middleware).
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")  # noqa: S105
 
@@ -12,7 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = tempfile.mkdtemp(prefix="friendlygov-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="friendlygov-test-media-"))
 CELERY_TASK_EAGER_PROPAGATES = True
 SECURE_SSL_REDIRECT = False
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"

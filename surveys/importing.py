@@ -79,7 +79,7 @@ _MEMO_MAX = 50_000
 # The contract's 1/0, có/không, yes/no (also typed without accents).
 _TRUE = {"1", "có", "co", "yes"}
 _FALSE = {"0", "không", "khong", "no"}
-_SCORES = {
+_SCORES: dict[str | int | float, int] = {
     **{str(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)},
     **{n: n for n in range(SCALE_MIN, SCALE_MAX + 1)},
     **{float(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)},
@@ -483,7 +483,7 @@ class _Reader:
             if not name:
                 continue
             if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS:
-                key = name
+                key: str | None = name
             else:
                 key = self.questions.get(name.upper())
             if key is None:
@@ -624,15 +624,15 @@ class _Reader:
             if problem:
                 reasons.append(problem)
             elif form_number is not None and commune_id is not None and day is not None:
-                key = (commune_id, day.year, form_number)
-                earlier = self.form_numbers.get(key)
+                form_key = (commune_id, day.year, form_number)
+                earlier = self.form_numbers.get(form_key)
                 if earlier is not None:
                     reasons.append(
                         _("số phiếu %(number)s đã có ở dòng %(row)s (cùng xã, cùng năm)")
                         % {"number": form_number, "row": earlier}
                     )
                 else:
-                    self.form_numbers[key] = number
+                    self.form_numbers[form_key] = number
         if reasons:
             return reasons
         return (commune_id, day, iso, satisfied, "{" + ",".join(parts) + "}", form_number)
@@ -839,7 +839,7 @@ def _scan(path: Path, report: ImportReport, reader: _Reader, writer=None, on_row
             )
             return
         row = check(number, cells)
-        if type(row) is list:
+        if isinstance(row, list):
             if _is_blank(cells):
                 continue
             report.bad_rows += 1
@@ -905,7 +905,7 @@ class _CopyWriter:
         by_id = by.pk if by is not None else r"\N"
         # An imported response has no kiosk comment: the empty text (not NULL).
         self.tail = f"\t\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
-        self.lines = []
+        self.lines: list[str] = []
 
     def add(self, row) -> None:
         commune_id, _day, iso, satisfied, answers, form_number = row
@@ -941,7 +941,7 @@ class _BulkWriter:
 
     def __init__(self, *, batch: ImportBatch, questionnaire, by, at):
         self.batch, self.questionnaire, self.by, self.at = batch, questionnaire, by, at
-        self.chunk = []
+        self.chunk: list[SurveyResponse] = []
 
     def add(self, row) -> None:
         commune_id, day, _iso, satisfied, answers, form_number = row
@@ -1052,6 +1052,7 @@ def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
     """Inside the import's transaction, once the file's rows are written: delete those an
     earlier import holds (or, with ``replace``, the earlier files' rows they repeat)."""
     report.written = report.rows
+    assert report.batch is not None  # created by survey_file_import before the rows
     earlier = _Earlier(report, exclude_batch=report.batch.pk)
     if earlier.empty:
         return
@@ -1087,6 +1088,8 @@ def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
 def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by) -> None:
     """Read the file, writing its good rows; the caller's transaction decides."""
     at = timezone.now()
+    assert report.batch is not None  # created by survey_file_import before the rows
+    writer: _BulkWriter | _CopyWriter
     if connection.vendor != "postgresql":
         writer = _BulkWriter(batch=report.batch, questionnaire=questionnaire, by=by, at=at)
         try:

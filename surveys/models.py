@@ -61,7 +61,7 @@ class Question(models.Model):
         Questionnaire, on_delete=models.CASCADE, related_name="questions"
     )
     code = models.CharField(_("mã"), max_length=20)
-    element = models.CharField(_("yếu tố"), max_length=20, choices=Element.choices)
+    element = models.CharField(_("yếu tố"), max_length=20, choices=Element)
     text = models.CharField(_("câu hỏi"), max_length=300)
     # Added by surveys/translation.py: ``text`` reads the active language's.
     text_vi: str | None
@@ -134,7 +134,7 @@ class SurveyResponse(models.Model):
         Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
     answered_on = models.DateField(_("ngày trả lời"))
-    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel)
     satisfied = models.BooleanField(_("hài lòng"))
     # {question code: 1..5}
     answers = models.JSONField(_("câu trả lời"), default=dict, blank=True)

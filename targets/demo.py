@@ -108,6 +108,7 @@ def seed_decisions(year: int) -> None:
         decision = decisions.decision_issue(decision=decision, by=by)
         if year == 2024 and district.code == "218" and decision.entries.count() > 1:
             entry = decision.entries.order_by("commune__name").last()
+            assert entry is not None  # more than one, counted above
             withdrawal = decisions.decision_withdraw_draft(
                 decision=decision,
                 by=by,

@@ -77,7 +77,7 @@ class CertificationStatus(models.Model):
         Commune, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("xã")
     )
     year = models.PositiveSmallIntegerField(_("năm"))
-    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status)
     # [{"code": "...", "params": {...}}]: rendered into words by targets.reasons.
     reasons = models.JSONField(_("lý do"), default=list)
     survey_responses = models.PositiveIntegerField(_("số phiếu khảo sát"), default=0)
@@ -114,10 +114,8 @@ class StatusChange(models.Model):
         Commune, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("xã")
     )
     year = models.PositiveSmallIntegerField(_("năm"))
-    from_status = models.CharField(
-        _("từ trạng thái"), max_length=20, choices=Status.choices, blank=True
-    )
-    to_status = models.CharField(_("sang trạng thái"), max_length=20, choices=Status.choices)
+    from_status = models.CharField(_("từ trạng thái"), max_length=20, choices=Status, blank=True)
+    to_status = models.CharField(_("sang trạng thái"), max_length=20, choices=Status)
     at = models.DateTimeField(_("lúc"))
 
     class Meta:
@@ -314,7 +312,7 @@ class DecisionCommune(models.Model):
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("xã")
     )
-    status_when_added = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    status_when_added = models.CharField(max_length=20, choices=Status, blank=True)
     reason = models.TextField(_("lý do (xã chưa đạt chuẩn)"), blank=True)
 
     class Meta:

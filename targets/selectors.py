@@ -2,6 +2,7 @@
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -97,14 +98,14 @@ class Progress:
         }
 
 
-def _recognized_by_district(*, year: int, district_ids) -> dict[int, int]:
+def _recognized_by_district(*, year: int, district_ids) -> dict[int | None, int]:
     """{district id: communes recognized for ``year``} (one query)."""
     from targets.decisions import recognitions
 
     recognized = recognitions(
         year=year, communes=Commune.objects.filter(district_id__in=district_ids)
     )
-    counts: dict[int, int] = {}
+    counts: dict[int | None, int] = {}
     for recognition in recognized.values():
         counts[recognition.district_id] = counts.get(recognition.district_id, 0) + 1
     return counts
@@ -359,7 +360,7 @@ def former_units(*, communes, by: str = "former_district") -> dict[int, FormerUn
     derived from their lineage links: where most of their predecessors were. One query."""
     field_name = "predecessor_district" if by == "former_district" else "predecessor_province"
     votes: dict[int, Counter] = defaultdict(Counter)
-    names = {}
+    names: dict[str, str] = {}
     for successor_id, text in CommuneLink.objects.filter(successor__in=communes).values_list(
         "successor_id", field_name
     ):
@@ -426,7 +427,7 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
         .annotate(n=Count("pk"))
         .values_list(rkey, "n")
     )
-    adoptions = {}
+    adoptions: dict[int, dict[int, int]] = {}
     for row in (
         PracticeAdoption.objects.filter(related, adopted_on__lte=end)
         .values("practice_id", rkey)
@@ -627,7 +628,7 @@ def share_by_year(*, communes, total: int | None = None, district=None, years=No
         .annotate(n=Count("pk"))
         .values_list("year", "n")
     )
-    targets = {}
+    targets: dict[int, Decimal] = {}
     for target in YearTarget.objects.filter(
         Q(district=None) | Q(district=district), year__in=years
     ):
@@ -811,7 +812,7 @@ def public_figures(*, year: int) -> PublicFigures:
     dashboard = dashboard_figures(
         year=year, districts=District.objects.all(), communes=Commune.objects.all()
     )
-    statuses = (
+    statuses: Iterable[CertificationStatus] = (
         CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
         .select_related("commune__district")
         .order_by("commune__district__code", "commune__name")

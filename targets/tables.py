@@ -8,6 +8,7 @@ formats it and which number format the workbook gives it) and whether it sorts.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -330,6 +331,16 @@ def _reported(row, name):
     return getattr(figures, name) if figures.investment_rows else None
 
 
+def _adopted(pk: int) -> Callable[[Any], int]:
+    """A row's communes that adopted the practice ``pk`` (a column's value)."""
+    return lambda r: r.adoptions.get(pk, 0)
+
+
+def _adopted_rate(pk: int) -> Callable[[Any], Decimal | None]:
+    """Their share of the row's communes, in percent (a column's value)."""
+    return lambda r: percent_of(r.adoptions.get(pk, 0), r.figures.total)
+
+
 def practice_spread_table(dashboard, *, totals_label=None) -> Table:
     """How far each good practice has spread: communes that adopted it, per district."""
     columns = [
@@ -341,7 +352,7 @@ def practice_spread_table(dashboard, *, totals_label=None) -> Table:
             Column(
                 f"p{practice.pk}",
                 practice.name,
-                lambda r, pk=practice.pk: r.adoptions.get(pk, 0),
+                _adopted(practice.pk),
                 INT,
             )
         )
@@ -349,7 +360,7 @@ def practice_spread_table(dashboard, *, totals_label=None) -> Table:
             Column(
                 f"p{practice.pk}_rate",
                 _("%(name)s (tỷ lệ)") % {"name": practice.name},
-                lambda r, pk=practice.pk: percent_of(r.adoptions.get(pk, 0), r.figures.total),
+                _adopted_rate(practice.pk),
                 PERCENT,
             )
         )

@@ -2,9 +2,13 @@
 tooling/loadtest.py through ``manage.py shell -c``; prints one line of JSON).
 
 Commune staff save checklist items nobody has sent for review yet, one item per user;
-the year chosen is the one that has the most such items for the demo communes.
+the year chosen is the programme year, up to this one, that has the most such items for
+the demo communes. The latest is kept open (``keep_open``), so that a run after the
+demo's deadline (15 December) or in a year that is not a programme year yet still finds
+items to save.
 """
 
+import datetime
 import json
 
 from django.contrib.auth import get_user_model
@@ -12,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import (
+    ChecklistDeadline,
     Commune,
     Criterion,
     CriterionKind,
@@ -22,7 +27,7 @@ from communes.models import (
     UserScope,
     reference_date,
 )
-from communes.selectors import deadline_state
+from communes.selectors import checklist_years, deadline_state
 from surveys.models import KioskLink
 
 # The README's demo clerks: of Đồi Ngô and Lê Lợi (2023's units), of today's Xã Lục Nam,
@@ -92,8 +97,20 @@ def more_clerks(year, items, wanted):
     return items
 
 
+def keep_open(year):
+    """On the load test's database only (never a real one): when ``year``'s evidence
+    deadline has passed, it moves to a month from today, reviews two weeks later."""
+    today = timezone.localdate()
+    ChecklistDeadline.objects.filter(year=year, submission_deadline__lt=today).update(
+        submission_deadline=today + datetime.timedelta(days=30),
+        review_deadline=today + datetime.timedelta(days=45),
+    )
+
+
 this_year = timezone.localdate().year
-year = max(range(2023, this_year + 1), key=lambda y: (len(editable_items(y)), y))
+years = [y for y in checklist_years() if y <= this_year]
+keep_open(years[-1])
+year = max(years, key=lambda y: (len(editable_items(y)), y))
 items = more_clerks(year, editable_items(year), wanted=WANTED_ITEMS)
 print(
     json.dumps(

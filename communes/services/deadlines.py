@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,7 @@ from communes.models import ChecklistDeadline, Commune, DeadlineExtension
 
 
 def deadline_extension_grant(
-    *, commune: Commune, year: int, until: datetime.date, note: str, by
+    *, commune: Commune, year: int, until: datetime.date, note: str, by: User
 ) -> DeadlineExtension:
     """Let ``commune`` keep submitting ``year``'s evidence until ``until`` (inclusive).
 

@@ -31,6 +31,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -112,7 +113,7 @@ class PlannedUnit:
     def is_new_row(self) -> bool:
         return self.keeps is None
 
-    def link_kind(self, predecessor: Commune) -> str:
+    def link_kind(self, predecessor: Commune) -> LinkKind:
         if self.change == Change.SPLIT:
             return LinkKind.PART
         return {
@@ -184,7 +185,7 @@ def reorganization_preview(
     Raises ValidationError with every problem found (``{"__all__": [...], 0: [...]}``
     keyed by the index of the change a problem belongs to).
     """
-    errors: dict = defaultdict(list)
+    errors: dict[str | int, list[str]] = defaultdict(list)
     resolution = resolution.strip()
     if not resolution:
         errors["__all__"].append(_("Cần số nghị quyết."))
@@ -357,7 +358,9 @@ def reorganization_preview(
 
     errors = {key: value for key, value in errors.items() if value}
     if errors:
-        raise ValidationError(errors)
+        # django-stubs types the dict's keys as field names (str); ValidationError keeps
+        # any key, and the form shows each change's problems under its index.
+        raise ValidationError(errors)  # type: ignore[arg-type]
 
     plan = Plan(
         resolution=resolution,
@@ -488,7 +491,7 @@ def reorganization_apply(
     resolution: str,
     effective_on: datetime.date,
     changes: list[UnitChange],
-    by,
+    by: User,
     note: str = "",
 ) -> Reorganization:
     """Record a reorganization, all of it or nothing (one transaction).
@@ -505,7 +508,7 @@ def reorganization_apply(
         resolution=plan.resolution, effective_on=plan.effective_on, note=plan.note
     )
     _end_dissolved(plan, by=by)
-    rows = {}
+    rows: dict[int, Commune] = {}
     for planned in plan.units:
         rows[id(planned)] = _unit_row(planned, plan=plan, reorganization=reorganization, by=by)
     for planned in plan.units:
@@ -529,7 +532,7 @@ def reorganization_apply(
     return reorganization
 
 
-def _end_dissolved(plan: Plan, *, by) -> None:
+def _end_dissolved(plan: Plan, *, by: User) -> None:
     for unit in plan.dissolved.values():
         unit.valid_to = plan.last_day
         unit._history_user = by  # type: ignore[attr-defined]
@@ -537,7 +540,9 @@ def _end_dissolved(plan: Plan, *, by) -> None:
         unit.save()
 
 
-def _unit_row(planned: PlannedUnit, *, plan: Plan, reorganization, by) -> Commune:
+def _unit_row(
+    planned: PlannedUnit, *, plan: Plan, reorganization: Reorganization, by: User
+) -> Commune:
     if planned.keeps is not None:
         row = planned.keeps
         former_name, former_kind = row.name, row.kind
@@ -577,14 +582,14 @@ def _unit_row(planned: PlannedUnit, *, plan: Plan, reorganization, by) -> Commun
 
 
 def _link(
-    reorganization,
+    reorganization: Reorganization,
     *,
-    predecessor,
-    successor,
-    kind,
-    takes_desk=False,
-    former_name="",
-    former_kind="",
+    predecessor: Commune,
+    successor: Commune,
+    kind: LinkKind,
+    takes_desk: bool = False,
+    former_name: str = "",
+    former_kind: str = "",
 ) -> None:
     CommuneLink.objects.create(
         reorganization=reorganization,
@@ -593,7 +598,7 @@ def _link(
         predecessor_name=former_name or predecessor.name,
         predecessor_district=(
             f"{predecessor.district.name} ({predecessor.district.code})"
-            if predecessor.district_id
+            if predecessor.district is not None
             else ""
         ),
         predecessor_province=f"{predecessor.province.name} ({predecessor.province.code})",
@@ -608,7 +613,7 @@ def _link(
     )
 
 
-def _move_users(plan: Plan, *, rows: dict, by) -> None:
+def _move_users(plan: Plan, *, rows: dict[int, Commune], by: User) -> None:
     """Commune staff of a dissolved unit now serve the unit that took its desk; a reviewer
     limited to it is given that unit too (and keeps the old one, for its history)."""
     for scope in UserScope.objects.filter(commune_id__in=plan.dissolved, role=Role.COMMUNE):

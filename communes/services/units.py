@@ -18,6 +18,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.db import transaction
 
@@ -29,7 +30,11 @@ from communes.models import (
     LinkKind,
     Province,
     Reorganization,
+    Unit,
 )
+
+# Province, District or Commune: ``_upsert`` gives back a row of the model it is given.
+UnitT = TypeVar("UnitT", bound=Unit)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 UNITS_FILE = DATA_DIR / "units.json"
@@ -71,13 +76,20 @@ class LoadResult:
     links_updated: int = 0
     # Links an administrator checked, which the files no longer decide.
     links_kept: int = 0
-    uncertain: list = field(default_factory=list)
+    uncertain: list[CommuneLink] = field(default_factory=list)
 
 
-def _upsert(model, *, code, valid_from, fields, result):
-    obj = model.objects.filter(code=code, valid_from=valid_from).first()
+def _upsert(
+    model: type[UnitT],
+    *,
+    code: str,
+    valid_from: datetime.date | None,
+    fields: dict[str, Any],
+    result: LoadResult,
+) -> UnitT:
+    obj = model._default_manager.filter(code=code, valid_from=valid_from).first()
     if obj is None:
-        obj = model.objects.create(code=code, valid_from=valid_from, **fields)
+        obj = model._default_manager.create(code=code, valid_from=valid_from, **fields)
         result.created += 1
         return obj
     changed = [name for name, value in fields.items() if getattr(obj, name) != value]
@@ -99,11 +111,19 @@ def _certainty(basis: str) -> str:
     return Certainty.VERIFIED
 
 
-def _link(*, reorganization, predecessor_code, predecessor, successor, fields, result):
+def _link(
+    *,
+    reorganization: Reorganization,
+    predecessor_code: str,
+    predecessor: Commune | None,
+    successor: Commune | None,
+    fields: dict[str, Any],
+    result: LoadResult,
+) -> CommuneLink:
     """Create or update one link, keyed by its reorganization, predecessor and successor
     (the successor is left out of the key for an unknown one, so that an administrator
     who fills it in is not duplicated)."""
-    key = {"reorganization": reorganization, "predecessor_code": predecessor_code}
+    key: dict[str, Any] = {"reorganization": reorganization, "predecessor_code": predecessor_code}
     if predecessor is not None:
         key["predecessor"] = predecessor
     existing = CommuneLink.objects.filter(**key)
@@ -136,7 +156,7 @@ def _link(*, reorganization, predecessor_code, predecessor, successor, fields, r
     return link
 
 
-def _read(path):
+def _read(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -277,17 +297,18 @@ def units_load(
         del in_force_2025[code]
 
     for code, former_name, former_kind in renamed:
-        row = communes_2023[code]
+        unit = communes_2023[code]
+        assert unit.district is not None  # every commune of 2023 is in a district
         _link(
             reorganization=reorganization_1,
             predecessor_code=code,
-            predecessor=row,
-            successor=row,
+            predecessor=unit,
+            successor=unit,
             fields={
                 "predecessor_name": former_name,
-                "predecessor_district": f"{row.district.name} ({row.district.code})",
+                "predecessor_district": f"{unit.district.name} ({unit.district.code})",
                 "predecessor_province": f"{province.name} ({province.code})",
-                "kind": LinkKind.RENAMED if former_kind == row.kind else LinkKind.KIND_CHANGED,
+                "kind": LinkKind.RENAMED if former_kind == unit.kind else LinkKind.KIND_CHANGED,
                 "certainty": Certainty.VERIFIED,
                 "note": "",
                 "former_name": former_name,
@@ -298,6 +319,7 @@ def units_load(
     for row in lineage:
         code = row["code_2023"]
         old = communes_2023[code]
+        assert old.district is not None  # every commune of 2023 is in a district
         successor_code = row["code_2025_01"]
         if successor_code == code and code not in dict(moved):
             continue  # keeps its row: nothing to link (a rename was linked above)

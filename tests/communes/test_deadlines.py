@@ -5,16 +5,19 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from communes import selectors, services, uploads
 from communes.models import ChecklistDeadline, DeadlineExtension, Evidence, EvidenceState
+from tests.clock import today_fixture
 from tests.communes.conftest import YEAR, upload
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+# Every test runs on this day: the deadlines are set around it, and a suite that crosses
+# midnight in Hanoi (17:00 UTC) must not find "today" moved under them.
+TODAY = datetime.date(2026, 11, 20)
 DAY = datetime.timedelta(days=1)
+frozen_today = today_fixture(TODAY)
 
 
 def set_deadline(submission, review=None):

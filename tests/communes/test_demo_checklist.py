@@ -1,9 +1,12 @@
 """The demo data tells one story per commune: committees, launch, evidence and readiness."""
 
 import datetime
+import json
+import runpy
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -21,6 +24,7 @@ from communes.models import (
     SteeringCommittee,
 )
 from communes.selectors import checklist
+from tests.clock import today_is
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +174,17 @@ def test_the_demo_has_believable_recognition_decisions_and_deadlines_for_every_y
     assert withdrawal.entries.get().commune_id not in recognitions(year=2024)
     # Running the seed twice made no second set of decisions.
     assert RecognitionDecision.objects.filter(year=2023, district__code="218").count() == 1
+
+
+@pytest.mark.parametrize("day", [datetime.date(2026, 12, 20), datetime.date(2027, 1, 2)])
+def test_the_load_tests_clerks_still_have_items_to_save_after_the_demos_deadline(
+    db_seeded, capsys, day
+):
+    # The demo closes each year's checklists on 15 December; the load test (its own
+    # database) keeps the latest programme year open instead of finding nothing to save.
+    # Here that is 2025: this module seeds the 2023 units only, so 2026 is not seeded.
+    with today_is(day):
+        runpy.run_path(str(settings.BASE_DIR / "tooling" / "loadtest_plan.py"))
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["year"] == 2025
+    assert len(plan["items"]) >= 200

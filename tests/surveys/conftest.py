@@ -1,7 +1,6 @@
 """Fixtures of the survey tests: the questionnaire, responses, files to import."""
 
 import csv
-import datetime
 from unittest import mock
 
 import pytest
@@ -113,6 +112,3 @@ def xlsx_file(tmp_path):
         return path
 
     return write
-
-
-LAST_YEAR = datetime.date.today().year - 1

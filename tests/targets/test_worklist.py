@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, Role
 from targets.models import Status
+from tests.clock import today_is
 from tests.conftest import DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import give_status
 
@@ -58,6 +59,7 @@ def test_commune_staff_see_returned_items_with_the_note_drafts_and_what_is_missi
     assert work.deadlines == []  # the year has no deadlines set
 
 
+@today_is(datetime.date(2026, 11, 20))  # the days left are counted from it
 def test_the_communes_worklist_shows_its_deadlines_with_the_days_left(
     client_for, commune_staff, doi_ngo
 ):
@@ -213,6 +215,7 @@ def test_a_reviewer_cannot_widen_the_queue_to_another_district(
     assert list(response.context["page"].object_list) == []
 
 
+@today_is(datetime.date(2026, 11, 20))
 def test_the_reviewers_worklist_shows_the_years_deadlines(client_for, district_official):
     from communes.models import ChecklistDeadline
 
