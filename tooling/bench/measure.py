@@ -253,7 +253,7 @@ def _session_cookie(user, secret_key: str) -> str:
     with override_settings(SECRET_KEY=secret_key):
         session = engine.SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "communes.auth.CachedModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
