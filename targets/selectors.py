@@ -32,6 +32,7 @@ from communes.models import (
     GoodPractice,
     Level,
     PracticeAdoption,
+    ProgrammeYear,
     SteeringCommittee,
     in_force_q,
     reference_date,
@@ -184,6 +185,26 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     if province_id is not None:
         statuses = statuses.filter(commune__province_id=province_id)
     return statuses.aggregate(at=Max("computed_at"))["at"]
+
+
+def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
+    """The programme years, and when the statuses of each were last computed, in one
+    query (each year's last computation read from the index on year and time): what the
+    public page needs to know whether its cached rendering is still current."""
+    latest = (
+        CertificationStatus.objects.filter(year=OuterRef("year"))
+        .order_by("-computed_at")
+        .values("computed_at")[:1]
+    )
+    rows = list(
+        ProgrammeYear.objects.order_by("year")
+        .annotate(at=Subquery(latest))
+        .values_list("year", "at")
+    )
+    if not rows:  # before any target: the default years, each asked on its own
+        years = programme_years()
+        return years, {year: last_computed_at(year=year) for year in years}
+    return [year for year, _at in rows], dict(rows)
 
 
 # --- Dashboards -----------------------------------------------------------------------

@@ -6,7 +6,6 @@ recomputed while a page renders.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -315,21 +314,20 @@ def recompute_start(request):
 def public_progress(request):
     """The province's progress for citizens: no login, no personal data.
 
-    The figures of a year are cached until the statuses are next computed (the key holds
-    the time of the last computation), so a busy public page costs one small query.
+    The page's figures, tables and list of certified communes are cached rendered (HTML,
+    never model instances) under a key holding the year, the language, the time of the
+    year's last computation and the generation of what the recompute does not cover
+    (targets.caching): any recompute or decision makes a new key, so nothing stale is
+    served. A warm page costs one query (the years and their last computations), and
+    a citizen's search one more.
     """
-    years = selectors.dashboard_years()
+    years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
-    computed_at = selectors.last_computed_at(year=year)
-    stamp = computed_at.isoformat() if computed_at else "-"
-    # The generation moves when a recognition decision is issued (targets.decisions).
-    key = f"public-progress:v2:{year}:{stamp}:{caching.generation()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = selectors.public_figures(year=year)
-        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    computed_at = computed.get(year)
     # A citizen looks up their own commune by name, with or without diacritics.
     query = request.GET.get("q", "").strip()[:60]
+    # Read only when a fragment is rendered, not when the cache holds it.
+    figures = _lazy(lambda: selectors.public_figures(year=year))
     return render(
         request,
         "targets/public.html",
@@ -337,11 +335,15 @@ def public_progress(request):
             "year": year,
             "years": years,
             "computed_at": computed_at,
+            "cache_seconds": PUBLIC_CACHE_SECONDS,
+            "cache_key": caching.dashboard_key(
+                scope="public", year=year, computed_at=computed_at, sort="-"
+            ),
             "public": figures,
-            "overall": figures.overall,
-            "shares": figures.shares,
-            "share_table": tables.share_table(figures.shares),
-            "district_table": tables.public_district_table(figures),
+            "overall": _lazy(lambda: figures.overall),
+            "shares": _lazy(lambda: figures.shares),
+            "share_table": _lazy(lambda: tables.share_table(figures.shares)),
+            "district_table": _lazy(lambda: tables.public_district_table(figures)),
             "query": query,
             "found": worklist_selectors.public_search(year=year, query=query) if query else None,
         },
