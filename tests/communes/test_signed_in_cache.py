@@ -187,3 +187,36 @@ def test_without_a_shared_cache_the_user_is_read_from_the_database(province_offi
         assert client.get(run_url(run)).status_code == 200
     assert "auth_user" in tables_read(queries.captured_queries)
     assert cache.get(auth._entry_key(province_official.pk)) is None
+
+
+# --- The navigation's counts ------------------------------------------------------------
+
+
+def test_the_navigation_counts_are_cached_and_follow_each_evidence_move_and_notification(
+    shared_cache, commune_staff, doi_ngo
+):
+    from communes import notifications
+    from communes.models import Criterion, Evidence, EvidenceState, NotificationKind
+    from communes.selectors import nav_counts
+
+    item = Evidence.objects.create(
+        commune=doi_ngo,
+        criterion=Criterion.objects.get(code="CSVC-01"),
+        year=2025,
+        state=EvidenceState.SUBMITTED,
+    )
+    assert nav_counts(commune_staff) == {"unread": 0, "returned": 0, "waiting": 1}
+    with CaptureQueriesContext(connection) as queries:
+        assert nav_counts(commune_staff) == {"unread": 0, "returned": 0, "waiting": 1}
+    assert queries.captured_queries == []
+
+    item.state = EvidenceState.REJECTED
+    item.save()
+    assert nav_counts(commune_staff) == {"unread": 0, "returned": 1, "waiting": 0}
+
+    notifications._create(
+        [commune_staff], kind=NotificationKind.choices[0][0], params={}, url="/work/"
+    )
+    assert nav_counts(commune_staff)["unread"] == 1
+    notifications.mark_read(user=commune_staff)
+    assert nav_counts(commune_staff)["unread"] == 0
