@@ -827,13 +827,16 @@ class PublicFigures:
     certified: list
 
 
-def public_figures(*, year: int) -> PublicFigures:
-    """The province-wide figures of ``year`` for the public page (a dozen queries)."""
-    dashboard = dashboard_figures(
-        year=year, districts=District.objects.all(), communes=Commune.objects.all()
-    )
+def public_figures(*, year: int, province_id: int | None = None) -> PublicFigures:
+    """The figures of ``year`` for the public page (a dozen queries): of every unit, or
+    of the province ``province_id`` only."""
+    communes, districts = Commune.objects.all(), District.objects.all()
+    if province_id is not None:
+        communes = communes.filter(province_id=province_id)
+        districts = districts.filter(province_id=province_id)
+    dashboard = dashboard_figures(year=year, districts=districts, communes=communes)
     statuses = (
-        CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
+        CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED, commune__in=communes)
         .select_related("commune__district")
         .order_by("commune__district__code", "commune__name")
     )
@@ -857,6 +860,6 @@ def public_figures(*, year: int) -> PublicFigures:
         year=year,
         overall=dashboard.overall,
         districts=dashboard.districts,
-        shares=share_by_year(communes=Commune.objects.all()),
+        shares=share_by_year(communes=communes),
         certified=certified,
     )

@@ -7,7 +7,7 @@ recomputed while a page renders.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communes import selectors as commune_selectors
-from communes.access import get_district_for_user, has_role, require_role, role_required
+from communes.access import (
+    get_district_for_user,
+    has_role,
+    require_role,
+    resolve_unit,
+    role_required,
+)
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from friendlygov.params import year_param
 from targets import caching, decisions, exports, outbox, selectors, tables
@@ -324,10 +330,19 @@ def public_progress(request):
     years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = computed.get(year)
+    # ``?province=CODE``: one province's page, keyed to its own communes' computations.
+    province = None
+    code = request.GET.get("province", "").strip()[:10]
+    if code:
+        province = resolve_unit(list(Province.objects.filter(code=code)), reference_date(year))
+        if province is None:
+            raise Http404
+        computed_at = selectors.last_computed_at(year=year, province_id=province.pk)
     # A citizen looks up their own commune by name, with or without diacritics.
     query = request.GET.get("q", "").strip()[:60]
     # Read only when a fragment is rendered, not when the cache holds it.
-    figures = _lazy(lambda: selectors.public_figures(year=year))
+    province_id = province.pk if province is not None else None
+    figures = _lazy(lambda: selectors.public_figures(year=year, province_id=province_id))
     return render(
         request,
         "targets/public.html",
@@ -337,8 +352,9 @@ def public_progress(request):
             "computed_at": computed_at,
             "cache_seconds": PUBLIC_CACHE_SECONDS,
             "cache_key": caching.dashboard_key(
-                scope="public", year=year, computed_at=computed_at, sort="-"
+                scope=f"public-{province_id or 'all'}", year=year, computed_at=computed_at, sort="-"
             ),
+            "province": province,
             "public": figures,
             "overall": _lazy(lambda: figures.overall),
             "shares": _lazy(lambda: figures.shares),

@@ -211,3 +211,54 @@ def test_each_language_is_cached_on_its_own(client, statuses):
     client.cookies["django_language"] = "en"
     html = client.get(URL + "?year=2024").content.decode()
     assert "Certified" in html and "Đạt chuẩn" not in html
+
+
+# --- One province's page ----------------------------------------------------------------
+
+
+@pytest.fixture
+def other_province(db):
+    """A second province, with one district and one certified commune."""
+    from communes.models import District, Province
+
+    province = Province.objects.create(code="901", name="Tỉnh Thử Nghiệm", kind="Tỉnh")
+    district = District.objects.create(
+        code="9001", name="Huyện Thử Nghiệm", kind="Huyện", province=province
+    )
+    commune = Commune.objects.create(
+        code="900001", name="Xã Thử Nghiệm", kind="Xã", province=province, district=district
+    )
+    give_status(commune, 2024, Status.CERTIFIED)
+    return province
+
+
+def test_a_provinces_page_shows_only_its_own_communes(client, statuses, other_province):
+    ours = client.get(URL + "?year=2024&province=24").content.decode()
+    theirs = client.get(URL + "?year=2024&province=901").content.decode()
+
+    assert "Thị trấn Đồi Ngô" in ours and "Xã Thử Nghiệm" not in ours
+    assert "Xã Thử Nghiệm" in theirs and "Thị trấn Đồi Ngô" not in theirs
+    assert "Tỉnh Thử Nghiệm" in theirs
+    assert "1<span" in theirs and "/1" in theirs
+
+
+def test_a_computation_in_one_province_renders_only_that_provinces_page_again(
+    client, statuses, other_province
+):
+    client.get(URL + "?year=2024&province=24")
+    client.get(URL + "?year=2024&province=901")
+    tam_di = Commune.objects.get(name="Xã Tam Dị", valid_from=None)
+    give_status(tam_di, 2024, Status.CERTIFIED, at=COMPUTED_AT.replace(day=2))
+
+    with CaptureQueriesContext(connection) as theirs:
+        client.get(URL + "?year=2024&province=901")
+    with CaptureQueriesContext(connection) as ours:
+        html = client.get(URL + "?year=2024&province=24").content.decode()
+
+    # the years, the province, the year's reference date and the province's last computation
+    assert len(theirs.captured_queries) == 4
+    assert len(ours.captured_queries) > 4 and "Xã Tam Dị" in html
+
+
+def test_an_unknown_province_is_not_found(client, statuses):
+    assert client.get(URL + "?province=999").status_code == 404
