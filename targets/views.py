@@ -4,6 +4,7 @@ Every figure comes from the precomputed statuses (targets.selectors); nothing is
 recomputed while a page renders.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,10 @@ from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
 PUBLIC_CACHE_SECONDS = 300
+# With a cache shared by every process (Redis) a decision's invalidation reaches them all
+# at once and a recompute makes a new key: the rendering may stay until it is replaced,
+# so that citizens do not pay a national-scale render every five minutes.
+PUBLIC_SHARED_CACHE_SECONDS = 24 * 60 * 60
 # The dashboards list every commune one item away from certification (None: no limit);
 # the list scrolls within its card.
 HOME_CLOSEST = None
@@ -350,7 +355,9 @@ def public_progress(request):
             "year": year,
             "years": years,
             "computed_at": computed_at,
-            "cache_seconds": PUBLIC_CACHE_SECONDS,
+            "cache_seconds": PUBLIC_SHARED_CACHE_SECONDS
+            if getattr(settings, "SHARED_CACHE", False)
+            else PUBLIC_CACHE_SECONDS,
             "cache_key": caching.dashboard_key(
                 scope=f"public-{province_id or 'all'}", year=year, computed_at=computed_at, sort="-"
             ),
