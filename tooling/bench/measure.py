@@ -307,12 +307,17 @@ def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
     try:
         results = _hammer_all(
             env, workers=workers, clients=clients, seconds=seconds, cookie=cookie,
-            paths=(f"/?year={BENCH_YEAR}", trivial_url, f"/public/?year={BENCH_YEAR}"),
+            paths=(
+                f"/?year={BENCH_YEAR}",
+                trivial_url,
+                f"/public/?year={BENCH_YEAR}",
+                f"/public/?year={BENCH_YEAR}&province={REAL_PROVINCE}",
+            ),
         )  # fmt: skip
     finally:
         if made:
             run.delete()
-    healthz, page, trivial, public = results
+    healthz, page, trivial, public, province_page = results
     reference = healthz.per_second
 
     def ratio(result: load.LoadResult) -> float:
@@ -348,17 +353,31 @@ def measure_http(*, clients: int, seconds: float, workers: int) -> list[Row]:
                 f"/healthz {latency(healthz)}; errors {healthz.errors}",
             )
         )
+    rows.append(
+        Row(
+            "5",
+            "  /public/?province=24 (one province's page, for context)",
+            f"{province_page.per_second:,.0f} req/s, {latency(province_page)}",
+            f"/healthz {reference:,.0f} req/s",
+            f"{ratio(province_page):.2f}x",
+        )
+    )
     rows.append(Row("5", f"  the server's cache (CACHE_URL): {shared}", cache_url or "unset"))
     return rows
 
 
 def _hammer_all(env, *, workers, clients, seconds, cookie, paths):
     """(/healthz, then each of ``paths``) under one gunicorn; the dashboard and the trivial
-    view with ``cookie``, the public page (the last path) without."""
-    url, trivial_url, public_url = paths
+    view with ``cookie``, the public pages (the last two paths) without."""
+    url, trivial_url, public_url, province_url = paths
     with load.gunicorn(env, workers=workers) as port:
         # Warm both workers (imports, connections, caches) before measuring.
-        for path, with_cookie in ((url, True), (public_url, False), (trivial_url, True)):
+        for path, with_cookie in (
+            (url, True),
+            (public_url, False),
+            (province_url, False),
+            (trivial_url, True),
+        ):
             load.hammer(
                 port=port, path=path, cookie=cookie if with_cookie else "", clients=4, seconds=2
             )
@@ -369,8 +388,9 @@ def _hammer_all(env, *, workers, clients, seconds, cookie, paths):
             port=port, path=trivial_url, cookie=cookie, clients=clients, seconds=seconds
         )
         public = load.hammer(port=port, path=public_url, clients=clients, seconds=seconds)
+        province = load.hammer(port=port, path=province_url, clients=clients, seconds=seconds)
         healthz = _combined(before, _hammer_healthz(port, clients=clients, seconds=seconds))
-    return healthz, page, trivial, public
+    return healthz, page, trivial, public, province
 
 
 # --- 4: the survey import -----------------------------------------------------------------
