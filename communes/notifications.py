@@ -36,6 +36,7 @@ from communes.models import (
     Role,
     scope_of,
 )
+from communes.selectors import forget_nav_counts
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def _create(users, *, kind: str, commune=None, params: dict, url: str) -> list[N
         for user in users
     ]
     Notification.objects.bulk_create(rows)
+    forget_nav_counts()
     if any(row.email_pending for row in rows):
         send_later()
     return rows
@@ -166,6 +168,7 @@ def status_changes(changes) -> None:
                 )
             )
     Notification.objects.bulk_create(rows, batch_size=500)
+    forget_nav_counts()
     if any(row.email_pending for row in rows):
         send_later()
 
@@ -175,7 +178,9 @@ def mark_read(*, user, pk: int | None = None) -> int:
     unread = Notification.objects.filter(user=user).unread()
     if pk is not None:
         unread = unread.filter(pk=pk)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    forget_nav_counts()
+    return changed
 
 
 def preference_for(user) -> NotificationPreference:

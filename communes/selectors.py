@@ -673,7 +673,52 @@ def _count(queryset):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+NAV_COUNTS_SECONDS = 60
+_NAV_GENERATION_KEY = "nav-counts:generation"
+
+
+def forget_nav_counts(**_signal_kwargs) -> None:
+    """Every user's navigation counts are read afresh: an evidence item moved, a
+    notification was sent or read (now, and when the transaction commits). A signal
+    receiver too: any arguments are accepted."""
+    import time
+
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def move():
+        cache.set(_NAV_GENERATION_KEY, time.time_ns(), None)
+
+    move()
+    transaction.on_commit(move)
+
+
 def nav_counts(user) -> dict:
+    """``nav_counts_of(user)``, from the shared cache (``settings.SHARED_CACHE``) while no
+    evidence or notification has changed since, for at most ``NAV_COUNTS_SECONDS`` (what
+    becomes overdue with time alone shows within that): every page of a signed-in user
+    shows them, and they cost a query of counts."""
+    import time
+
+    from django.core.cache import cache
+
+    if not getattr(settings, "SHARED_CACHE", False) or not user.is_authenticated:
+        return nav_counts_of(user)
+    key = f"nav-counts:{user.pk}"
+    found = cache.get_many([_NAV_GENERATION_KEY, key])
+    generation, entry = found.get(_NAV_GENERATION_KEY), found.get(key)
+    if generation is not None and entry is not None and entry[0] == generation:
+        return entry[1]
+    if generation is None:
+        cache.add(_NAV_GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(_NAV_GENERATION_KEY)
+    counts = nav_counts_of(user)
+    if generation is not None:
+        cache.set(key, (generation, dict(counts)), NAV_COUNTS_SECONDS)
+    return counts
+
+
+def nav_counts_of(user) -> dict:
     """What the navigation shows ``user`` beside its links, in one query: their unread
     notifications and, by role, evidence returned to their commune, evidence waiting for
     their review, and how much of it is overdue."""

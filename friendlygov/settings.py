@@ -86,6 +86,17 @@ except Exception as exc:
 # The cache is optional: a Redis cache that stops answering is skipped (friendlygov.cache).
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "friendlygov.cache.OptionalRedisCache"
+# A cache every process shares (Redis) holds what a signed-in request needs, so that a
+# warm request costs no database round trip for it: the session (cached_db: written
+# through to the database, read from the cache) and the user with its scope
+# (communes.auth, invalidated on every change). The per-process default cannot: a
+# logout, a new password or a changed role in one process would not reach the others.
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "friendlygov.cache.OptionalRedisCache"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -154,7 +165,8 @@ TEMPLATES = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user through the shared cache.
+    "communes.auth.CachedModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -33,6 +33,7 @@ from communes.models import (
     GoodPractice,
     Level,
     PracticeAdoption,
+    ProgrammeYear,
     SteeringCommittee,
     in_force_q,
     reference_date,
@@ -185,6 +186,26 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     if province_id is not None:
         statuses = statuses.filter(commune__province_id=province_id)
     return statuses.aggregate(at=Max("computed_at"))["at"]
+
+
+def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
+    """The programme years, and when the statuses of each were last computed, in one
+    query (each year's last computation read from the index on year and time): what the
+    public page needs to know whether its cached rendering is still current."""
+    latest = (
+        CertificationStatus.objects.filter(year=OuterRef("year"))
+        .order_by("-computed_at")
+        .values("computed_at")[:1]
+    )
+    rows = list(
+        ProgrammeYear.objects.order_by("year")
+        .annotate(at=Subquery(latest))
+        .values_list("year", "at")
+    )
+    if not rows:  # before any target: the default years, each asked on its own
+        years = programme_years()
+        return years, {year: last_computed_at(year=year) for year in years}
+    return [year for year, _at in rows], dict(rows)
 
 
 # --- Dashboards -----------------------------------------------------------------------
@@ -807,13 +828,16 @@ class PublicFigures:
     certified: list
 
 
-def public_figures(*, year: int) -> PublicFigures:
-    """The province-wide figures of ``year`` for the public page (a dozen queries)."""
-    dashboard = dashboard_figures(
-        year=year, districts=District.objects.all(), communes=Commune.objects.all()
-    )
+def public_figures(*, year: int, province_id: int | None = None) -> PublicFigures:
+    """The figures of ``year`` for the public page (a dozen queries): of every unit, or
+    of the province ``province_id`` only."""
+    communes, districts = Commune.objects.all(), District.objects.all()
+    if province_id is not None:
+        communes = communes.filter(province_id=province_id)
+        districts = districts.filter(province_id=province_id)
+    dashboard = dashboard_figures(year=year, districts=districts, communes=communes)
     statuses: Iterable[CertificationStatus] = (
-        CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED)
+        CertificationStatus.objects.filter(year=year, status=Status.CERTIFIED, commune__in=communes)
         .select_related("commune__district")
         .order_by("commune__district__code", "commune__name")
     )
@@ -837,6 +861,6 @@ def public_figures(*, year: int) -> PublicFigures:
         year=year,
         overall=dashboard.overall,
         districts=dashboard.districts,
-        shares=share_by_year(communes=Commune.objects.all()),
+        shares=share_by_year(communes=communes),
         certified=certified,
     )

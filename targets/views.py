@@ -4,11 +4,11 @@ Every figure comes from the precomputed statuses (targets.selectors); nothing is
 recomputed while a page renders.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communes import selectors as commune_selectors
-from communes.access import get_district_for_user, has_role, require_role, role_required
+from communes.access import (
+    get_district_for_user,
+    has_role,
+    require_role,
+    resolve_unit,
+    role_required,
+)
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from friendlygov.params import year_param
 from targets import caching, decisions, exports, outbox, selectors, tables
@@ -24,6 +30,10 @@ from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
 PUBLIC_CACHE_SECONDS = 300
+# With a cache shared by every process (Redis) a decision's invalidation reaches them all
+# at once and a recompute makes a new key: the rendering may stay until it is replaced,
+# so that citizens do not pay a national-scale render every five minutes.
+PUBLIC_SHARED_CACHE_SECONDS = 24 * 60 * 60
 # The dashboards list every commune one item away from certification (None: no limit);
 # the list scrolls within its card.
 HOME_CLOSEST = None
@@ -315,21 +325,29 @@ def recompute_start(request):
 def public_progress(request):
     """The province's progress for citizens: no login, no personal data.
 
-    The figures of a year are cached until the statuses are next computed (the key holds
-    the time of the last computation), so a busy public page costs one small query.
+    The page's figures, tables and list of certified communes are cached rendered (HTML,
+    never model instances) under a key holding the year, the language, the time of the
+    year's last computation and the generation of what the recompute does not cover
+    (targets.caching): any recompute or decision makes a new key, so nothing stale is
+    served. A warm page costs one query (the years and their last computations), and
+    a citizen's search one more.
     """
-    years = selectors.dashboard_years()
+    years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
-    computed_at = selectors.last_computed_at(year=year)
-    stamp = computed_at.isoformat() if computed_at else "-"
-    # The generation moves when a recognition decision is issued (targets.decisions).
-    key = f"public-progress:v2:{year}:{stamp}:{caching.generation()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = selectors.public_figures(year=year)
-        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    computed_at = computed.get(year)
+    # ``?province=CODE``: one province's page, keyed to its own communes' computations.
+    province = None
+    code = request.GET.get("province", "").strip()[:10]
+    if code:
+        province = resolve_unit(list(Province.objects.filter(code=code)), reference_date(year))
+        if province is None:
+            raise Http404
+        computed_at = selectors.last_computed_at(year=year, province_id=province.pk)
     # A citizen looks up their own commune by name, with or without diacritics.
     query = request.GET.get("q", "").strip()[:60]
+    # Read only when a fragment is rendered, not when the cache holds it.
+    province_id = province.pk if province is not None else None
+    figures = _lazy(lambda: selectors.public_figures(year=year, province_id=province_id))
     return render(
         request,
         "targets/public.html",
@@ -337,11 +355,18 @@ def public_progress(request):
             "year": year,
             "years": years,
             "computed_at": computed_at,
+            "cache_seconds": PUBLIC_SHARED_CACHE_SECONDS
+            if getattr(settings, "SHARED_CACHE", False)
+            else PUBLIC_CACHE_SECONDS,
+            "cache_key": caching.dashboard_key(
+                scope=f"public-{province_id or 'all'}", year=year, computed_at=computed_at, sort="-"
+            ),
+            "province": province,
             "public": figures,
-            "overall": figures.overall,
-            "shares": figures.shares,
-            "share_table": tables.share_table(figures.shares),
-            "district_table": tables.public_district_table(figures),
+            "overall": _lazy(lambda: figures.overall),
+            "shares": _lazy(lambda: figures.shares),
+            "share_table": _lazy(lambda: tables.share_table(figures.shares)),
+            "district_table": _lazy(lambda: tables.public_district_table(figures)),
             "query": query,
             "found": worklist_selectors.public_search(year=year, query=query) if query else None,
         },

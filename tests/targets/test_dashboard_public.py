@@ -92,8 +92,8 @@ def test_the_figures_are_cached_until_the_statuses_are_next_computed(client, sta
     client.get(URL + "?year=2024")
     with CaptureQueriesContext(connection) as ctx:
         client.get(URL + "?year=2024")
-    # when the statuses were last computed, and the programme years
-    assert len(ctx.captured_queries) == 2
+    # the programme years and when the statuses of each were last computed
+    assert len(ctx.captured_queries) == 1
 
     give_status(
         Commune.objects.get(code="7453"),
@@ -133,3 +133,132 @@ def test_todays_certified_communes_are_listed_under_their_former_district(
     assert group.name == "Huyện Lục Nam" and communes == [luc_nam]
     html = response.content.decode()
     assert "Huyện Lục Nam" in html and "Xã Lục Nam" in html
+
+
+# --- Served from the cache, keyed to the last computation ------------------------------
+
+
+def modules_pickled_in_the_cache() -> set[str]:
+    """The modules of every class the (per-process, test) cache holds an instance of."""
+    import io
+    import pickle
+
+    seen: set[str] = set()
+
+    class Recorder(pickle.Unpickler):
+        def find_class(self, module, name):
+            seen.add(module)
+            return super().find_class(module, name)
+
+    for value in cache._cache.values():
+        Recorder(io.BytesIO(value)).load()
+    return seen
+
+
+def test_a_warm_public_page_is_served_from_the_cache_in_one_query(client, statuses):
+    client.get(URL + "?year=2024")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(URL + "?year=2024").content.decode()
+    assert len(ctx.captured_queries) == 1
+    assert "Thị trấn Đồi Ngô" in html and "Phường Lê Lợi" in html
+
+
+def test_the_cache_holds_rendered_html_and_plain_values_never_model_instances(client, statuses):
+    client.get(URL + "?year=2024")
+    client.get(URL + "?year=2023")
+    modules = modules_pickled_in_the_cache()
+    assert modules <= {"builtins", "datetime", "django.utils.safestring"}, modules
+
+
+def test_a_recompute_shows_at_once_on_the_public_page(client, statuses):
+    assert "Xã Tam Dị" not in client.get(URL + "?year=2024").content.decode()
+    tam_di = Commune.objects.get(name="Xã Tam Dị", valid_from=None)
+    give_status(tam_di, 2024, Status.CERTIFIED, at=COMPUTED_AT.replace(day=2))
+
+    html = client.get(URL + "?year=2024").content.decode()
+
+    assert "Xã Tam Dị" in html
+    assert "3<span" in html and "/209" in html
+
+
+def test_between_computations_the_public_page_shows_the_computed_figures(client, statuses):
+    """What changes without a computation (a status row rewritten in place, as no code
+    path does) is not shown: the page is the cached rendering of the last computation."""
+    from targets.models import CertificationStatus
+
+    client.get(URL + "?year=2024")
+    CertificationStatus.objects.filter(year=2024, status=Status.CERTIFIED).update(
+        status=Status.NOT_MET
+    )
+    assert "Thị trấn Đồi Ngô" in client.get(URL + "?year=2024").content.decode()
+
+
+def test_a_recognition_decision_shows_at_once_on_the_public_page(client, statuses):
+    """A decision does not recompute: it moves the dashboards' generation (targets.caching)."""
+    from targets import caching
+
+    client.get(URL + "?year=2024")
+    before = caching.generation()
+    caching.invalidate()
+    assert caching.generation() != before
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(URL + "?year=2024")
+    assert len(ctx.captured_queries) > 1  # rendered afresh
+
+
+def test_each_language_is_cached_on_its_own(client, statuses):
+    assert "Friendly government" not in client.get(URL + "?year=2024").content.decode()
+    client.cookies["django_language"] = "en"
+    html = client.get(URL + "?year=2024").content.decode()
+    assert "Certified" in html and "Đạt chuẩn" not in html
+
+
+# --- One province's page ----------------------------------------------------------------
+
+
+@pytest.fixture
+def other_province(db):
+    """A second province, with one district and one certified commune."""
+    from communes.models import District, Province
+
+    province = Province.objects.create(code="901", name="Tỉnh Thử Nghiệm", kind="Tỉnh")
+    district = District.objects.create(
+        code="9001", name="Huyện Thử Nghiệm", kind="Huyện", province=province
+    )
+    commune = Commune.objects.create(
+        code="900001", name="Xã Thử Nghiệm", kind="Xã", province=province, district=district
+    )
+    give_status(commune, 2024, Status.CERTIFIED)
+    return province
+
+
+def test_a_provinces_page_shows_only_its_own_communes(client, statuses, other_province):
+    ours = client.get(URL + "?year=2024&province=24").content.decode()
+    theirs = client.get(URL + "?year=2024&province=901").content.decode()
+
+    assert "Thị trấn Đồi Ngô" in ours and "Xã Thử Nghiệm" not in ours
+    assert "Xã Thử Nghiệm" in theirs and "Thị trấn Đồi Ngô" not in theirs
+    assert "Tỉnh Thử Nghiệm" in theirs
+    assert "1<span" in theirs and "/1" in theirs
+
+
+def test_a_computation_in_one_province_renders_only_that_provinces_page_again(
+    client, statuses, other_province
+):
+    client.get(URL + "?year=2024&province=24")
+    client.get(URL + "?year=2024&province=901")
+    tam_di = Commune.objects.get(name="Xã Tam Dị", valid_from=None)
+    give_status(tam_di, 2024, Status.CERTIFIED, at=COMPUTED_AT.replace(day=2))
+
+    with CaptureQueriesContext(connection) as theirs:
+        client.get(URL + "?year=2024&province=901")
+    with CaptureQueriesContext(connection) as ours:
+        html = client.get(URL + "?year=2024&province=24").content.decode()
+
+    # the years, the province, the year's reference date and the province's last computation
+    assert len(theirs.captured_queries) == 4
+    assert len(ours.captured_queries) > 4 and "Xã Tam Dị" in html
+
+
+def test_an_unknown_province_is_not_found(client, statuses):
+    assert client.get(URL + "?province=999").status_code == 404

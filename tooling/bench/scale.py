@@ -238,7 +238,7 @@ class Plan:
     code: str
     kind: str
     province_id: int
-    district_id: int
+    district_id: int | None  # None for the communes of today (from 1/7/2025)
     ready: int | None
     committee_on: datetime.date | None = None
     launched_on: datetime.date | None = None
@@ -267,7 +267,7 @@ def _plans() -> list[Plan]:
             commune_id=commune.pk,
             code=commune.code,
             kind=commune.kind,
-            province_id=commune.district.province_id,
+            province_id=commune.province_id,
             district_id=commune.district_id,
             ready=ready,
         )
@@ -528,12 +528,15 @@ def _practices_and_money(plans: list[Plan]) -> tuple[int, int]:
     for plan in plans:
         rng = random.Random(f"scale|practice|{plan.code}")  # noqa: S311 (invented data)
         for index, practice in enumerate(practices):
-            if rng.random() < _ADOPTION_SHARE[plan.ready] / (1 + index * 0.3):
+            # A commune of today (from 1/7/2025) may first qualify after the years generated.
+            share = _ADOPTION_SHARE.get(plan.ready, _ADOPTION_SHARE[None])
+            if rng.random() < share / (1 + index * 0.3):
                 year = plan.ready or 2025
                 adopted = _day(rng, datetime.date(year, 1, 1), datetime.date(year, 10, 31))
                 adoptions.append((practice.pk, plan.commune_id, adopted, ""))
         for year in YEARS:
-            if rng.random() < 0.4:
+            # A commune without a district (from 1/7/2025) has no district budget line.
+            if plan.district_id is not None and rng.random() < 0.4:
                 planned = rng.randrange(5, 60) * 10_000_000
                 spent = planned * rng.randrange(40, 101) // 100
                 money.append((plan.district_id, plan.commune_id, year, planned, spent, ""))
