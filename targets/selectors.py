@@ -32,6 +32,7 @@ from communes.models import (
     GoodPractice,
     Level,
     PracticeAdoption,
+    Province,
     SteeringCommittee,
     in_force_q,
     reference_date,
@@ -383,14 +384,23 @@ def _split_code(text: str) -> tuple[str, str]:
     return text, text
 
 
+# How a row that has a ``commune`` reaches the key the dashboard groups communes by.
+_RELATED_KEYS = {
+    "province_id": "commune__province_id",
+    "district_id": "commune__district_id",
+    "pk": "commune_id",
+}
+
+
 def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
-    """The dashboard's figures of ``year`` per ``key`` (``"district_id"`` or ``"pk"``) of
+    """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
+    or ``"pk"``) of
     the communes in force on ``on``: seven grouped queries whatever their number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
-    rkey = "commune__district_id" if key == "district_id" else "commune_id"
+    rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
     counts = {
         row[key]: row
@@ -537,6 +547,76 @@ def dashboard_figures(
         practice.adopters_rate = percent_of(practice.adopters, overall.total)
     return Dashboard(
         year=year, overall=overall, districts=rows, practices=practices, reference_date=on
+    )
+
+
+@dataclass
+class ProvinceFigures:
+    """A province with its figures, as a row of the national table (the whole country)."""
+
+    province: Province
+    figures: UnitFigures
+    # {practice id: communes of this province that adopted it by the end of the year}
+    adoptions: dict = field(default_factory=dict)
+    district = None  # read by the tables of districts: a province row is not a district
+
+    @property
+    def code(self):
+        return self.province.code
+
+    @property
+    def name(self):
+        return self.province.name
+
+
+def national_figures(*, year: int) -> Dashboard:
+    """The figures of ``year`` for each province in force on the year's reference date
+    (its communes in force then), and the country's total: the national dashboard's rows.
+    A dozen grouped queries whatever the number of provinces and communes; the country is
+    measured against the province-wide target of the year."""
+    on = reference_date(year)
+    provinces = list(Province.objects.in_force(on=on).order_by("code"))
+    target, _overrides = target_percents(year=year)
+    practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
+    parts = _aggregates(
+        year=year, on=on, key="province_id", communes=Commune.objects.all(), related=Q()
+    )
+    money = {
+        row["district__province_id"]: row
+        for row in FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
+        .values("district__province_id")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+    }
+    from targets.decisions import recognitions
+
+    recognized = Counter(r.province_id for r in recognitions(year=year).values())
+    on_recognized = _target_on_recognized(year)
+    rows = [
+        ProvinceFigures(
+            province,
+            _figures(
+                province.pk,
+                target,
+                parts,
+                money,
+                recognized=recognized.get(province.pk, 0),
+                on_recognized=on_recognized,
+            ),
+            parts[4].get(province.pk, {}),
+        )
+        for province in provinces
+    ]
+    overall = UnitFigures.summed([r.figures for r in rows], target_percent=target)
+    for practice in practices:
+        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
+        practice.adopters_rate = percent_of(practice.adopters, overall.total)
+    return Dashboard(
+        year=year,
+        overall=overall,
+        districts=rows,
+        practices=practices,
+        grouped_by="province",
+        reference_date=on,
     )
 
 
