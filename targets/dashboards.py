@@ -151,7 +151,9 @@ class Figures:
     @cached_property
     def closest(self):
         return selectors.closest_to_certification(
-            year=self.year, communes=self.scope.commune_set(), limit=self.closest_limit
+            year=self.year,
+            communes=None if self.scope.national else self.scope.commune_set(),
+            limit=self.closest_limit,
         )
 
     @cached_property

@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -395,35 +396,37 @@ _RELATED_KEYS = {
 def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
     or ``"pk"``) of
-    the communes in force on ``on``: seven grouped queries whatever their number.
+    the communes in force on ``on``: six grouped queries whatever their number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
     rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
+    # The communes and their statuses of the year in one grouped query (a commune has at
+    # most one status a year): one scan of the communes rather than two.
+    status = "year_row__status"
     counts = {
         row[key]: row
         for row in communes.in_force(on=on)
+        .annotate(year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)))
         .values(key)
-        .annotate(total=Count("pk"), launched=Count("pk", filter=Q(model_launched_on__lte=end)))
-    }
-    statuses = {
-        row[rkey]: row
-        for row in CertificationStatus.objects.filter(related, year=year)
-        .values(rkey)
         .annotate(
-            computed=Count("pk"),
-            certified=Count("pk", filter=Q(status=Status.CERTIFIED)),
-            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            not_met=Count("pk", filter=Q(status=Status.NOT_MET)),
-            not_started=Count("pk", filter=Q(status=Status.NOT_STARTED)),
-            survey_responses=Sum("survey_responses"),
-            survey_satisfied=Sum("survey_satisfied"),
-            evidence_required=Sum("evidence_required"),
-            evidence_approved=Sum("evidence_approved"),
+            total=Count("pk"),
+            launched=Count("pk", filter=Q(model_launched_on__lte=end)),
+            computed=Count("year_row"),
+            certified=Count("year_row", filter=Q(**{status: Status.CERTIFIED})),
+            in_progress=Count("year_row", filter=Q(**{status: Status.IN_PROGRESS})),
+            not_met=Count("year_row", filter=Q(**{status: Status.NOT_MET})),
+            not_started=Count("year_row", filter=Q(**{status: Status.NOT_STARTED})),
+            survey_responses=Sum("year_row__survey_responses"),
+            survey_satisfied=Sum("year_row__survey_satisfied"),
+            evidence_required=Sum("year_row__evidence_required"),
+            evidence_approved=Sum("year_row__evidence_approved"),
         )
+        .order_by()
     }
+    statuses = counts
     committees = dict(
         SteeringCommittee.objects.filter(related, level=Level.COMMUNE, established_on__lte=end)
         .values(rkey)
@@ -729,21 +732,25 @@ def share_by_year(*, communes, total: int | None = None, district=None, years=No
 
 def closest_to_certification(*, year: int, communes, limit: int | None = None):
     """Communes of ``communes`` not certified in ``year`` whose status gives exactly one
-    reason: the one item they miss. Returns (the statuses, how many in all): all of them,
-    or the first ``limit`` (by district and name). One query, two with a limit."""
-    statuses = (
-        CertificationStatus.objects.filter(year=year, commune__in=communes)
-        .exclude(status=Status.CERTIFIED)
+    reason: the one item they miss (``communes`` None: every commune). Returns (the
+    statuses, how many in all): all of them, or the first ``limit`` (by district and
+    name). One query."""
+    statuses = CertificationStatus.objects.filter(year=year)
+    if communes is not None:
+        statuses = statuses.filter(commune__in=communes)
+    ordered = (
+        statuses.exclude(status=Status.CERTIFIED)
         .annotate(reason_count=JSONArrayLength("reasons"))
         .filter(reason_count=1)
-    )
-    ordered = statuses.select_related("commune__district").order_by(
-        "commune__district__code", "commune__name"
+        .select_related("commune__district")
+        .order_by("commune__district__code", "commune__name")
     )
     if limit is None:
         rows = list(ordered)
         return rows, len(rows)
-    return list(ordered[:limit]), statuses.count()
+    # How many in all, counted over every row before the limit: the same scan.
+    rows = list(ordered.annotate(total=Window(Count("pk")))[:limit])
+    return rows, rows[0].total if rows else 0
 
 
 def commune_rows(*, year: int, communes):
