@@ -322,11 +322,15 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
     if province_ids is not None:
         provinces = provinces.filter(pk__in=list(province_ids))
     stamps = computed_at_by_province(year=year)
-    views: list[tuple[Scope, object]] = [
-        (province_scope(pk), stamps.get(pk)) for pk in provinces.values_list("pk", flat=True)
-    ]
+    units = {province.pk: province for province in provinces}
+    views: list[tuple[Scope, object]] = [(province_scope(pk), stamps.get(pk)) for pk in units]
     if national:
         views.insert(0, (NATIONAL, selectors.last_computed_at(year=year)))
+    # Read once per language, not once per view.
+    titles = {}
+    for language in languages:
+        with translation.override(language):
+            titles[language] = selectors.criterion_titles()
     rendered = 0
     for scope, computed_at in views:
         shared = None
@@ -340,6 +344,9 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
                     closest_limit=closest_limit(scope),
                     shared=shared,
                 )
+                figures.__dict__["titles"] = titles[language]
+                if not scope.national:
+                    figures.__dict__["province"] = units[scope.province_id]
                 key = parts_key(
                     scope=scope, year=year, computed_at=computed_at, sort=sort, group_by=group_by
                 )

@@ -9,6 +9,7 @@ formats it and which number format the workbook gives it) and whether it sorts.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.urls import reverse
@@ -255,14 +256,15 @@ def _unit_column(dashboard) -> Column:
     """The first column of a table of a dashboard's rows: the districts (or the groups of
     a year without districts) of a province, or the provinces of the country."""
     if dashboard is not None and dashboard.grouped_by == "province":
-        year = dashboard.year
-        return Column(
-            "name",
-            _("Tỉnh, thành phố"),
-            lambda r: r.name,
-            LINK,
-            lambda r: province_url(r.province, year) if getattr(r, "province", None) else None,
-        )
+        # One reverse() per table, not per row: the pattern's only argument is the code.
+        marker = "__code__"
+        pattern = province_url(SimpleNamespace(code=marker), dashboard.year)
+
+        def url(row):
+            province = getattr(row, "province", None)
+            return pattern.replace(marker, province.code) if province is not None else None
+
+        return Column("name", _("Tỉnh, thành phố"), lambda r: r.name, LINK, url)
     return Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url)
 
 
