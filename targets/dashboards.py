@@ -95,10 +95,10 @@ def province_scope(province_id: int, *, districts=None, communes=None) -> Scope:
     )
 
 
-def _province_ended(province, year: int):
-    """(the province, its successors) when ``province`` is not in force on the year's
-    reference date, else None."""
-    if province is None or province.is_in_force(reference_date(year)):
+def _province_ended(province, on):
+    """(the province, its successors) when ``province`` is not in force on ``on`` (the
+    year's reference date), else None."""
+    if province is None or province.is_in_force(on):
         return None
     successors = Province.objects.filter(
         communes__predecessor_links__predecessor__province=province
@@ -212,7 +212,7 @@ class Figures:
             "groupings": selectors.grouping_choices(),
             "province": SimpleLazyObject(lambda: self.province or ""),
             "province_ended": SimpleLazyObject(
-                lambda: _province_ended(self.province, self.year) or ""
+                lambda: _province_ended(self.province, self.dashboard.reference_date) or ""
             ),
             "has_districts": SimpleLazyObject(lambda: self.dashboard.grouped_by == "district"),
             "dashboard": lazy("dashboard"),

@@ -172,22 +172,25 @@ def measure_dashboard(*, runs: int) -> list[Row]:
             )
         rows += _after_a_recompute(url=url, clients=clients, raws=raws, runs=runs)
     (small, small_warm, small_cold), (large, large_warm, large_cold) = sizes.values()
+    # The admin's page is the national view (by province), the official's the province's
+    # (by district): the national view must cost no more queries than one province's,
+    # whatever the size (each view's count is pinned flat in the tests).
     rows.append(
         Row(
             "2",
-            f"SQL queries per dashboard, warm: {small:,} vs {large:,} communes",
+            f"SQL queries, warm: province view ({small:,} communes) vs national view ({large:,})",
             f"{small_warm} vs {large_warm}",
-            goal="equal",
-            met=small_warm == large_warm,
+            goal="national <= province",
+            met=large_warm <= small_warm,
         )
     )
     rows.append(
         Row(
             "2",
-            f"SQL queries per dashboard, nothing cached: {small:,} vs {large:,}",
+            f"SQL queries, nothing cached: province view ({small:,}) vs national view ({large:,})",
             f"{small_cold} vs {large_cold}",
-            goal="equal",
-            met=small_cold == large_cold,
+            goal="national <= province",
+            met=large_cold <= small_cold,
         )
     )
     return rows
