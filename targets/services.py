@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from communes import notifications
@@ -174,7 +174,12 @@ def recompute_run_execute(
     return run
 
 
-def _year_done(runs, year: int, done: int, prerender: Callable[[int], object] | None) -> None:
+def _year_done(
+    runs: "QuerySet[RecomputeRun]",
+    year: int,
+    done: int,
+    prerender: Callable[[int], object] | None,
+) -> None:
     if prerender is not None:
         prerender(year)
     runs.update(communes_done=F("communes_done") + done)
