@@ -174,6 +174,11 @@ class Province(Unit):
 
 
 class DistrictQuerySet(UnitQuerySet):
+    def of_province(self, province_id):
+        """The districts of ``province_id`` and of the provinces merged into it (what its
+        provincial officials see)."""
+        return self.filter(_province_q(province_id))
+
     def visible_to(self, user):
         """The districts whose data ``user`` may see."""
         scope = scope_of(user)
@@ -203,6 +208,11 @@ class District(Unit):
 
 
 class CommuneQuerySet(UnitQuerySet):
+    def of_province(self, province_id):
+        """The communes of ``province_id`` and of the provinces merged into it (what its
+        provincial officials see)."""
+        return self.filter(_province_q(province_id))
+
     def visible_to(self, user):
         """The communes whose data ``user`` may see (none for anonymous or unscoped users).
 

@@ -13,10 +13,15 @@ processes catch up within ``CACHE_SECONDS``.
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
 CACHE_SECONDS = 300
+# With a cache that every process shares (Redis), a rendering stays until its key moves on
+# (the key holds the last computation and the generation): a day and a bit, so that what
+# the nightly recompute rendered is still there the next morning.
+SHARED_CACHE_SECONDS = 26 * 3600
 _GENERATION_KEY = "dashboards:generation"
 
 
@@ -30,6 +35,14 @@ def generation() -> int:
         cache.add(_GENERATION_KEY, value, None)
         value = cache.get(_GENERATION_KEY, value)
     return value
+
+
+def seconds() -> int:
+    """How long a rendered dashboard is kept: until its key moves on with a shared cache;
+    ``CACHE_SECONDS`` with the per-process default, which hears of the generation's moves
+    in other processes only through this expiry."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    return CACHE_SECONDS if backend.endswith("LocMemCache") else SHARED_CACHE_SECONDS
 
 
 def invalidate(**_signal_kwargs) -> None:

@@ -47,6 +47,7 @@ class Recognition:
     number: str
     date: datetime.date
     district_id: int | None = None
+    province_id: int | None = None
 
     def as_dict(self) -> dict:
         return {"number": self.number, "date": self.date.isoformat()}
@@ -61,19 +62,26 @@ def standing(*, year: int, communes=None):
         entries = entries.filter(commune__in=communes)
     recognized: dict[int, Recognition] = {}
     withdrawn: dict[int, Recognition] = {}
-    for commune_id, kind, decision_id, number, signed_on, district_id in entries.order_by(
-        "decision__signed_on", "decision__issued_at", "decision_id"
-    ).values_list(
+    for (
+        commune_id,
+        kind,
+        decision_id,
+        number,
+        signed_on,
+        district_id,
+        province_id,
+    ) in entries.order_by("decision__signed_on", "decision__issued_at", "decision_id").values_list(
         "commune_id",
         "decision__kind",
         "decision_id",
         "decision__number",
         "decision__signed_on",
         "commune__district_id",
+        "commune__province_id",
     ):
         if signed_on is None:  # never for an issued decision (decision_issue requires it)
             continue
-        act = Recognition(decision_id, number, signed_on, district_id)
+        act = Recognition(decision_id, number, signed_on, district_id, province_id)
         if kind == RecognitionDecision.Kind.RECOGNIZE:
             recognized[commune_id] = act
             withdrawn.pop(commune_id, None)

@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,7 @@ from communes.models import (
     Level,
     PracticeAdoption,
     ProgrammeYear,
+    Province,
     SteeringCommittee,
     in_force_q,
     reference_date,
@@ -405,37 +407,48 @@ def _split_code(text: str) -> tuple[str, str]:
     return text, text
 
 
+# How a row that has a ``commune`` reaches the key the dashboard groups communes by.
+_RELATED_KEYS = {
+    "province_id": "commune__province_id",
+    "district_id": "commune__district_id",
+    "pk": "commune_id",
+}
+
+
 def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
-    """The dashboard's figures of ``year`` per ``key`` (``"district_id"`` or ``"pk"``) of
-    the communes in force on ``on``: seven grouped queries whatever their number.
+    """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
+    or ``"pk"``) of
+    the communes in force on ``on``: six grouped queries whatever their number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
-    rkey = "commune__district_id" if key == "district_id" else "commune_id"
+    rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
+    # The communes and their statuses of the year in one grouped query (a commune has at
+    # most one status a year): one scan of the communes rather than two.
+    status = "year_row__status"
     counts = {
         row[key]: row
         for row in communes.in_force(on=on)
+        .annotate(year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)))
         .values(key)
-        .annotate(total=Count("pk"), launched=Count("pk", filter=Q(model_launched_on__lte=end)))
-    }
-    statuses = {
-        row[rkey]: row
-        for row in CertificationStatus.objects.filter(related, year=year)
-        .values(rkey)
         .annotate(
-            computed=Count("pk"),
-            certified=Count("pk", filter=Q(status=Status.CERTIFIED)),
-            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            not_met=Count("pk", filter=Q(status=Status.NOT_MET)),
-            not_started=Count("pk", filter=Q(status=Status.NOT_STARTED)),
-            survey_responses=Sum("survey_responses"),
-            survey_satisfied=Sum("survey_satisfied"),
-            evidence_required=Sum("evidence_required"),
-            evidence_approved=Sum("evidence_approved"),
+            total=Count("pk"),
+            launched=Count("pk", filter=Q(model_launched_on__lte=end)),
+            computed=Count("year_row"),
+            certified=Count("year_row", filter=Q(**{status: Status.CERTIFIED})),
+            in_progress=Count("year_row", filter=Q(**{status: Status.IN_PROGRESS})),
+            not_met=Count("year_row", filter=Q(**{status: Status.NOT_MET})),
+            not_started=Count("year_row", filter=Q(**{status: Status.NOT_STARTED})),
+            survey_responses=Sum("year_row__survey_responses"),
+            survey_satisfied=Sum("year_row__survey_satisfied"),
+            evidence_required=Sum("year_row__evidence_required"),
+            evidence_approved=Sum("year_row__evidence_approved"),
         )
+        .order_by()
     }
+    statuses = counts
     committees = dict(
         SteeringCommittee.objects.filter(related, level=Level.COMMUNE, established_on__lte=end)
         .values(rkey)
@@ -562,6 +575,76 @@ def dashboard_figures(
     )
 
 
+@dataclass
+class ProvinceFigures:
+    """A province with its figures, as a row of the national table (the whole country)."""
+
+    province: Province
+    figures: UnitFigures
+    # {practice id: communes of this province that adopted it by the end of the year}
+    adoptions: dict = field(default_factory=dict)
+    district = None  # read by the tables of districts: a province row is not a district
+
+    @property
+    def code(self):
+        return self.province.code
+
+    @property
+    def name(self):
+        return self.province.name
+
+
+def national_figures(*, year: int) -> Dashboard:
+    """The figures of ``year`` for each province in force on the year's reference date
+    (its communes in force then), and the country's total: the national dashboard's rows.
+    A dozen grouped queries whatever the number of provinces and communes; the country is
+    measured against the province-wide target of the year."""
+    on = reference_date(year)
+    provinces = list(Province.objects.in_force(on=on).order_by("code"))
+    target, _overrides = target_percents(year=year)
+    practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
+    parts = _aggregates(
+        year=year, on=on, key="province_id", communes=Commune.objects.all(), related=Q()
+    )
+    money = {
+        row["district__province_id"]: row
+        for row in FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
+        .values("district__province_id")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+    }
+    from targets.decisions import recognitions
+
+    recognized = Counter(r.province_id for r in recognitions(year=year).values())
+    on_recognized = _target_on_recognized(year)
+    rows = [
+        ProvinceFigures(
+            province,
+            _figures(
+                province.pk,
+                target,
+                parts,
+                money,
+                recognized=recognized.get(province.pk, 0),
+                on_recognized=on_recognized,
+            ),
+            parts[4].get(province.pk, {}),
+        )
+        for province in provinces
+    ]
+    overall = UnitFigures.summed([r.figures for r in rows], target_percent=target)
+    for practice in practices:
+        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
+        practice.adopters_rate = percent_of(practice.adopters, overall.total)
+    return Dashboard(
+        year=year,
+        overall=overall,
+        districts=rows,
+        practices=practices,
+        grouped_by="province",
+        reference_date=on,
+    )
+
+
 def _dashboard_by_former_units(*, year, on, communes, group_by, province_target, practices):
     group_by = group_by if group_by in GROUPINGS else GROUPINGS[0]
     in_force = communes.in_force(on=on)
@@ -671,21 +754,25 @@ def share_by_year(*, communes, total: int | None = None, district=None, years=No
 
 def closest_to_certification(*, year: int, communes, limit: int | None = None):
     """Communes of ``communes`` not certified in ``year`` whose status gives exactly one
-    reason: the one item they miss. Returns (the statuses, how many in all): all of them,
-    or the first ``limit`` (by district and name). One query, two with a limit."""
-    statuses = (
-        CertificationStatus.objects.filter(year=year, commune__in=communes)
-        .exclude(status=Status.CERTIFIED)
+    reason: the one item they miss (``communes`` None: every commune). Returns (the
+    statuses, how many in all): all of them, or the first ``limit`` (by district and
+    name). One query."""
+    statuses = CertificationStatus.objects.filter(year=year)
+    if communes is not None:
+        statuses = statuses.filter(commune__in=communes)
+    ordered = (
+        statuses.exclude(status=Status.CERTIFIED)
         .annotate(reason_count=JSONArrayLength("reasons"))
         .filter(reason_count=1)
-    )
-    ordered = statuses.select_related("commune__district").order_by(
-        "commune__district__code", "commune__name"
+        .select_related("commune__district")
+        .order_by("commune__district__code", "commune__name")
     )
     if limit is None:
         rows = list(ordered)
         return rows, len(rows)
-    return list(ordered[:limit]), statuses.count()
+    # How many in all, counted over every row before the limit: the same scan.
+    rows = list(ordered.annotate(total=Window(Count("pk")))[:limit])
+    return rows, rows[0].total if rows else 0
 
 
 def commune_rows(*, year: int, communes):

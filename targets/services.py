@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from communes import notifications
@@ -75,11 +75,15 @@ def commune_recompute(*, commune_id: int, year: int | None = None) -> None:
     ).delete()
 
 
-def pending_recomputes_drain() -> int:
+def pending_recomputes_drain(
+    *, prerender: Callable[[int | None, list[int]], object] | None = None
+) -> int:
     """Recompute every commune with a pending request, set-based; clear the requests.
 
     Run every few minutes by celery beat (and after each nightly recompute): it catches
-    what could not be queued while the broker was down. Returns the communes recomputed.
+    what could not be queued while the broker was down. ``prerender(year, commune_ids)``
+    is called after each year is written (year None: every year), to render the
+    dashboards it changed. Returns the communes recomputed.
     """
     started = timezone.now()
     by_year = defaultdict(list)
@@ -89,6 +93,8 @@ def pending_recomputes_drain() -> int:
         by_year[year].append(commune_id)
     for year, commune_ids in by_year.items():
         statuses_recompute(commune_ids=commune_ids, year=year)
+        if prerender is not None:
+            prerender(year, commune_ids)
     PendingRecompute.objects.filter(
         commune_id__in=[c for ids in by_year.values() for c in ids], requested_at__lte=started
     ).delete()
@@ -105,8 +111,17 @@ def recompute_run_create(
     return RecomputeRun.objects.create(trigger=trigger, requested_by=by, year=year, commune=commune)
 
 
-def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> RecomputeRun | None:
+def recompute_run_execute(
+    *,
+    run_id: int,
+    will_retry: bool = False,
+    prerender: Callable[[int], object] | None = None,
+) -> RecomputeRun | None:
     """Execute a recorded run, keeping its state and progress up to date for pollers.
+
+    ``prerender(year)`` (the task's: ``targets.dashboards.prerender``) is called after each
+    year is written and before that year counts as done, so that the run reaches 100% and
+    is done only once the dashboards it changed are rendered into the cache.
 
     A run that no longer exists (its transaction rolled back) is skipped; a run already
     done is left as it is, so a duplicate delivery changes nothing. On an error the run
@@ -138,7 +153,7 @@ def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> Recompute
         statuses_recompute(
             year=run.year,
             commune_ids=[run.commune_id] if run.commune_id else None,
-            on_year_done=lambda year, done: runs.update(communes_done=F("communes_done") + done),
+            on_year_done=lambda year, done: _year_done(runs, year, done, prerender),
         )
     except Exception as exc:
         retrying = will_retry and isinstance(exc, TRANSIENT_DB_ERRORS)
@@ -157,6 +172,17 @@ def recompute_run_execute(*, run_id: int, will_retry: bool = False) -> Recompute
     runs.update(state=RecomputeRun.State.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def _year_done(
+    runs: "QuerySet[RecomputeRun]",
+    year: int,
+    done: int,
+    prerender: Callable[[int], object] | None,
+) -> None:
+    if prerender is not None:
+        prerender(year)
+    runs.update(communes_done=F("communes_done") + done)
 
 
 # --- The recompute --------------------------------------------------------------------

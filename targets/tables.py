@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.urls import reverse
@@ -245,10 +246,41 @@ def _commune_url(commune):
     return reverse("commune_detail", args=[commune.code])
 
 
-def _district_columns() -> list[Column]:
+def province_url(province, year: int) -> str:
+    """The drill-down into a province of the national dashboard, for ``year``: a code is
+    reused (24 was Tỉnh Bắc Giang until 30/6/2025 and is Tỉnh Bắc Ninh since), so the
+    year says which province it means."""
+    return f"{reverse('province_detail', args=[province.code])}?year={year}"
+
+
+def _unit_column(dashboard) -> Column:
+    """The first column of a table of a dashboard's rows: the districts (or the groups of
+    a year without districts) of a province, or the provinces of the country."""
+    if dashboard is not None and dashboard.grouped_by == "province":
+        # One reverse() per table, not per row: the pattern's only argument is the code.
+        marker = "__code__"
+        pattern = province_url(SimpleNamespace(code=marker), dashboard.year)
+
+        def url(row):
+            province = getattr(row, "province", None)
+            return pattern.replace(marker, province.code) if province is not None else None
+
+        return Column("name", _("Tỉnh, thành phố"), lambda r: r.name, LINK, url)
+    return Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url)
+
+
+def _totals_label(dashboard, totals_label):
+    if totals_label:
+        return totals_label
+    if dashboard.grouped_by == "province":
+        return _("Toàn quốc")
+    return _("Toàn tỉnh")
+
+
+def _district_columns(dashboard=None) -> list[Column]:
     return [
         Column("code", _("Mã"), lambda r: r.code),
-        Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url),
+        _unit_column(dashboard),
         Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
         Column("committees", _("Đã thành lập BCĐ"), lambda r: r.figures.committees, INT),
         Column("launched", _("Đã ra mắt mô hình"), lambda r: r.figures.launched, INT),
@@ -270,14 +302,16 @@ def district_sort(raw: str | None) -> str:
 
 
 def district_table(dashboard, *, sort: str = "code", totals_label=None) -> Table:
-    """The province dashboard's table: one row per district, the province's totals last."""
+    """The province dashboard's table: one row per district, the province's totals last
+    (the national dashboard's: one row per province, the country's totals last)."""
+    national = dashboard.grouped_by == "province"
     return Table(
         name="districts",
-        title=_("Tiến độ theo huyện"),
+        title=_("Tiến độ theo tỉnh") if national else _("Tiến độ theo huyện"),
         sort=sort or "code",
         rows=dashboard.districts,
-        footer=Totals(totals_label or _("Toàn tỉnh"), dashboard.overall),
-        columns=_district_columns(),
+        footer=Totals(_totals_label(dashboard, totals_label), dashboard.overall),
+        columns=_district_columns(dashboard),
     )
 
 
@@ -289,13 +323,16 @@ def investment_table(dashboard, *, totals_label=None) -> Table:
             return None
         return reverse("district_investment", args=[row.district.code])
 
+    unit = _unit_column(dashboard)
+    if dashboard.grouped_by != "province":
+        unit = Column("name", unit.label, unit.value, LINK, url)
     return Table(
         name="investment",
         title=_("Kinh phí đầu tư cơ sở vật chất"),
         rows=dashboard.districts,
-        footer=Totals(totals_label or _("Toàn tỉnh"), dashboard.overall),
+        footer=Totals(_totals_label(dashboard, totals_label), dashboard.overall),
         columns=[
-            Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, url),
+            unit,
             Column(
                 "planned",
                 _("Kế hoạch (đồng)"),
@@ -344,7 +381,7 @@ def _adopted_rate(pk: int) -> Callable[[Any], Decimal | None]:
 def practice_spread_table(dashboard, *, totals_label=None) -> Table:
     """How far each good practice has spread: communes that adopted it, per district."""
     columns = [
-        Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name, LINK, _district_url),
+        _unit_column(dashboard),
         Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
     ]
     for practice in dashboard.practices:
@@ -369,7 +406,7 @@ def practice_spread_table(dashboard, *, totals_label=None) -> Table:
         name="practices",
         title=_("Nhân rộng cách làm hay"),
         rows=dashboard.districts,
-        footer=Totals(totals_label or _("Toàn tỉnh"), dashboard.overall, totals),
+        footer=Totals(_totals_label(dashboard, totals_label), dashboard.overall, totals),
         columns=columns,
     )
 

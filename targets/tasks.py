@@ -8,7 +8,7 @@ schedules are declared in ``friendlygov/schedules.py`` and edited in the admin
 
 from celery import shared_task
 
-from targets import services
+from targets import dashboards, services
 from targets.models import RecomputeRun
 
 RETRY_POLICY = {
@@ -23,14 +23,17 @@ RETRY_POLICY = {
 
 @shared_task(**RETRY_POLICY)
 def recompute_commune(commune_id: int, year: int | None = None):
-    """Recompute one commune's status for ``year`` (None: every year); queued after changes."""
+    """Recompute one commune's status for ``year`` (None: every year); queued after changes;
+    then render its province's dashboard of those years into the cache."""
     services.commune_recompute(commune_id=commune_id, year=year)
+    _prerender_communes(year, [commune_id], national=False)
 
 
 @shared_task(**RETRY_POLICY)
 def recompute_pending():
-    """Recompute the communes whose queued recompute was lost (every few minutes, by beat)."""
-    return services.pending_recomputes_drain()
+    """Recompute the communes whose queued recompute was lost (every few minutes, by beat),
+    and the communes of a survey import; render the dashboards they changed."""
+    return services.pending_recomputes_drain(prerender=_prerender_communes)
 
 
 @shared_task(bind=True, **RETRY_POLICY)
@@ -42,8 +45,21 @@ def recompute_all(self, run_id: int | None = None, year: int | None = None):
         # run rather than record another one.
         self.request.args, self.request.kwargs = (), {"run_id": run_id}
     services.recompute_run_execute(
-        run_id=run_id, will_retry=self.request.retries < self.max_retries
+        run_id=run_id,
+        will_retry=self.request.retries < self.max_retries,
+        prerender=lambda each_year: dashboards.prerender(year=each_year),
     )
+
+
+def _prerender_communes(year: int | None, commune_ids: list[int], *, national: bool = True):
+    """Render into the cache the dashboards a recompute of ``commune_ids`` changed: their
+    provinces' of ``year`` (None: every year), and the national one unless ``national`` is
+    False (one commune's change, many times a day: the national view is rendered by the
+    first administrator who opens it, or by the next run)."""
+    years = [year] if year is not None else services.recompute_years()
+    provinces = dashboards.provinces_of(commune_ids)
+    for each_year in years:
+        dashboards.prerender(year=each_year, province_ids=provinces, national=national)
 
 
 @shared_task(**RETRY_POLICY)

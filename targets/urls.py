@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/communes/<str:code>", api.commune, name="api_commune"),
     path("api/v1/recompute", api.recompute_start, name="api_recompute_start"),
     path("api/v1/recompute/<int:run_id>", api.recompute_run, name="api_recompute_run"),
+    path("provinces/<str:code>/", views.province_detail, name="province_detail"),
     path("districts/<str:code>/", views.district_detail, name="district_detail"),
     path("recompute/", views.recompute_start, name="recompute_start"),
     path("public/", views.public_progress, name="public_progress"),

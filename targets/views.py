@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +25,7 @@ from communes.access import (
 )
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
 from friendlygov.params import year_param
-from targets import caching, decisions, exports, outbox, selectors, tables
+from targets import caching, dashboards, decisions, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
 
@@ -34,9 +34,8 @@ PUBLIC_CACHE_SECONDS = 300
 # at once and a recompute makes a new key: the rendering may stay until it is replaced,
 # so that citizens do not pay a national-scale render every five minutes.
 PUBLIC_SHARED_CACHE_SECONDS = 24 * 60 * 60
-# The dashboards list every commune one item away from certification (None: no limit);
-# the list scrolls within its card.
-HOME_CLOSEST = None
+# A district's dashboard lists every commune one item away from certification (None: no
+# limit); the list scrolls within its card.
 DISTRICT_CLOSEST = None
 
 
@@ -73,87 +72,17 @@ def _recompute_panel(user):
     }
 
 
-class _HomeFigures:
-    """What the province dashboard shows, each part read on first use, so that a part the
-    cache already holds rendered costs no query (targets.caching)."""
-
-    def __init__(self, *, year: int, districts, communes, sort: str, closest_limit, group_by=None):
-        self.year = year
-        self.districts = districts
-        self.communes = communes
-        self.sort = sort
-        self.closest_limit = closest_limit
-        self.group_by = group_by or selectors.GROUPINGS[0]
-
-    @cached_property
-    def dashboard(self):
-        return selectors.dashboard_figures(
-            year=self.year, districts=self.districts, communes=self.communes, group_by=self.group_by
-        )
-
-    @cached_property
-    def closest(self):
-        return selectors.closest_to_certification(
-            year=self.year, communes=self.communes, limit=self.closest_limit
-        )
-
-    @cached_property
-    def titles(self):
-        return selectors.criterion_titles()
-
-    @cached_property
-    def district_table(self):
-        table = tables.district_table(self.dashboard, sort=self.sort)
-        if self.dashboard.grouped_by != "district":
-            table.title = dict(selectors.grouping_choices())[self.dashboard.grouped_by]
-        return table
-
-    @cached_property
-    def closest_table(self):
-        return tables.closest_table(self.closest[0], titles=self.titles)
-
-    @cached_property
-    def investment_table(self):
-        return tables.investment_table(self.dashboard)
-
-    @cached_property
-    def practice_table(self):
-        return tables.practice_spread_table(self.dashboard)
-
-    @cached_property
-    def shares(self):
-        return selectors.share_by_year(communes=self.communes, total=self.dashboard.overall.total)
-
-    @cached_property
-    def share_table(self):
-        return tables.share_table(self.shares)
-
-
-def _province_ended(scope, year: int):
-    """(the caller's province, its successors) when that province is not in force on the
-    year's reference date, else None."""
-    province = getattr(scope, "province", None)
-    if province is None or province.is_in_force(reference_date(year)):
-        return None
-    successors = Province.objects.filter(
-        communes__predecessor_links__predecessor__province=province
-    ).distinct()
-    return province, list(successors)
-
-
-def _lazy(function):
-    return SimpleLazyObject(function)
-
-
 @require_GET
 @login_required
 def home(request):
-    """The province dashboard. District officials go to their district's dashboard and
-    commune staff to their commune's page.
+    """The dashboard of the caller's scope: the whole country for an administrator (one
+    row per province, each opening ``province_detail``), the province for its officials.
+    District officials go to their district's dashboard and commune staff to their
+    commune's page.
 
-    The page's figures and tables are cached, rendered, until the statuses of the year are
-    next computed (targets.caching): at the scale of a country, rendering the tables of
-    705 districts costs far more than reading the aggregates.
+    The parts of the page with figures are cached, rendered, until the statuses of the
+    year are next computed (targets.dashboards); the recompute renders them before it
+    reports done, so no reader waits for them.
     """
     scope = scope_of(request.user)
     if scope is None:
@@ -162,77 +91,88 @@ def home(request):
         return redirect("commune_detail", code=scope.commune.code)
     if scope.role == Role.DISTRICT:
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
-
     years = selectors.dashboard_years()
     year = selectors.dashboard_year(request.GET.get("year"), years)
+    if scope.sees_everything:
+        return _dashboard(request, dashboards.NATIONAL, year=year, years=years)
+    # A reviewer may be limited to some communes: their page is their own.
+    key = f"user-{request.user.pk}" if scope.role == Role.PROVINCE_REVIEWER else None
+    view = dashboards.province_scope(
+        scope.province_id,
+        districts=District.objects.visible_to(request.user),
+        communes=Commune.objects.visible_to(request.user),
+    )
+    if key:
+        view = dashboards.Scope(
+            key=key, province_id=view.province_id, districts=view.districts, communes=view.communes
+        )
+    return _dashboard(request, view, year=year, years=years)
+
+
+@require_GET
+@login_required
+def province_detail(request, code):
+    """One province's dashboard, opened from the national one: the province's districts
+    (or, in a year without districts, its communes grouped by where they were before
+    1/7/2025), as its provincial officials see it. A code names the province in force in
+    the year shown (``?year=``). Administrators open any province, a provincial official
+    only their own (and the provinces merged into it: its history); anyone else is
+    refused."""
+    require_role(request.user, Role.PROVINCE)
+    scope = scope_of(request.user)
+    years = selectors.dashboard_years()
+    year = selectors.dashboard_year(request.GET.get("year"), years)
+    province = resolve_unit(Province.objects.filter(code=code), reference_date(year))
+    if province is None:
+        raise Http404
+    if not scope.sees_everything and not (
+        province.pk == scope.province_id
+        or Province.objects.merged_into(scope.province_id).filter(pk=province.pk).exists()
+    ):
+        raise PermissionDenied
+    return _dashboard(
+        request, dashboards.province_scope(province.pk), year=year, years=years, drill_down=province
+    )
+
+
+def _dashboard(request, view, *, year: int, years, drill_down=None):
+    """The national or a province's dashboard page (or its workbook)."""
     sort = tables.district_sort(request.GET.get("sort"))
     # A year without districts groups its communes by former district or province.
     group_by = request.GET.get("group")
     group_by = group_by if group_by in selectors.GROUPINGS else selectors.GROUPINGS[0]
     xlsx = _wants_xlsx(request)
-    figures = _HomeFigures(
+    figures = dashboards.Figures(
         year=year,
-        districts=District.objects.visible_to(request.user),
-        communes=Commune.objects.visible_to(request.user),
+        scope=view,
         sort=sort,
-        closest_limit=None if xlsx else HOME_CLOSEST,
         group_by=group_by,
+        closest_limit=None if xlsx else dashboards.closest_limit(view),
     )
-
-    def province():
-        if scope.province_id is not None:
-            return Province.objects.filter(pk=scope.province_id).first()
-        return Province.objects.order_by("code").first()
-
     if xlsx:
+        if view.national:
+            unit, filename = _("Toàn quốc"), f"tien-do-toan-quoc-{year}"
+        else:
+            unit = figures.province or ""
+            code = getattr(figures.province, "code", "")
+            filename = f"tien-do-tinh-{code}-{year}" if drill_down else f"tien-do-toan-tinh-{year}"
         return exports.xlsx_response(
-            [
-                figures.district_table,
-                figures.closest_table,
-                figures.share_table,
-                figures.practice_table,
-                figures.investment_table,
-            ],
-            filename=f"tien-do-toan-tinh-{year}",
-            subtitle=_("%(unit)s, năm %(year)s") % {"unit": province() or "", "year": year},
+            figures.tables(),
+            filename=filename,
+            subtitle=_("%(unit)s, năm %(year)s") % {"unit": unit, "year": year},
         )
-    # An official of a province no longer in force that year reads its history; the
-    # page says which province took it over instead of showing empty figures as data.
-    ended = _lazy(lambda: _province_ended(scope, year))
     # A province's page moves with its own communes' recomputes, not the whole country's.
-    last_computed_at = selectors.last_computed_at(year=year, province_id=scope.province_id)
-    scope_key = f"province-{scope.province_id}" if scope.province_id else "all"
-    return render(
-        request,
-        "targets/home.html",
-        {
-            "year": year,
-            "years": years,
-            "cache_seconds": caching.CACHE_SECONDS,
-            "cache_key": caching.dashboard_key(
-                scope=scope_key, year=year, computed_at=last_computed_at, sort=f"{sort}-{group_by}"
-            ),
-            "group_by": group_by,
-            "province_ended": ended,
-            "groupings": selectors.grouping_choices(),
-            "has_districts": _lazy(lambda: figures.dashboard.grouped_by == "district"),
-            # Read only when a fragment is rendered, not when the cache holds it.
-            "province": _lazy(province),
-            "dashboard": _lazy(lambda: figures.dashboard),
-            "overall": _lazy(lambda: figures.dashboard.overall),
-            "shares": _lazy(lambda: figures.shares),
-            "share_table": _lazy(lambda: figures.share_table),
-            "district_table": _lazy(lambda: figures.district_table),
-            "closest_table": _lazy(lambda: figures.closest_table),
-            "closest_total": _lazy(lambda: figures.closest[1]),
-            "titles": _lazy(lambda: figures.titles),
-            "investment_table": _lazy(lambda: figures.investment_table),
-            "practice_table": _lazy(lambda: figures.practice_table),
-            "last_computed_at": last_computed_at,
-            "recompute": _recompute_panel(request.user),
-            "report_url": reverse("province_report_page", args=[year]),
-        },
+    last_computed_at = selectors.last_computed_at(year=year, province_id=view.province_id)
+    context = figures.context()
+    context.update(
+        years=years,
+        parts=dashboards.parts(request, figures, computed_at=last_computed_at),
+        drill_down=drill_down,
+        last_computed_at=last_computed_at,
+        recompute=_recompute_panel(request.user),
+        report_url=reverse("province_report_page", args=[year]),
     )
+    return render(request, "targets/home.html", context)
 
 
 @require_GET
@@ -292,6 +232,12 @@ def district_detail(request, code):
             "titles": titles,
             "last_computed_at": selectors.last_computed_at(year=year),
             "can_see_province": has_role(request.user, Role.PROVINCE),
+            # An administrator came through the national view and the district's province.
+            "province_url": (
+                tables.province_url(district.province, year)
+                if getattr(scope_of(request.user), "sees_everything", False)
+                else None
+            ),
             "report_url": reverse("district_report_page", args=[district.code, year]),
         },
     )
@@ -347,7 +293,7 @@ def public_progress(request):
     query = request.GET.get("q", "").strip()[:60]
     # Read only when a fragment is rendered, not when the cache holds it.
     province_id = province.pk if province is not None else None
-    figures = _lazy(lambda: selectors.public_figures(year=year, province_id=province_id))
+    figures = SimpleLazyObject(lambda: selectors.public_figures(year=year, province_id=province_id))
     return render(
         request,
         "targets/public.html",
@@ -363,10 +309,10 @@ def public_progress(request):
             ),
             "province": province,
             "public": figures,
-            "overall": _lazy(lambda: figures.overall),
-            "shares": _lazy(lambda: figures.shares),
-            "share_table": _lazy(lambda: tables.share_table(figures.shares)),
-            "district_table": _lazy(lambda: tables.public_district_table(figures)),
+            "overall": SimpleLazyObject(lambda: figures.overall),
+            "shares": SimpleLazyObject(lambda: figures.shares),
+            "share_table": SimpleLazyObject(lambda: tables.share_table(figures.shares)),
+            "district_table": SimpleLazyObject(lambda: tables.public_district_table(figures)),
             "query": query,
             "found": worklist_selectors.public_search(year=year, query=query) if query else None,
         },

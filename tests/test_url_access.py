@@ -118,6 +118,9 @@ RULES = {
     "survey_import": Rule(SIGNED_IN, refused=("province_official",)),
     "survey_import_template": Rule(SIGNED_IN, {"fmt": "fmt"}, refused=("province_official",)),
     "recompute_start": Rule(SIGNED_IN, refused=NOT_PROVINCE),
+    # A province's dashboard, opened from the national one (tests/targets/
+    # test_dashboard_national.py: another province's is refused to a provincial official).
+    "province_detail": Rule(SIGNED_IN, {"code": "province"}, refused=NOT_PROVINCE),
     "api_progress": Rule(SIGNED_IN, refused=("commune_staff",)),
     "api_recompute_start": Rule(SIGNED_IN, refused=NOT_PROVINCE),
     "api_recompute_run": Rule(SIGNED_IN, {"run_id": "run"}, refused=NOT_PROVINCE),
@@ -353,6 +356,7 @@ def samples(commune_staff, district_official, admin_user, tmp_path, settings):
     return {
         "commune": DOI_NGO,
         "district": LUC_NAM,
+        "province": "24",
         "decision": decision.pk,
         "decision_commune": doi_ngo.pk,
         "report_run": report_run.pk,
@@ -595,6 +599,7 @@ def today_samples(reorganized_units, make_user, admin_user, tmp_path, settings):
     return {
         "commune": DOI_NGO,
         "district": LUC_NAM,
+        "province": "24",
         "year": 2026,
         "criterion": "CSVC-01",
         "evidence_file": evidence.files.get().pk,

@@ -188,3 +188,40 @@ def test_the_hand_written_sql_reaches_the_engines_statuses(on_postgresql, settin
     )
     assert "CERTIFIED" in stored.values()
     assert reference.statuses(years=[2023, 2024, 2025]) == stored
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_the_national_reference_sql_computes_the_national_views_figures(on_postgresql, settings):
+    """The benchmark's by-province statement counts what the national dashboard shows,
+    province by province, so that the cold render is compared with the same work."""
+    from targets import dashboards, selectors
+
+    settings.DEBUG = True
+    generate(provinces=3, responses=50_000)
+    national = selectors.national_figures(year=2024)
+    raw = reference.dashboard(year=2024, province_ids=None, closest=dashboards.NATIONAL_CLOSEST)
+
+    def by_province(part):
+        return {row["province_id"]: row for row in raw[part] or []}
+
+    communes, statuses, awaiting = (by_province(p) for p in ("communes", "statuses", "awaiting"))
+    assert [p["code"] for p in raw["provinces"]] == [r.code for r in national.districts]
+    for row in national.districts:
+        pk, figures = row.province.pk, row.figures
+        assert (figures.total, figures.launched) == (
+            communes[pk]["total"],
+            communes[pk]["launched"],
+        )
+        status = statuses.get(pk, {})
+        assert (figures.computed, figures.certified, figures.survey_responses) == (
+            status.get("computed", 0),
+            status.get("certified", 0),
+            status.get("responses") or 0,
+        )
+        assert figures.evidence_awaiting == awaiting.get(pk, {}).get("n", 0)
+    closest, total = selectors.closest_to_certification(
+        year=2024, communes=None, limit=dashboards.NATIONAL_CLOSEST
+    )
+    assert total == raw["closest"][0]["n"]
+    assert len(closest) == len(raw["closest_first"] or [])

@@ -251,9 +251,10 @@ def test_commune_staff_are_sent_to_their_communes_page(client, commune_staff):
     assert response["Location"] == "/communes/7444/"
 
 
-def test_admins_see_the_province_dashboard(client, admin_user, targets):
+def test_admins_see_the_province_dashboard_through_the_national_one(client, admin_user, targets):
     client.force_login(admin_user)
-    assert html_of(client.get("/")).count('href="/districts/') >= 10
+    assert 'href="/provinces/24/?year=' in html_of(client.get("/"))
+    assert html_of(client.get("/provinces/24/")).count('href="/districts/') >= 10
 
 
 def test_a_user_without_a_scope_is_refused(client, django_user_model):

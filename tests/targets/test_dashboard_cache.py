@@ -110,7 +110,7 @@ def test_each_scope_has_its_own_cached_page(client, province_official, admin_use
 
     client.force_login(admin_user)
 
-    assert "Huyện Thử" in client.get(URL).content.decode()
+    assert "Tỉnh Thử" in client.get(URL).content.decode()
 
 
 def test_each_language_has_its_own_cached_page(client, province_official):

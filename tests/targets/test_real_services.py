@@ -235,3 +235,44 @@ def test_a_real_worker_builds_the_meeting_report_with_its_progress(
     assert run.state == ReportRun.State.DONE, run.error
     assert run.steps_done == run.steps_total > 3
     assert run.file.name.startswith("reports/2024/") and run.file.name.endswith(".pdf")
+
+
+@pytest.fixture
+def shared_cache(private_redis, monkeypatch, settings):
+    """The cache of production: one Redis for the web processes and the workers (a
+    private one here), set before ``celery_worker`` starts its process."""
+    url = "rediscache://" + private_redis.url().removeprefix("redis://")
+    monkeypatch.setenv("CACHE_URL", url)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "friendlygov.cache.OptionalRedisCache",
+            "LOCATION": private_redis.url(),
+        }
+    }
+    return url
+
+
+def test_a_real_workers_recompute_leaves_the_dashboard_rendered_for_the_first_reader(
+    shared_cache, celery_worker, make_ready, province_official, client
+):
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url="/?year=2023"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_ready(Commune.objects.order_by("code")[:30])
+    client.force_login(province_official)
+    queries()
+    warm = queries()
+
+    run = outbox.recompute_all_start(by=province_official, year=2023)
+    celery_worker.wait_for(lambda: _run_state(run.pk) in ("done", "failed"), "the run to end")
+
+    assert _run_state(run.pk) == "done"
+    # The worker rendered the new figures into the shared cache before the run was done.
+    assert queries() == warm
+    assert '<div class="display-6">30<span class="fs-5 text-muted">/209' in (
+        client.get("/?year=2023").content.decode()
+    )

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from communes.models import Commune, Province, Role, UserScope
 from surveys.models import SurveyResponse
-from targets import services
+from targets import dashboards, services
 from targets.models import CertificationStatus, RecomputeRun, StatusChange
 from tooling.bench import load, reference, scale
 
@@ -114,7 +114,7 @@ def measure_dashboard(*, runs: int) -> list[Row]:
     scale.analyze(CertificationStatus)
     official, admin = bench_user(Role.PROVINCE), bench_user(Role.ADMIN)
     bac_giang = list(Province.objects.filter(code=REAL_PROVINCE).values_list("pk", flat=True))
-    sizes = {}
+    sizes, clients, raws = {}, {}, {}
     rows = []
     # Production renders with DEBUG off (no query log, no template debug information);
     # static URLs come from the source folders (no collectstatic manifest needed here).
@@ -126,11 +126,15 @@ def measure_dashboard(*, runs: int) -> list[Row]:
         ):
             communes = _visible_communes(user)
             client = _dashboard_client(user)
+            clients[label] = client
             warm = median_time(lambda c=client: _get_ok(c, url), runs=runs, warmup=2)
             raw = median_time(
-                lambda p=provinces: reference.dashboard(year=BENCH_YEAR, province_ids=p),
+                lambda p=provinces: reference.dashboard(
+                    year=BENCH_YEAR, province_ids=p, closest=dashboards.NATIONAL_CLOSEST
+                ),
                 runs=runs,
             )
+            raws[label] = raw
 
             def cold(c=client):
                 cache.clear()
@@ -158,29 +162,81 @@ def measure_dashboard(*, runs: int) -> list[Row]:
             rows.append(
                 Row(
                     "1",
-                    f"  first render after a recompute (nothing cached), {communes:,}",
+                    f"  first render, nothing cached (as after a recompute without the "
+                    f"pre-render), {communes:,}",
                     _ms(first),
                     f"raw SQL {_ms(raw)}",
                     f"{first / raw:.2f}x",
+                    "<= 1.5x" if is_goal else "",
+                    first <= 1.5 * raw if is_goal else None,
                 )
             )
+        rows += _after_a_recompute(url=url, clients=clients, raws=raws, runs=runs)
     (small, small_warm, small_cold), (large, large_warm, large_cold) = sizes.values()
+    # The admin's page is the national view (by province), the official's the province's
+    # (by district): the national view must cost no more queries than one province's,
+    # whatever the size (each view's count is pinned flat in the tests).
     rows.append(
         Row(
             "2",
-            f"SQL queries per dashboard, warm: {small:,} vs {large:,} communes",
+            f"SQL queries, warm: province view ({small:,} communes) vs national view ({large:,})",
             f"{small_warm} vs {large_warm}",
-            goal="equal",
-            met=small_warm == large_warm,
+            goal="national <= province",
+            met=large_warm <= small_warm,
         )
     )
     rows.append(
         Row(
             "2",
-            f"SQL queries per dashboard, nothing cached: {small:,} vs {large:,}",
+            f"SQL queries, nothing cached: province view ({small:,}) vs national view ({large:,})",
             f"{small_cold} vs {large_cold}",
-            goal="equal",
-            met=small_cold == large_cold,
+            goal="national <= province",
+            met=large_cold <= small_cold,
+        )
+    )
+    return rows
+
+
+def _after_a_recompute(*, url: str, clients: dict, raws: dict, runs: int) -> list[Row]:
+    """1: what a user sees after a real recompute: a run of the benchmark's year through
+    the task (which renders the dashboards it changed before the run is done), then the
+    first view of each dashboard; the median of a few runs."""
+    firsts: dict[str, list[float]] = {label: [] for label in clients}
+    prerenders = []
+    rendered = []
+
+    def prerender(year):
+        started = time.perf_counter()
+        rendered.append(dashboards.prerender(year=year))
+        prerenders.append(time.perf_counter() - started)
+
+    for _ in range(max(2, runs // 10)):
+        cache.clear()
+        run = services.recompute_run_create(trigger=RecomputeRun.Trigger.COMMAND, year=BENCH_YEAR)
+        services.recompute_run_execute(run_id=run.pk, prerender=prerender)
+        for label, client in clients.items():
+            firsts[label].append(timed(lambda c=client: _get_ok(c, url)))
+    rows = []
+    for label, times in firsts.items():
+        first, raw = statistics.median(times), raws[label]
+        is_goal = label.startswith("admin")
+        rows.append(
+            Row(
+                "1",
+                f"  first view after a recompute run (pre-rendered by the task), {label}",
+                _ms(first),
+                f"raw SQL {_ms(raw)}",
+                f"{first / raw:.2f}x",
+                "<= 1.5x" if is_goal else "",
+                first <= 1.5 * raw if is_goal else None,
+            )
+        )
+    rows.append(
+        Row(
+            "1",
+            f"  the task's pre-render of {BENCH_YEAR}: {rendered[-1]} views (national and every "
+            "province, each language)",
+            _s(statistics.median(prerenders)),
         )
     )
     return rows

@@ -139,7 +139,7 @@ def statuses(*, years: list[int]) -> dict[tuple[int, int], str]:
 
 # The aggregates of the province dashboard (``targets.selectors.dashboard_figures``,
 # ``closest_to_certification``, ``share_by_year``, ``last_computed_at``), for the
-# districts of the given provinces (NULL: every district), in one round trip.
+# districts of the given provinces, in one round trip.
 DASHBOARD_SQL = """
 WITH d AS NOT MATERIALIZED (
     SELECT id FROM communes_district
@@ -222,11 +222,130 @@ UNION ALL SELECT 'computed_at',
 """
 
 
-def dashboard(*, year: int, province_ids: list[int] | None) -> dict:
-    """The dashboard's aggregates for the districts of ``province_ids`` (None: all)."""
+# The aggregates of the national dashboard (``targets.selectors.national_figures``,
+# ``closest_to_certification`` with the page's limit, ``share_by_year``,
+# ``last_computed_at``): one row per province in force on the year's reference date, each
+# over its communes in force then, in one round trip.
+NATIONAL_SQL = """
+WITH on_day AS (
+    SELECT coalesce((SELECT reference_date FROM communes_programmeyear WHERE year = %(year)s),
+                    make_date(%(year)s, 1, 1)) AS on_day
+),
+p AS (
+    SELECT p.id, p.code, p.name FROM communes_province p, on_day
+    WHERE (p.valid_from IS NULL OR p.valid_from <= on_day)
+      AND (p.valid_to IS NULL OR p.valid_to >= on_day)
+),
+c AS MATERIALIZED (
+    SELECT c.id, c.province_id, c.district_id, c.model_launched_on, c.name
+    FROM communes_commune c, on_day
+    WHERE (c.valid_from IS NULL OR c.valid_from <= on_day)
+      AND (c.valid_to IS NULL OR c.valid_to >= on_day)
+),
+communes AS (
+    SELECT province_id, count(*) AS total,
+           count(*) FILTER (WHERE model_launched_on <= %(end)s) AS launched
+    FROM c GROUP BY province_id
+),
+statuses AS (
+    SELECT c.province_id,
+           count(*) AS computed,
+           count(*) FILTER (WHERE s.status = 'CERTIFIED') AS certified,
+           count(*) FILTER (WHERE s.status = 'IN_PROGRESS') AS in_progress,
+           count(*) FILTER (WHERE s.status = 'NOT_MET') AS not_met,
+           count(*) FILTER (WHERE s.status = 'NOT_STARTED') AS not_started,
+           sum(s.survey_responses) AS responses, sum(s.survey_satisfied) AS satisfied,
+           sum(s.evidence_required) AS required, sum(s.evidence_approved) AS approved
+    FROM targets_certificationstatus s JOIN c ON c.id = s.commune_id
+    WHERE s.year = %(year)s
+    GROUP BY c.province_id
+),
+committees AS (
+    SELECT c.province_id, count(DISTINCT k.commune_id) AS n
+    FROM communes_steeringcommittee k JOIN c ON c.id = k.commune_id
+    WHERE k.level = 'commune' AND k.established_on <= %(end)s
+    GROUP BY c.province_id
+),
+awaiting AS (
+    SELECT c.province_id, count(*) AS n
+    FROM communes_evidence e JOIN c ON c.id = e.commune_id
+    WHERE e.year = %(year)s AND e.state = 'submitted'
+    GROUP BY c.province_id
+),
+money AS (
+    SELECT d.province_id, sum(f.planned_vnd) AS planned, sum(f.spent_vnd) AS spent,
+           count(*) AS n
+    FROM communes_facilityinvestment f JOIN communes_district d ON d.id = f.district_id, on_day
+    WHERE f.year = %(year)s AND (d.valid_from IS NULL OR d.valid_from <= on_day)
+      AND (d.valid_to IS NULL OR d.valid_to >= on_day)
+    GROUP BY d.province_id
+),
+adoptions AS (
+    SELECT c.province_id, a.practice_id, count(DISTINCT a.commune_id) AS n
+    FROM communes_practiceadoption a JOIN c ON c.id = a.commune_id
+    WHERE a.adopted_on <= %(end)s
+    GROUP BY GROUPING SETS ((c.province_id, a.practice_id), (c.province_id))
+),
+recognized AS (
+    SELECT cc.province_id, count(DISTINCT dc.commune_id) AS n
+    FROM targets_decisioncommune dc
+    JOIN targets_recognitiondecision r ON r.id = dc.decision_id
+    JOIN communes_commune cc ON cc.id = dc.commune_id
+    WHERE r.year = %(year)s AND r.state = 'issued' AND r.kind = 'recognize'
+    GROUP BY cc.province_id
+),
+closest AS (
+    SELECT count(*) AS n FROM targets_certificationstatus s
+    WHERE s.year = %(year)s AND s.status <> 'CERTIFIED' AND jsonb_array_length(s.reasons) = 1
+),
+closest_first AS (
+    SELECT s.*, cc.code, cc.name, dd.name AS district FROM targets_certificationstatus s
+    JOIN communes_commune cc ON cc.id = s.commune_id
+    LEFT JOIN communes_district dd ON dd.id = cc.district_id
+    WHERE s.year = %(year)s AND s.status <> 'CERTIFIED' AND jsonb_array_length(s.reasons) = 1
+    ORDER BY dd.code, cc.name LIMIT %(closest)s
+),
+shares AS (
+    SELECT s.year, count(*) AS n FROM targets_certificationstatus s
+    WHERE s.year IN (SELECT year FROM communes_programmeyear) AND s.status = 'CERTIFIED'
+    GROUP BY s.year
+),
+share_days AS (
+    SELECT year, coalesce(reference_date, make_date(year, 1, 1)) AS on_day
+    FROM communes_programmeyear
+),
+share_totals AS (
+    SELECT y.year, count(cc.id) AS n FROM share_days y
+    JOIN communes_commune cc
+      ON (cc.valid_from IS NULL OR cc.valid_from <= y.on_day)
+     AND (cc.valid_to IS NULL OR cc.valid_to >= y.on_day)
+    GROUP BY y.year
+)
+SELECT 'provinces', (SELECT json_agg(p ORDER BY p.code) FROM p)
+UNION ALL SELECT 'communes', (SELECT json_agg(communes) FROM communes)
+UNION ALL SELECT 'statuses', (SELECT json_agg(statuses) FROM statuses)
+UNION ALL SELECT 'committees', (SELECT json_agg(committees) FROM committees)
+UNION ALL SELECT 'awaiting', (SELECT json_agg(awaiting) FROM awaiting)
+UNION ALL SELECT 'money', (SELECT json_agg(money) FROM money)
+UNION ALL SELECT 'adoptions', (SELECT json_agg(adoptions) FROM adoptions)
+UNION ALL SELECT 'recognized', (SELECT json_agg(recognized) FROM recognized)
+UNION ALL SELECT 'closest', (SELECT json_agg(closest) FROM closest)
+UNION ALL SELECT 'closest_first', (SELECT json_agg(closest_first) FROM closest_first)
+UNION ALL SELECT 'shares', (SELECT json_agg(shares) FROM shares)
+UNION ALL SELECT 'share_totals', (SELECT json_agg(share_totals) FROM share_totals)
+UNION ALL SELECT 'computed_at',
+    (SELECT to_json(max(computed_at)) FROM targets_certificationstatus WHERE year = %(year)s)
+"""
+
+
+def dashboard(*, year: int, province_ids: list[int] | None, closest: int = 20) -> dict:
+    """The dashboard's aggregates: for the districts of ``province_ids``, or for the whole
+    country by province when ``province_ids`` is None (the national view, whose list of
+    the closest communes shows ``closest``)."""
+    end = datetime.date(year, 12, 31)
     with connection.cursor() as cursor:
-        cursor.execute(
-            DASHBOARD_SQL,
-            {"provinces": province_ids, "year": year, "end": datetime.date(year, 12, 31)},
-        )
+        if province_ids is None:
+            cursor.execute(NATIONAL_SQL, {"year": year, "end": end, "closest": closest})
+        else:
+            cursor.execute(DASHBOARD_SQL, {"provinces": province_ids, "year": year, "end": end})
         return dict(cursor.fetchall())

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from communes.models import Commune
-from targets import services
+from targets import dashboards, services
 from targets.models import CertificationStatus, RecomputeRun, Status
 
 
@@ -33,7 +33,10 @@ class Command(BaseCommand):
         run = services.recompute_run_create(
             trigger=RecomputeRun.Trigger.COMMAND, year=year, commune=unit
         )
-        run = services.recompute_run_execute(run_id=run.pk)
+        # The dashboards it changed are rendered into the cache before the run is done.
+        run = services.recompute_run_execute(
+            run_id=run.pk, prerender=lambda each_year: dashboards.prerender(year=each_year)
+        )
         scope = unit.name if unit else f"{Commune.objects.count()} communes"
         self.stdout.write(f"Recomputed {scope} for {', '.join(map(str, years))}.")
         self._summary(years, unit)
