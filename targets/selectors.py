@@ -2,7 +2,7 @@
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -360,7 +360,8 @@ class Dashboard:
 
     year: int
     overall: UnitFigures
-    districts: list[DistrictFigures]
+    # The rows of the table: districts (or former units), or provinces in the national view.
+    districts: "Sequence[DistrictFigures | ProvinceFigures]"
     practices: list  # GoodPractice rows, each with .adopters (communes in scope by year end)
     # "district": rows are districts; "former_district" / "former_province": rows group
     # the communes of a year without districts by where they were before 1/7/2025.
@@ -772,7 +773,7 @@ def closest_to_certification(*, year: int, communes, limit: int | None = None):
         return rows, len(rows)
     # How many in all, counted over every row before the limit: the same scan.
     rows = list(ordered.annotate(total=Window(Count("pk")))[:limit])
-    return rows, rows[0].total if rows else 0
+    return rows, rows[0].total if rows else 0  # type: ignore[attr-defined]  # the window above
 
 
 def commune_rows(*, year: int, communes):
@@ -909,7 +910,7 @@ class PublicFigures:
 
     year: int
     overall: UnitFigures
-    districts: list[DistrictFigures]
+    districts: "Sequence[DistrictFigures | ProvinceFigures]"
     shares: list[YearShare]
     # [(district, [commune, ...]), ...] in code order: the communes certified in ``year``
     certified: list
