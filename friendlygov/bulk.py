@@ -44,6 +44,7 @@ def bulk_upsert(
     unique_fields: list[str],
     update_fields: list[str],
     null_unless_equal: Sequence[str] = (),
+    added: Sequence[str] = (),
 ) -> None:
     """INSERT ``objects``, or UPDATE ``update_fields`` of the rows with the same
     ``unique_fields`` (INSERT ... ON CONFLICT DO UPDATE), in as few statements as the
@@ -51,7 +52,9 @@ def bulk_upsert(
 
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). Call it inside the caller's transaction.
+    another year asks for every year). A field of ``added`` becomes the stored value plus
+    the new one (SET n = n + EXCLUDED.n: counts kept by every writer, each adding its
+    own). Call it inside the caller's transaction.
     """
     if not objects:
         return
@@ -61,8 +64,11 @@ def bulk_upsert(
             model,
             fields,
             objects,
-            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
+            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal), tuple(added)),
         )
+        return
+    if added:
+        _sqlite_upsert_added(model, fields, objects, unique_fields, update_fields, added)
         return
     if null_unless_equal:
         # SQLite has one writer at a time: once the caller's transaction has written, nothing
@@ -87,6 +93,39 @@ def _column(model: type[models.Model], name: str) -> str:
     if column is None:
         raise TypeError(f"{model.__name__}.{name} has no column")
     return column
+
+
+def _sqlite_upsert_added(
+    model: type[models.Model],
+    fields: list[str],
+    objects: Sequence[models.Model],
+    unique_fields: list[str],
+    update_fields: list[str],
+    added: Sequence[str],
+) -> None:
+    """SQLite's INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n, one row per
+    execution of one statement (executemany: one round trip in the library)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    model_fields = [_field(model, name) for name in fields]
+    columns = [quote(_column(model, name)) for name in fields]
+    assignments = []
+    for name in update_fields:
+        column = quote(_column(model, name))
+        value = f"{table}.{column} + excluded.{column}" if name in added else f"excluded.{column}"
+        assignments.append(f"{column} = {value}")
+    target = ", ".join(quote(_column(model, name)) for name in unique_fields)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"
+    )
+    rows = [
+        [field.get_db_prep_save(field.value_from_object(obj), connection) for field in model_fields]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _merge_null_unless_equal(
@@ -116,12 +155,12 @@ def _insert_from_json(
     fields: list[str],
     objects: Sequence[models.Model],
     *,
-    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> None:
     """INSERT many rows in one statement whose one parameter is a JSON array of them.
 
-    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
-    upsert.
+    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal, fields
+    added) for an upsert.
     """
     opts = model._meta
     quote = connection.ops.quote_name
@@ -142,12 +181,14 @@ def _insert_from_json(
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
     if on_conflict is not None:
-        unique, update, null_unless_equal = on_conflict
+        unique, update, null_unless_equal, added = on_conflict
         target = ", ".join(quote(_column(model, name)) for name in unique)
         assignments = []
         for name in update:
             column = quote(_column(model, name))
-            if name in null_unless_equal:
+            if name in added:
+                value = f"{table}.{column} + EXCLUDED.{column}"
+            elif name in null_unless_equal:
                 value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
             else:
                 value = f"EXCLUDED.{column}"
