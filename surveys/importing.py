@@ -688,8 +688,16 @@ class _Earlier:
         self.empty = True
         if report.first_day is None or not report.per_commune:
             return
+        batches = ImportBatch.objects.all()
+        if exclude_batch is not None:
+            batches = batches.exclude(pk=exclude_batch)
+        if not batches.exists():
+            return  # the first import: nothing to look for among millions of rows
+        # Imported rows only (``import_batch`` set): read through the partial index of
+        # the batches, never the whole country's kiosk and paper answers.
         earlier = SurveyResponse.objects.filter(
             channel=Channel.IMPORT,
+            import_batch__isnull=False,
             commune_id__in=list(report.per_commune),
             answered_on__range=(report.first_day, report.last_day),
         )
