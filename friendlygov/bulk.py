@@ -44,7 +44,6 @@ def bulk_upsert(
     unique_fields: list[str],
     update_fields: list[str],
     null_unless_equal: Sequence[str] = (),
-    added: Sequence[str] = (),
 ) -> None:
     """INSERT ``objects``, or UPDATE ``update_fields`` of the rows with the same
     ``unique_fields`` (INSERT ... ON CONFLICT DO UPDATE), in as few statements as the
@@ -52,9 +51,8 @@ def bulk_upsert(
 
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). A field of ``added`` becomes the stored value plus
-    the new one (SET n = n + EXCLUDED.n: counts kept by every writer, each adding its
-    own). Call it inside the caller's transaction.
+    another year asks for every year). Counts that every writer adds to: ``bulk_add``.
+    Call it inside the caller's transaction.
     """
     if not objects:
         return
@@ -64,11 +62,8 @@ def bulk_upsert(
             model,
             fields,
             objects,
-            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal), tuple(added)),
+            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
         )
-        return
-    if added:
-        _sqlite_upsert_added(model, fields, objects, unique_fields, update_fields, added)
         return
     if null_unless_equal:
         # SQLite has one writer at a time: once the caller's transaction has written, nothing
@@ -95,37 +90,47 @@ def _column(model: type[models.Model], name: str) -> str:
     return column
 
 
-def _sqlite_upsert_added(
+def bulk_add(
     model: type[models.Model],
-    fields: list[str],
-    objects: Sequence[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
     unique_fields: list[str],
-    update_fields: list[str],
-    added: Sequence[str],
+    added: list[str],
 ) -> None:
-    """SQLite's INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n, one row per
-    execution of one statement (executemany: one round trip in the library)."""
+    """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
+    those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, in one
+    statement. ``rows`` are plain values, ``unique_fields`` then ``added`` in order (no
+    model instances: a national import adds ~100,000 of them, and building as many
+    instances costs more than the statement)."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    model_fields = [_field(model, name) for name in fields]
+    fields = [*unique_fields, *added]
     columns = [quote(_column(model, name)) for name in fields]
-    assignments = []
-    for name in update_fields:
-        column = quote(_column(model, name))
-        value = f"{table}.{column} + excluded.{column}" if name in added else f"excluded.{column}"
-        assignments.append(f"{column} = {value}")
-    target = ", ".join(quote(_column(model, name)) for name in unique_fields)
+    target = ", ".join(columns[: len(unique_fields)])
+    assignments = ", ".join(
+        f"{column} = {table}.{column} + EXCLUDED.{column}"
+        for column in columns[len(unique_fields) :]
+    )
+    if is_postgresql():
+        types = [_field(model, name).db_type(connection) for name in fields]
+        values = ", ".join(f"(e->>{n})::{kind}" for n, kind in enumerate(types))
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e "
+            f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [json.dumps(list(rows))])
+        return
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"
+        f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
     )
-    rows = [
-        [field.get_db_prep_save(field.value_from_object(obj), connection) for field in model_fields]
-        for obj in objects
-    ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, [list(row) for row in rows])
 
 
 def _merge_null_unless_equal(
@@ -155,12 +160,12 @@ def _insert_from_json(
     fields: list[str],
     objects: Sequence[models.Model],
     *,
-    on_conflict: tuple[list[str], list[str], tuple[str, ...], tuple[str, ...]] | None = None,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
 ) -> None:
     """INSERT many rows in one statement whose one parameter is a JSON array of them.
 
-    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal, fields
-    added) for an upsert.
+    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
+    upsert.
     """
     opts = model._meta
     quote = connection.ops.quote_name
@@ -181,14 +186,12 @@ def _insert_from_json(
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
     if on_conflict is not None:
-        unique, update, null_unless_equal, added = on_conflict
+        unique, update, null_unless_equal = on_conflict
         target = ", ".join(quote(_column(model, name)) for name in unique)
         assignments = []
         for name in update:
             column = quote(_column(model, name))
-            if name in added:
-                value = f"{table}.{column} + EXCLUDED.{column}"
-            elif name in null_unless_equal:
+            if name in null_unless_equal:
                 value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
             else:
                 value = f"EXCLUDED.{column}"

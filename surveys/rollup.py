@@ -36,24 +36,17 @@ def new_deltas() -> Deltas:
 def months_add(deltas: Mapping[Key, list[int]]) -> None:
     """Add ``deltas`` to the roll-up in one upsert (negative counts for deletions); the
     months left with no response are removed. Call it in the writer's transaction."""
-    rows = [
-        SurveyMonth(commune_id=c, year=y, month=m, responses=n, satisfied=s)
-        for (c, y, m), (n, s) in deltas.items()
-        if n or s
-    ]
+    rows = [(c, y, m, n, s) for (c, y, m), (n, s) in deltas.items() if n or s]
     if not rows:
         return
-    bulk.bulk_upsert(
+    bulk.bulk_add(
         SurveyMonth,
         rows,
         unique_fields=["commune", "year", "month"],
-        update_fields=["responses", "satisfied"],
         added=["responses", "satisfied"],
     )
-    if any(row.responses < 0 for row in rows):
-        SurveyMonth.objects.filter(
-            commune_id__in={row.commune_id for row in rows}, responses=0
-        ).delete()
+    if any(row[3] < 0 for row in rows):
+        SurveyMonth.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
 
 
 def months_of(responses: QuerySet[SurveyResponse]) -> QuerySet:

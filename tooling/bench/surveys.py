@@ -91,9 +91,10 @@ def measure_recompute() -> list[Row]:
 IMPORT_QUESTIONS = [f"Q{n}" for n in range(1, 12)]
 
 
-def _import_communes() -> list[str]:
-    """The codes of the communes a file of 2024-2025 may name: those in force in both."""
-    both = Commune.objects.in_force_in(2024) & Commune.objects.in_force_in(2025)
+def _import_communes(first: datetime.date, last: datetime.date) -> list[str]:
+    """The codes of the communes a file of ``first`` to ``last`` may name: in force on
+    both days (the units of the 2023 map that no reorganization touched)."""
+    both = Commune.objects.in_force(on=first) & Commune.objects.in_force(on=last)
     return sorted(set(both.values_list("code", flat=True)))
 
 
@@ -105,10 +106,10 @@ def write_import_csv(path, *, rows: int) -> None:
 
     from django.utils import timezone
 
-    codes = _import_communes()
     rng = random.Random(20240101)  # noqa: S311 (benchmark data)
     first = datetime.date(2024, 1, 1)
     days = min((timezone.localdate() - first).days + 1, 730)
+    codes = _import_communes(first, first + datetime.timedelta(days=days - 1))
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["commune_code", "answered_on", "satisfied", *IMPORT_QUESTIONS])
