@@ -51,7 +51,8 @@ def bulk_upsert(
 
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). Call it inside the caller's transaction.
+    another year asks for every year). Counts that every writer adds to: ``bulk_add``.
+    Call it inside the caller's transaction.
     """
     if not objects:
         return
@@ -87,6 +88,49 @@ def _column(model: type[models.Model], name: str) -> str:
     if column is None:
         raise TypeError(f"{model.__name__}.{name} has no column")
     return column
+
+
+def bulk_add(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique_fields: list[str],
+    added: list[str],
+) -> None:
+    """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
+    those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, in one
+    statement. ``rows`` are plain values, ``unique_fields`` then ``added`` in order (no
+    model instances: a national import adds ~100,000 of them, and building as many
+    instances costs more than the statement)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = [*unique_fields, *added]
+    columns = [quote(_column(model, name)) for name in fields]
+    target = ", ".join(columns[: len(unique_fields)])
+    assignments = ", ".join(
+        f"{column} = {table}.{column} + EXCLUDED.{column}"
+        for column in columns[len(unique_fields) :]
+    )
+    if is_postgresql():
+        types = [_field(model, name).db_type(connection) for name in fields]
+        values = ", ".join(f"(e->>{n})::{kind}" for n, kind in enumerate(types))
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e "
+            f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [json.dumps(list(rows))])
+        return
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [list(row) for row in rows])
 
 
 def _merge_null_unless_equal(

@@ -20,6 +20,7 @@ from communes.demo import one_item_away, readiness_year
 from communes.models import Commune, Role
 from surveys import services
 from surveys.models import Channel, Element, ImportBatch, KioskLink, SurveyResponse
+from surveys.rollup import months_rebuild
 
 YEARS = (2023, 2024, 2025, 2026)
 # The demo's 2026 stops before the end of the year.
@@ -151,6 +152,7 @@ def seed():
             )
         )
     SurveyResponse.objects.bulk_create(responses, batch_size=2000)
+    months_rebuild()  # the roll-up the figures read (surveys.rollup)
 
 
 def _sender(commune) -> str:

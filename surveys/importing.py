@@ -49,7 +49,7 @@ from communes.hooks import recompute_later_many
 from communes.models import Commune
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
 from friendlygov.dates import EARLIEST, past_date_problem
-from surveys import conf
+from surveys import conf, rollup
 from surveys.models import Channel, Element, ImportBatch, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM, SCALE_MAX, SCALE_MIN
 from surveys.selectors import active_questionnaire
@@ -688,8 +688,16 @@ class _Earlier:
         self.empty = True
         if report.first_day is None or not report.per_commune:
             return
+        batches = ImportBatch.objects.all()
+        if exclude_batch is not None:
+            batches = batches.exclude(pk=exclude_batch)
+        if not batches.exists():
+            return  # the first import: nothing to look for among millions of rows
+        # Imported rows only (``import_batch`` set): read through the partial index of
+        # the batches, never the whole country's kiosk and paper answers.
         earlier = SurveyResponse.objects.filter(
             channel=Channel.IMPORT,
+            import_batch__isnull=False,
             commune_id__in=list(report.per_commune),
             answered_on__range=(report.first_day, report.last_day),
         )
@@ -906,9 +914,13 @@ class _CopyWriter:
         # An imported response has no kiosk comment: the empty text (not NULL).
         self.tail = f"\t\t{batch.pk}\t{by_id}\t{at.isoformat()}\n"
         self.lines: list[str] = []
+        self.months = rollup.new_deltas()
 
     def add(self, row) -> None:
-        commune_id, _day, iso, satisfied, answers, form_number = row
+        commune_id, day, iso, satisfied, answers, form_number = row
+        counts = self.months[(commune_id, day.year, day.month)]
+        counts[0] += 1
+        counts[1] += satisfied
         if "\\" in answers:  # COPY's text format doubles backslashes
             answers = answers.replace("\\", "\\\\")
         # A form number holds only letters, digits and / . _ - (_FORM_NUMBER): no escaping.
@@ -942,9 +954,13 @@ class _BulkWriter:
     def __init__(self, *, batch: ImportBatch, questionnaire, by, at):
         self.batch, self.questionnaire, self.by, self.at = batch, questionnaire, by, at
         self.chunk: list[SurveyResponse] = []
+        self.months = rollup.new_deltas()
 
     def add(self, row) -> None:
         commune_id, day, _iso, satisfied, answers, form_number = row
+        counts = self.months[(commune_id, day.year, day.month)]
+        counts[0] += 1
+        counts[1] += satisfied
         self.chunk.append(
             SurveyResponse(
                 commune_id=commune_id,
@@ -1010,13 +1026,15 @@ def survey_file_import(
             report.batch = ImportBatch.objects.create(
                 sha256=report.sha256, filename=filename[:255], rows=0, imported_by=by
             )
-            _write(path, report, reader, questionnaire=questionnaire, by=by)
+            months = _write(path, report, reader, questionnaire=questionnaire, by=by)
             if not report.ok:
                 raise _Refused
-            _take_out_repeats(report, replace=replace)
+            _take_out_repeats(report, replace=replace, months=months)
             if report.written == 0:
                 report.error(_nothing_new(report))
                 raise _Refused
+            # The roll-up gains what the file added, less what it took out (one upsert).
+            rollup.months_add(months)
             ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.written)
             report.batch.rows = report.written
             recompute_later_many(
@@ -1048,9 +1066,10 @@ def _nothing_new(report: ImportReport) -> str:
     ) % {"files": files}
 
 
-def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
+def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Deltas) -> None:
     """Inside the import's transaction, once the file's rows are written: delete those an
-    earlier import holds (or, with ``replace``, the earlier files' rows they repeat)."""
+    earlier import holds (or, with ``replace``, the earlier files' rows they repeat), and
+    take what is deleted out of ``months``, the counts the import adds to the roll-up."""
     report.written = report.rows
     assert report.batch is not None  # created by survey_file_import before the rows
     earlier = _Earlier(report, exclude_batch=report.batch.pk)
@@ -1062,7 +1081,7 @@ def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
     )
     for pk, commune_id, day, satisfied, answers, form_number in new_rows.iterator(chunk_size=5000):
         if earlier.take(commune_id, day, satisfied, answers or {}, form_number) is not None:
-            repeats.append(pk)
+            repeats.append((pk, commune_id, day, satisfied))
     report.already_in = len(repeats)
     _describe_earlier(report, earlier)
     # Deleted with plain DELETE statements: imports write no history rows (their
@@ -1071,6 +1090,10 @@ def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
     if replace:
         batch_ids = list(earlier.batches)
         replaceable = _replaceable(report, batch_ids=batch_ids)
+        for commune_id, year, month, n, n_satisfied in rollup.months_of(replaceable):
+            counts = months[(commune_id, year, month)]
+            counts[0] -= n
+            counts[1] -= n_satisfied
         report.replaced = replaceable._raw_delete(replaceable.db)  # noqa: SLF001
         # A file all of whose rows were replaced is gone; its checksum with it.
         ImportBatch.objects.filter(pk__in=batch_ids, responses__isnull=True).delete()
@@ -1079,14 +1102,22 @@ def _take_out_repeats(report: ImportReport, *, replace: bool) -> None:
                 rows=SurveyResponse.objects.filter(import_batch_id=batch_id).count()
             )
         return
-    for start in range(0, len(repeats), 900):  # SQLite's limit of query parameters
-        chunk = SurveyResponse.objects.filter(pk__in=repeats[start : start + 900])
+    for _pk, commune_id, day, satisfied in repeats:
+        counts = months[(commune_id, day.year, day.month)]
+        counts[0] -= 1
+        counts[1] -= satisfied
+    pks = [repeat[0] for repeat in repeats]
+    for start in range(0, len(pks), 900):  # SQLite's limit of query parameters
+        chunk = SurveyResponse.objects.filter(pk__in=pks[start : start + 900])
         chunk._raw_delete(chunk.db)  # noqa: SLF001
     report.written = report.rows - len(repeats)
 
 
-def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by) -> None:
-    """Read the file, writing its good rows; the caller's transaction decides."""
+def _write(
+    path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by
+) -> rollup.Deltas:
+    """Read the file, writing its good rows; the caller's transaction decides. Returns
+    the counts of the rows written per commune and month, for the roll-up."""
     at = timezone.now()
     assert report.batch is not None  # created by survey_file_import before the rows
     writer: _BulkWriter | _CopyWriter
@@ -1098,7 +1129,7 @@ def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, 
             report.error(str(exc))
         if report.ok:
             writer.close()
-        return
+        return writer.months
     with connection.cursor() as cursor:
         writer = _CopyWriter(cursor, batch=report.batch, questionnaire=questionnaire, by=by, at=at)
         try:
@@ -1112,3 +1143,4 @@ def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, 
             writer.close()
         else:
             writer.close(_Refused())
+    return writer.months

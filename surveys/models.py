@@ -130,6 +130,8 @@ class SurveyResponse(models.Model):
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, related_name="survey_responses", db_index=False
     )
+    # Indexed for ``Questionnaire.is_frozen``; cheap to keep: new rows share the active
+    # version's key and are appended at its end.
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
@@ -139,7 +141,12 @@ class SurveyResponse(models.Model):
     # {question code: 1..5}
     answers = models.JSONField(_("câu trả lời"), default=dict, blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="responses"
+        ImportBatch,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
+        db_index=False,  # a partial index below: only imported rows have a batch
     )
     # The paper form's number from an imported file (optional): unique per commune and
     # year, it tells a form imported again from a corrected file (surveys.importing).
@@ -148,9 +155,15 @@ class SurveyResponse(models.Model):
     # reviewers on the survey pages, never shown to the public.
     comment = models.TextField(_("góp ý"), max_length=COMMENT_MAX_LENGTH, blank=True)
     # A kiosk form's one-time token: a double tap sends it twice, and is counted once.
-    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    submission_token = models.CharField(max_length=64, null=True, blank=True)
+    # No index: read only when a user is deleted (SET_NULL), which is rare.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # When it was recorded (a default, not auto_now_add, so that the demo can date it).
     created_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now, editable=False)
@@ -162,17 +175,66 @@ class SurveyResponse(models.Model):
     class Meta:
         verbose_name = _("phiếu khảo sát")
         verbose_name_plural = _("phiếu khảo sát")
+        # Only the indexes something reads: every index costs each imported row a write,
+        # and on a table of millions those writes are most of an import's time. Counts
+        # are read from ``SurveyMonth``, never from here. Read here: a commune's responses
+        # of some days (question shares, comments, the import's rows already in, the
+        # latest entries: a commune's few thousand rows sorted), a kiosk token once.
         indexes = [
-            # With ``satisfied``, a commune's (or every commune's) counts of a year are
-            # read from the index alone, never from the responses' rows.
             models.Index(
                 fields=["commune", "answered_on", "satisfied"], name="survey_commune_day_satisfied"
             ),
-            models.Index(fields=["commune", "created_at"]),
+            # Undoing an import deletes its batch's rows; kiosk and paper rows have none.
+            models.Index(
+                fields=["import_batch"],
+                condition=Q(import_batch__isnull=False),
+                name="survey_import_batch",
+            ),
+        ]
+        constraints = [
+            # A kiosk form's token (most rows have none, and need no index entry).
+            models.UniqueConstraint(
+                fields=["submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="survey_submission_token_once",
+            ),
         ]
 
     def __str__(self):
         return f"{self.commune} {self.answered_on:%d/%m/%Y} ({self.channel})"
+
+
+class SurveyMonth(models.Model):
+    """The roll-up of a commune's responses in one month: how many, how many satisfied.
+
+    What statuses, the recompute and every survey figure read (a country has ~400,000 of
+    these for tens of millions of responses). Kept exact by every write of responses, in
+    the writer's transaction (``surveys.rollup``): a kiosk or paper answer, a deletion,
+    an import and its undo. A response counts for the commune that took it (its
+    ``commune``), in the month of ``answered_on``.
+    """
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="survey_months", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()  # 1..12
+    # Not unsigned: a deletion is added as a negative count (INSERT ... ON CONFLICT DO
+    # UPDATE SET responses = responses + EXCLUDED.responses), and PostgreSQL checks a
+    # column's CHECK on the proposed row before it finds the conflict.
+    responses = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số phiếu theo tháng")
+        verbose_name_plural = _("số phiếu theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year", "month"], name="survey_month_once"),
+        ]
+        indexes = [models.Index(fields=["year"], name="survey_month_year")]
+
+    def __str__(self):
+        return f"{self.commune_id} {self.month:02d}/{self.year}: {self.satisfied}/{self.responses}"
 
 
 def new_kiosk_token():

@@ -4,15 +4,14 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.numbers import percent
 from communes.selectors import certification_rule
 from surveys import rules
-from surveys.models import Element, Question, Questionnaire, SurveyResponse
+from surveys.models import Element, Question, Questionnaire, SurveyMonth, SurveyResponse
 from surveys.questions import SATISFIED_FROM
 
 
@@ -57,17 +56,14 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def monthly_figures(*, commune, year: int) -> list[Figures]:
-    """The 12 months of ``year`` (index 0 = January) for ``commune``: one query."""
-    start, end = _year_bounds(year)
-    rows = (
-        SurveyResponse.objects.filter(commune=commune, answered_on__range=(start, end))
-        .annotate(month=ExtractMonth("answered_on"))
-        .values("month")
-        .annotate(responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
+    """The 12 months of ``year`` (index 0 = January) for ``commune``: one query, on the
+    roll-up (``SurveyMonth``)."""
+    rows = SurveyMonth.objects.filter(commune=commune, year=year).values_list(
+        "month", "responses", "satisfied"
     )
     months = [Figures()] * 12
-    for row in rows:
-        months[row["month"] - 1] = Figures(row["responses"], row["satisfied"])
+    for month, responses, satisfied in rows:
+        months[month - 1] = Figures(responses, satisfied)
     return months
 
 
@@ -205,15 +201,15 @@ def question_shares(*, commune, start: datetime.date, end: datetime.date) -> Sha
 
 def survey_figures(*, commune, year: int, rule=None) -> rules.SurveyFigures:
     """Responses dated in ``year`` and the satisfied among them, with the year's thresholds
-    (``rule``, or the year's rule loaded). Two queries at most. The checklist reads it
-    through ``communes.hooks.survey_figures``."""
-    counts = SurveyResponse.objects.filter(commune=commune, answered_on__year=year).aggregate(
-        responses=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
+    (``rule``, or the year's rule loaded), from the roll-up. Two queries at most. The
+    checklist reads it through ``communes.hooks.survey_figures``."""
+    counts = SurveyMonth.objects.filter(commune=commune, year=year).aggregate(
+        responses=Sum("responses"), satisfied=Sum("satisfied")
     )
     rule = rule or certification_rule(year=year)
     return rules.SurveyFigures(
-        responses=counts["responses"],
-        satisfied=counts["satisfied"],
+        responses=counts["responses"] or 0,
+        satisfied=counts["satisfied"] or 0,
         threshold=rule.satisfaction_threshold,
         min_responses=rule.min_responses,
     )
@@ -287,12 +283,12 @@ def commune_trend(*, commune, year: int) -> Trend:
 
 def response_years(*, commune) -> list[int]:
     """The years in which ``commune`` has responses, newest first."""
-    return [
-        d.year
-        for d in SurveyResponse.objects.filter(commune=commune).dates(
-            "answered_on", "year", order="DESC"
-        )
-    ]
+    return list(
+        SurveyMonth.objects.filter(commune=commune)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def recent_responses(*, commune, limit: int = 20):

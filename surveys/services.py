@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from communes.access import has_role
 from communes.hooks import recompute_later
 from communes.models import Commune, Role, scope_of
-from surveys import conf
+from surveys import conf, rollup
 from surveys.models import (
     COMMENT_MAX_LENGTH,
     Channel,
@@ -166,6 +166,9 @@ def survey_response_create(
         # answer is never kept without its recompute request, nor the reverse.
         with transaction.atomic():
             response.save()
+            rollup.months_add(
+                {(commune.pk, answered_on.year, answered_on.month): [1, int(response.satisfied)]}
+            )
             recompute_later(commune_id=commune.pk, year=answered_on.year)
     except IntegrityError:
         if (
@@ -206,6 +209,7 @@ def survey_response_delete(*, response: SurveyResponse, by: User) -> None:
     commune_id, year = response.commune_id, response.answered_on.year
     response._history_user = by  # type: ignore[attr-defined]
     response._change_reason = "deleted as a mistaken entry"  # type: ignore[attr-defined]
+    rollup.months_remove(SurveyResponse.objects.filter(pk=response.pk))
     response.delete()
     recompute_later(commune_id=commune_id, year=year)
 
@@ -216,13 +220,18 @@ def survey_responses_delete(*, responses: QuerySet[SurveyResponse], by: User) ->
 
     One recompute is queued per commune and year affected.
     """
+    pks = list(responses.values_list("pk", flat=True))
     affected = set()
+    for start in range(0, len(pks), 900):  # SQLite's limit of query parameters
+        affected |= rollup.months_remove(
+            SurveyResponse.objects.filter(pk__in=pks[start : start + 900])
+        )
     count = 0
-    for response in responses.select_related(None).iterator():
-        affected.add((response.commune_id, response.answered_on.year))
-        response._history_user = by  # type: ignore[attr-defined]
-        response.delete()
-        count += 1
+    for start in range(0, len(pks), 900):
+        for response in SurveyResponse.objects.filter(pk__in=pks[start : start + 900]).iterator():
+            response._history_user = by  # type: ignore[attr-defined]
+            response.delete()
+            count += 1
     for commune_id, year in sorted(affected):
         recompute_later(commune_id=commune_id, year=year)
     return count

@@ -15,21 +15,20 @@ transaction, under a lock that serialises recomputes of that year, so:
 """
 
 import contextlib
-import datetime
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from communes import notifications
 from communes.models import CertificationRule, Commune, Criterion, Evidence, EvidenceState, Level
 from communes.selectors import certification_rule
 from friendlygov import bulk
-from surveys.models import SurveyResponse
+from surveys.models import SurveyMonth
 from targets import rules
 from targets.models import (
     CertificationStatus,
@@ -323,7 +322,8 @@ def statuses_evaluate(
     """Apply the rule to the facts of ``commune_ids`` (default all) for ``year``; no writes.
 
     Six queries whatever the number of communes: the rule, the active criteria, the
-    communes with their earliest committee, the year's evidence, and the survey counts.
+    communes with their earliest committee, the year's evidence, and the survey counts
+    (from the roll-up per commune and month, ``SurveyMonth``).
     """
     rule = certification_rule(year=year)
     thresholds = rules.Thresholds(
@@ -346,13 +346,12 @@ def statuses_evaluate(
     # A year is evaluated on the units in force on its reference date, and only on them.
     communes = Commune.objects.in_force_in(year)
     evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
-    responses = SurveyResponse.objects.filter(
-        answered_on__gte=datetime.date(year, 1, 1), answered_on__lte=datetime.date(year, 12, 31)
-    )
+    # The survey counts come from the roll-up per commune and month (surveys.rollup).
+    months = SurveyMonth.objects.filter(year=year)
     if commune_ids is not None:
         communes = communes.filter(pk__in=commune_ids)
         evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
-        responses = responses.filter(commune_id__in=commune_ids)
+        months = months.filter(commune_id__in=commune_ids)
 
     commune_rows = communes.annotate(
         committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
@@ -366,13 +365,11 @@ def statuses_evaluate(
     ).order_by():
         evidence[commune_id][criterion_id] = fact(state, value)
     surveys = {
-        row["commune_id"]: (row["responses"], row["satisfied"])
-        for row in responses.order_by()
+        commune_id: (responses, satisfied)
+        for commune_id, responses, satisfied in months.order_by()
         .values("commune_id")
-        # Counted on indexed columns, so that PostgreSQL can answer from the index alone.
-        .annotate(
-            responses=Count("commune_id"), satisfied=Count("satisfied", filter=Q(satisfied=True))
-        )
+        .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
+        .values_list("commune_id", "responses", "satisfied")
     }
 
     verdicts = {}

@@ -27,6 +27,7 @@ from communes.models import (
 )
 from friendlygov.celery import app as celery_app
 from surveys.models import Channel, SurveyResponse
+from surveys.rollup import months_rebuild
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
 from targets import services as target_services
 from targets.models import CertificationStatus, PendingRecompute, Status
@@ -80,6 +81,7 @@ def ready_but_one_item(commune, year, *, missing):
         )
         for i in range(40)
     )
+    months_rebuild(commune_ids=[commune.pk])
 
 
 def photo(tmp_path, name, color):

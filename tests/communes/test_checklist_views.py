@@ -298,6 +298,7 @@ def test_the_checklist_lists_every_active_criterion_with_its_state_and_the_appro
 
 def test_the_checklist_shows_the_survey_figures_of_the_year(client_for, commune_staff, doi_ngo):
     from surveys.models import SurveyResponse
+    from surveys.rollup import months_rebuild
 
     SurveyResponse.objects.bulk_create(
         [
@@ -318,6 +319,7 @@ def test_the_checklist_shows_the_survey_figures_of_the_year(client_for, commune_
             )
         ]
     )
+    months_rebuild(commune_ids=[doi_ngo.pk])
     response = client_for(commune_staff).get(checklist_url())
     survey = response.context["checklist"].survey
     assert (survey.responses, survey.satisfied, survey.state) == (32, 28, "met")

@@ -17,6 +17,7 @@ from communes.models import (
     SteeringCommittee,
 )
 from surveys.models import SurveyResponse
+from surveys.rollup import months_rebuild
 from targets.models import Status, StatusChange
 from tests.conftest import DOI_NGO
 from tests.targets.dashboard_data import TZ, criterion, fast_friday, give_status, set_targets
@@ -79,6 +80,7 @@ def doi_ngo_story(doi_ngo):
             ),
         ]
     )
+    months_rebuild(commune_ids=[doi_ngo.pk])
     PracticeAdoption.objects.create(
         practice=fast_friday(),
         commune=doi_ngo,

@@ -39,6 +39,7 @@ from communes.services.reorganizations import (
     reorganization_preview,
 )
 from surveys.models import SurveyResponse
+from surveys.rollup import months_rebuild
 from surveys.selectors import active_questionnaire
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
 from targets.models import CertificationStatus
@@ -524,6 +525,7 @@ def test_september_2026_recorded_through_the_screen(
         channel="paper",
         satisfied=True,
     )
+    months_rebuild(commune_ids=[luc_nam.pk])
     statuses_recompute(year=2026, commune_ids=[luc_nam.pk])
     status_before = CertificationStatus.objects.get(commune=luc_nam, year=2026)
     rows = [

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from openpyxl import Workbook
 
 from surveys.models import Channel, SurveyResponse
+from surveys.rollup import months_rebuild
 from surveys.selectors import active_questionnaire
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
 
@@ -61,7 +62,7 @@ def make_responses(questionnaire):
 
     def make(commune, day, *, satisfied=0, unsatisfied=0, channel=Channel.KIOSK, **fields):
         rows = [True] * satisfied + [False] * unsatisfied
-        return SurveyResponse.objects.bulk_create(
+        made = SurveyResponse.objects.bulk_create(
             SurveyResponse(
                 commune=commune,
                 questionnaire=questionnaire,
@@ -73,6 +74,8 @@ def make_responses(questionnaire):
             )
             for ok in rows
         )
+        months_rebuild(commune_ids=[commune.pk])  # what the services keep
+        return made
 
     return make
 

@@ -16,6 +16,7 @@ from communes.models import (
 )
 from friendlygov.celery import app as celery_app
 from surveys.models import Channel, SurveyResponse
+from surveys.rollup import months_rebuild
 from targets.models import CertificationRule, YearTarget
 
 
@@ -121,5 +122,6 @@ def make_ready(checklist):
         SteeringCommittee.objects.bulk_create(committees)
         Evidence.objects.bulk_create(evidence)
         SurveyResponse.objects.bulk_create(surveys)
+        months_rebuild(commune_ids=[c.pk for c in communes])
 
     return ready

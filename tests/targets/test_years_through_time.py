@@ -18,6 +18,7 @@ from communes.models import (
     Role,
 )
 from surveys.models import Channel, SurveyResponse
+from surveys.rollup import months_rebuild
 from targets import services
 from targets.models import CertificationStatus, YearTarget
 from tests.targets.dashboard_data import give_status
@@ -248,6 +249,7 @@ def test_survey_answers_at_a_predecessors_desk_count_for_it_and_show_on_the_succ
             channel=Channel.PAPER,
             satisfied=True,
         )
+    months_rebuild(commune_ids=[doi_ngo.pk])
     services.statuses_recompute()
     assert CertificationStatus.objects.get(commune=doi_ngo, year=2025).survey_responses == 3
     assert CertificationStatus.objects.get(commune=xa_luc_nam, year=2026).survey_responses == 0

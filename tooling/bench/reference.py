@@ -8,7 +8,7 @@ every commune and year.
 
 import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 # The certification rule of ``targets.rules`` in one statement, for every commune and
 # every year with a rule or a target: (commune_id, year, status, responses, satisfied).
@@ -64,11 +64,10 @@ evidence AS (
     FROM outcomes
     GROUP BY commune_id, year
 ),
-surveys AS (
-    SELECT commune_id, extract(year FROM answered_on)::int AS year,
-           count(*) AS responses, count(*) FILTER (WHERE satisfied) AS satisfied
-    FROM surveys_surveyresponse
-    WHERE answered_on >= %(first_day)s AND answered_on <= %(last_day)s
+surveys AS (  -- from the roll-up per commune and month, as the engine reads them
+    SELECT commune_id, year, sum(responses) AS responses, sum(satisfied) AS satisfied
+    FROM surveys_surveymonth
+    WHERE year >= %(first_year)s AND year <= %(last_year)s
     GROUP BY 1, 2
 ),
 committees AS (
@@ -125,16 +124,33 @@ FROM scored
 """
 
 
-def statuses(*, years: list[int]) -> dict[tuple[int, int], str]:
+# The statement above, writing what it computes into the stored statuses (the status and
+# the survey figures; the portal writes its reasons and scores too), as one statement.
+WRITE_STATUSES_SQL = f"""
+WITH computed AS ({STATUSES_SQL})
+UPDATE targets_certificationstatus s
+SET status = c.status, survey_responses = c.responses, survey_satisfied = c.satisfied,
+    computed_at = now()
+FROM computed c
+WHERE s.commune_id = c.commune_id AND s.year = c.year
+RETURNING c.commune_id, c.year, c.status
+"""  # noqa: S608  # nosec B608 (a constant)
+
+
+def statuses(*, years: list[int], write: bool = False) -> dict[tuple[int, int], str]:
     """{(commune id, year): status} by the one statement above; ``years`` (those with a
-    rule or a target) bound the survey dates, so that the planner sees the range."""
-    bounds = {
-        "first_day": datetime.date(min(years), 1, 1),
-        "last_day": datetime.date(max(years), 12, 31),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(STATUSES_SQL, bounds)
-        return {(commune, year): status for commune, year, status, _r, _s in cursor.fetchall()}
+    rule or a target) bound the survey roll-up's years. With ``write``, the statement
+    also writes them over the stored statuses, and is rolled back."""
+    bounds = {"first_year": min(years), "last_year": max(years)}
+    if not write:
+        with connection.cursor() as cursor:
+            cursor.execute(STATUSES_SQL, bounds)
+            return {(c, year): status for c, year, status, _r, _s in cursor.fetchall()}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(WRITE_STATUSES_SQL, bounds)
+        computed = {(c, year): status for c, year, status in cursor.fetchall()}
+        transaction.set_rollback(True)
+    return computed
 
 
 # The aggregates of the province dashboard (``targets.selectors.dashboard_figures``,

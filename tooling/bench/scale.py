@@ -50,7 +50,15 @@ from communes.models import (
 )
 from communes.services import units_load
 from communes.text import fold
-from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
+from surveys.models import (
+    ImportBatch,
+    KioskLink,
+    Question,
+    Questionnaire,
+    SurveyMonth,
+    SurveyResponse,
+)
+from surveys.rollup import months_rebuild
 from targets import demo as targets_demo
 from targets import services
 from targets.models import (
@@ -774,6 +782,7 @@ FACT_MODELS = [
     StatusChange,
     RecomputeRun,
     PendingRecompute,
+    SurveyMonth,
 ]
 
 
@@ -860,7 +869,9 @@ def generate(sizes: Sizes, real: RealUnits, *, out: Callable[[str], object] = pr
         step("targets and rules", _rules_and_targets)
         cells = _cells(plans, sizes.responses, minimum=30, today=timezone.localdate())
         step("survey responses", lambda: f"{_responses(cells):,} rows")
-    step("vacuum and analyze", lambda: analyze(SurveyResponse, Evidence, Commune))
+        # The roll-up per commune and month that statuses and figures read.
+        step("survey roll-up", _survey_months)
+    step("vacuum and analyze", lambda: analyze(SurveyResponse, SurveyMonth, Evidence, Commune))
     step(
         "recompute statuses",
         lambda: ", ".join(
@@ -872,6 +883,11 @@ def generate(sizes: Sizes, real: RealUnits, *, out: Callable[[str], object] = pr
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # the small tables too: committees, adoptions, investment
     return report
+
+
+def _survey_months() -> str:
+    months_rebuild()
+    return f"{SurveyMonth.objects.count():,} rows"
 
 
 def analyze(*models) -> None:

@@ -74,9 +74,9 @@ class Command(BaseCommand):
                 "make bench\n(see BENCHMARKS.md)."
             )
         if options["import_worker"]:
-            from tooling.bench import measure
+            from tooling.bench import surveys
 
-            self.stdout.write(json.dumps(measure.import_worker(options["import_worker"])))
+            self.stdout.write(json.dumps(surveys.import_worker(options["import_worker"])))
             return
         only = [part.strip() for part in options["only"].split(",") if part.strip()]
         unknown = sorted(set(only) - set(MEASUREMENTS))
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         if not Commune.objects.exists():
             raise CommandError("No communes: run `manage.py generate_scale_data` first.")
 
-        from tooling.bench import measure
+        from tooling.bench import measure, surveys
 
         # whitenoise looks for collected files that the in-process measurements do not use.
         warnings.filterwarnings("ignore", message="No directory at")
@@ -99,9 +99,9 @@ class Command(BaseCommand):
                 row for row in measure.measure_dashboard(runs=options["runs"]) if row.number in only
             ]
         if "3" in only:
-            rows += measure.measure_recompute()
+            rows += surveys.measure_recompute()
         if "4" in only:
-            rows += measure.measure_import(rows=options["import_rows"])
+            rows += surveys.measure_import(rows=options["import_rows"])
         if "5" in only:
             rows += measure.measure_http(
                 clients=options["clients"], seconds=options["seconds"], workers=options["workers"]
