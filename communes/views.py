@@ -442,6 +442,7 @@ def reviews(request):
         request.GET,
         queryset=selectors.review_queue(user=request.user).filter(commune__in=communes),
         request=request,
+        communes=communes,
     )
     overdue_before = selectors.overdue_before()
     counts = queue.qs.aggregate(
@@ -454,6 +455,7 @@ def reviews(request):
         {
             "filter": queue,
             "page": page,
+            "page_query": _query_without_page(request),
             "counts": counts,
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
@@ -461,6 +463,13 @@ def reviews(request):
             "deadline": selectors.year_deadline_state(year=timezone.localdate().year),
         },
     )
+
+
+def _query_without_page(request) -> str:
+    """The page's query string without ``page``: what pagination links keep (the filters)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 # --- Steering committees ------------------------------------------------------------------
