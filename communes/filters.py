@@ -207,3 +207,102 @@ class ReviewQueueFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(submitted_at__lt=overdue_before())
         return queryset
+
+
+class DeadlineFilter(django_filters.FilterSet):
+    """Narrow the deadlines board (communes) to a province (administrators), a district,
+    a name or code, and who is late or extended. Selects stay under SELECT_LIMIT."""
+
+    q = django_filters.CharFilter(
+        label=_("Tìm xã (tên hoặc mã)"), method="filter_search", max_length=100
+    )
+    province = django_filters.ChoiceFilter(
+        label=_("Tỉnh"), empty_label=_("Tất cả các tỉnh"), choices=(), field_name="province__code"
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=_("Huyện"),
+        queryset=_visible_districts,
+        empty_label=_("Tất cả các huyện"),
+        to_field_name="code",
+    )
+    # Read by the view (late and extended are worked out in Python from the board).
+    state = django_filters.ChoiceFilter(
+        label=_("Tình trạng"),
+        empty_label=_("Tất cả"),
+        choices=[("late", _("Quá hạn")), ("extended", _("Được gia hạn"))],
+        method="keep",
+    )
+
+    class Meta:
+        model = Commune
+        fields = ["q", "province", "district", "state"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_of(self.request.user) if self.request is not None else None
+        if scope is not None and scope.sees_everything:
+            self.filters["province"].extra["choices"] = _province_choices()
+        else:
+            del self.filters["province"]
+        province = self.data.get("province", "") if "province" in self.filters else ""
+        district = self.form.fields["district"]
+        districts = district.queryset
+        if province:
+            districts = districts.filter(province__code=province)
+        options = (
+            []
+            if scope is None or scope.role == Role.DISTRICT
+            else list(districts[: SELECT_LIMIT + 1])
+        )
+        self.shown = {"q", "state"} | ({"province"} & set(self.filters))
+        if 1 < len(options) <= SELECT_LIMIT:
+            district.widget.choices = [("", district.empty_label)] + [
+                (d.code, d.name) for d in options
+            ]
+            self.shown.add("district")
+        else:
+            district.widget = forms.HiddenInput()
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.form.is_valid():
+            return self.queryset.none()  # outside the scope, or not a value at all
+        return super().qs
+
+    @property
+    def helper(self):
+        helper = FormHelper()
+        helper.form_method = "get"
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.form_class = "row g-2 align-items-end"
+        columns = {
+            "q": "col-12 col-md-3",
+            "province": "col-6 col-md-3",
+            "district": "col-6 col-md-3",
+            "state": "col-6 col-md-2",
+        }
+        helper.layout = Layout(
+            Div(
+                *[
+                    Div(name, css_class=css if name in self.shown else "d-none")
+                    for name, css in columns.items()
+                    if name in self.filters
+                ],
+                Div(
+                    StrictButton(_("Lọc"), type="submit", css_class="btn-outline-primary"),
+                    css_class="col-6 col-md-1",
+                ),
+                css_class="row g-2 align-items-end",
+            )
+        )
+        return helper
+
+    def filter_search(self, queryset, name, value):
+        folded = fold(value.strip())
+        if not folded:
+            return queryset
+        return queryset.filter(Q(code=value.strip()) | Q(search_name__contains=folded))
+
+    def keep(self, queryset, name, value):
+        return queryset
