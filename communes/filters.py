@@ -180,7 +180,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
             "commune": "col-12 col-md-3",
             "q": "col-12 col-md-3",
             "year": "col-6 col-md-2",
-            "overdue": "col-6 col-md-3 pb-2",
+            "overdue": "col-6 col-md-auto pb-2",
         }
         helper.layout = Layout(
             *[
@@ -190,7 +190,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
             ],
             Div(
                 StrictButton(_("Lọc"), type="submit", css_class="btn-outline-primary"),
-                css_class="col-12 col-md-2",
+                css_class="col-12 col-md-auto",
             ),
         )
         return helper

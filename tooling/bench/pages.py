@@ -56,6 +56,10 @@ SLOW_S = {"cold": 2.0, "warm": 1.0}
 
 ROLES = ("admin", "province", "province_reviewer", "district", "commune")
 
+# The admin's add and change forms of every model: some took minutes at national scale
+# (see BENCHMARKS.md), so the default walk asks only its index and lists.
+ADMIN_FORMS = False
+
 # Answered with a file, not a page (a PDF built on request, an export, an upload).
 FILE_DOWNLOADS = {
     "evidence_file": "the uploaded file",
@@ -275,6 +279,8 @@ def _admin_values(url: Url) -> dict | str:
         if "history" in url.key or "history" in url.route:
             return "an object's history"
         return "not a page of its own (a redirect)"
+    if match["view"] != "changelist" and not ADMIN_FORMS:
+        return "an admin form (not walked by default: set pages.ADMIN_FORMS)"
     if match["view"] != "change":
         return {}
     for model in admin.site._registry:
