@@ -54,6 +54,8 @@ RATIO = 2.0
 FLOOR_S = 0.15
 SLOW_S = {"cold": 2.0, "warm": 1.0}
 
+SKIPPED_NAMED = 12  # URLs named per reason of skipping; the others counted
+
 ROLES = ("admin", "province", "province_reviewer", "district", "commune")
 
 # The admin's add and change forms of every model: some took minutes at national scale
@@ -456,7 +458,10 @@ def table(rows: list[PageRow]) -> list[str]:
                 names.append(row.url)
     if skipped:
         lines.append("Skipped (not asked by GET):")
-        lines += [f"- {reason}: {', '.join(names)}" for reason, names in sorted(skipped.items())]
+        for reason, names in sorted(skipped.items()):
+            shown = ", ".join(names[:SKIPPED_NAMED])
+            more = f" and {len(names) - SKIPPED_NAMED} more" if len(names) > SKIPPED_NAMED else ""
+            lines.append(f"- {reason}: {shown}{more}")
     return lines
 
 
