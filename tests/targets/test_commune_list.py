@@ -46,9 +46,7 @@ def test_the_list_shows_a_page_of_rows_and_its_links_keep_the_filters_and_the_so
     assert "page=2" not in page.split('id="table-communes"')[1].split("</thead>")[0]
 
 
-def test_an_administrator_picks_a_province_before_its_districts_are_offered(
-    client_for, admin_user
-):
+def test_an_administrator_picks_a_province_before_its_districts_are_offered(client_for, admin_user):
     from communes.filters import SELECT_LIMIT
 
     client = client_for(admin_user)
