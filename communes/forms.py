@@ -9,9 +9,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes import uploads
+from communes.filters import SELECT_LIMIT
 from communes.models import (
     CommitteeMember,
     Commune,
@@ -337,7 +339,18 @@ class PracticeAdoptionForm(forms.ModelForm):
 
     def __init__(self, *args, communes, action=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = communes.select_related("district").order_by("name")
+        communes = communes.select_related("district").order_by("name")
+        field = self.fields["commune"]
+        if communes[: SELECT_LIMIT + 1].count() > SELECT_LIMIT:
+            # An administrator's 10,598 communes: typed by code, not picked from a list.
+            field.queryset = communes.in_force(on=timezone.localdate())
+            field.to_field_name = "code"
+            field.widget = forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 10})
+            field.label = _("Mã xã, phường, thị trấn")
+            field.help_text = _("Mã của đơn vị đang có hiệu lực, ví dụ 7444.")
+            self.initial.pop("commune", None)
+        else:
+            field.queryset = communes
         self.fields["adopted_on"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
         limit_length(self.fields["note"])
         self.helper = FormHelper()

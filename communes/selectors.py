@@ -605,9 +605,20 @@ def year_deadline_state(*, year: int, today=None) -> DeadlineState:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """What a long list shows of a unit: read as plain values, no model instance (the
+    deadlines board reads one per commune of the caller's scope, 10,598 for an admin)."""
+
+    pk: int
+    code: str
+    name: str
+    district: "UnitRef | None" = None
+
+
 @dataclass(frozen=True)
 class DeadlineRow:
-    commune: Commune
+    commune: UnitRef
     state: DeadlineState
     required: int
     sent: int  # required criteria submitted or approved
@@ -647,7 +658,17 @@ def deadline_board(*, year: int, communes, today=None) -> list[DeadlineRow]:
     )
     required_count = required.count()
     rows = []
-    for commune in communes.select_related("district").order_by("district__code", "name"):
+    districts: dict[str, UnitRef] = {}
+    units = communes.order_by("district__code", "name").values_list(
+        "pk", "code", "name", "district__code", "district__name"
+    )
+    for pk, code, name, district_code, district_name in units:
+        district = None
+        if district_code is not None:
+            district = districts.setdefault(
+                district_code, UnitRef(pk=0, code=district_code, name=district_name)
+            )
+        commune = UnitRef(pk=pk, code=code, name=name, district=district)
         extension = extensions.get(commune.pk)
         state = DeadlineState(
             today=today,

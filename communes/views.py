@@ -25,7 +25,7 @@ from communes.access import (
     has_role,
     role_required,
 )
-from communes.filters import ReviewQueueFilter
+from communes.filters import DeadlineFilter, ReviewQueueFilter
 from communes.forms import (
     CommitteeForm,
     EvidenceForm,
@@ -442,6 +442,7 @@ def reviews(request):
         request.GET,
         queryset=selectors.review_queue(user=request.user).filter(commune__in=communes),
         request=request,
+        communes=communes,
     )
     overdue_before = selectors.overdue_before()
     counts = queue.qs.aggregate(
@@ -454,6 +455,7 @@ def reviews(request):
         {
             "filter": queue,
             "page": page,
+            "page_query": _query_without_page(request),
             "counts": counts,
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
@@ -461,6 +463,13 @@ def reviews(request):
             "deadline": selectors.year_deadline_state(year=timezone.localdate().year),
         },
     )
+
+
+def _query_without_page(request) -> str:
+    """The page's query string without ``page``: what pagination links keep (the filters)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 # --- Steering committees ------------------------------------------------------------------
@@ -628,24 +637,41 @@ def _deadline_year(request) -> int:
     return year if year in years else years[-1]
 
 
+DEADLINE_PAGE = 100  # rows of the deadlines table a page
+DEADLINE_NAMED = 30  # late or extended communes named in the summary cards
+
+
 @require_GET
 @role_required(*REVIEWER_ROLES, Role.PROVINCE)
 def deadlines(request):
-    """Which communes are late, which have an extension and until when, for a year."""
+    """Which communes are late, which have an extension and until when, for a year: a
+    page of rows at a time, narrowed by province, district, name or code, and state."""
     year = _deadline_year(request)
-    rows = selectors.deadline_board(year=year, communes=Commune.objects.visible_to(request.user))
-    can_extend = has_role(request.user, *REVIEWER_ROLES)
+    communes = Commune.objects.visible_to(request.user).in_force_in(year)
+    board = DeadlineFilter(request.GET, queryset=communes, request=request)
+    rows = selectors.deadline_board(year=year, communes=board.qs)
+    late = [r for r in rows if r.is_late]
+    extended = [r for r in rows if r.state.is_extended]
+    listed = {"late": late, "extended": extended}.get(board.form.cleaned_data.get("state"), rows)
+    page = Paginator(listed, DEADLINE_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "communes/deadlines.html",
         {
             "year": year,
             "years": selectors.checklist_years(),
-            "rows": rows,
-            "late": [r for r in rows if r.is_late],
-            "extended": [r for r in rows if r.state.is_extended],
+            "filter": board,
+            "page": page,
+            "page_query": _query_without_page(request),
+            "late": late,
+            "extended": extended,
+            "named": DEADLINE_NAMED,
+            "more": {
+                "late": max(len(late) - DEADLINE_NAMED, 0),
+                "extended": max(len(extended) - DEADLINE_NAMED, 0),
+            },
             "deadline": rows[0].state if rows else None,
-            "can_extend": can_extend,
+            "can_extend": has_role(request.user, *REVIEWER_ROLES),
         },
     )
 
@@ -657,7 +683,8 @@ def deadline_extend(request, code, year):
     commune = get_commune_for_reviewer(request.user, code)
     year = _year_or_404(year)
     form = ExtensionForm(request.POST)
-    back = f"{reverse('deadlines')}?year={year}#c-{commune.code}"
+    # Back to the commune's row, wherever the table's pages put it.
+    back = f"{reverse('deadlines')}?year={year}&q={commune.code}#c-{commune.code}"
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -74,6 +74,11 @@ class ProvinceCommuneFilterForm(forms.Form):
         self.helper.layout = Layout(
             Row(
                 Column("q", css_class="col-12 col-md-4 col-xl-2"),
+                *(
+                    [Column("province", css_class="col-6 col-md-4 col-xl-2")]
+                    if "province" in self.fields
+                    else []
+                ),
                 Column("district", css_class="col-6 col-md-4 col-xl-2"),
                 Column("former_district", css_class="col-6 col-md-4 col-xl-2"),
                 Column("status", css_class="col-6 col-md-4 col-xl-2"),
@@ -131,6 +136,10 @@ class ProvinceCommuneFilter(CommuneFilter):
         method="filter_status",
     )
     q = django_filters.CharFilter(label=_("Tên xã"), method="filter_name")
+    # Administrators see every province: they pick one, then one of its districts.
+    province = django_filters.ChoiceFilter(
+        label=_("Tỉnh"), choices=(), empty_label=_("Tất cả"), field_name="province__code"
+    )
     district = django_filters.ModelChoiceFilter(
         label=_("Huyện"), queryset=_districts, empty_label=_("Tất cả"), to_field_name="code"
     )
@@ -152,7 +161,7 @@ class ProvinceCommuneFilter(CommuneFilter):
 
     class Meta:
         model = Commune
-        fields = ["q", "district", "former_district", "status", "missing", "kind"]
+        fields = ["q", "province", "district", "former_district", "status", "missing", "kind"]
         form = ProvinceCommuneFilterForm
 
     def __init__(self, *args, year: int, **kwargs):
@@ -160,6 +169,34 @@ class ProvinceCommuneFilter(CommuneFilter):
         self.year = year
         self.filters["missing"].field.label_from_instance = lambda c: f"{c.code} – {c.title}"
         self.filters["former_district"].extra["choices"] = _former_districts(self.request)
+        self._bound_choices()
+
+    def _bound_choices(self):
+        """No select longer than SELECT_LIMIT: an administrator's 705 districts are offered
+        once a province is chosen (a district's code in the address still filters)."""
+        from communes.filters import SELECT_LIMIT, _province_choices
+        from communes.models import scope_of
+
+        scope = scope_of(self.request.user) if self.request is not None else None
+        if scope is not None and scope.sees_everything:
+            self.filters["province"].extra["choices"] = _province_choices()
+        else:
+            del self.filters["province"]
+        province = (self.data or {}).get("province", "") if "province" in self.filters else ""
+        district = self.form.fields["district"]
+        districts = district.queryset
+        if province:
+            districts = districts.filter(province__code=province)
+        options = list(districts[: SELECT_LIMIT + 1])
+        if len(options) > SELECT_LIMIT:
+            district.widget = forms.HiddenInput()
+        else:
+            district.widget.choices = [("", district.empty_label)] + [
+                (d.code, d.name) for d in options
+            ]
+        former = self.form.fields["former_district"]
+        if len(former.choices) > SELECT_LIMIT + 1:
+            former.widget = forms.HiddenInput()
 
     def filter_status(self, queryset, name, value):
         if value == NOT_CERTIFIED:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -372,6 +373,9 @@ def worklist(request):
 # --- Every commune of the caller's scope ------------------------------------------------
 
 
+COMMUNE_LIST_PAGE = 100
+
+
 @require_GET
 @login_required
 def commune_list(request):
@@ -398,6 +402,11 @@ def commune_list(request):
             filename=f"danh-sach-xa-{year}",
             subtitle=_("Năm %(year)s") % {"year": year},
         )
+    # One page of rows at a time: an administrator's list holds 10,598 communes.
+    page = Paginator(table.rows, COMMUNE_LIST_PAGE).get_page(request.GET.get("page"))
+    table.rows = list(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "targets/commune_list.html",
@@ -406,5 +415,7 @@ def commune_list(request):
             "years": years,
             "filter": commune_filter,
             "table": table,
+            "page": page,
+            "page_query": query.urlencode(),
         },
     )

@@ -216,7 +216,8 @@ def test_the_deadlines_screen_lists_late_and_extended_communes(
     client = client_for(district_official)
     extend(client)
     # Guards a query per commune (extension, evidence sent): a fixed number for the table.
-    with django_assert_max_num_queries(12):
+    # (+1: the communes listed are those of the year, read on its reference date)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("deadlines") + f"?year={YEAR}")
     text = response.content.decode()
     assert response.status_code == 200
@@ -272,3 +273,45 @@ def test_todays_provincial_reviewer_sees_the_late_communes_and_extends(
     assert response.status_code == 302
     extension = DeadlineExtension.objects.get()
     assert extension.commune == Commune.objects.in_force(on=on).get(code="7444")
+
+
+def test_the_deadlines_screen_shows_a_page_of_rows_and_narrows_by_search_and_state(
+    closed, client_for, province_official, doi_ngo
+):
+    from communes.models import Commune
+
+    DeadlineExtension.objects.create(
+        commune=doi_ngo, year=YEAR, until=TODAY + 5 * DAY, note="Lũ", granted_by=province_official
+    )
+    client = client_for(province_official)
+    everything = Commune.objects.in_force_in(YEAR).count()
+    first = client.get(reverse("deadlines"), {"year": YEAR})
+    assert first.context["page"].paginator.count == everything > 100
+    assert len(first.context["page"].object_list) == 100
+    text = first.content.decode()
+    # Every other commune sent nothing: late, but the summary names only the first 30.
+    assert len(first.context["late"]) == everything - 1
+    assert f"và {everything - 1 - 30} xã khác" in text
+    assert f'href="?year={YEAR}&amp;page=2"' in text
+
+    found = client.get(reverse("deadlines"), {"year": YEAR, "q": "doi ngo"})
+    assert [r.commune.code for r in found.context["page"].object_list] == [doi_ngo.code]
+    extended = client.get(reverse("deadlines"), {"year": YEAR, "state": "extended"})
+    assert [r.commune.code for r in extended.context["page"].object_list] == [doi_ngo.code]
+    late = client.get(reverse("deadlines"), {"year": YEAR, "state": "late", "page": 2})
+    assert all(r.is_late for r in late.context["page"].object_list)
+    assert late.context["page"].number == 2
+
+
+def test_a_district_official_cannot_list_another_districts_deadlines(
+    closed, client_for, district_official
+):
+    response = client_for(district_official).get(
+        reverse("deadlines"), {"year": YEAR, "district": "213"}
+    )
+    assert list(response.context["page"].object_list) == []
+    assert "ngoài phạm vi của bạn" in response.content.decode()
+    searched = client_for(district_official).get(
+        reverse("deadlines"), {"year": YEAR, "q": "le loi"}
+    )
+    assert list(searched.context["page"].object_list) == []

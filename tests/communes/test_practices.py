@@ -233,3 +233,18 @@ def test_the_practices_query_count_does_not_grow_with_practices(
         )
     with django_assert_max_num_queries(7):
         client.get(LIST)
+
+
+def test_an_administrator_types_the_communes_code_instead_of_picking_among_every_commune(
+    client, admin_user, practice
+):
+    # 209 communes are past the 200 a select may hold.
+    client.force_login(admin_user)
+    page = client.get(DETAIL).content.decode()
+    assert '<select name="commune"' not in page
+    assert 'name="commune"' in page and "Mã xã, phường, thị trấn" in page
+
+    client.post(ADOPT, {"commune": DOI_NGO, "adopted_on": "05/01/2024"})
+    assert list(PracticeAdoption.objects.values_list("commune__code", flat=True)) == [DOI_NGO]
+    refused = client.post(ADOPT, {"commune": "0000", "adopted_on": "05/01/2024"})
+    assert refused.status_code == 400

@@ -16,7 +16,8 @@ LIST = "/communes/"
 
 
 def codes(response):
-    return [c.code for c in response.context["table"].rows]
+    """The codes of every commune the list holds, over all its pages."""
+    return [c.code for c in response.context["page"].paginator.object_list]
 
 
 def test_the_province_lists_all_its_communes_and_a_district_only_its_own(
@@ -26,6 +27,34 @@ def test_the_province_lists_all_its_communes_and_a_district_only_its_own(
     district = codes(client_for(district_official).get(LIST))
     assert len(district) == Commune.objects.filter(district__code=LUC_NAM).count()
     assert LE_LOI not in district
+
+
+def test_the_list_shows_a_page_of_rows_and_its_links_keep_the_filters_and_the_sort(
+    client_for, province_official
+):
+    client = client_for(province_official)
+    first = client.get(LIST, {"year": 2024, "kind": "xã", "sort": "-name"})
+    rows = first.context["table"].rows
+    everything = first.context["page"].paginator.object_list
+    assert len(rows) == 100 < len(everything)
+    assert rows == everything[:100]  # the first hundred of the sorted list
+    page = first.content.decode()
+    assert 'href="?year=2024&amp;kind=x%C3%A3&amp;sort=-name&amp;page=2"' in page
+    second = client.get(LIST, {"year": 2024, "kind": "xã", "sort": "-name", "page": 2})
+    assert second.context["table"].rows == everything[100:200]
+    # A new sort starts again from the first page.
+    assert "page=2" not in page.split('id="table-communes"')[1].split("</thead>")[0]
+
+
+def test_an_administrator_picks_a_province_before_its_districts_are_offered(client_for, admin_user):
+    from communes.filters import SELECT_LIMIT
+
+    client = client_for(admin_user)
+    form = client.get(LIST).context["filter"].form
+    assert "province" in form.fields
+    assert len(form.fields["district"].widget.choices) <= SELECT_LIMIT + 1
+    chosen = client.get(LIST, {"province": "24"}).context["filter"].form
+    assert len(chosen.fields["district"].widget.choices) == 10 + 1
 
 
 def test_commune_staff_and_anonymous_users_have_no_list(client_for, commune_staff):

@@ -10,7 +10,7 @@ from django.db import connection
 
 from communes.models import Commune
 
-MEASUREMENTS = ("1", "2", "3", "4", "5")
+MEASUREMENTS = ("1", "2", "3", "4", "5", "6")
 
 
 def machine() -> str:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--only", default=",".join(MEASUREMENTS),
-            help="the measurements to run, e.g. 1,2 (default: all of 1,2,3,4,5)",
+            help="the measurements to run, e.g. 1,2 (default: all of 1,2,3,4,5,6)",
         )  # fmt: skip
         parser.add_argument(
             "--runs", type=int, default=20, help="runs per timing, the median is shown"
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         only = [part.strip() for part in options["only"].split(",") if part.strip()]
         unknown = sorted(set(only) - set(MEASUREMENTS))
         if unknown:
-            raise CommandError(f"Unknown measurement {', '.join(unknown)}: use 1 to 5.")
+            raise CommandError(f"Unknown measurement {', '.join(unknown)}: use 1 to 6.")
         if not Commune.objects.exists():
             raise CommandError("No communes: run `manage.py generate_scale_data` first.")
 
@@ -106,6 +106,10 @@ class Command(BaseCommand):
             rows += measure.measure_http(
                 clients=options["clients"], seconds=options["seconds"], workers=options["workers"]
             )
+        if "6" in only:
+            from tooling.bench import pages
+
+            rows += pages.measure_pages(write=self.stdout.write)
         self._table(rows)
         load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
         self.stdout.write(
