@@ -40,7 +40,12 @@ def programme_years() -> list[int]:
     year as a ProgrammeYear). Before any is recorded, the programme's first year to this
     year."""
     years = list(ProgrammeYear.objects.order_by("year").values_list("year", flat=True))
-    return years or list(range(FIRST_YEAR, timezone.localdate().year + 1))
+    return years or default_programme_years()
+
+
+def default_programme_years() -> list[int]:
+    """The years before any target is recorded: the programme's first year to this year."""
+    return list(range(FIRST_YEAR, timezone.localdate().year + 1))
 
 
 def current_programme_year(years: list[int] | None = None) -> int:

@@ -42,7 +42,7 @@ from communes.models import (
     reference_dates,
 )
 from communes.numbers import percent
-from communes.selectors import programme_year, programme_years
+from communes.selectors import default_programme_years, programme_year, programme_years
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
 
 
@@ -182,11 +182,15 @@ def commune_status(*, commune, year: int) -> CertificationStatus | None:
 
 def last_computed_at(*, year: int, province_id: int | None = None):
     """When the statuses of ``year`` were last computed (None if never): of every commune,
-    or only of the communes of ``province_id``, so that a province's dashboard is not told
-    of the recomputes of other provinces. One indexed query."""
+    or only of the communes of ``province_id`` and of the provinces merged into it (today's
+    Tỉnh Bắc Ninh reads 2023 on Tỉnh Bắc Giang's communes), so that a province's dashboard
+    is told of its own recomputes and not of other provinces'. One query."""
     statuses = CertificationStatus.objects.filter(year=year)
     if province_id is not None:
-        statuses = statuses.filter(commune__province_id=province_id)
+        statuses = statuses.filter(
+            Q(commune__province_id=province_id)
+            | Q(commune__province__in=Province.objects.merged_into(province_id).values("pk"))
+        )
     return statuses.aggregate(at=Max("computed_at"))["at"]
 
 
@@ -204,9 +208,15 @@ def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
         .annotate(at=Subquery(latest))
         .values_list("year", "at")
     )
-    if not rows:  # before any target: the default years, each asked on its own
-        years = programme_years()
-        return years, {year: last_computed_at(year=year) for year in years}
+    if not rows:  # before any target: the default years, in one grouped query
+        years = default_programme_years()
+        computed = dict(
+            CertificationStatus.objects.filter(year__in=years)
+            .values("year")
+            .annotate(at=Max("computed_at"))
+            .values_list("year", "at")
+        )
+        return years, {year: computed.get(year) for year in years}
     return [year for year, _at in rows], dict(rows)
 
 

@@ -304,3 +304,21 @@ def test_a_failing_pre_render_does_not_fail_the_run(targets, monkeypatch):
     monkeypatch.setattr(dashboards, "render_parts", broken)
 
     assert _run_recompute(2024).state == RecomputeRun.State.DONE
+
+
+def test_todays_official_sees_a_recompute_of_the_years_before_the_merger_at_once(
+    client, make_user, years, make_ready
+):
+    """Today's Tỉnh Bắc Ninh's official reads 2023 on Tỉnh Bắc Giang's communes (merged
+    into it): a recompute of those communes shows on the next view, not when the cached
+    page expires."""
+    official = make_user(Role.PROVINCE, "24", username="tinh-bacninh-history", on=D2026)
+    client.force_login(official)
+    _run_recompute(2023)
+    assert client.get("/?year=2023").context["overall"].certified == 0
+
+    make_ready(Commune.objects.filter(code__in=[DOI_NGO, LE_LOI], valid_from=None))
+    _run_recompute(2023)
+
+    html = html_of(client.get("/?year=2023"))
+    assert '<div class="display-6">2<span class="fs-5 text-muted">/209' in html
