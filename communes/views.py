@@ -90,7 +90,9 @@ def checklist(request, code, year):
             "carry_over": selectors.carry_over_offers(commune=commune, year=year),
             # After the deadline (and any extension) the checklist is read-only; the
             # services refuse the writes too (ChecklistClosed).
-            "can_edit": has_role(request.user, Role.COMMUNE) and deadline.is_open,
+            "can_edit": has_role(request.user, Role.COMMUNE)
+            and deadline.is_open
+            and commune.is_in_force(timezone.localdate()),
             "can_review": has_role(request.user, *REVIEWER_ROLES),
             "can_extend": has_role(request.user, *REVIEWER_ROLES),
             "deadline": deadline,
@@ -160,7 +162,12 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
     evidence = row.evidence
     deadline = selectors.deadline_state(commune=commune, year=year)
-    can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review and deadline.is_open
+    can_edit = (
+        has_role(request.user, Role.COMMUNE)
+        and criterion.needs_review
+        and deadline.is_open
+        and commune.is_in_force(timezone.localdate())
+    )
     can_review = has_role(request.user, *REVIEWER_ROLES)
     editable = can_edit and (evidence is None or evidence.is_editable)
     if form is None and editable:
