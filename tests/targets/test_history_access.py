@@ -12,7 +12,15 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from communes.models import Commune, Criterion, Evidence, EvidenceFile, EvidenceState, Role
+from communes.models import (
+    Commune,
+    Criterion,
+    District,
+    Evidence,
+    EvidenceFile,
+    EvidenceState,
+    Role,
+)
 from targets.models import YearTarget
 
 D2024 = datetime.date(2024, 6, 1)
@@ -190,3 +198,51 @@ def test_staff_whose_commune_merged_see_nothing_of_other_communes_history(client
     assert client.get("/communes/7444/?year=2024").status_code == 403
     assert client.get(reverse("checklist", args=["7444", 2024])).status_code == 403
     assert client.get(reverse("commune_surveys", args=["7444"])).status_code == 403
+
+
+# --- A dissolved district: since when, and where its communes went ------------------------
+
+
+def test_a_dissolved_districts_page_says_since_when_and_where_its_communes_went(
+    client, make_user, years
+):
+    luc_nam = District.objects.get(code="218")
+    last_communes = Commune.objects.in_force(on=luc_nam.valid_to).filter(district=luc_nam)
+    client.force_login(make_user(Role.DISTRICT, "218"))
+
+    page = client.get("/districts/218/?year=2025")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "không còn hiệu lực từ ngày 1/7/2025" in html
+    successors = page.context["successors"]
+    # Every commune Lục Nam had on its last day is accounted for, in Tỉnh Bắc Ninh's units.
+    named = {link.predecessor_code for group in successors for link in group.links}
+    assert named == set(last_communes.values_list("code", flat=True))
+    assert len(named) == 24
+    assert all(g.successor.district is None and g.successor.valid_from for g in successors)
+    xa_luc_nam = next(g for g in successors if g.successor.name == "Xã Lục Nam")
+    assert "Thị trấn Đồi Ngô" in {link.predecessor_name for link in xa_luc_nam.links}
+    assert 'href="/communes/7444/"' in html and "NQ 1658" in html
+
+
+def test_a_district_that_joined_another_lists_the_communes_it_went_into(
+    client, province_official, years
+):
+    client.force_login(province_official)  # of Tỉnh Bắc Giang, 2024
+    page = client.get("/districts/221/?year=2024")  # Huyện Yên Dũng, joined Bắc Giang city
+
+    assert "không còn hiệu lực từ ngày 1/1/2025" in page.content.decode()
+    successors = page.context["successors"]
+    known = [g.successor for g in successors if g.successor]
+    assert known and {c.district.code for c in known} == {"213"}
+    # Xã Lão Hộ's successor is not known: listed as such, last.
+    assert successors[-1].successor is None
+    assert [link.predecessor_name for link in successors[-1].links] == ["Xã Lão Hộ"]
+
+
+def test_a_dissolved_districts_page_in_english(client, make_user, years):
+    client.force_login(make_user(Role.DISTRICT, "218"))
+    client.cookies["django_language"] = "en"
+    html = client.get("/districts/218/?year=2025").content.decode()
+    assert "no longer in force since 1/7/2025" in html
