@@ -146,7 +146,12 @@ def evidence_detail(request, code, year, criterion):
         form = EvidenceForm(data, criterion=criterion, files_count=len(row.files))
         return _evidence_page(request, commune, year, criterion, form=form, status=409)
     if result.submitted:
-        messages.success(request, _("Đã gửi minh chứng cho huyện duyệt."))
+        messages.success(
+            request,
+            _("Đã gửi minh chứng cho huyện duyệt.")
+            if commune.district_id
+            else _("Đã gửi minh chứng cho tỉnh duyệt."),
+        )
     elif result.missing:
         messages.warning(
             request,
@@ -241,7 +246,12 @@ def evidence_submit(request, code, year, criterion):
     else:
         messages.success(
             request,
-            _("Đã gửi %(code)s cho huyện duyệt.") % {"code": evidence.criterion.code},
+            (
+                _("Đã gửi %(code)s cho huyện duyệt.")
+                if commune.district_id
+                else _("Đã gửi %(code)s cho tỉnh duyệt.")
+            )
+            % {"code": evidence.criterion.code},
         )
     return redirect("checklist", code=commune.code, year=year)
 
