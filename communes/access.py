@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -70,8 +71,10 @@ def get_commune_for_user(
     Codes are reused, so ``code`` names the unit in force on ``on``; when the caller may
     not see that one but may see another unit that had the code (a district official of
     a dissolved district, a commune's staff after a merger), that one is given, read-only
-    on its pages (``commune.is_in_force``), so that old links keep working. ``strict``
-    (pages of one year): a unit not in force on ``on`` is a 404.
+    on its pages (``commune.is_in_force``), so that old links keep working. A unit no
+    longer in force is also readable by whoever's scope holds one of its successors
+    (``history_of_scope``): its history, never written to. ``strict`` (pages of one
+    year): a unit not in force on ``on`` is a 404.
     """
     queryset = (
         queryset if queryset is not None else Commune.objects.select_related("district", "province")
@@ -81,26 +84,85 @@ def get_commune_for_user(
     commune = resolve_unit(units, on)
     if commune is None:
         raise Http404
-    if len(units) == 1:
-        if not Commune.objects.visible_to(user).filter(pk=commune.pk).exists():
-            raise PermissionDenied
-        if strict and not commune.is_in_force(on):
-            raise Http404
-        return commune
-    visible = set(
-        Commune.objects.visible_to(user)
-        .filter(pk__in=[u.pk for u in units])
-        .values_list("pk", flat=True)
-    )
-    if commune.pk in visible:
+    readable = readable_units(user, [commune] if len(units) == 1 else units)
+    if commune.pk in readable:
         own = commune
     else:
-        own = resolve_unit([u for u in units if u.pk in visible], on)
+        own = resolve_unit([u for u in units if u.pk in readable], on)
         if own is None:
             raise PermissionDenied
     if strict and not own.is_in_force(on):
         raise Http404
     return own
+
+
+def readable_units(user, units) -> set[int]:
+    """Of ``units``, the pks of those ``user`` may read: those in scope, and the history
+    of the scope (``history_of_scope``)."""
+    visible = set(
+        Commune.objects.visible_to(user)
+        .filter(pk__in=[u.pk for u in units])
+        .values_list("pk", flat=True)
+    )
+    rest = [u for u in units if u.pk not in visible]
+    return visible | history_of_scope(user, rest) if rest else visible
+
+
+# Reorganizations a unit's history is followed through (2025 had two; more is a loop).
+_LINEAGE_DEPTH = 8
+
+
+def history_of_scope(user, units) -> set[int]:
+    """Of ``units``, the pks of those no longer in force that became (whole or in part,
+    through one reorganization or several) a unit in ``user``'s scope: the history of
+    the user's own unit, which it reads but never changes.
+
+    The staff of a merged commune whose scope moved to its successor keep their old
+    unit's pages; a reviewer limited to some communes opens the evidence of their
+    predecessors that a checklist offers to carry over; nothing else outside the scope.
+    Units still in force are never reached this way (they have their own staff).
+    """
+    from communes.models import CommuneLink
+
+    today = timezone.localdate()
+    origins = {u.pk for u in units if not u.is_in_force(today)}
+    if not origins or scope_of(user) is None:
+        return set()
+    successors: dict[int, set[int]] = {}
+    frontier, seen = set(origins), set(origins)
+    for _level in range(_LINEAGE_DEPTH):
+        links = (
+            CommuneLink.objects.filter(predecessor_id__in=frontier, successor__isnull=False)
+            .exclude(successor_id=F("predecessor_id"))
+            .values_list("predecessor_id", "successor_id")
+        )
+        frontier = set()
+        for predecessor_id, successor_id in links:
+            successors.setdefault(predecessor_id, set()).add(successor_id)
+            if successor_id not in seen:
+                seen.add(successor_id)
+                frontier.add(successor_id)
+        if not frontier:
+            break
+    reached = seen - origins
+    if not reached:
+        return set()
+    in_scope = set(
+        Commune.objects.visible_to(user).filter(pk__in=reached).values_list("pk", flat=True)
+    )
+    readable = set()
+    for origin in origins:
+        todo, done = [origin], set()
+        while todo:
+            pk = todo.pop()
+            if pk in done:
+                continue
+            done.add(pk)
+            if pk != origin and pk in in_scope:
+                readable.add(origin)
+                break
+            todo.extend(successors.get(pk, ()))
+    return readable
 
 
 def get_district_for_user(
@@ -164,13 +226,14 @@ def get_district_for_editor(user, code) -> District:
 
 
 def get_evidence_file_for_user(user, pk):
-    """An evidence file whose commune ``user`` may see: 404 if unknown, 403 otherwise."""
+    """An evidence file whose commune ``user`` may read (its scope, or the history of its
+    scope): 404 if unknown, 403 otherwise. Changing it asks ``get_commune_for_editor``."""
     from communes.models import EvidenceFile
 
     evidence_file = get_object_or_404(
         EvidenceFile.objects.select_related("evidence__commune", "evidence__criterion"), pk=pk
     )
-    if not Commune.objects.visible_to(user).filter(pk=evidence_file.evidence.commune_id).exists():
+    if not readable_units(user, [evidence_file.evidence.commune]):
         raise PermissionDenied
     return evidence_file
 

@@ -243,8 +243,13 @@ class GoodPracticeAdmin(TranslationAdmin):
 
 @admin.register(FacilityInvestment)
 class FacilityInvestmentAdmin(admin.ModelAdmin):
+    """A commune's row (its district is filled in from the commune, none from 1/7/2025)
+    or a district's own row (no commune)."""
+
     list_display = ["year", "district", "commune", "planned_vnd", "spent_vnd"]
+    list_select_related = ["district", "commune"]
     list_filter = ["year", "district"]
+    search_fields = ["commune__name", "commune__code", "district__name"]
     autocomplete_fields = ["district", "commune"]
 
 

@@ -902,10 +902,22 @@ class PracticeAdoption(models.Model):
 
 
 class FacilityInvestment(models.Model):
-    """Money for one-stop-desk facilities, at district level (no commune) or for a commune."""
+    """Money for one-stop-desk facilities, of one unit in one year.
 
+    A row is for a commune (``commune``; its ``district`` is the commune's own, filled in
+    on save, and empty for a commune with no district, as every commune from 1/7/2025) or
+    for a district as a whole (``district``, no commune). Figures are summed per district
+    while there are districts, per commune (and its former units) after.
+    """
+
+    # Empty for a commune of a province without districts (from 1/7/2025).
     district = models.ForeignKey(
-        District, on_delete=models.CASCADE, related_name="investments", verbose_name=_("huyện")
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="investments",
+        verbose_name=_("huyện"),
     )
     commune = models.ForeignKey(
         Commune,
@@ -924,12 +936,29 @@ class FacilityInvestment(models.Model):
         verbose_name = _("kinh phí đầu tư cơ sở vật chất")
         verbose_name_plural = _("kinh phí đầu tư cơ sở vật chất")
         ordering = ["year", "district", "commune"]
+        constraints = [
+            models.CheckConstraint(
+                name="investment_of_a_commune_or_a_district",
+                condition=Q(commune__isnull=False) | Q(district__isnull=False),
+            )
+        ]
 
     def __str__(self):
         return f"{self.commune or self.district} {self.year}"
 
+    def save(self, *args, **kwargs):
+        if self.commune_id and self.district_id is None:
+            self.district_id = self.commune.district_id
+        super().save(*args, **kwargs)
+
     def clean(self):
-        if self.commune_id and self.commune.district_id != self.district_id:
+        if self.commune_id is None and self.district_id is None:
+            raise ValidationError(_("Hãy chọn xã, hoặc huyện cho khoản kinh phí cấp huyện."))
+        if self.commune_id and self.district_id and self.commune.district_id != self.district_id:
+            if self.commune.district_id is None:
+                raise ValidationError(
+                    {"district": _("Xã này không thuộc huyện nào; hãy để trống huyện.")}
+                )
             raise ValidationError({"commune": _("Xã này không thuộc huyện đã chọn.")})
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from communes import hooks
@@ -108,6 +108,37 @@ def lineage(*, commune) -> Lineage:
         successors=[link for link in after if link.successor_id != commune.pk],
         renames=renames,
     )
+
+
+@dataclass
+class DistrictSuccessor:
+    """A unit that took (part of) a dissolved district's communes, with the links that say
+    which of them, how and by which resolution (``successor`` None: not known)."""
+
+    successor: Commune | None
+    links: list
+
+
+def district_successors(*, district) -> list[DistrictSuccessor]:
+    """Where the communes of ``district`` went when it ended: the successors of the
+    communes it had on its last day, through the communes' lineage (a district needs no
+    lineage of its own: its communes' links say it all), ordered by the successor's name;
+    empty while the district is in force (two queries)."""
+    if district.valid_to is None:
+        return []
+    last = Commune.objects.in_force(on=district.valid_to).filter(district=district)
+    links = (
+        CommuneLink.objects.filter(predecessor__in=last)
+        .exclude(successor_id=F("predecessor_id"))
+        .select_related("successor__district", "successor__province", "reorganization")
+        .order_by("successor__name", "predecessor_name", "pk")
+    )
+    groups: dict[int | None, DistrictSuccessor] = {}
+    for link in links:
+        group = groups.setdefault(link.successor_id, DistrictSuccessor(link.successor, []))
+        group.links.append(link)
+    # A known successor first, by name; an unknown one last.
+    return sorted(groups.values(), key=lambda g: (g.successor is None, fold(str(g.successor))))
 
 
 def carry_over_sources(*, commune, year: int):

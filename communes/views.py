@@ -90,7 +90,9 @@ def checklist(request, code, year):
             "carry_over": selectors.carry_over_offers(commune=commune, year=year),
             # After the deadline (and any extension) the checklist is read-only; the
             # services refuse the writes too (ChecklistClosed).
-            "can_edit": has_role(request.user, Role.COMMUNE) and deadline.is_open,
+            "can_edit": has_role(request.user, Role.COMMUNE)
+            and deadline.is_open
+            and commune.is_in_force(timezone.localdate()),
             "can_review": has_role(request.user, *REVIEWER_ROLES),
             "can_extend": has_role(request.user, *REVIEWER_ROLES),
             "deadline": deadline,
@@ -144,7 +146,12 @@ def evidence_detail(request, code, year, criterion):
         form = EvidenceForm(data, criterion=criterion, files_count=len(row.files))
         return _evidence_page(request, commune, year, criterion, form=form, status=409)
     if result.submitted:
-        messages.success(request, _("Đã gửi minh chứng cho huyện duyệt."))
+        messages.success(
+            request,
+            _("Đã gửi minh chứng cho huyện duyệt.")
+            if commune.district_id
+            else _("Đã gửi minh chứng cho tỉnh duyệt."),
+        )
     elif result.missing:
         messages.warning(
             request,
@@ -160,7 +167,12 @@ def _evidence_page(request, commune, year, criterion, *, form=None, review_form=
     row = selectors.evidence_row(commune=commune, criterion=criterion, year=year)
     evidence = row.evidence
     deadline = selectors.deadline_state(commune=commune, year=year)
-    can_edit = has_role(request.user, Role.COMMUNE) and criterion.needs_review and deadline.is_open
+    can_edit = (
+        has_role(request.user, Role.COMMUNE)
+        and criterion.needs_review
+        and deadline.is_open
+        and commune.is_in_force(timezone.localdate())
+    )
     can_review = has_role(request.user, *REVIEWER_ROLES)
     editable = can_edit and (evidence is None or evidence.is_editable)
     if form is None and editable:
@@ -234,7 +246,12 @@ def evidence_submit(request, code, year, criterion):
     else:
         messages.success(
             request,
-            _("Đã gửi %(code)s cho huyện duyệt.") % {"code": evidence.criterion.code},
+            (
+                _("Đã gửi %(code)s cho huyện duyệt.")
+                if commune.district_id
+                else _("Đã gửi %(code)s cho tỉnh duyệt.")
+            )
+            % {"code": evidence.criterion.code},
         )
     return redirect("checklist", code=commune.code, year=year)
 

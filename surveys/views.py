@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communes.access import get_commune_for_user, has_role, role_required
+from communes.access import get_commune_for_user, has_role, require_unit_in_force, role_required
 from communes.models import Commune, Role, scope_of
 from communes.selectors import successor_in_force
 from friendlygov.params import year_param
@@ -60,6 +60,7 @@ def _year_and_period(request, commune) -> tuple[int, str, list[int]]:
 def commune_surveys(request, code):
     """The commune's survey hub: figures, trend, shares, recent entries, links to the rest."""
     commune = get_commune_for_user(request.user, code)
+    in_force = commune.is_in_force(timezone.localdate())
     year, period, years = _year_and_period(request, commune)
     trend = selectors.commune_trend(commune=commune, year=year)
     rows = selectors.period_rows(commune=commune, year=year, period=period, months=trend.monthly)
@@ -88,8 +89,8 @@ def commune_surveys(request, code):
             ),
             "deletions": selectors.recent_deletions(commune=commune),
             "delete_within_days": conf.delete_within_days(),
-            "can_enter": has_role(request.user, *ENTRY_ROLES),
-            "can_kiosk": has_role(request.user, *KIOSK_ROLES),
+            "can_enter": in_force and has_role(request.user, *ENTRY_ROLES),
+            "can_kiosk": in_force and has_role(request.user, *KIOSK_ROLES),
             "can_import": has_role(request.user, *IMPORT_ROLES),
         },
     )
@@ -100,6 +101,7 @@ def commune_surveys(request, code):
 def survey_entry(request, code):
     """Type in paper forms one after another; the date is kept from one to the next."""
     commune = get_commune_for_user(request.user, code)
+    require_unit_in_force(commune)  # a dissolved unit's desk is its successor's
     questionnaire = selectors.active_questionnaire()
     if questionnaire is None:
         messages.error(request, _("Chưa có bộ câu hỏi đang dùng; hãy báo quản trị."))
@@ -152,6 +154,7 @@ def survey_entry(request, code):
 @role_required(*ENTRY_ROLES)
 def survey_response_delete(request, code, pk):
     commune = get_commune_for_user(request.user, code)
+    require_unit_in_force(commune)  # a dissolved unit's desk is its successor's
     response = get_object_or_404(SurveyResponse, pk=pk, commune=commune)
     services.survey_response_delete(response=response, by=request.user)
     messages.success(
@@ -196,6 +199,7 @@ def _public_url(request, path) -> str:
 def survey_poster(request, code):
     """An A4 poster for the desk: the commune's name, the QR code of its kiosk, how to answer."""
     commune = get_commune_for_user(request.user, code)
+    require_unit_in_force(commune)  # a dissolved unit's desk is its successor's
     link = services.kiosk_link_ensure(commune=commune)
     return render(
         request,
@@ -213,6 +217,7 @@ def survey_poster(request, code):
 @role_required(*KIOSK_ROLES)
 def kiosk_rotate(request, code):
     commune = get_commune_for_user(request.user, code)
+    require_unit_in_force(commune)  # a dissolved unit's desk is its successor's
     services.kiosk_link_rotate(commune=commune, by=request.user)
     messages.success(
         request,

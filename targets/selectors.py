@@ -530,7 +530,7 @@ def dashboard_figures(
 
     A year without districts (from 1/7/2025) is shown on ``communes`` (a scoped queryset)
     in force then, grouped by ``group_by`` (their former district or former province,
-    from the lineage): ten queries, whatever their number."""
+    from the lineage): eleven queries, whatever their number."""
     on = reference_date(year)
     district_list = list(districts.in_force(on=on).order_by("code"))
     province_target, overrides = target_percents(year=year)
@@ -663,6 +663,13 @@ def _dashboard_by_former_units(*, year, on, communes, group_by, province_target,
         year=year, on=on, key="pk", communes=in_force, related=Q(commune__in=in_force)
     )
     groups = former_units(communes=in_force, by=group_by)
+    # Each commune's own investment rows (there is no district level to sum them at).
+    money = {
+        row["commune_id"]: row
+        for row in FacilityInvestment.objects.filter(year=year, commune__in=in_force)
+        .values("commune_id")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+    }
     from targets.decisions import recognitions
 
     recognized = recognitions(year=year, communes=in_force)
@@ -678,6 +685,7 @@ def _dashboard_by_former_units(*, year, on, communes, group_by, province_target,
                 pk,
                 province_target,
                 parts,
+                money,
                 recognized=int(pk in recognized),
                 on_recognized=on_recognized,
             )

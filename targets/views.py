@@ -4,6 +4,8 @@ Every figure comes from the precomputed statuses (targets.selectors); nothing is
 recomputed while a page renders.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -240,6 +243,11 @@ def district_detail(request, code):
                 else None
             ),
             "report_url": reverse("district_report_page", args=[district.code, year]),
+            # A dissolved district: since when, and where its communes went.
+            "ended_on": district.valid_to + datetime.timedelta(days=1)
+            if district.valid_to and district.valid_to < timezone.localdate()
+            else None,
+            "successors": commune_selectors.district_successors(district=district),
         },
     )
 

@@ -156,6 +156,9 @@ class Plan:
     committees: list[Move] = field(default_factory=list)
     investment: list[Move] = field(default_factory=list)
     late_responses: list[Move] = field(default_factory=list)
+    # Districts left with no commune from the effective date: they end the day before
+    # (their officials keep reading their history).
+    districts_ending: list[District] = field(default_factory=list)
     first_year_on_new_units: int | None = None
 
     @property
@@ -373,7 +376,30 @@ def reorganization_preview(
         desk_of=desk_of,
     )
     _list_moves(plan)
+    plan.districts_ending = _districts_ending(plan)
     return plan
+
+
+def _districts_ending(plan: Plan) -> list[District]:
+    """The districts of the dissolved units that keep no commune from the effective date
+    (all of theirs dissolved, merged into another district's or left for no district):
+    a district dissolving, which the district's page then shows with where its
+    communes went."""
+    touched = {unit.district_id for unit in plan.dissolved.values() if unit.district_id}
+    if not touched:
+        return []
+    keeping = set(
+        Commune.objects.in_force(on=plan.effective_on)
+        .filter(district_id__in=touched)
+        .exclude(pk__in=list(plan.dissolved))
+        .values_list("district_id", flat=True)
+    )
+    keeping |= {p.district.pk for p in plan.units if p.district is not None}
+    return list(
+        District.objects.in_force(on=plan.last_day)
+        .filter(pk__in=touched - keeping)
+        .order_by("code")
+    )
 
 
 def _list_moves(plan: Plan) -> None:
@@ -497,9 +523,10 @@ def reorganization_apply(
     """Record a reorganization, all of it or nothing (one transaction).
 
     Validates again (the preview may be stale) and then: ends the dissolved rows the day
-    before, creates the new rows, updates the rows that go on, links every predecessor
-    to its successor (resolution, date, verified), and moves the commune staff accounts
-    of each dissolved unit to the successor that takes its desk.
+    before (and the districts left with no commune), creates the new rows, updates the
+    rows that go on, links every predecessor to its successor (resolution, date,
+    verified), and moves the commune staff accounts of each dissolved unit to the
+    successor that takes its desk.
     """
     plan = reorganization_preview(
         resolution=resolution, effective_on=effective_on, changes=changes, note=note
@@ -508,6 +535,9 @@ def reorganization_apply(
         resolution=plan.resolution, effective_on=plan.effective_on, note=plan.note
     )
     _end_dissolved(plan, by=by)
+    for district in plan.districts_ending:
+        district.valid_to = plan.last_day
+        district.save(update_fields=["valid_to"])
     rows: dict[int, Commune] = {}
     for planned in plan.units:
         rows[id(planned)] = _unit_row(planned, plan=plan, reorganization=reorganization, by=by)

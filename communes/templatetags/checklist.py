@@ -28,9 +28,17 @@ AWAITING = {
 }
 
 
+# Where there is no district (from 1/7/2025) the province's reviewers review.
+SUBMITTED_TO_PROVINCE = _("Chờ tỉnh duyệt")
+
+
 @register.inclusion_tag("communes/_state_badge.html")
-def state_badge(state):
+def state_badge(state, commune=None):
+    """The state's badge; ``commune`` names who reviews a submitted item (its district,
+    or the province where it has none)."""
     label, css = STATES.get(state, (state, "text-bg-light"))
+    if state == "submitted" and commune is not None and commune.district_id is None:
+        label = SUBMITTED_TO_PROVINCE
     return {"label": label, "css": css}
 
 

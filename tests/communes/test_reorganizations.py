@@ -696,3 +696,85 @@ def test_a_split_through_the_screen_keeps_the_desk_choice_from_preview_to_apply(
     assert client.post(NEW_URL, data).status_code == 302
     commune_staff.scope.refresh_from_db()
     assert commune_staff.scope.commune.code == "9002"
+
+
+# --- Above commune level: a district left with no commune ends ---------------------------
+
+
+@pytest.fixture
+def small_district(db):
+    """A district of two communes (made here), next to Bắc Giang city."""
+    city = District.objects.get(code="213")
+    district = District.objects.create(
+        code="299", name="Huyện Thử", kind="Huyện", province=city.province
+    )
+    for code, name in (("99001", "Xã Một"), ("99002", "Xã Hai")):
+        Commune.objects.create(
+            code=code, name=name, kind="xã", district=district, province=city.province
+        )
+    return district
+
+
+def _move_to_the_city(*codes):
+    return {
+        "resolution": "77/NQ-TEST",
+        "effective_on": NEXT,
+        "changes": [
+            UnitChange(
+                change=Change.PARENT,
+                predecessors=(code,),
+                code=code,
+                name=Commune.objects.get(code=code).name,
+                kind="xã",
+                district="213",
+            )
+            for code in codes
+        ],
+    }
+
+
+def test_the_preview_lists_a_district_left_with_no_commune_as_ending(small_district):
+    assert reorganization_preview(**_move_to_the_city("99001")).districts_ending == []
+    plan = reorganization_preview(**_move_to_the_city("99001", "99002"))
+    assert plan.districts_ending == [small_district]
+
+
+def test_applying_ends_the_district_and_its_page_says_where_its_communes_went(
+    small_district, admin_user, client
+):
+    reorganization_apply(**_move_to_the_city("99001", "99002"), by=admin_user)
+
+    small_district.refresh_from_db()
+    assert small_district.valid_to == NEXT - datetime.timedelta(days=1)
+    assert District.objects.in_force(on=NEXT).filter(code="299").count() == 0
+    moved = Commune.objects.in_force(on=NEXT).filter(code__in=["99001", "99002"])
+    assert {c.district.code for c in moved} == {"213"}
+    client.force_login(admin_user)
+    page = client.get("/districts/299/?year=2025")
+    assert "không còn hiệu lực từ ngày 1/1/2026" in page.content.decode()
+    assert {g.successor for g in page.context["successors"]} == set(moved)
+
+
+def test_a_failed_apply_leaves_the_district_in_force(small_district, admin_user):
+    with (
+        mock.patch.object(reorganizations, "_move_users", side_effect=RuntimeError("down")),
+        pytest.raises(RuntimeError),
+    ):
+        reorganization_apply(**_move_to_the_city("99001", "99002"), by=admin_user)
+
+    small_district.refresh_from_db()
+    assert small_district.valid_to is None
+    assert Commune.objects.filter(code="99001").count() == 1
+    assert not Reorganization.objects.filter(resolution="77/NQ-TEST").exists()
+
+
+def test_the_preview_page_names_the_district_that_ends(small_district, admin_user, client):
+    client.force_login(admin_user)
+    row = {"change": Change.PARENT, "district": "213", "kind": "xã"}
+    rows = [
+        {**row, "predecessors": "99001", "code": "99001", "name": "Xã Một"},
+        {**row, "predecessors": "99002", "code": "99002", "name": "Xã Hai"},
+    ]
+    page = client.post(NEW_URL, _form_data("77/NQ-TEST", "2026-01-01", rows))
+    html = page.content.decode()
+    assert "Huyện Thử (299) không còn xã nào" in html, html[:3000]
