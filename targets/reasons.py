@@ -40,7 +40,7 @@ def message(reason: dict, *, titles: dict[str, str] | None = None) -> str:
             "criterion": _criterion(params, titles)
         }
     if code == rules.EVIDENCE_AWAITING_REVIEW:
-        return gettext("Tiêu chí %(criterion)s: minh chứng đang chờ huyện duyệt.") % {
+        return gettext("Tiêu chí %(criterion)s: minh chứng đang chờ duyệt.") % {
             "criterion": _criterion(params, titles)
         }
     if code == rules.EVIDENCE_REJECTED:

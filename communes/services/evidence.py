@@ -45,14 +45,19 @@ class EvidenceConflict(Exception):
 class ChecklistClosed(EvidenceConflict):
     """The year's submission deadline has passed and the commune has no extension."""
 
-    def __init__(self, state: "selectors.DeadlineState") -> None:
-        super().__init__(
-            _(
+    def __init__(self, state: "selectors.DeadlineState", *, by_province: bool = False) -> None:
+        closes_on = formats.date_format(state.closes_on or "", "SHORT_DATE_FORMAT")
+        if by_province:  # no district (from 1/7/2025): the province reviews and extends
+            message = _(
+                "Đã quá hạn nộp minh chứng (%(date)s): danh mục chỉ còn xem được. "
+                "Hãy đề nghị tỉnh gia hạn."
+            )
+        else:
+            message = _(
                 "Đã quá hạn nộp minh chứng (%(date)s): danh mục chỉ còn xem được. "
                 "Hãy đề nghị huyện gia hạn."
             )
-            % {"date": formats.date_format(state.closes_on or "", "SHORT_DATE_FORMAT")}
-        )
+        super().__init__(message % {"date": closes_on})
         self.state = state
 
 
@@ -60,7 +65,7 @@ def check_checklist_open(*, commune: Commune, year: int) -> None:
     """Raise ChecklistClosed when the commune may no longer change ``year``'s evidence."""
     state = selectors.deadline_state(commune=commune, year=year)
     if not state.is_open:
-        raise ChecklistClosed(state)
+        raise ChecklistClosed(state, by_province=commune.district_id is None)
 
 
 class EvidenceIncomplete(Exception):
@@ -312,6 +317,11 @@ def describe(evidence: Evidence) -> str:
     last = evidence.transitions.select_related("by").order_by("-at", "-pk").first()
     who = _name(last.by) if last else _("một người khác")
     when = _when(last.at) if last else ""
+    if evidence.state == EvidenceState.SUBMITTED and evidence.commune.district_id is None:
+        return _(
+            "Minh chứng này đã được %(who)s gửi duyệt lúc %(when)s và đang chờ tỉnh duyệt; "
+            "chưa thể sửa hay gửi lại."
+        ) % {"who": who, "when": when}
     if evidence.state == EvidenceState.SUBMITTED:
         return _(
             "Minh chứng này đã được %(who)s gửi duyệt lúc %(when)s và đang chờ huyện duyệt; "

@@ -147,11 +147,11 @@ def test_reasons_come_in_words_in_the_callers_language(client_for, leloi_staff, 
     assert vietnamese["reasons"] == [
         {
             "code": "evidence_awaiting_review",
-            "message": "Tiêu chí TC-HS (Băng rôn, khẩu hiệu): minh chứng đang chờ huyện duyệt.",
+            "message": "Tiêu chí TC-HS (Băng rôn, khẩu hiệu): minh chứng đang chờ duyệt.",
         }
     ]
     assert english["reasons"][0]["message"] == (
-        "Criterion TC-HS (Băng rôn, khẩu hiệu): evidence awaiting the district's review."
+        "Criterion TC-HS (Băng rôn, khẩu hiệu): evidence awaiting review."
     )
 
 

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, Role
 from targets.models import YearTarget
@@ -60,3 +60,34 @@ def test_the_worklist_of_a_commune_without_a_district_names_the_province(client,
     html = client.get(reverse("worklist")).content.decode()
     assert "Waiting for the province&#x27;s review" in html or "province's review" in html
     assert "district&#x27;s review" not in html and "district's review" not in html
+
+
+def test_a_refused_change_and_a_closed_checklist_name_the_province_where_there_is_no_district(
+    years,
+):
+    from communes.selectors import DeadlineState
+    from communes.services.evidence import ChecklistClosed, describe
+
+    _submitted("7444", datetime.date(2026, 3, 1), 2026)
+    evidence = Evidence.objects.get(year=2026, commune__code="7444")
+    closed = DeadlineState(
+        submission_deadline=datetime.date(2026, 12, 15),
+        review_deadline=None,
+        today=datetime.date(2026, 12, 20),
+    )
+
+    with translation.override("vi"):
+        assert "chờ tỉnh duyệt" in describe(evidence)
+        assert "đề nghị tỉnh gia hạn" in ChecklistClosed(closed, by_province=True).message
+        assert "đề nghị huyện gia hạn" in ChecklistClosed(closed).message
+
+
+def test_a_status_reason_awaiting_review_names_no_level_it_may_not_have():
+    from targets import rules
+    from targets.reasons import message
+
+    reason = {"code": rules.EVIDENCE_AWAITING_REVIEW, "params": {"criterion": "TC-HS"}}
+    with translation.override("vi"):
+        assert message(reason) == "Tiêu chí TC-HS: minh chứng đang chờ duyệt."
+    with translation.override("en"):
+        assert message(reason) == "Criterion TC-HS: evidence awaiting review."
