@@ -17,7 +17,6 @@ A method a view does not accept (405) is no leak, but every URL must answer at l
 method with its rule.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,7 +24,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from communes.models import (
     CommitteeMember,
@@ -43,6 +41,7 @@ from surveys.services import kiosk_link_ensure
 from targets.models import DecisionCommune, RecognitionDecision, RecomputeRun, ReportRun
 from tests.communes.conftest import image_bytes
 from tests.conftest import BAC_GIANG_CITY, DOI_NGO, LE_LOI, LUC_NAM
+from tooling.bench.pages import Url, concrete_path, walk
 
 # --- The rule of every URL ---------------------------------------------------------------
 
@@ -198,63 +197,12 @@ ADMIN_ARGS = {
 }
 
 
-# --- Walking the URL configuration -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Url:
-    route: str  # the joined pattern, as ResolverMatch.route gives it
-    name: str | None  # with its namespace ("admin:index")
-    params: tuple  # argument names, in order
-
-    @property
-    def key(self) -> str:
-        return self.name or self.route
-
-    @property
-    def is_admin(self) -> bool:
-        return self.route.startswith("admin/") and self.key not in ("admin:login", "admin:logout")
-
-
-def _join(route: str, piece: str) -> str:
-    # As django.urls.resolvers does: a regex piece loses its leading "^" when joined.
-    return route + (piece[1:] if piece.startswith("^") else piece)
-
-
-def walk(patterns=None, route="", namespace=""):
-    """Every URL pattern the portal answers, resolvers opened recursively."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        piece = str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
-            yield from walk(entry.url_patterns, _join(route, piece), inner)
-        else:
-            assert isinstance(entry, URLPattern)
-            params = tuple(entry.pattern.regex.groupindex)
-            name = f"{namespace}{entry.name}" if entry.name else None
-            yield Url(_join(route, piece), name, params)
-
+# --- Walking the URL configuration (tooling.bench.pages: the bench of every page walks the
+# same map) ---------------------------------------------------------------------------------
 
 ALL_URLS = list(walk())
 SIGNED_IN_URLS = [url for url in ALL_URLS if not url.is_admin]
 ADMIN_URLS = [url for url in ALL_URLS if url.is_admin]
-
-_REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
-_CONVERTER = re.compile(r"<(?:[^>:]+:)?(?P<name>\w+)>")
-
-
-def concrete_path(url: Url, values: dict) -> str:
-    """The URL's path with ``values`` put in for its arguments; checked to resolve to it."""
-    missing = set(url.params) - set(values)
-    assert not missing, f"{url.key}: no sample for {sorted(missing)}"
-    path = _REGEX_GROUP.sub(lambda m: str(values[m["name"]]), url.route)
-    path = _CONVERTER.sub(lambda m: str(values[m["name"]]), path)
-    # django-simple-history's admin URLs have unnamed groups: ^([^/]+)/history/([^/]+)/$
-    path = "/" + path.replace("([^/]+)", "1").replace("^", "").rstrip("$")
-    match = resolve(path)
-    assert match.route == url.route, f"{path} resolves to {match.route}, not {url.route}"
-    return path
-
 
 # --- Requests -----------------------------------------------------------------------------
 
