@@ -592,12 +592,25 @@ def dashboard_figures(
     ]
     # One district alone keeps its own target; several are measured against the province's.
     overall_target = rows[0].figures.progress.target_percent if len(rows) == 1 else province_target
-    overall = UnitFigures.summed([r.figures for r in rows], target_percent=overall_target)
+    return _dashboard_of(
+        rows, year=year, practices=practices, target=overall_target, grouped_by="district", on=on
+    )
+
+
+def _dashboard_of(rows, *, year, practices, target, grouped_by, on) -> Dashboard:
+    """The dashboard of ``rows`` (districts, former units or provinces): their sum against
+    ``target``, and each practice's adopters among them."""
+    overall = UnitFigures.summed([r.figures for r in rows], target_percent=target)
     for practice in practices:
         practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
         practice.adopters_rate = percent_of(practice.adopters, overall.total)
     return Dashboard(
-        year=year, overall=overall, districts=rows, practices=practices, reference_date=on
+        year=year,
+        overall=overall,
+        districts=rows,
+        practices=practices,
+        grouped_by=grouped_by,
+        reference_date=on,
     )
 
 
@@ -657,17 +670,8 @@ def national_figures(*, year: int) -> Dashboard:
         )
         for province in provinces
     ]
-    overall = UnitFigures.summed([r.figures for r in rows], target_percent=target)
-    for practice in practices:
-        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
-        practice.adopters_rate = percent_of(practice.adopters, overall.total)
-    return Dashboard(
-        year=year,
-        overall=overall,
-        districts=rows,
-        practices=practices,
-        grouped_by="province",
-        reference_date=on,
+    return _dashboard_of(
+        rows, year=year, practices=practices, target=target, grouped_by="province", on=on
     )
 
 
@@ -717,17 +721,8 @@ def _dashboard_by_former_units(*, year, on, communes, group_by, province_target,
                 group=group,
             )
         )
-    overall = UnitFigures.summed([r.figures for r in rows], target_percent=province_target)
-    for practice in practices:
-        practice.adopters = sum(r.adoptions.get(practice.pk, 0) for r in rows)
-        practice.adopters_rate = percent_of(practice.adopters, overall.total)
-    return Dashboard(
-        year=year,
-        overall=overall,
-        districts=rows,
-        practices=practices,
-        grouped_by=group_by,
-        reference_date=on,
+    return _dashboard_of(
+        rows, year=year, practices=practices, target=province_target, grouped_by=group_by, on=on
     )
 
 
