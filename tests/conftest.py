@@ -57,6 +57,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Vietnamese, the portal's default. A request in English (the
+    LocaleMiddleware) or a task leaves its language active in the thread, and a test run
+    after it in the same process would read English messages: which test ran before
+    depends on how pytest-xdist spreads them, so the failure came and went."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.activate("vi")
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: the dashboards cache rendered figures, and a
     test must not see what another test's data rendered."""
