@@ -12,11 +12,16 @@ rows. The survey importer's COPY path is a third, PostgreSQL-only, way in.
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.constants import MULTI
+
+# Rows fetched per round of a large read (Django's iteration fetches 100 at a time).
+READ_CHUNK = 20_000
 
 
 def is_postgresql() -> bool:
@@ -44,31 +49,45 @@ def bulk_upsert(
     unique_fields: list[str],
     update_fields: list[str],
     null_unless_equal: Sequence[str] = (),
+    kept_unless_changed: Mapping[str, str] | None = None,
 ) -> None:
     """INSERT ``objects``, or UPDATE ``update_fields`` of the rows with the same
     ``unique_fields`` (INSERT ... ON CONFLICT DO UPDATE), in as few statements as the
     database allows.
 
+    ``objects`` are model instances, or plain rows: sequences of the values of
+    ``unique_fields`` then ``update_fields`` (without repeats), in that order, as
+    ``value_from_object`` gives them (a country's statuses are written as rows: building
+    as many model instances costs more than the statement).
+
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). Counts that every writer adds to: ``bulk_add``.
-    Call it inside the caller's transaction.
+    another year asks for every year). ``kept_unless_changed`` maps a field to the field
+    it follows: the stored value is kept unless the followed field's value changes (a
+    status's ``changed_at`` follows its ``status``). Counts that every writer adds to:
+    ``bulk_add``. Call it inside the caller's transaction.
     """
     if not objects:
         return
     fields = list(dict.fromkeys([*unique_fields, *update_fields]))
+    kept = dict(kept_unless_changed or {})
     if is_postgresql():
         _insert_from_json(
             model,
             fields,
             objects,
-            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
+            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal), kept),
         )
         return
+    if not isinstance(objects[0], models.Model):
+        attnames = [_field(model, name).attname for name in fields]
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in objects]
     if null_unless_equal:
         # SQLite has one writer at a time: once the caller's transaction has written, nothing
         # changes the stored values between this read and the write below.
         _merge_null_unless_equal(model, objects, unique_fields, null_unless_equal)
+    if kept:
+        _keep_unless_changed(model, objects, unique_fields, kept)
     with sqlite_variable_limit():
         model._default_manager.bulk_create(
             objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
@@ -155,30 +174,59 @@ def _merge_null_unless_equal(
                 setattr(obj, attname, None)
 
 
+def _keep_unless_changed(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    unique_fields: list[str],
+    kept: Mapping[str, str],
+) -> None:
+    """SQLite's ``kept_unless_changed``: the stored value back into each object whose
+    followed field is unchanged (the same single-writer reasoning as above)."""
+    attnames = [_field(model, name).attname for name in unique_fields]
+    pairs = [(_field(model, k).attname, _field(model, f).attname) for k, f in kept.items()]
+    wanted = [name for pair in pairs for name in pair]
+    lookup = {f"{attnames[0]}__in": [getattr(obj, attnames[0]) for obj in objects]}
+    stored = {
+        tuple(row[: len(attnames)]): row[len(attnames) :]
+        for row in model._default_manager.filter(**lookup).values_list(*attnames, *wanted)
+    }
+    for obj in objects:
+        old = stored.get(tuple(getattr(obj, name) for name in attnames))
+        if old is None:
+            continue
+        for n, (kept_name, followed) in enumerate(pairs):
+            if getattr(obj, followed) == old[2 * n + 1]:
+                setattr(obj, kept_name, old[2 * n])
+
+
 def _insert_from_json(
     model: type[models.Model],
     fields: list[str],
     objects: Sequence[models.Model],
     *,
-    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...], dict[str, str]] | None = None,
 ) -> None:
     """INSERT many rows in one statement whose one parameter is a JSON array of them.
 
-    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
-    upsert.
+    ``objects``: model instances, or rows of the values of ``fields`` in order.
+    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal, fields
+    kept unless the field they follow changes) for an upsert.
     """
     opts = model._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
     model_fields = [_field(model, name) for name in fields]
     columns = [_column(model, name) for name in fields]
-    data = [
-        {
-            column: field.value_from_object(obj)
-            for column, field in zip(columns, model_fields, strict=True)
-        }
-        for obj in objects
-    ]
+    if objects and not isinstance(objects[0], models.Model):
+        data: list[Any] = [dict(zip(columns, row, strict=True)) for row in objects]
+    else:
+        data = [
+            {
+                column: field.value_from_object(obj)
+                for column, field in zip(columns, model_fields, strict=True)
+            }
+            for obj in objects
+        ]
     names = ", ".join(quote(c) for c in columns)
     # Table and column names are the model's own, quoted; the rows go as one parameter.
     sql = (
@@ -186,19 +234,50 @@ def _insert_from_json(
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
     if on_conflict is not None:
-        unique, update, null_unless_equal = on_conflict
+        unique, update, null_unless_equal, kept = on_conflict
         target = ", ".join(quote(_column(model, name)) for name in unique)
         assignments = []
         for name in update:
             column = quote(_column(model, name))
             if name in null_unless_equal:
                 value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
+            elif name in kept:
+                followed = quote(_column(model, kept[name]))
+                value = (
+                    f"CASE WHEN {table}.{followed} = EXCLUDED.{followed} "
+                    f"THEN {table}.{column} ELSE EXCLUDED.{column} END"
+                )
             else:
                 value = f"EXCLUDED.{column}"
             assignments.append(f"{column} = {value}")
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [json.dumps(data, cls=DjangoJSONEncoder)])
+
+
+def ids_in(ids: Iterable[int]) -> RawSQL:
+    """``ids`` as one query parameter, for ``filter(field__in=ids_in(ids))``.
+
+    A national import touches ~10,000 communes: as ``IN (%s, %s, ...)`` the driver
+    splits and quotes a query of 10,000 placeholders (seconds, for each query that names
+    them); here they go as one array (PostgreSQL) or one JSON text (SQLite).
+    """
+    values = sorted({int(i) for i in ids})
+    if is_postgresql():
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,), output_field=models.BigIntegerField())
+    return RawSQL(
+        "SELECT value FROM json_each(%s)", (json.dumps(values),), output_field=models.BigIntegerField()
+    )
+
+
+def rows(queryset: "models.QuerySet[Any]") -> Iterator[Sequence[Any]]:
+    """The rows of a ``values_list`` queryset, fetched ``READ_CHUNK`` at a time, with the
+    fields' conversions (dates and decimals on SQLite): a country's evidence is ~150,000
+    rows a year, which Django's own iteration fetches in 1,500 rounds of 100."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return compiler.results_iter(
+        compiler.execute_sql(MULTI, chunked_fetch=False, chunk_size=READ_CHUNK)
+    )
 
 
 @contextlib.contextmanager

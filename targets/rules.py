@@ -20,7 +20,7 @@ IN_PROGRESS (something missing or awaiting review).
 """
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -69,7 +69,7 @@ _DRAFT, _SUBMITTED, _REJECTED, _APPROVED = map(
 _SURVEY, _MEASURED = str(CriterionKind.SURVEY), str(CriterionKind.MEASURED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Criterion:
     """What the rule needs of a checklist criterion active in the year."""
 
@@ -83,13 +83,14 @@ class Criterion:
 
 class EvidenceFact(NamedTuple):
     """A commune's evidence for one criterion. A named tuple rather than a dataclass: the
-    recompute of a whole country builds hundreds of thousands of them."""
+    recompute of a whole country builds hundreds of thousands of them. Any (state, value)
+    pair will do: the rule unpacks it."""
 
     state: str
     value: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """The year's CertificationRule."""
 
@@ -98,18 +99,19 @@ class Thresholds:
     pass_score: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """One commune's facts for one year."""
 
     committee_on: datetime.date | None = None  # its earliest commune-level committee
     launched_on: datetime.date | None = None
-    evidence: Mapping[int, EvidenceFact] = field(default_factory=dict)  # by criterion id
+    # By criterion id: an EvidenceFact, or any (state, value) pair.
+    evidence: Mapping[int, tuple[str, Decimal | None]] = field(default_factory=dict)
     responses: int = 0  # survey responses dated in the year
     satisfied: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     status: str
     reasons: list[dict[str, Any]]
@@ -154,81 +156,117 @@ def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
     return []
 
 
-def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | None:
-    """The reason code for one evidence-backed criterion, None when it is met."""
-    if fact is None:
-        return EVIDENCE_MISSING
-    state = fact.state
-    if state == _APPROVED:
-        pass
-    elif state == _SUBMITTED:
-        return EVIDENCE_AWAITING_REVIEW
-    elif state == _REJECTED:
-        return EVIDENCE_REJECTED
-    else:
-        return EVIDENCE_MISSING
-    if criterion.kind == _MEASURED and criterion.threshold is not None:
-        if fact.value is None:
-            return VALUE_MISSING
-        if fact.value < criterion.threshold:
-            return BELOW_THRESHOLD
-    return None
+class Checklist:
+    """The criteria active in a year, prepared once for the evaluation of many communes:
+    what each criterion asks is read from it here, not again for every commune.
+
+    ``evaluate`` takes one (the recompute builds one per year) or a plain sequence of
+    ``Criterion``, which it prepares itself.
+    """
+
+    __slots__ = ("criteria", "steps")
+
+    def __init__(self, criteria: Iterable[Criterion]):
+        self.criteria = tuple(criteria)
+        # Per criterion: (id, is a survey criterion, is required, points, the threshold
+        # of a measured criterion, its code).
+        self.steps = tuple(
+            (
+                c.id,
+                c.kind == _SURVEY,
+                c.is_required,
+                c.points,
+                c.threshold if c.kind == _MEASURED else None,
+                c.code,
+            )
+            for c in self.criteria
+        )
+
+
+# The rank of each status in PRECEDENCE, where reasons of each status are gathered.
+_NOT_STARTED, _NOT_MET, _IN_PROGRESS = 0, 1, 2
 
 
 def evaluate(
-    *, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds
+    *,
+    year: int,
+    facts: Facts,
+    criteria: Checklist | Sequence[Criterion],
+    rule: Thresholds,
 ) -> Verdict:
     """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
+    checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
     end_of_year = datetime.date(year, 12, 31)
-    reasons = []
+    # The reasons of each status, in the order found; the most serious status first.
+    by_rank: tuple[list[dict[str, Any]], ...] = ([], [], [])
     if facts.committee_on is None or facts.committee_on > end_of_year:
-        reasons.append(_reason(NO_COMMITTEE, year=year))
+        by_rank[_NOT_STARTED].append(_reason(NO_COMMITTEE, year=year))
     if facts.launched_on is None or facts.launched_on > end_of_year:
-        reasons.append(_reason(NOT_LAUNCHED, year=year))
+        by_rank[_NOT_STARTED].append(_reason(NOT_LAUNCHED, year=year))
 
     survey_reasons = _survey_reasons(facts, rule)
     survey_met = not survey_reasons
-    survey_pending = any(r["code"] == TOO_FEW_RESPONSES for r in survey_reasons)
+    survey_pending = bool(survey_reasons) and survey_reasons[0]["code"] == TOO_FEW_RESPONSES
 
     evidence = facts.evidence
     required = approved = score = pending_points = 0
-    for criterion in criteria:
-        if criterion.kind == _SURVEY:
+    for criterion_id, is_survey, is_required, points, threshold, code in checklist.steps:
+        if is_survey:
             met, pending = survey_met, survey_pending
         else:
-            fact = evidence.get(criterion.id)
-            outcome = _evidence_outcome(criterion, fact)
+            # Rule 2: the evidence's state, then a measured criterion's value.
+            fact = evidence.get(criterion_id)
+            outcome = EVIDENCE_MISSING
+            is_approved = False
+            if fact is not None:
+                state, value = fact
+                if state == _APPROVED:
+                    is_approved = True
+                    if threshold is None:
+                        outcome = None
+                    elif value is None:
+                        outcome = VALUE_MISSING
+                    elif value < threshold:
+                        outcome = BELOW_THRESHOLD
+                    else:
+                        outcome = None
+                elif state == _SUBMITTED:
+                    outcome = EVIDENCE_AWAITING_REVIEW
+                elif state == _REJECTED:
+                    outcome = EVIDENCE_REJECTED
             met = outcome is None
             pending = outcome in _PENDING
-            if criterion.is_required:
+            if is_required:
                 required += 1
-                if fact is not None and fact.state == _APPROVED:
+                if is_approved:
                     approved += 1
                 if outcome == BELOW_THRESHOLD:
                     # Only a measured criterion with a threshold and a value gets here.
-                    assert fact is not None and fact.value is not None
-                    assert criterion.threshold is not None
-                    reasons.append(
+                    assert fact is not None and threshold is not None
+                    by_rank[_NOT_MET].append(
                         _reason(
                             outcome,
-                            criterion=criterion.code,
-                            value=_number(fact.value),
-                            threshold=_number(criterion.threshold),
+                            criterion=code,
+                            value=_number(fact[1]),
+                            threshold=_number(threshold),
                         )
                     )
                 elif outcome is not None:
-                    reasons.append(_reason(outcome, criterion=criterion.code))
-        if criterion.points:
-            score += criterion.points if met else 0
-            pending_points += criterion.points if pending else 0
+                    by_rank[_RANK[outcome]].append(_reason(outcome, criterion=code))
+        if points:
+            if met:
+                score += points
+            elif pending:
+                pending_points += points
 
-    reasons.extend(survey_reasons)
+    for reason in survey_reasons:
+        by_rank[_RANK[reason["code"]]].append(reason)
     if score < rule.pass_score:
         code = SCORE_PENDING if score + pending_points >= rule.pass_score else SCORE_BELOW
-        reasons.append(_reason(code, score=score, pass_score=rule.pass_score))
+        by_rank[_RANK[code]].append(_reason(code, score=score, pass_score=rule.pass_score))
 
     # Most serious first; within one level, the order above (criteria in checklist order).
-    reasons.sort(key=lambda r: _RANK[r["code"]])
+    reasons = [*by_rank[_NOT_STARTED], *by_rank[_NOT_MET], *by_rank[_IN_PROGRESS]]
     status = LEADS_TO[reasons[0]["code"]] if reasons else Status.CERTIFIED
     return Verdict(
         status=str(status),

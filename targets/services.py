@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -219,67 +220,49 @@ def statuses_recompute(
     return counts
 
 
-# What a recompute compares with the stored status: a status whose figures are all the
-# same is left as it is (only its ``computed_at`` moves), so the nightly run of a
-# country where little changed writes little.
-COMPARED_FIELDS = STATUS_FIELDS[:7]
-
-
 def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     with transaction.atomic():
         _lock_year(year)
         verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
         stored = CertificationStatus.objects.filter(year=year)
         if commune_ids is not None:
-            stored = stored.filter(commune_id__in=commune_ids)
-        previous = {
-            row[0]: row[1:]
-            for row in stored.values_list("commune_id", *COMPARED_FIELDS, "changed_at")
-        }
-        now = timezone.now()
+            stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
         stored.exclude(commune__in=Commune.objects.in_force_in(year)).delete()
-        # Every status of the scope is computed now, changed or not: one statement.
-        stored.update(computed_at=now)
+        # The stored status is all a change needs (not its reasons: decoding a country's
+        # stored reasons took longer than computing them).
+        previous = dict(bulk.rows(stored.order_by().values_list("commune_id", "status")))
+        now = timezone.now()
+        # Every status of the scope is written, with its computation time (one statement,
+        # as the old "UPDATE computed_at" of every status was); ``changed_at`` moves only
+        # where the status changes (the upsert keeps the stored one otherwise).
         rows, changes = [], []
         for commune_id, verdict in verdicts.items():
-            old = previous.get(commune_id)
-            figures = (
-                verdict.status,
-                verdict.reasons,
-                verdict.survey_responses,
-                verdict.survey_satisfied,
-                verdict.evidence_required,
-                verdict.evidence_approved,
-                verdict.score,
-            )
-            if old is not None and old[:-1] == figures:
-                continue
-            old_status, old_changed_at = (old[0], old[-1]) if old is not None else ("", None)
-            changed = old_status != verdict.status
+            status = verdict.status
             rows.append(
-                CertificationStatus(
-                    commune_id=commune_id,
-                    year=year,
-                    status=verdict.status,
-                    reasons=verdict.reasons,
-                    survey_responses=verdict.survey_responses,
-                    survey_satisfied=verdict.survey_satisfied,
-                    evidence_required=verdict.evidence_required,
-                    evidence_approved=verdict.evidence_approved,
-                    score=verdict.score,
-                    computed_at=now,
-                    changed_at=now if changed or old_changed_at is None else old_changed_at,
+                (
+                    commune_id,
+                    year,
+                    status,
+                    verdict.reasons,
+                    verdict.survey_responses,
+                    verdict.survey_satisfied,
+                    verdict.evidence_required,
+                    verdict.evidence_approved,
+                    verdict.score,
+                    now,
+                    now,
                 )
             )
-            if changed:
+            old_status = previous.get(commune_id, "")
+            if old_status != status:
                 changes.append(
                     StatusChange(
                         commune_id=commune_id,
                         year=year,
                         from_status=old_status,
-                        to_status=verdict.status,
+                        to_status=status,
                         at=now,
                     )
                 )
@@ -289,10 +272,16 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     return Counter(verdict.status for verdict in verdicts.values())
 
 
-def _upsert_statuses(rows: list[CertificationStatus]) -> None:
-    """Insert or update the rows in one statement (INSERT ... ON CONFLICT DO UPDATE)."""
+def _upsert_statuses(rows: list[tuple]) -> None:
+    """Insert or update the rows (commune id, year, then ``STATUS_FIELDS``) in one
+    statement (INSERT ... ON CONFLICT DO UPDATE); a stored ``changed_at`` stays unless the
+    status changed."""
     bulk.bulk_upsert(
-        CertificationStatus, rows, unique_fields=["commune", "year"], update_fields=STATUS_FIELDS
+        CertificationStatus,
+        rows,
+        unique_fields=["commune", "year"],
+        update_fields=STATUS_FIELDS,
+        kept_unless_changed={"changed_at": "status"},
     )
 
 
@@ -331,7 +320,7 @@ def statuses_evaluate(
         min_responses=rule.min_responses,
         pass_score=rule.pass_score,
     )
-    criteria = [
+    checklist = rules.Checklist(
         rules.Criterion(
             id=c.pk,
             code=c.code,
@@ -341,7 +330,7 @@ def statuses_evaluate(
             threshold=c.threshold,
         )
         for c in Criterion.objects.active_in(year)
-    ]
+    )
 
     # A year is evaluated on the units in force on its reference date, and only on them.
     communes = Commune.objects.in_force_in(year)
@@ -349,40 +338,51 @@ def statuses_evaluate(
     # The survey counts come from the roll-up per commune and month (surveys.rollup).
     months = SurveyMonth.objects.filter(year=year)
     if commune_ids is not None:
-        communes = communes.filter(pk__in=commune_ids)
-        evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
-        months = months.filter(commune_id__in=commune_ids)
+        ids = bulk.ids_in(commune_ids)
+        communes = communes.filter(pk__in=ids)
+        evidence_rows = evidence_rows.filter(commune_id__in=ids)
+        months = months.filter(commune_id__in=ids)
 
-    commune_rows = communes.annotate(
-        committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
-    ).values_list("pk", "model_launched_on", "committee_on")
+    commune_rows = bulk.rows(
+        communes.annotate(
+            committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
+        )
+        .order_by()
+        .values_list("pk", "model_launched_on", "committee_on")
+    )
     # Evidence is unique per (commune, criterion, year): each row is already the
-    # per-criterion aggregate the rule needs, so the rows are read as they are.
-    evidence: defaultdict[int, dict[int, rules.EvidenceFact]] = defaultdict(dict)
-    fact = rules.EvidenceFact
-    for commune_id, criterion_id, state, value in evidence_rows.values_list(
-        "commune_id", "criterion_id", "state", "value"
-    ).order_by():
-        evidence[commune_id][criterion_id] = fact(state, value)
+    # per-criterion aggregate the rule needs, so the rows are read as they are, as plain
+    # (state, value) pairs.
+    evidence: defaultdict[int, dict[int, tuple[str, Decimal | None]]] = defaultdict(dict)
+    for commune_id, criterion_id, state, value in bulk.rows(
+        evidence_rows.order_by().values_list("commune_id", "criterion_id", "state", "value")
+    ):
+        evidence[commune_id][criterion_id] = (state, value)
     surveys = {
         commune_id: (responses, satisfied)
-        for commune_id, responses, satisfied in months.order_by()
-        .values("commune_id")
-        .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
-        .values_list("commune_id", "responses", "satisfied")
+        for commune_id, responses, satisfied in bulk.rows(
+            months.order_by()
+            .values("commune_id")
+            .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
+            .values_list("commune_id", "responses", "satisfied")
+        )
     }
 
     verdicts = {}
+    no_evidence: dict[int, tuple[str, Decimal | None]] = {}
+    evaluate, facts = rules.evaluate, rules.Facts
     for commune_id, launched_on, committee_on in commune_rows:
         responses_count, satisfied = surveys.get(commune_id, (0, 0))
-        facts = rules.Facts(
-            committee_on=committee_on,
-            launched_on=launched_on,
-            evidence=evidence.get(commune_id, {}),
-            responses=responses_count,
-            satisfied=satisfied,
-        )
-        verdicts[commune_id] = rules.evaluate(
-            year=year, facts=facts, criteria=criteria, rule=thresholds
+        verdicts[commune_id] = evaluate(
+            year=year,
+            facts=facts(
+                committee_on=committee_on,
+                launched_on=launched_on,
+                evidence=evidence.get(commune_id, no_evidence),
+                responses=responses_count,
+                satisfied=satisfied,
+            ),
+            criteria=checklist,
+            rule=thresholds,
         )
     return verdicts
