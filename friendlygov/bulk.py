@@ -140,7 +140,7 @@ def bulk_add(
             f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e "
             f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
         )
-        with connection.cursor() as cursor:
+        with _bound_cursor() as cursor:
             cursor.execute(sql, [json.dumps(list(rows))])
         return
     sql = (
@@ -251,8 +251,30 @@ def _insert_from_json(
                 value = f"EXCLUDED.{column}"
             assignments.append(f"{column} = {value}")
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"  # nosec B608
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(sql, [json.dumps(data, cls=DjangoJSONEncoder)])
+
+
+@contextlib.contextmanager
+def _bound_cursor() -> Iterator[Any]:
+    """A cursor whose parameters PostgreSQL binds itself, sent beside the statement.
+
+    Django's cursors bind on the client: the driver escapes each parameter into the text
+    of the statement and the server scans it back out. For the one JSON parameter of a
+    country's statuses (5 MB) that costs 0.14 s of the 0.36 s the statement takes. The
+    cursor is Django's own wrapper (query logging, execute wrappers, error translation).
+    """
+    if not is_postgresql():
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    with cursor:
+        yield cursor
 
 
 def ids_in(ids: Iterable[int]) -> RawSQL:

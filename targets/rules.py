@@ -60,6 +60,9 @@ LEADS_TO = {
 # The most serious status wins.
 PRECEDENCE = [Status.NOT_STARTED, Status.NOT_MET, Status.IN_PROGRESS, Status.CERTIFIED]
 _RANK = {code: PRECEDENCE.index(status) for code, status in LEADS_TO.items()}
+# The status each reason leads to, as the plain string a Verdict holds.
+_STATUS_OF = {code: str(status) for code, status in LEADS_TO.items()}
+_CERTIFIED = str(Status.CERTIFIED)
 _PENDING = frozenset({EVIDENCE_MISSING, EVIDENCE_AWAITING_REVIEW, VALUE_MISSING})
 # Plain strings: compared for every criterion of every commune of the country.
 _DRAFT, _SUBMITTED, _REJECTED, _APPROVED = map(
@@ -158,28 +161,42 @@ def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
 
 class Checklist:
     """The criteria active in a year, prepared once for the evaluation of many communes:
-    what each criterion asks is read from it here, not again for every commune.
+    what each criterion asks, and the reasons it can give, are read from it here, not
+    again for every commune.
 
     ``evaluate`` takes one (the recompute builds one per year) or a plain sequence of
     ``Criterion``, which it prepares itself.
     """
 
-    __slots__ = ("criteria", "steps")
+    __slots__ = ("criteria", "evidence_steps", "survey_points")
 
     def __init__(self, criteria: Iterable[Criterion]):
         self.criteria = tuple(criteria)
-        # Per criterion: (id, is a survey criterion, is required, points, the threshold
-        # of a measured criterion, its code).
-        self.steps = tuple(
+        # Survey criteria are met by rule 3 alone: they only add their points.
+        self.survey_points = sum(c.points for c in self.criteria if c.kind == _SURVEY)
+        # Per evidence-backed criterion, in checklist order: (id, is required, points,
+        # the threshold of a measured criterion, its code, the reasons that name nothing
+        # but the criterion, by outcome, with their rank). The reasons are shared by the
+        # verdicts of every commune: read them, never change them.
+        self.evidence_steps = tuple(
             (
                 c.id,
-                c.kind == _SURVEY,
                 c.is_required,
                 c.points,
                 c.threshold if c.kind == _MEASURED else None,
                 c.code,
+                {
+                    code: (_RANK[code], _reason(code, criterion=c.code))
+                    for code in (
+                        EVIDENCE_MISSING,
+                        EVIDENCE_AWAITING_REVIEW,
+                        EVIDENCE_REJECTED,
+                        VALUE_MISSING,
+                    )
+                },
             )
             for c in self.criteria
+            if c.kind != _SURVEY
         )
 
 
@@ -194,7 +211,11 @@ def evaluate(
     criteria: Checklist | Sequence[Criterion],
     rule: Thresholds,
 ) -> Verdict:
-    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
+    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``.
+
+    The reasons may share dictionaries with other verdicts of the same ``Checklist``:
+    they are read (stored, rendered), never changed.
+    """
     checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
     end_of_year = datetime.date(year, 12, 31)
     # The reasons of each status, in the order found; the most serious status first.
@@ -205,59 +226,61 @@ def evaluate(
         by_rank[_NOT_STARTED].append(_reason(NOT_LAUNCHED, year=year))
 
     survey_reasons = _survey_reasons(facts, rule)
-    survey_met = not survey_reasons
-    survey_pending = bool(survey_reasons) and survey_reasons[0]["code"] == TOO_FEW_RESPONSES
+    score = pending_points = 0
+    if not survey_reasons:
+        score = checklist.survey_points
+    elif survey_reasons[0]["code"] == TOO_FEW_RESPONSES:
+        pending_points = checklist.survey_points
 
+    # Rule 2, criterion by criterion: the evidence's state, then a measured value.
     evidence = facts.evidence
-    required = approved = score = pending_points = 0
-    for criterion_id, is_survey, is_required, points, threshold, code in checklist.steps:
-        if is_survey:
-            met, pending = survey_met, survey_pending
-        else:
-            # Rule 2: the evidence's state, then a measured criterion's value.
-            fact = evidence.get(criterion_id)
+    required = approved = 0
+    for criterion_id, is_required, points, threshold, code, prepared in checklist.evidence_steps:
+        fact = evidence.get(criterion_id)
+        if fact is None:
             outcome = EVIDENCE_MISSING
-            is_approved = False
-            if fact is not None:
-                state, value = fact
-                if state == _APPROVED:
-                    is_approved = True
-                    if threshold is None:
-                        outcome = None
-                    elif value is None:
-                        outcome = VALUE_MISSING
-                    elif value < threshold:
-                        outcome = BELOW_THRESHOLD
-                    else:
-                        outcome = None
-                elif state == _SUBMITTED:
-                    outcome = EVIDENCE_AWAITING_REVIEW
-                elif state == _REJECTED:
-                    outcome = EVIDENCE_REJECTED
-            met = outcome is None
-            pending = outcome in _PENDING
-            if is_required:
-                required += 1
-                if is_approved:
+        else:
+            state, value = fact
+            if state == _APPROVED:
+                if is_required:
                     approved += 1
-                if outcome == BELOW_THRESHOLD:
-                    # Only a measured criterion with a threshold and a value gets here.
-                    assert fact is not None and threshold is not None
-                    by_rank[_NOT_MET].append(
-                        _reason(
-                            outcome,
-                            criterion=code,
-                            value=_number(fact[1]),
-                            threshold=_number(threshold),
-                        )
-                    )
-                elif outcome is not None:
-                    by_rank[_RANK[outcome]].append(_reason(outcome, criterion=code))
-        if points:
-            if met:
-                score += points
-            elif pending:
-                pending_points += points
+                if threshold is None:
+                    outcome = None
+                elif value is None:
+                    outcome = VALUE_MISSING
+                elif value < threshold:
+                    outcome = BELOW_THRESHOLD
+                else:
+                    outcome = None
+            elif state == _SUBMITTED:
+                outcome = EVIDENCE_AWAITING_REVIEW
+            elif state == _REJECTED:
+                outcome = EVIDENCE_REJECTED
+            else:
+                outcome = EVIDENCE_MISSING
+        if is_required:
+            required += 1
+        if outcome is None:
+            score += points
+            continue
+        if points and outcome in _PENDING:
+            pending_points += points
+        if not is_required:
+            continue
+        if outcome == BELOW_THRESHOLD:
+            # Only a measured criterion with a threshold and a value gets here.
+            assert fact is not None and threshold is not None
+            by_rank[_NOT_MET].append(
+                _reason(
+                    outcome,
+                    criterion=code,
+                    value=_number(fact[1]),
+                    threshold=_number(threshold),
+                )
+            )
+        else:
+            rank, reason = prepared[outcome]
+            by_rank[rank].append(reason)
 
     for reason in survey_reasons:
         by_rank[_RANK[reason["code"]]].append(reason)
@@ -267,9 +290,8 @@ def evaluate(
 
     # Most serious first; within one level, the order above (criteria in checklist order).
     reasons = [*by_rank[_NOT_STARTED], *by_rank[_NOT_MET], *by_rank[_IN_PROGRESS]]
-    status = LEADS_TO[reasons[0]["code"]] if reasons else Status.CERTIFIED
     return Verdict(
-        status=str(status),
+        status=_STATUS_OF[reasons[0]["code"]] if reasons else _CERTIFIED,
         reasons=reasons,
         survey_responses=facts.responses,
         survey_satisfied=facts.satisfied,

@@ -233,7 +233,12 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         # The stored status is all a change needs (not its reasons: decoding a country's
         # stored reasons took longer than computing them).
         previous = dict(bulk.rows(stored.order_by().values_list("commune_id", "status")))
+        # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so
+        # that a status and its change hold the same time; written as text once, not
+        # per row.
         now = timezone.now()
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        at = now.isoformat()
         # Every status of the scope is written, with its computation time (one statement,
         # as the old "UPDATE computed_at" of every status was); ``changed_at`` moves only
         # where the status changes (the upsert keeps the stored one otherwise).
@@ -251,8 +256,8 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                     verdict.evidence_required,
                     verdict.evidence_approved,
                     verdict.score,
-                    now,
-                    now,
+                    at,
+                    at,
                 )
             )
             old_status = previous.get(commune_id, "")
