@@ -12,7 +12,7 @@ rows. The survey importer's COPY path is a third, PostgreSQL-only, way in.
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -49,7 +49,6 @@ def bulk_upsert(
     unique_fields: list[str],
     update_fields: list[str],
     null_unless_equal: Sequence[str] = (),
-    kept_unless_changed: Mapping[str, str] | None = None,
 ) -> None:
     """INSERT ``objects``, or UPDATE ``update_fields`` of the rows with the same
     ``unique_fields`` (INSERT ... ON CONFLICT DO UPDATE), in as few statements as the
@@ -57,26 +56,24 @@ def bulk_upsert(
 
     ``objects`` are model instances, or plain rows: sequences of the values of
     ``unique_fields`` then ``update_fields`` (without repeats), in that order, as
-    ``value_from_object`` gives them (a country's statuses are written as rows: building
-    as many model instances costs more than the statement).
+    ``value_from_object`` gives them, or as JSON carries them (a time as ISO text): a
+    country's statuses are written as rows, as many model instances cost more than the
+    statement.
 
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). ``kept_unless_changed`` maps a field to the field
-    it follows: the stored value is kept unless the followed field's value changes (a
-    status's ``changed_at`` follows its ``status``). Counts that every writer adds to:
-    ``bulk_add``. Call it inside the caller's transaction.
+    another year asks for every year). Counts that every writer adds to: ``bulk_add``.
+    Call it inside the caller's transaction.
     """
     if not objects:
         return
     fields = list(dict.fromkeys([*unique_fields, *update_fields]))
-    kept = dict(kept_unless_changed or {})
     if is_postgresql():
         _insert_from_json(
             model,
             fields,
             objects,
-            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal), kept),
+            on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
         )
         return
     if not isinstance(objects[0], models.Model):
@@ -86,8 +83,6 @@ def bulk_upsert(
         # SQLite has one writer at a time: once the caller's transaction has written, nothing
         # changes the stored values between this read and the write below.
         _merge_null_unless_equal(model, objects, unique_fields, null_unless_equal)
-    if kept:
-        _keep_unless_changed(model, objects, unique_fields, kept)
     with sqlite_variable_limit():
         model._default_manager.bulk_create(
             objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
@@ -174,43 +169,18 @@ def _merge_null_unless_equal(
                 setattr(obj, attname, None)
 
 
-def _keep_unless_changed(
-    model: type[models.Model],
-    objects: Sequence[models.Model],
-    unique_fields: list[str],
-    kept: Mapping[str, str],
-) -> None:
-    """SQLite's ``kept_unless_changed``: the stored value back into each object whose
-    followed field is unchanged (the same single-writer reasoning as above)."""
-    attnames = [_field(model, name).attname for name in unique_fields]
-    pairs = [(_field(model, k).attname, _field(model, f).attname) for k, f in kept.items()]
-    wanted = [name for pair in pairs for name in pair]
-    lookup = {f"{attnames[0]}__in": [getattr(obj, attnames[0]) for obj in objects]}
-    stored = {
-        tuple(row[: len(attnames)]): row[len(attnames) :]
-        for row in model._default_manager.filter(**lookup).values_list(*attnames, *wanted)
-    }
-    for obj in objects:
-        old = stored.get(tuple(getattr(obj, name) for name in attnames))
-        if old is None:
-            continue
-        for n, (kept_name, followed) in enumerate(pairs):
-            if getattr(obj, followed) == old[2 * n + 1]:
-                setattr(obj, kept_name, old[2 * n])
-
-
 def _insert_from_json(
     model: type[models.Model],
     fields: list[str],
     objects: Sequence[models.Model],
     *,
-    on_conflict: tuple[list[str], list[str], tuple[str, ...], dict[str, str]] | None = None,
+    on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
 ) -> None:
     """INSERT many rows in one statement whose one parameter is a JSON array of them.
 
     ``objects``: model instances, or rows of the values of ``fields`` in order.
-    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal, fields
-    kept unless the field they follow changes) for an upsert.
+    ``on_conflict``: (unique fields, fields to update, fields NULL unless equal) for an
+    upsert.
     """
     opts = model._meta
     quote = connection.ops.quote_name
@@ -234,19 +204,13 @@ def _insert_from_json(
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
     if on_conflict is not None:
-        unique, update, null_unless_equal, kept = on_conflict
+        unique, update, null_unless_equal = on_conflict
         target = ", ".join(quote(_column(model, name)) for name in unique)
         assignments = []
         for name in update:
             column = quote(_column(model, name))
             if name in null_unless_equal:
                 value = f"CASE WHEN {table}.{column} = EXCLUDED.{column} THEN EXCLUDED.{column} END"
-            elif name in kept:
-                followed = quote(_column(model, kept[name]))
-                value = (
-                    f"CASE WHEN {table}.{followed} = EXCLUDED.{followed} "
-                    f"THEN {table}.{column} ELSE EXCLUDED.{column} END"
-                )
             else:
                 value = f"EXCLUDED.{column}"
             assignments.append(f"{column} = {value}")
@@ -286,9 +250,13 @@ def ids_in(ids: Iterable[int]) -> RawSQL:
     """
     values = sorted({int(i) for i in ids})
     if is_postgresql():
-        return RawSQL("SELECT unnest(%s::bigint[])", (values,), output_field=models.BigIntegerField())
+        return RawSQL(
+            "SELECT unnest(%s::bigint[])", (values,), output_field=models.BigIntegerField()
+        )
     return RawSQL(
-        "SELECT value FROM json_each(%s)", (json.dumps(values),), output_field=models.BigIntegerField()
+        "SELECT value FROM json_each(%s)",
+        (json.dumps(values),),
+        output_field=models.BigIntegerField(),
     )
 
 

@@ -15,14 +15,17 @@ transaction, under a lock that serialises recomputes of that year, so:
 """
 
 import contextlib
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import F, Min, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
@@ -230,21 +233,46 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
         stored.exclude(commune__in=Commune.objects.in_force_in(year)).delete()
-        # The stored status is all a change needs (not its reasons: decoding a country's
-        # stored reasons took longer than computing them).
-        previous = dict(bulk.rows(stored.order_by().values_list("commune_id", "status")))
+        # The stored figures, the reasons as the database's text: decoding a country's
+        # stored reasons took longer than computing them.
+        previous = {
+            row[0]: row[1:]
+            for row in bulk.rows(
+                stored.order_by().values_list(
+                    "commune_id", *COMPARED_FIELDS, "changed_at", Cast("reasons", TextField())
+                )
+            )
+        }
         # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so
         # that a status and its change hold the same time; written as text once, not
         # per row.
         now = timezone.now()
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         at = now.isoformat()
-        # Every status of the scope is written, with its computation time (one statement,
-        # as the old "UPDATE computed_at" of every status was); ``changed_at`` moves only
-        # where the status changes (the upsert keeps the stored one otherwise).
+        # Every status of the scope is computed now, changed or not: one statement.
+        stored.update(computed_at=now)
+        rendered: dict[int, str] = {}
         rows, changes = [], []
         for commune_id, verdict in verdicts.items():
             status = verdict.status
+            figures = (
+                status,
+                verdict.survey_responses,
+                verdict.survey_satisfied,
+                verdict.evidence_required,
+                verdict.evidence_approved,
+                verdict.score,
+            )
+            old = previous.get(commune_id)
+            if (
+                old is not None
+                and old[:-2] == figures
+                and old[-1] == _stored_text(verdict.reasons, rendered)
+            ):
+                continue
+            old_status, old_changed_at = (old[0], old[-2]) if old is not None else ("", None)
+            changed = old_status != status
+            # New or changed (or stored in another text form: written again, harmless).
             rows.append(
                 (
                     commune_id,
@@ -257,11 +285,10 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                     verdict.evidence_approved,
                     verdict.score,
                     at,
-                    at,
+                    at if changed or old_changed_at is None else old_changed_at,
                 )
             )
-            old_status = previous.get(commune_id, "")
-            if old_status != status:
+            if changed:
                 changes.append(
                     StatusChange(
                         commune_id=commune_id,
@@ -277,16 +304,49 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     return Counter(verdict.status for verdict in verdicts.values())
 
 
+# What a recompute compares with the stored status, besides the reasons: a status whose
+# figures are all the same is left as it is (only its ``computed_at`` moves), so the
+# nightly run of a country where little changed writes little.
+COMPARED_FIELDS = [
+    "status",
+    "survey_responses",
+    "survey_satisfied",
+    "evidence_required",
+    "evidence_approved",
+    "score",
+]
+
+
+def _stored_text(reasons: list[dict[str, Any]], rendered: dict[int, str]) -> str:
+    """``reasons`` as PostgreSQL prints a ``jsonb`` value (keys shortest first, then in
+    byte order; ", " and ": " between), to compare with the stored text without decoding
+    it. A reason shared by many verdicts (``rules.Checklist``) is rendered once, kept in
+    ``rendered`` by its identity (the verdicts keep it alive meanwhile). Another form
+    (SQLite stores Python's ``json.dumps``) only makes the status be written again."""
+    parts = []
+    for reason in reasons:
+        text = rendered.get(id(reason))
+        if text is None:
+            text = rendered[id(reason)] = _jsonb_text(reason)
+        parts.append(text)
+    return f"[{', '.join(parts)}]"
+
+
+def _jsonb_text(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: (len(key.encode()), key.encode()))
+        items = ", ".join(f"{_jsonb_text(key)}: {_jsonb_text(value[key])}" for key in keys)
+        return f"{{{items}}}"
+    if isinstance(value, list):
+        return f"[{', '.join(_jsonb_text(item) for item in value)}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _upsert_statuses(rows: list[tuple]) -> None:
     """Insert or update the rows (commune id, year, then ``STATUS_FIELDS``) in one
-    statement (INSERT ... ON CONFLICT DO UPDATE); a stored ``changed_at`` stays unless the
-    status changed."""
+    statement (INSERT ... ON CONFLICT DO UPDATE)."""
     bulk.bulk_upsert(
-        CertificationStatus,
-        rows,
-        unique_fields=["commune", "year"],
-        update_fields=STATUS_FIELDS,
-        kept_unless_changed={"changed_at": "status"},
+        CertificationStatus, rows, unique_fields=["commune", "year"], update_fields=STATUS_FIELDS
     )
 
 
@@ -350,7 +410,9 @@ def statuses_evaluate(
 
     commune_rows = bulk.rows(
         communes.annotate(
-            committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
+            committee_on=Min(
+                "committees__established_on", filter=Q(committees__level=Level.COMMUNE)
+            )
         )
         .order_by()
         .values_list("pk", "model_launched_on", "committee_on")
