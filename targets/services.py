@@ -333,13 +333,22 @@ def _stored_text(reasons: list[dict[str, Any]], rendered: dict[int, str]) -> str
 
 
 def _jsonb_text(value: Any) -> str:
+    # One call of the C encoder on a copy in jsonb's key order (its default separators
+    # are jsonb's).
+    return json.dumps(_jsonb_order(value), ensure_ascii=False)
+
+
+def _jsonb_order(value: Any) -> Any:
     if isinstance(value, dict):
-        keys = sorted(value, key=lambda key: (len(key.encode()), key.encode()))
-        items = ", ".join(f"{_jsonb_text(key)}: {_jsonb_text(value[key])}" for key in keys)
-        return f"{{{items}}}"
+        return {key: _jsonb_order(value[key]) for key in sorted(value, key=_jsonb_key)}
     if isinstance(value, list):
-        return f"[{', '.join(_jsonb_text(item) for item in value)}]"
-    return json.dumps(value, ensure_ascii=False)
+        return [_jsonb_order(item) for item in value]
+    return value
+
+
+def _jsonb_key(key: str) -> tuple[int, bytes]:
+    encoded = key.encode()
+    return len(encoded), encoded
 
 
 def _upsert_statuses(rows: list[tuple]) -> None:
