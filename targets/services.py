@@ -251,7 +251,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         at = now.isoformat()
         # Every status of the scope is computed now, changed or not: one statement.
         stored.update(computed_at=now)
-        rendered: dict[int, str] = {}
+        rendered: dict[Any, str] = {}
         rows, changes = [], []
         for commune_id, verdict in verdicts.items():
             status = verdict.status
@@ -317,17 +317,27 @@ COMPARED_FIELDS = [
 ]
 
 
-def _stored_text(reasons: list[dict[str, Any]], rendered: dict[int, str]) -> str:
+def _stored_text(reasons: list[dict[str, Any]], rendered: dict[Any, str]) -> str:
     """``reasons`` as PostgreSQL prints a ``jsonb`` value (keys shortest first, then in
     byte order; ", " and ": " between), to compare with the stored text without decoding
-    it. A reason shared by many verdicts (``rules.Checklist``) is rendered once, kept in
-    ``rendered`` by its identity (the verdicts keep it alive meanwhile). Another form
-    (SQLite stores Python's ``json.dumps``) only makes the status be written again."""
+    it. Each distinct reason is rendered once and kept in ``rendered``: a country's
+    statuses repeat a few thousand of them. Another stored form (SQLite keeps Python's
+    ``json.dumps``) only makes the status be written again."""
     parts = []
     for reason in reasons:
-        text = rendered.get(id(reason))
+        params = reason.get("params")
+        key = None
+        if len(reason) == 2 and isinstance(params, dict):
+            # The type beside each value: 1, 1.0 and True are equal keys, not equal text.
+            key = (reason["code"], *((k, v.__class__, v) for k, v in params.items()))
+        try:
+            text = rendered.get(key) if key is not None else None
+        except TypeError:  # a value that cannot be a key (a list): rendered each time
+            key = text = None
         if text is None:
-            text = rendered[id(reason)] = _jsonb_text(reason)
+            text = _jsonb_text(reason)
+            if key is not None:
+                rendered[key] = text
         parts.append(text)
     return f"[{', '.join(parts)}]"
 
