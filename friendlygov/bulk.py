@@ -13,7 +13,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -44,7 +44,7 @@ def bulk_insert(
 
 def bulk_upsert(
     model: type[models.Model],
-    objects: Sequence[models.Model],
+    objects: Sequence[models.Model] | Sequence[Sequence[Any]],
     *,
     unique_fields: list[str],
     update_fields: list[str],
@@ -76,16 +76,24 @@ def bulk_upsert(
             on_conflict=(unique_fields, update_fields, tuple(null_unless_equal)),
         )
         return
-    if not isinstance(objects[0], models.Model):
+    if isinstance(objects[0], models.Model):
+        instances = cast(Sequence[models.Model], objects)
+    else:
         attnames = [_field(model, name).attname for name in fields]
-        objects = [model(**dict(zip(attnames, row, strict=True))) for row in objects]
+        instances = [
+            model(**dict(zip(attnames, row, strict=True)))
+            for row in cast(Sequence[Sequence[Any]], objects)
+        ]
     if null_unless_equal:
         # SQLite has one writer at a time: once the caller's transaction has written, nothing
         # changes the stored values between this read and the write below.
-        _merge_null_unless_equal(model, objects, unique_fields, null_unless_equal)
+        _merge_null_unless_equal(model, instances, unique_fields, null_unless_equal)
     with sqlite_variable_limit():
         model._default_manager.bulk_create(
-            objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+            instances,
+            update_conflicts=True,
+            unique_fields=unique_fields,
+            update_fields=update_fields,
         )
 
 
@@ -172,7 +180,7 @@ def _merge_null_unless_equal(
 def _insert_from_json(
     model: type[models.Model],
     fields: list[str],
-    objects: Sequence[models.Model],
+    objects: Sequence[models.Model] | Sequence[Sequence[Any]],
     *,
     on_conflict: tuple[list[str], list[str], tuple[str, ...]] | None = None,
 ) -> None:
@@ -188,14 +196,16 @@ def _insert_from_json(
     model_fields = [_field(model, name) for name in fields]
     columns = [_column(model, name) for name in fields]
     if objects and not isinstance(objects[0], models.Model):
-        data: list[Any] = [dict(zip(columns, row, strict=True)) for row in objects]
+        data: list[Any] = [
+            dict(zip(columns, row, strict=True)) for row in cast(Sequence[Sequence[Any]], objects)
+        ]
     else:
         data = [
             {
                 column: field.value_from_object(obj)
                 for column, field in zip(columns, model_fields, strict=True)
             }
-            for obj in objects
+            for obj in cast(Sequence[models.Model], objects)
         ]
     names = ", ".join(quote(c) for c in columns)
     # Table and column names are the model's own, quoted; the rows go as one parameter.
@@ -235,8 +245,10 @@ def _bound_cursor() -> Iterator[Any]:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    db: Any = connection  # Django's wrapper of the connection (logging, error translation)
+    cursor_class: Any = ServerBindingCursor
+    with db.wrap_database_errors:
+        cursor = db._prepare_cursor(cursor_class(db.connection))
     with cursor:
         yield cursor
 
@@ -265,9 +277,10 @@ def rows(queryset: "models.QuerySet[Any]") -> Iterator[Sequence[Any]]:
     fields' conversions (dates and decimals on SQLite): a country's evidence is ~150,000
     rows a year, which Django's own iteration fetches in 1,500 rounds of 100."""
     compiler = queryset.query.get_compiler(using=queryset.db)
-    return compiler.results_iter(
+    rows: Iterator[Sequence[Any]] = compiler.results_iter(
         compiler.execute_sql(MULTI, chunked_fetch=False, chunk_size=READ_CHUNK)
     )
+    return rows
 
 
 @contextlib.contextmanager

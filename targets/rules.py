@@ -269,7 +269,7 @@ def evaluate(
             continue
         if outcome == BELOW_THRESHOLD:
             # Only a measured criterion with a threshold and a value gets here.
-            assert fact is not None and threshold is not None
+            assert fact is not None and fact[1] is not None and threshold is not None
             by_rank[_NOT_MET].append(
                 _reason(
                     outcome,

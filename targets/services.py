@@ -361,7 +361,7 @@ def _jsonb_key(key: str) -> tuple[int, bytes]:
     return len(encoded), encoded
 
 
-def _upsert_statuses(rows: list[tuple]) -> None:
+def _upsert_statuses(rows: list[tuple[Any, ...]]) -> None:
     """Insert or update the rows (commune id, year, then ``STATUS_FIELDS``) in one
     statement (INSERT ... ON CONFLICT DO UPDATE)."""
     bulk.bulk_upsert(
