@@ -2,8 +2,9 @@
 
 The recompute is set-based: for one year it reads every commune's facts in a fixed
 handful of queries (whatever the number of communes), applies ``targets.rules`` in
-Python and writes all statuses with one upsert. Each year is written in one
-transaction, under a lock that serialises recomputes of that year, so:
+Python and writes the new or changed statuses with one upsert (and the computation time
+of the others with one UPDATE). Each year is written in one transaction, under a lock
+that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
