@@ -74,10 +74,9 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     with transaction.atomic():
         bulk.bulk_upsert(
             PendingRecompute,
-            [
-                PendingRecompute(commune_id=commune_id, year=year, requested_at=now)
-                for commune_id, year in wanted.items()
-            ],
+            # Plain rows (commune, year, requested_at): a national file names ~10,000
+            # communes, and as many model instances cost more than the statement.
+            [(commune_id, year, now) for commune_id, year in wanted.items()],
             unique_fields=["commune"],
             update_fields=["year", "requested_at"],
             null_unless_equal=["year"],

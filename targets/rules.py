@@ -20,7 +20,7 @@ IN_PROGRESS (something missing or awaiting review).
 """
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -60,6 +60,9 @@ LEADS_TO = {
 # The most serious status wins.
 PRECEDENCE = [Status.NOT_STARTED, Status.NOT_MET, Status.IN_PROGRESS, Status.CERTIFIED]
 _RANK = {code: PRECEDENCE.index(status) for code, status in LEADS_TO.items()}
+# The status each reason leads to, as the plain string a Verdict holds.
+_STATUS_OF = {code: str(status) for code, status in LEADS_TO.items()}
+_CERTIFIED = str(Status.CERTIFIED)
 _PENDING = frozenset({EVIDENCE_MISSING, EVIDENCE_AWAITING_REVIEW, VALUE_MISSING})
 # Plain strings: compared for every criterion of every commune of the country.
 _DRAFT, _SUBMITTED, _REJECTED, _APPROVED = map(
@@ -69,7 +72,7 @@ _DRAFT, _SUBMITTED, _REJECTED, _APPROVED = map(
 _SURVEY, _MEASURED = str(CriterionKind.SURVEY), str(CriterionKind.MEASURED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Criterion:
     """What the rule needs of a checklist criterion active in the year."""
 
@@ -83,13 +86,14 @@ class Criterion:
 
 class EvidenceFact(NamedTuple):
     """A commune's evidence for one criterion. A named tuple rather than a dataclass: the
-    recompute of a whole country builds hundreds of thousands of them."""
+    recompute of a whole country builds hundreds of thousands of them. Any (state, value)
+    pair will do: the rule unpacks it."""
 
     state: str
     value: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """The year's CertificationRule."""
 
@@ -98,18 +102,19 @@ class Thresholds:
     pass_score: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """One commune's facts for one year."""
 
     committee_on: datetime.date | None = None  # its earliest commune-level committee
     launched_on: datetime.date | None = None
-    evidence: Mapping[int, EvidenceFact] = field(default_factory=dict)  # by criterion id
+    # By criterion id: an EvidenceFact, or any (state, value) pair.
+    evidence: Mapping[int, tuple[str, Decimal | None]] = field(default_factory=dict)
     responses: int = 0  # survey responses dated in the year
     satisfied: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     status: str
     reasons: list[dict[str, Any]]
@@ -154,84 +159,139 @@ def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
     return []
 
 
-def _evidence_outcome(criterion: Criterion, fact: EvidenceFact | None) -> str | None:
-    """The reason code for one evidence-backed criterion, None when it is met."""
-    if fact is None:
-        return EVIDENCE_MISSING
-    state = fact.state
-    if state == _APPROVED:
-        pass
-    elif state == _SUBMITTED:
-        return EVIDENCE_AWAITING_REVIEW
-    elif state == _REJECTED:
-        return EVIDENCE_REJECTED
-    else:
-        return EVIDENCE_MISSING
-    if criterion.kind == _MEASURED and criterion.threshold is not None:
-        if fact.value is None:
-            return VALUE_MISSING
-        if fact.value < criterion.threshold:
-            return BELOW_THRESHOLD
-    return None
+class Checklist:
+    """The criteria active in a year, prepared once for the evaluation of many communes:
+    what each criterion asks, and the reasons it can give, are read from it here, not
+    again for every commune.
+
+    ``evaluate`` takes one (the recompute builds one per year) or a plain sequence of
+    ``Criterion``, which it prepares itself.
+    """
+
+    __slots__ = ("criteria", "evidence_steps", "survey_points")
+
+    def __init__(self, criteria: Iterable[Criterion]):
+        self.criteria = tuple(criteria)
+        # Survey criteria are met by rule 3 alone: they only add their points.
+        self.survey_points = sum(c.points for c in self.criteria if c.kind == _SURVEY)
+        # Per evidence-backed criterion, in checklist order: (id, is required, points,
+        # the threshold of a measured criterion, its code, the reasons that name nothing
+        # but the criterion, by outcome, with their rank). The reasons are shared by the
+        # verdicts of every commune: read them, never change them.
+        self.evidence_steps = tuple(
+            (
+                c.id,
+                c.is_required,
+                c.points,
+                c.threshold if c.kind == _MEASURED else None,
+                c.code,
+                {
+                    code: (_RANK[code], _reason(code, criterion=c.code))
+                    for code in (
+                        EVIDENCE_MISSING,
+                        EVIDENCE_AWAITING_REVIEW,
+                        EVIDENCE_REJECTED,
+                        VALUE_MISSING,
+                    )
+                },
+            )
+            for c in self.criteria
+            if c.kind != _SURVEY
+        )
+
+
+# The rank of each status in PRECEDENCE, where reasons of each status are gathered.
+_NOT_STARTED, _NOT_MET, _IN_PROGRESS = 0, 1, 2
 
 
 def evaluate(
-    *, year: int, facts: Facts, criteria: Sequence[Criterion], rule: Thresholds
+    *,
+    year: int,
+    facts: Facts,
+    criteria: Checklist | Sequence[Criterion],
+    rule: Thresholds,
 ) -> Verdict:
-    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``."""
+    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``.
+
+    The reasons may share dictionaries with other verdicts of the same ``Checklist``:
+    they are read (stored, rendered), never changed.
+    """
+    checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
     end_of_year = datetime.date(year, 12, 31)
-    reasons = []
+    # The reasons of each status, in the order found; the most serious status first.
+    by_rank: tuple[list[dict[str, Any]], ...] = ([], [], [])
     if facts.committee_on is None or facts.committee_on > end_of_year:
-        reasons.append(_reason(NO_COMMITTEE, year=year))
+        by_rank[_NOT_STARTED].append(_reason(NO_COMMITTEE, year=year))
     if facts.launched_on is None or facts.launched_on > end_of_year:
-        reasons.append(_reason(NOT_LAUNCHED, year=year))
+        by_rank[_NOT_STARTED].append(_reason(NOT_LAUNCHED, year=year))
 
     survey_reasons = _survey_reasons(facts, rule)
-    survey_met = not survey_reasons
-    survey_pending = any(r["code"] == TOO_FEW_RESPONSES for r in survey_reasons)
+    score = pending_points = 0
+    if not survey_reasons:
+        score = checklist.survey_points
+    elif survey_reasons[0]["code"] == TOO_FEW_RESPONSES:
+        pending_points = checklist.survey_points
 
+    # Rule 2, criterion by criterion: the evidence's state, then a measured value.
     evidence = facts.evidence
-    required = approved = score = pending_points = 0
-    for criterion in criteria:
-        if criterion.kind == _SURVEY:
-            met, pending = survey_met, survey_pending
+    required = approved = 0
+    for criterion_id, is_required, points, threshold, code, prepared in checklist.evidence_steps:
+        fact = evidence.get(criterion_id)
+        if fact is None:
+            outcome = EVIDENCE_MISSING
         else:
-            fact = evidence.get(criterion.id)
-            outcome = _evidence_outcome(criterion, fact)
-            met = outcome is None
-            pending = outcome in _PENDING
-            if criterion.is_required:
-                required += 1
-                if fact is not None and fact.state == _APPROVED:
+            state, value = fact
+            if state == _APPROVED:
+                if is_required:
                     approved += 1
-                if outcome == BELOW_THRESHOLD:
-                    # Only a measured criterion with a threshold and a value gets here.
-                    assert fact is not None and fact.value is not None
-                    assert criterion.threshold is not None
-                    reasons.append(
-                        _reason(
-                            outcome,
-                            criterion=criterion.code,
-                            value=_number(fact.value),
-                            threshold=_number(criterion.threshold),
-                        )
-                    )
-                elif outcome is not None:
-                    reasons.append(_reason(outcome, criterion=criterion.code))
-        if criterion.points:
-            score += criterion.points if met else 0
-            pending_points += criterion.points if pending else 0
+                if threshold is None:
+                    outcome = None
+                elif value is None:
+                    outcome = VALUE_MISSING
+                elif value < threshold:
+                    outcome = BELOW_THRESHOLD
+                else:
+                    outcome = None
+            elif state == _SUBMITTED:
+                outcome = EVIDENCE_AWAITING_REVIEW
+            elif state == _REJECTED:
+                outcome = EVIDENCE_REJECTED
+            else:
+                outcome = EVIDENCE_MISSING
+        if is_required:
+            required += 1
+        if outcome is None:
+            score += points
+            continue
+        if points and outcome in _PENDING:
+            pending_points += points
+        if not is_required:
+            continue
+        if outcome == BELOW_THRESHOLD:
+            # Only a measured criterion with a threshold and a value gets here.
+            assert fact is not None and fact[1] is not None and threshold is not None
+            by_rank[_NOT_MET].append(
+                _reason(
+                    outcome,
+                    criterion=code,
+                    value=_number(fact[1]),
+                    threshold=_number(threshold),
+                )
+            )
+        else:
+            rank, reason = prepared[outcome]
+            by_rank[rank].append(reason)
 
-    reasons.extend(survey_reasons)
+    for reason in survey_reasons:
+        by_rank[_RANK[reason["code"]]].append(reason)
     if score < rule.pass_score:
         code = SCORE_PENDING if score + pending_points >= rule.pass_score else SCORE_BELOW
-        reasons.append(_reason(code, score=score, pass_score=rule.pass_score))
+        by_rank[_RANK[code]].append(_reason(code, score=score, pass_score=rule.pass_score))
 
     # Most serious first; within one level, the order above (criteria in checklist order).
-    reasons.sort(key=lambda r: _RANK[r["code"]])
-    status = LEADS_TO[reasons[0]["code"]] if reasons else Status.CERTIFIED
+    reasons = [*by_rank[_NOT_STARTED], *by_rank[_NOT_MET], *by_rank[_IN_PROGRESS]]
     return Verdict(
-        status=str(status),
+        status=_STATUS_OF[reasons[0]["code"]] if reasons else _CERTIFIED,
         reasons=reasons,
         survey_responses=facts.responses,
         survey_satisfied=facts.satisfied,

@@ -2,8 +2,9 @@
 
 The recompute is set-based: for one year it reads every commune's facts in a fixed
 handful of queries (whatever the number of communes), applies ``targets.rules`` in
-Python and writes all statuses with one upsert. Each year is written in one
-transaction, under a lock that serialises recomputes of that year, so:
+Python and writes the new or changed statuses with one upsert (and the computation time
+of the others with one UPDATE). Each year is written in one transaction, under a lock
+that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
@@ -15,13 +16,17 @@ transaction, under a lock that serialises recomputes of that year, so:
 """
 
 import contextlib
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import F, Min, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
@@ -219,58 +224,69 @@ def statuses_recompute(
     return counts
 
 
-# What a recompute compares with the stored status: a status whose figures are all the
-# same is left as it is (only its ``computed_at`` moves), so the nightly run of a
-# country where little changed writes little.
-COMPARED_FIELDS = STATUS_FIELDS[:7]
-
-
 def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     with transaction.atomic():
         _lock_year(year)
         verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
         stored = CertificationStatus.objects.filter(year=year)
         if commune_ids is not None:
-            stored = stored.filter(commune_id__in=commune_ids)
-        previous = {
-            row[0]: row[1:]
-            for row in stored.values_list("commune_id", *COMPARED_FIELDS, "changed_at")
-        }
-        now = timezone.now()
+            stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
         stored.exclude(commune__in=Commune.objects.in_force_in(year)).delete()
+        # The stored figures, the reasons as the database's text: decoding a country's
+        # stored reasons took longer than computing them.
+        previous = {
+            row[0]: row[1:]
+            for row in bulk.rows(
+                stored.order_by().values_list(
+                    "commune_id", *COMPARED_FIELDS, "changed_at", Cast("reasons", TextField())
+                )
+            )
+        }
+        # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so
+        # that a status and its change hold the same time; written as text once, not
+        # per row.
+        now = timezone.now()
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        at = now.isoformat()
         # Every status of the scope is computed now, changed or not: one statement.
         stored.update(computed_at=now)
+        rendered: dict[Any, str] = {}
         rows, changes = [], []
         for commune_id, verdict in verdicts.items():
-            old = previous.get(commune_id)
+            status = verdict.status
             figures = (
-                verdict.status,
-                verdict.reasons,
+                status,
                 verdict.survey_responses,
                 verdict.survey_satisfied,
                 verdict.evidence_required,
                 verdict.evidence_approved,
                 verdict.score,
             )
-            if old is not None and old[:-1] == figures:
+            old = previous.get(commune_id)
+            if (
+                old is not None
+                and old[:-2] == figures
+                and old[-1] == _stored_text(verdict.reasons, rendered)
+            ):
                 continue
-            old_status, old_changed_at = (old[0], old[-1]) if old is not None else ("", None)
-            changed = old_status != verdict.status
+            old_status, old_changed_at = (old[0], old[-2]) if old is not None else ("", None)
+            changed = old_status != status
+            # New or changed (or stored in another text form: written again, harmless).
             rows.append(
-                CertificationStatus(
-                    commune_id=commune_id,
-                    year=year,
-                    status=verdict.status,
-                    reasons=verdict.reasons,
-                    survey_responses=verdict.survey_responses,
-                    survey_satisfied=verdict.survey_satisfied,
-                    evidence_required=verdict.evidence_required,
-                    evidence_approved=verdict.evidence_approved,
-                    score=verdict.score,
-                    computed_at=now,
-                    changed_at=now if changed or old_changed_at is None else old_changed_at,
+                (
+                    commune_id,
+                    year,
+                    status,
+                    verdict.reasons,
+                    verdict.survey_responses,
+                    verdict.survey_satisfied,
+                    verdict.evidence_required,
+                    verdict.evidence_approved,
+                    verdict.score,
+                    at,
+                    at if changed or old_changed_at is None else old_changed_at,
                 )
             )
             if changed:
@@ -279,7 +295,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                         commune_id=commune_id,
                         year=year,
                         from_status=old_status,
-                        to_status=verdict.status,
+                        to_status=status,
                         at=now,
                     )
                 )
@@ -289,8 +305,66 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     return Counter(verdict.status for verdict in verdicts.values())
 
 
-def _upsert_statuses(rows: list[CertificationStatus]) -> None:
-    """Insert or update the rows in one statement (INSERT ... ON CONFLICT DO UPDATE)."""
+# What a recompute compares with the stored status, besides the reasons: a status whose
+# figures are all the same is left as it is (only its ``computed_at`` moves), so the
+# nightly run of a country where little changed writes little.
+COMPARED_FIELDS = [
+    "status",
+    "survey_responses",
+    "survey_satisfied",
+    "evidence_required",
+    "evidence_approved",
+    "score",
+]
+
+
+def _stored_text(reasons: list[dict[str, Any]], rendered: dict[Any, str]) -> str:
+    """``reasons`` as PostgreSQL prints a ``jsonb`` value (keys shortest first, then in
+    byte order; ", " and ": " between), to compare with the stored text without decoding
+    it. Each distinct reason is rendered once and kept in ``rendered``: a country's
+    statuses repeat a few thousand of them. Another stored form (SQLite keeps Python's
+    ``json.dumps``) only makes the status be written again."""
+    parts = []
+    for reason in reasons:
+        params = reason.get("params")
+        key = None
+        if len(reason) == 2 and isinstance(params, dict):
+            # The type beside each value: 1, 1.0 and True are equal keys, not equal text.
+            key = (reason["code"], *((k, v.__class__, v) for k, v in params.items()))
+        try:
+            text = rendered.get(key) if key is not None else None
+        except TypeError:  # a value that cannot be a key (a list): rendered each time
+            key = text = None
+        if text is None:
+            text = _jsonb_text(reason)
+            if key is not None:
+                rendered[key] = text
+        parts.append(text)
+    return f"[{', '.join(parts)}]"
+
+
+def _jsonb_text(value: Any) -> str:
+    # One call of the C encoder on a copy in jsonb's key order (its default separators
+    # are jsonb's).
+    return json.dumps(_jsonb_order(value), ensure_ascii=False)
+
+
+def _jsonb_order(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonb_order(value[key]) for key in sorted(value, key=_jsonb_key)}
+    if isinstance(value, list):
+        return [_jsonb_order(item) for item in value]
+    return value
+
+
+def _jsonb_key(key: str) -> tuple[int, bytes]:
+    encoded = key.encode()
+    return len(encoded), encoded
+
+
+def _upsert_statuses(rows: list[tuple[Any, ...]]) -> None:
+    """Insert or update the rows (commune id, year, then ``STATUS_FIELDS``) in one
+    statement (INSERT ... ON CONFLICT DO UPDATE)."""
     bulk.bulk_upsert(
         CertificationStatus, rows, unique_fields=["commune", "year"], update_fields=STATUS_FIELDS
     )
@@ -331,7 +405,7 @@ def statuses_evaluate(
         min_responses=rule.min_responses,
         pass_score=rule.pass_score,
     )
-    criteria = [
+    checklist = rules.Checklist(
         rules.Criterion(
             id=c.pk,
             code=c.code,
@@ -341,7 +415,7 @@ def statuses_evaluate(
             threshold=c.threshold,
         )
         for c in Criterion.objects.active_in(year)
-    ]
+    )
 
     # A year is evaluated on the units in force on its reference date, and only on them.
     communes = Commune.objects.in_force_in(year)
@@ -349,40 +423,53 @@ def statuses_evaluate(
     # The survey counts come from the roll-up per commune and month (surveys.rollup).
     months = SurveyMonth.objects.filter(year=year)
     if commune_ids is not None:
-        communes = communes.filter(pk__in=commune_ids)
-        evidence_rows = evidence_rows.filter(commune_id__in=commune_ids)
-        months = months.filter(commune_id__in=commune_ids)
+        ids = bulk.ids_in(commune_ids)
+        communes = communes.filter(pk__in=ids)
+        evidence_rows = evidence_rows.filter(commune_id__in=ids)
+        months = months.filter(commune_id__in=ids)
 
-    commune_rows = communes.annotate(
-        committee_on=Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
-    ).values_list("pk", "model_launched_on", "committee_on")
+    commune_rows = bulk.rows(
+        communes.annotate(
+            committee_on=Min(
+                "committees__established_on", filter=Q(committees__level=Level.COMMUNE)
+            )
+        )
+        .order_by()
+        .values_list("pk", "model_launched_on", "committee_on")
+    )
     # Evidence is unique per (commune, criterion, year): each row is already the
-    # per-criterion aggregate the rule needs, so the rows are read as they are.
-    evidence: defaultdict[int, dict[int, rules.EvidenceFact]] = defaultdict(dict)
-    fact = rules.EvidenceFact
-    for commune_id, criterion_id, state, value in evidence_rows.values_list(
-        "commune_id", "criterion_id", "state", "value"
-    ).order_by():
-        evidence[commune_id][criterion_id] = fact(state, value)
+    # per-criterion aggregate the rule needs, so the rows are read as they are, as plain
+    # (state, value) pairs.
+    evidence: defaultdict[int, dict[int, tuple[str, Decimal | None]]] = defaultdict(dict)
+    for commune_id, criterion_id, state, value in bulk.rows(
+        evidence_rows.order_by().values_list("commune_id", "criterion_id", "state", "value")
+    ):
+        evidence[commune_id][criterion_id] = (state, value)
     surveys = {
         commune_id: (responses, satisfied)
-        for commune_id, responses, satisfied in months.order_by()
-        .values("commune_id")
-        .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
-        .values_list("commune_id", "responses", "satisfied")
+        for commune_id, responses, satisfied in bulk.rows(
+            months.order_by()
+            .values("commune_id")
+            .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
+            .values_list("commune_id", "responses", "satisfied")
+        )
     }
 
     verdicts = {}
+    no_evidence: dict[int, tuple[str, Decimal | None]] = {}
+    evaluate, facts = rules.evaluate, rules.Facts
     for commune_id, launched_on, committee_on in commune_rows:
         responses_count, satisfied = surveys.get(commune_id, (0, 0))
-        facts = rules.Facts(
-            committee_on=committee_on,
-            launched_on=launched_on,
-            evidence=evidence.get(commune_id, {}),
-            responses=responses_count,
-            satisfied=satisfied,
-        )
-        verdicts[commune_id] = rules.evaluate(
-            year=year, facts=facts, criteria=criteria, rule=thresholds
+        verdicts[commune_id] = evaluate(
+            year=year,
+            facts=facts(
+                committee_on=committee_on,
+                launched_on=launched_on,
+                evidence=evidence.get(commune_id, no_evidence),
+                responses=responses_count,
+                satisfied=satisfied,
+            ),
+            criteria=checklist,
+            rule=thresholds,
         )
     return verdicts

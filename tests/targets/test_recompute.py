@@ -1,6 +1,7 @@
 """Recomputing statuses: stored with their history, set-based, atomic, idempotent."""
 
 import datetime
+import json
 from unittest import mock
 
 import pytest
@@ -325,3 +326,31 @@ def test_in_process_mode_finishes_the_run_before_the_dashboard_gets_it(
     run = outbox.recompute_all_start(by=province_official)
     assert (run.state, run.communes_done, run.communes_total) == ("done", 627, 627)
     assert CertificationStatus.objects.filter(status=Status.CERTIFIED, year=2023).count() == 10
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite stores Python's json.dumps, not jsonb"
+)
+def test_the_reasons_are_compared_in_the_text_postgresql_prints_them(make_ready, doi_ngo, le_loi):
+    # The recompute compares each status's reasons with the stored jsonb's text instead of
+    # decoding it: the rendering must be PostgreSQL's, or every status is written again.
+    make_ready([doi_ngo], states={"TC-HS": EvidenceState.REJECTED})
+    make_ready([le_loi], states={"TC-HS": EvidenceState.SUBMITTED})
+    services.statuses_recompute(year=2023)
+    stored = CertificationStatus.objects.filter(year=2023).exclude(reasons=[])
+    reasons = list(stored.values_list("reasons", flat=True))
+    assert len({r["code"] for rs in reasons for r in rs}) >= 3
+    reasons.append([{"code": "x", "params": {"rate": 84.99, "s": 'Đ"\\\n', "none": None}}])
+    with connection.cursor() as cursor:
+        for each in reasons:
+            cursor.execute("SELECT %s::jsonb::text", [json.dumps(each)])
+            assert services._stored_text(each, {}) == cursor.fetchone()[0]
+
+    before = CertificationStatus.objects.get(commune=doi_ngo, year=2023)
+    written = []
+    with mock.patch.object(services, "_upsert_statuses", written.append):
+        services.statuses_recompute(year=2023)  # nothing changed: nothing written again
+    assert written == [[]]
+    after = CertificationStatus.objects.get(commune=doi_ngo, year=2023)
+    assert (after.reasons, after.changed_at) == (before.reasons, before.changed_at)
+    assert after.computed_at > before.computed_at  # computed now all the same
