@@ -50,8 +50,32 @@ def invalidate(**_signal_kwargs) -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
 
 
-def dashboard_key(*, scope: str, year: int, computed_at, sort: str) -> str:
+def dashboard_key(
+    *, scope: str, year: int, computed_at, sort: str, generation_: int | None = None
+) -> str:
     """What one cached rendering of the province dashboard depends on: whose scope, the
-    year, the last computation, the generation, the table's order and the language."""
+    year, the last computation, the generation (``generation_`` when already read), the
+    table's order and the language."""
     stamp = computed_at.isoformat() if computed_at else "never"
-    return f"{scope}:{year}:{stamp}:{generation()}:{sort}:{translation.get_language()}"
+    current = generation() if generation_ is None else generation_
+    return f"{scope}:{year}:{stamp}:{current}:{sort}:{translation.get_language()}"
+
+
+def public_provinces(*, year: int) -> tuple[int, int]:
+    """(how many provinces have communes in force in ``year``, the generation), read with
+    the generation in one round trip to the cache: the count is kept with the generation
+    it was read under, so that a change of units (which moves the generation) is seen at
+    once, and counted again (two queries) only then."""
+    from targets import selectors
+
+    key = f"public-provinces:v1:{year}"
+    values = cache.get_many([_GENERATION_KEY, key])
+    current = values.get(_GENERATION_KEY)
+    if current is None:
+        current = generation()
+    entry = values.get(key)
+    if entry is not None and entry[0] == current:
+        return entry[1], current
+    count = selectors.provinces_with_communes(year=year)
+    cache.set(key, (current, count), seconds())
+    return count, current
