@@ -99,17 +99,20 @@ def home(request):
     year = selectors.dashboard_year(request.GET.get("year"), years)
     if scope.sees_everything:
         return _dashboard(request, dashboards.NATIONAL, year=year, years=years)
+    if scope.role == Role.PROVINCE:
+        # A provincial official sees what ``visible_to`` gives them: the province's units
+        # and those of the provinces merged into it, the province view's own sets (built
+        # only when the cache does not hold the page).
+        return _dashboard(
+            request, dashboards.province_scope(scope.province_id), year=year, years=years
+        )
     # A reviewer may be limited to some communes: their page is their own.
-    key = f"user-{request.user.pk}" if scope.role == Role.PROVINCE_REVIEWER else None
-    view = dashboards.province_scope(
-        scope.province_id,
+    view = dashboards.Scope(
+        key=f"user-{request.user.pk}",
+        province_id=scope.province_id,
         districts=District.objects.visible_to(request.user),
         communes=Commune.objects.visible_to(request.user),
     )
-    if key:
-        view = dashboards.Scope(
-            key=key, province_id=view.province_id, districts=view.districts, communes=view.communes
-        )
     return _dashboard(request, view, year=year, years=years)
 
 
