@@ -39,7 +39,7 @@ class ReusedClient(RedisCacheClient):
     more than its round trips to Redis. A ``redis.Redis`` is safe to share between
     threads (it takes a connection from its pool for each command)."""
 
-    def __init__(self, servers, **options):
+    def __init__(self, servers, **options) -> None:
         super().__init__(servers, **options)
         self._clients: dict = {}
 
