@@ -50,8 +50,55 @@ def invalidate(**_signal_kwargs) -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
 
 
-def dashboard_key(*, scope: str, year: int, computed_at, sort: str) -> str:
-    """What one cached rendering of the province dashboard depends on: whose scope, the
-    year, the last computation, the generation, the table's order and the language."""
+def view_key(*, scope: str, year: int, computed_at, sort: str) -> str:
+    """What one cached rendering depends on but the generation: whose scope, the year,
+    the last computation, the table's order and the language. Read it with ``current``,
+    which checks the generation the entry was stored under."""
     stamp = computed_at.isoformat() if computed_at else "never"
-    return f"{scope}:{year}:{stamp}:{generation()}:{sort}:{translation.get_language()}"
+    return f"{scope}:{year}:{stamp}:{sort}:{translation.get_language()}"
+
+
+def dashboard_key(
+    *, scope: str, year: int, computed_at, sort: str, generation_: int | None = None
+) -> str:
+    """What one cached rendering of the province dashboard depends on: whose scope, the
+    year, the last computation, the generation (``generation_`` when already read), the
+    table's order and the language."""
+    stamp = computed_at.isoformat() if computed_at else "never"
+    current_ = generation() if generation_ is None else generation_
+    return f"{scope}:{year}:{stamp}:{current_}:{sort}:{translation.get_language()}"
+
+
+def current(key: str):
+    """(the value stored under ``key`` by ``store`` if it was stored under the current
+    generation, else None; the current generation), in one round trip to the cache: the
+    generation and the entry are read together (one MGET), not one after the other."""
+    found = cache.get_many([_GENERATION_KEY, key])
+    now = found.get(_GENERATION_KEY)
+    if now is None:
+        now = generation()
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == now:
+        return entry[1], now
+    return None, now
+
+
+def store(key: str, value, generation_: int) -> None:
+    """Keep ``value`` under ``key`` with the generation read before its data
+    (``current``): a change that moved the generation since makes it unused."""
+    cache.set(key, (generation_, value), seconds())
+
+
+def public_provinces(*, year: int) -> tuple[int, int]:
+    """(how many provinces have communes in force in ``year``, the generation), read with
+    the generation in one round trip to the cache: the count is kept with the generation
+    it was read under, so that a change of units (which moves the generation) is seen at
+    once, and counted again (two queries) only then."""
+    from targets import selectors
+
+    key = f"public-provinces:v2:{year}"
+    count, now = current(key)
+    if count is None:
+        count = selectors.provinces_with_communes(year=year)
+        store(key, count, now)
+    return count, now

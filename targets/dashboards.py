@@ -6,8 +6,9 @@ without districts its communes grouped by where they were before 1/7/2025); an
 administrator sees the whole country, one row per province, each opening the same
 province view (``/provinces/<code>/?year=Y``). The parts of the page that hold figures
 (``PARTS``) are rendered together and cached as one entry of plain HTML under a key
-holding the scope, the year, the last computation of that scope, the generation, the
-table's order and the language (``targets.caching``).
+holding the scope, the year, the last computation of that scope, the table's order and
+the language, stored with the generation it was rendered under and read with the
+current generation in one round trip (``targets.caching.current``).
 
 No user pays for the first rendering after a recompute: the recompute run calls
 ``prerender`` for each year it wrote, before it reports the run done, and that renders
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Max
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
@@ -234,10 +234,10 @@ def closest_limit(scope: Scope) -> int | None:
 
 def parts_key(*, scope: Scope, year: int, computed_at, sort: str, group_by: str) -> str:
     """The cache key of the rendered parts of one view, in the active language."""
-    key = caching.dashboard_key(
+    key = caching.view_key(
         scope=scope.key, year=year, computed_at=computed_at, sort=f"{sort}-{group_by}"
     )
-    return f"dashboard-parts:v1:{key}"
+    return f"dashboard-parts:v2:{key}"
 
 
 def render_parts(request, figures: Figures) -> dict[str, str]:
@@ -256,10 +256,11 @@ def parts(request, figures: Figures, *, computed_at) -> dict:
         sort=figures.sort,
         group_by=figures.group_by,
     )
-    rendered = cache.get(key)
+    # The rendering and the generation in one round trip; kept with the generation.
+    rendered, generation = caching.current(key)
     if rendered is None:
         rendered = render_parts(request, figures)
-        cache.set(key, rendered, caching.seconds())
+        caching.store(key, rendered, generation)
     # Safe: rendered by the templates, which escape what they write.
     return {name: mark_safe(html) for name, html in rendered.items()}  # noqa: S308  # nosec B308 B703
 
@@ -321,6 +322,8 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
     provinces = Province.objects.in_force(on=reference_date(year)).order_by("code")
     if province_ids is not None:
         provinces = provinces.filter(pk__in=list(province_ids))
+    # Read before the figures: a change that moves it meanwhile makes these unused.
+    generation = caching.generation()
     stamps = computed_at_by_province(year=year)
     units = {province.pk: province for province in provinces}
     views: list[tuple[Scope, object]] = [(province_scope(pk), stamps.get(pk)) for pk in units]
@@ -350,7 +353,7 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
                 key = parts_key(
                     scope=scope, year=year, computed_at=computed_at, sort=sort, group_by=group_by
                 )
-                cache.set(key, render_parts(request, figures), caching.seconds())
+                caching.store(key, render_parts(request, figures), generation)
                 shared = figures
                 rendered += 1
     return rendered

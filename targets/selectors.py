@@ -193,6 +193,13 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     return statuses.aggregate(at=Max("computed_at"))["at"]
 
 
+def provinces_with_communes(*, year: int) -> int:
+    """How many provinces have communes in force in ``year`` (on its reference date): more
+    than one makes the public page a national summary by province. Two queries."""
+    on = reference_date(year)
+    return Commune.objects.in_force(on=on).values("province_id").distinct().count()
+
+
 MERGED_PROVINCES_SECONDS = 10 * 60
 
 

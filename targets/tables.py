@@ -544,6 +544,47 @@ def public_district_table(figures) -> Table:
     )
 
 
+def public_url(province, year: int) -> str:
+    """One province's public page for ``year`` (a code is reused across years, as on the
+    dashboard's drill-down)."""
+    return f"{reverse('public_progress')}?year={year}&province={province.code}"
+
+
+def public_province_table(dashboard) -> Table:
+    """The national public page's table: each province's progress against the year's
+    target and its citizens' satisfaction, each row opening the province's public page."""
+    marker = "__code__"
+    pattern = public_url(SimpleNamespace(code=marker), dashboard.year)
+    return Table(
+        name="public-provinces",
+        title=_("Tiến độ và sự hài lòng theo tỉnh, thành phố"),
+        rows=dashboard.districts,
+        footer=Totals(_("Toàn quốc"), dashboard.overall),
+        columns=[
+            Column(
+                "name",
+                _("Tỉnh, thành phố"),
+                lambda r: r.name,
+                LINK,
+                lambda r: pattern.replace(marker, r.code),
+            ),
+            Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
+            Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
+            Column(
+                "recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT
+            ),
+            Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
+            Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
+            Column(
+                "satisfaction",
+                _("Tỷ lệ hài lòng"),
+                lambda r: r.figures.satisfaction_rate,
+                PERCENT,
+            ),
+        ],
+    )
+
+
 def practice_district_table(practice, districts) -> Table:
     """One good practice's spread: per district, how many communes adopted it."""
     total = sum(d.communes_total for d in districts)

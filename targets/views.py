@@ -99,17 +99,20 @@ def home(request):
     year = selectors.dashboard_year(request.GET.get("year"), years)
     if scope.sees_everything:
         return _dashboard(request, dashboards.NATIONAL, year=year, years=years)
+    if scope.role == Role.PROVINCE:
+        # A provincial official sees what ``visible_to`` gives them: the province's units
+        # and those of the provinces merged into it, the province view's own sets (built
+        # only when the cache does not hold the page).
+        return _dashboard(
+            request, dashboards.province_scope(scope.province_id), year=year, years=years
+        )
     # A reviewer may be limited to some communes: their page is their own.
-    key = f"user-{request.user.pk}" if scope.role == Role.PROVINCE_REVIEWER else None
-    view = dashboards.province_scope(
-        scope.province_id,
+    view = dashboards.Scope(
+        key=f"user-{request.user.pk}",
+        province_id=scope.province_id,
         districts=District.objects.visible_to(request.user),
         communes=Commune.objects.visible_to(request.user),
     )
-    if key:
-        view = dashboards.Scope(
-            key=key, province_id=view.province_id, districts=view.districts, communes=view.communes
-        )
     return _dashboard(request, view, year=year, years=years)
 
 
@@ -278,31 +281,55 @@ def recompute_start(request):
 
 @require_GET
 def public_progress(request):
-    """The province's progress for citizens: no login, no personal data.
+    """The progress for citizens: no login, no personal data.
 
-    The page's figures, tables and list of certified communes are cached rendered (HTML,
-    never model instances) under a key holding the year, the language, the time of the
-    year's last computation and the generation of what the recompute does not cover
-    (targets.caching): any recompute or decision makes a new key, so nothing stale is
-    served. A warm page costs one query (the years and their last computations), and
-    a citizen's search one more.
+    With one province (the real deployment) the page is that province's: its figures,
+    its districts and its certified communes. When several provinces have communes in
+    force in the year, the page without ``?province=`` is a national summary, one row
+    per province opening that province's page (``?year=Y&province=CODE``): listing every
+    district and certified commune of the country made a megabyte of HTML.
+
+    The page's figures and tables are cached rendered (HTML, never model instances)
+    under a key holding the year, the language, the time of the year's last computation
+    and the generation of what the recompute does not cover (targets.caching): any
+    recompute or decision makes a new key, so nothing stale is served. A warm page costs
+    one query (the years and their last computations), and a citizen's search one more.
     """
     years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = computed.get(year)
     # ``?province=CODE``: one province's page, keyed to its own communes' computations.
     province = None
+    national = False
+    current = None
     code = request.GET.get("province", "").strip()[:10]
     if code:
         province = resolve_unit(list(Province.objects.filter(code=code)), reference_date(year))
         if province is None:
             raise Http404
         computed_at = selectors.last_computed_at(year=year, province_id=province.pk)
+    else:
+        provinces, current = caching.public_provinces(year=year)
+        national = provinces > 1
     # A citizen looks up their own commune by name, with or without diacritics.
     query = request.GET.get("q", "").strip()[:60]
     # Read only when a fragment is rendered, not when the cache holds it.
     province_id = province.pk if province is not None else None
-    figures = SimpleLazyObject(lambda: selectors.public_figures(year=year, province_id=province_id))
+    if national:
+        summary = SimpleLazyObject(lambda: selectors.national_figures(year=year))
+        overall = SimpleLazyObject(lambda: summary.overall)
+        shares = SimpleLazyObject(lambda: selectors.share_by_year(communes=Commune.objects.all()))
+        unit_table = SimpleLazyObject(lambda: tables.public_province_table(summary))
+        figures = None
+        scope = "public-national"
+    else:
+        figures = SimpleLazyObject(
+            lambda: selectors.public_figures(year=year, province_id=province_id)
+        )
+        overall = SimpleLazyObject(lambda: figures.overall)
+        shares = SimpleLazyObject(lambda: figures.shares)
+        unit_table = SimpleLazyObject(lambda: tables.public_district_table(figures))
+        scope = f"public-{province_id or 'all'}"
     return render(
         request,
         "targets/public.html",
@@ -314,14 +341,15 @@ def public_progress(request):
             if getattr(settings, "SHARED_CACHE", False)
             else PUBLIC_CACHE_SECONDS,
             "cache_key": caching.dashboard_key(
-                scope=f"public-{province_id or 'all'}", year=year, computed_at=computed_at, sort="-"
+                scope=scope, year=year, computed_at=computed_at, sort="-", generation_=current
             ),
             "province": province,
+            "national": national,
             "public": figures,
-            "overall": SimpleLazyObject(lambda: figures.overall),
-            "shares": SimpleLazyObject(lambda: figures.shares),
-            "share_table": SimpleLazyObject(lambda: tables.share_table(figures.shares)),
-            "district_table": SimpleLazyObject(lambda: tables.public_district_table(figures)),
+            "overall": overall,
+            "shares": shares,
+            "share_table": SimpleLazyObject(lambda: tables.share_table(shares)),
+            "district_table": unit_table,
             "query": query,
             "found": worklist_selectors.public_search(year=year, query=query) if query else None,
         },

@@ -214,7 +214,7 @@ def public_search(*, year: int, query: str):
         return []
     return list(
         Commune.objects.filter(search_name__contains=folded)
-        .select_related("district")
+        .select_related("district", "province")
         .annotate(
             year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)),
             year_status=F("year_row__status"),

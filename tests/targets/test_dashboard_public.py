@@ -262,3 +262,86 @@ def test_a_computation_in_one_province_renders_only_that_provinces_page_again(
 
 def test_an_unknown_province_is_not_found(client, statuses):
     assert client.get(URL + "?province=999").status_code == 404
+
+
+# --- The national summary: several provinces --------------------------------------------
+
+
+def test_with_several_provinces_the_page_is_a_summary_by_province(client, statuses, other_province):
+    response = client.get(URL + "?year=2024")
+
+    html = response.content.decode()
+    assert response.context["national"] is True
+    assert "Toàn quốc" in html
+    rows = {row.code: row for row in response.context["district_table"].rows}
+    assert set(rows) == {"24", "901"}
+    assert rows["24"].figures.total == 209 and rows["24"].figures.certified == 2
+    assert rows["901"].figures.total == 1 and rows["901"].figures.certified == 1
+    assert response.context["overall"].certified == 3
+    assert "3<span" in html and "/210" in html
+    # Each row opens the province's own public page.
+    assert 'href="/public/?year=2024&amp;province=24"' in html
+    assert 'href="/public/?year=2024&amp;province=901"' in html
+
+
+def test_the_national_summary_lists_no_district_and_no_commune(client, statuses, other_province):
+    html = client.get(URL + "?year=2024").content.decode()
+    single = client.get(URL + "?year=2024&province=24").content.decode()
+
+    for name in ("Thị trấn Đồi Ngô", "Phường Lê Lợi", "Xã Thử Nghiệm", "Huyện Lục Nam"):
+        assert name not in html
+    assert "Huyện Thử Nghiệm" not in html
+    assert "Chọn một tỉnh, thành phố trong bảng trên" in html
+    # One row per province: the page does not grow with the communes (the province's own
+    # page, with its 10 districts and 2 certified communes, is already longer).
+    assert html.count("<tr") == 1 + 2 + 1 + html.split('id="table-public-provinces"')[0].count(
+        "<tr"
+    )
+    assert len(html) < len(single)
+
+
+def test_a_province_row_opens_the_provinces_public_page(client, statuses, other_province):
+    html = client.get(URL + "?year=2024").content.decode()
+    link = "/public/?year=2024&province=901"
+    assert link.replace("&", "&amp;") in html
+
+    theirs = client.get(link).content.decode()
+
+    assert "Xã Thử Nghiệm" in theirs and "Tỉnh Thử Nghiệm" in theirs
+
+
+def test_the_citizens_search_works_across_the_country(client, statuses, other_province):
+    found = client.get(URL + "?year=2024&q=thu nghiem").context["found"]
+    assert [c.name for c in found] == ["Xã Thử Nghiệm"]
+    html = client.get(URL + "?year=2024&q=doi ngo").content.decode()
+    assert "Thị trấn Đồi Ngô" in html and "Tỉnh Bắc Giang" in html  # the commune's province
+
+
+def test_a_warm_national_summary_is_one_query_and_cached_as_html(client, statuses, other_province):
+    client.get(URL + "?year=2024")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(URL + "?year=2024").content.decode()
+    assert len(ctx.captured_queries) == 1
+    assert 'href="/public/?year=2024&amp;province=901"' in html
+    modules = modules_pickled_in_the_cache()
+    assert modules <= {"builtins", "datetime", "django.utils.safestring"}, modules
+
+
+def test_a_second_province_turns_the_page_into_the_summary_at_once(client, statuses):
+    """The count of provinces is cached with the generation, which a unit's change moves."""
+    assert "Thị trấn Đồi Ngô" in client.get(URL + "?year=2024").content.decode()
+    from communes.models import Province
+
+    province = Province.objects.create(code="902", name="Tỉnh Mới", kind="Tỉnh")
+    Commune.objects.create(code="900002", name="Xã Mới", kind="Xã", province=province)
+
+    response = client.get(URL + "?year=2024")
+    assert response.context["national"] is True
+    assert "Thị trấn Đồi Ngô" not in response.content.decode()
+
+
+def test_the_national_summary_is_in_english_too(client, statuses, other_province):
+    client.cookies["django_language"] = "en"
+    html = client.get(URL + "?year=2024").content.decode()
+    assert "Progress and satisfaction by province" in html
+    assert "Whole country" in html and "Toàn quốc" not in html
