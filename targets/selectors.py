@@ -2,17 +2,20 @@
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     FilteredRelation,
+    FloatField,
     Func,
     IntegerField,
     Max,
@@ -20,9 +23,11 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
+    When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import (
@@ -841,6 +846,56 @@ def commune_rows(*, year: int, communes):
         )
         .order_by("name")
     )
+
+
+def _share(part: str, whole: str, *, empty=None):
+    """``part``/``whole`` as a float in SQL; ``empty`` where ``whole`` is 0 or NULL."""
+    return Case(
+        When(
+            **{f"{whole}__gt": 0},
+            then=Cast(Coalesce(F(part), 0), FloatField()) / Cast(F(whole), FloatField()),
+        ),
+        default=Value(empty, output_field=FloatField()),
+        output_field=FloatField(),
+    )
+
+
+# How SQL orders ``commune_rows`` by each column of ``tables.commune_table`` (the key of
+# ``?sort=``), as the table's Python sort does: names folded, a reason list by its length,
+# a ratio by its share (-1 without anything required), a share of responses by its value.
+# A column missing here (the recognition's wording) is not sortable in a paged list.
+COMMUNE_SQL_ORDER: dict[str, Callable[[], Any]] = {
+    "code": lambda: F("code"),
+    "name": lambda: F("search_name"),
+    "district": lambda: Coalesce(F("district__search_name"), Value("")),
+    "kind": lambda: F("kind"),
+    "status": lambda: F("year_status"),
+    "missing": lambda: Coalesce(JSONArrayLength("year_reasons"), 0),
+    "satisfaction": lambda: _share("year_satisfied", "year_responses"),
+    "responses": lambda: F("year_responses"),
+    "evidence": lambda: _share("year_approved", "year_required", empty=-1.0),
+    "awaiting": lambda: F("evidence_awaiting"),
+    "committee": lambda: F("has_committee"),
+    "launched": lambda: F("model_launched_on"),
+    "practices": lambda: F("adoption_count"),
+}
+
+
+def commune_rows_sorted(rows, *, sort: str):
+    """``rows`` (``commune_rows``) ordered in SQL by the table column ``sort`` ("key",
+    "-key": descending; a key not in ``COMMUNE_SQL_ORDER`` orders by name), rows without
+    a value last in either direction, then by name and code: a page of a national list is
+    cut by the database, not after reading every commune."""
+    key = sort.lstrip("-")
+    if key not in COMMUNE_SQL_ORDER:
+        key, sort = "name", "name"
+    expression = COMMUNE_SQL_ORDER[key]()
+    first = (
+        expression.desc(nulls_last=True)
+        if sort.startswith("-")
+        else expression.asc(nulls_last=True)
+    )
+    return rows.order_by(first, "name", "code", "pk")
 
 
 def criterion_titles() -> dict[str, str]:
