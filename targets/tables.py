@@ -560,17 +560,25 @@ def public_district_table(figures) -> Table:
     )
 
 
-def practice_district_table(practice, districts) -> Table:
-    """One good practice's spread: per district, how many communes adopted it."""
+def practice_district_table(practice, districts, *, by_province: bool = False) -> Table:
+    """One good practice's spread: per district (``by_province``: per province, the
+    country's totals last), how many communes adopted it."""
     total = sum(d.communes_total for d in districts)
     adopters = sum(d.adopters for d in districts)
     return Table(
         name="spread",
-        title=_("Mức độ nhân rộng theo huyện"),
+        title=_("Mức độ nhân rộng theo tỉnh") if by_province else _("Mức độ nhân rộng theo huyện"),
         rows=districts,
-        footer=Totals(_("Toàn tỉnh"), {"communes_total": total, "adopters": adopters}),
+        footer=Totals(
+            _("Toàn quốc") if by_province else _("Toàn tỉnh"),
+            {"communes_total": total, "adopters": adopters},
+        ),
         columns=[
-            Column("name", _("Huyện, thị xã, thành phố"), lambda d: d.name),
+            Column(
+                "name",
+                _("Tỉnh, thành phố") if by_province else _("Huyện, thị xã, thành phố"),
+                lambda d: d.name,
+            ),
             Column("communes", _("Số xã"), lambda d: _get(d, "communes_total"), INT),
             Column("adopters", _("Đã áp dụng"), lambda d: _get(d, "adopters"), INT),
             Column(
