@@ -360,17 +360,25 @@ def worklist(request):
     else:
         year = selectors.dashboard_year(request.GET.get("year"))
         communes = Commune.objects.visible_to(request.user)
-        overall, districts = selectors.progress_by_district(
-            year=year, districts=District.objects.visible_to(request.user)
-        )
+        # An administrator's country by province (63 rows), a province by district.
+        national = scope.sees_everything
+        if national:
+            overall, units = selectors.progress_by_province(year=year)
+        else:
+            overall, units = selectors.progress_by_district(
+                year=year, districts=District.objects.visible_to(request.user)
+            )
         context.update(
             year=year,
+            national=national,
             overall=overall,
             behind=sorted(
-                (d for d in districts if d.progress.gap),
+                (d for d in units if d.progress.gap),
                 key=lambda d: (-d.progress.gap, d.code),
             ),
-            backlog=worklist_selectors.review_backlog(communes=communes),
+            backlog=worklist_selectors.review_backlog(
+                communes=communes, by="province" if national else "district"
+            ),
             furthest=worklist_selectors.furthest_from_target(year=year, communes=communes),
             titles=selectors.criterion_titles(),
         )
