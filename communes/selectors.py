@@ -586,6 +586,11 @@ def investment_totals_by_year(*, district) -> list[dict]:
 # --- Deadlines --------------------------------------------------------------------------
 
 
+# A filter no commune passes, which still compiles to SQL (an empty ``pk__in`` would make
+# Django skip the whole query, and an aggregate beside it would read 0).
+_NOTHING = Q(pk__isnull=True)
+
+
 @dataclass(frozen=True)
 class DeadlineState:
     """Where a commune stands against its year's deadlines on ``today``.
@@ -635,13 +640,13 @@ class DeadlineState:
     def extended_q(self) -> Q:
         """Communes whose extension goes past the deadline (``is_extended``)."""
         if self.submission_deadline is None:
-            return Q(pk__in=[])
+            return _NOTHING
         return Q(extension_until__gt=self.submission_deadline)
 
     def closed_q(self) -> Q:
         """Communes whose checklist is closed on ``today`` (not ``is_open``)."""
         if self.submission_deadline is None or self.today <= self.submission_deadline:
-            return Q(pk__in=[])
+            return _NOTHING
         return Q(extension_until__isnull=True) | Q(extension_until__lt=self.today)
 
 

@@ -264,6 +264,13 @@ def test_the_deadlines_screen_counts_and_pages_in_sql_whatever_the_scope(
     assert not extended.context["page"].object_list[0].is_late
 
 
+def test_a_year_without_deadlines_lists_every_commune_none_late(client_for, province_official):
+    page = client_for(province_official).get(reverse("deadlines") + f"?year={YEAR}")
+    assert page.context["counts"] == {"all": 209, "late": 0, "extended": 0}
+    assert len(page.context["page"].object_list) == 100
+    assert "Năm này chưa đặt hạn nộp." in page.content.decode()
+
+
 def test_the_deadlines_screen_is_for_reviewers_and_the_province(
     closed, client_for, commune_staff, province_official
 ):
