@@ -713,6 +713,7 @@ class DeadlineBoard:
     communes: Any  # the communes, annotated with ``sent`` and their extension
     late_q: Q
     extended_q: Q
+    sent: Any  # the expression counting a commune's required items sent
 
     @property
     def late(self):
@@ -733,7 +734,7 @@ class DeadlineBoard:
     def listing(self, communes):
         """What ``rows_of`` reads of ``communes`` (``communes``, ``late``, ``extended``,
         filtered further if need be): slice it, page it, then make rows of the slice."""
-        return communes.values_list(
+        return communes.annotate(sent=self.sent).values_list(
             "pk", "code", "name", "district__code", "district__name", "sent",
             "extension_until", "extension_note",
         )  # fmt: skip
@@ -764,11 +765,13 @@ class DeadlineBoard:
 def deadline_board(*, year: int, communes, today=None) -> DeadlineBoard:
     """``communes`` with their deadline state for ``year`` and how much of their required
     evidence they have sent, by district and name: the queries of the deadlines page,
-    whatever the number of communes (nothing is read per commune in Python)."""
-    from django.db.models import IntegerField, Subquery
-    from django.db.models.functions import Coalesce
+    whatever the number of communes (nothing is read per commune in Python).
 
-    from communes.models import DeadlineExtension
+    Who is late is one anti-join against the communes that sent every required item
+    (grouped once), not a count per commune; what each shown row sent is counted for the
+    rows of the page only (``listing``)."""
+    from django.db.models import FilteredRelation, IntegerField, Subquery
+    from django.db.models.functions import Coalesce
 
     year_state = year_deadline_state(year=year, today=today)
     required = (
@@ -776,31 +779,37 @@ def deadline_board(*, year: int, communes, today=None) -> DeadlineBoard:
         .filter(is_required=True)
         .exclude(kind=CriterionKind.SURVEY)
     )
+    evidence_sent = Evidence.objects.filter(
+        year=year,
+        criterion__in=required,
+        state__in=(EvidenceState.SUBMITTED, EvidenceState.APPROVED),
+    ).order_by()
+    required_count = required.count()
     sent = (
-        Evidence.objects.filter(
-            commune=OuterRef("pk"),
-            year=year,
-            criterion__in=required,
-            state__in=(EvidenceState.SUBMITTED, EvidenceState.APPROVED),
-        )
-        .order_by()
+        evidence_sent.filter(commune=OuterRef("pk"))
         .values("commune")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    extension = DeadlineExtension.objects.filter(commune=OuterRef("pk"), year=year)
-    required_count = required.count()
+    complete = (
+        evidence_sent.values("commune")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=required_count)
+        .values("commune")
+    )
+    # At most one extension a commune and year (a constraint): a join, not a subquery.
     annotated = communes.annotate(
-        sent=Coalesce(Subquery(sent, output_field=IntegerField()), 0),
-        extension_until=Subquery(extension.values("until")[:1]),
-        extension_note=Subquery(extension.values("note")[:1]),
+        year_extension=FilteredRelation("extensions", condition=Q(extensions__year=year)),
+        extension_until=F("year_extension__until"),
+        extension_note=F("year_extension__note"),
     ).order_by("district__code", "name", "pk")
     return DeadlineBoard(
         year_state=year_state,
         required=required_count,
         communes=annotated,
-        late_q=year_state.closed_q() & Q(sent__lt=required_count),
+        late_q=(year_state.closed_q() & ~Q(pk__in=complete)) if required_count else _NOTHING,
         extended_q=year_state.extended_q(),
+        sent=Coalesce(Subquery(sent, output_field=IntegerField()), 0),
     )
 
 
