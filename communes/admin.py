@@ -221,6 +221,8 @@ class CommitteeMemberInline(admin.TabularInline):
 @admin.register(SteeringCommittee)
 class SteeringCommitteeAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "level", "decision_number", "established_on"]
+    # Each row names its unit: read with the rows, not by a query per row.
+    list_select_related = ["commune", "district", "province"]
     list_filter = ["level"]
     search_fields = ["decision_number", "commune__name", "district__name"]
     autocomplete_fields = ["district", "commune"]

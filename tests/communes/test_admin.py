@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -138,9 +140,10 @@ def test_a_district_in_the_address_still_filters_and_stays_offered(admin_client_
     response = admin_client_.get(url, {"commune__district__id__exact": luc_nam.pk})
     spec, offered = _district_filter(response, "commune__district")
     assert offered == [str(luc_nam)]
-    assert response.context["cl"].result_count == Evidence.objects.filter(
-        commune__district=luc_nam
-    ).count()
+    assert (
+        response.context["cl"].result_count
+        == Evidence.objects.filter(commune__district=luc_nam).count()
+    )
 
 
 @pytest.mark.django_db
@@ -157,3 +160,30 @@ def test_a_communes_change_form_finds_its_district_by_search_not_a_select_of_all
     other = District.objects.exclude(pk=doi_ngo.district_id).first()
     assert f">{other}</option>" not in html and f">{other.name}</option>" not in html
     assert html.count("<option") < 20
+
+
+@pytest.mark.django_db
+def test_the_committees_list_reads_each_rows_unit_with_the_rows(admin_client_):
+    """Guards a query per row: each committee names its commune or district."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from communes.models import Commune, Level, SteeringCommittee
+
+    url = reverse("admin:communes_steeringcommittee_changelist")
+    counted = []
+    for communes in (Commune.objects.order_by("code")[:2], Commune.objects.order_by("code")[2:20]):
+        SteeringCommittee.objects.bulk_create(
+            SteeringCommittee(
+                level=Level.COMMUNE,
+                commune=c,
+                decision_number="1/QĐ",
+                established_on=datetime.date(2024, 3, 1),
+            )
+            for c in communes
+        )
+        admin_client_.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client_.get(url).status_code == 200
+        counted.append(len(queries))
+    assert counted[0] == counted[1]
