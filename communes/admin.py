@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -40,6 +41,38 @@ class FoldedSearchMixin:
         return results, may_have_duplicates
 
 
+class DistrictOfProvinceFilter(admin.RelatedFieldListFilter):
+    """A list filter of districts that offers only the districts of the province chosen in
+    the list's province filter (a dozen), never the country's 705: without a province it
+    offers none and says to choose one first. A district already in the address still
+    filters, and stays offered. Use beside a province filter:
+    ``list_filter = ["commune__province", ("commune__district", DistrictOfProvinceFilter)]``.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.province = next(
+            (
+                value
+                for key, value in request.GET.items()
+                if key.endswith("province__id__exact") and value.isdigit()
+            ),
+            None,
+        )
+        super().__init__(field, request, params, model, model_admin, field_path)
+        if self.province is None:
+            self.title = _("%(title)s (chọn tỉnh trước)") % {"title": self.title}
+
+    def field_choices(self, field, request, model_admin):
+        chosen = [value for value in (self.lookup_val or []) if str(value).isdigit()]
+        districts = District.objects.filter(
+            Q(province_id=self.province) if self.province else Q(pk__in=[])
+        ) | District.objects.filter(pk__in=chosen)
+        return [(d.pk, str(d)) for d in districts.order_by("name", "code")]
+
+    def has_output(self):
+        return True
+
+
 @admin.register(Province)
 class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "valid_from", "valid_to"]
@@ -66,10 +99,19 @@ class CommuneAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
         "is_pilot",
         "model_launched_on",
     ]
-    list_filter = ["province", "district", "kind", "is_pilot", "valid_from", "valid_to"]
+    list_filter = [
+        "province",
+        ("district", DistrictOfProvinceFilter),
+        "kind",
+        "is_pilot",
+        "valid_from",
+        "valid_to",
+    ]
     list_select_related = ["district", "province"]
     search_fields = ["code", "name", "district__name"]
     list_per_page = 50
+    # A select would list the country's 705 districts: a search box instead.
+    autocomplete_fields = ["district", "province"]
 
 
 class CommuneLinkInline(admin.TabularInline):
@@ -179,6 +221,8 @@ class CommitteeMemberInline(admin.TabularInline):
 @admin.register(SteeringCommittee)
 class SteeringCommitteeAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "level", "decision_number", "established_on"]
+    # Each row names its unit: read with the rows, not by a query per row.
+    list_select_related = ["commune", "district", "province"]
     list_filter = ["level"]
     search_fields = ["decision_number", "commune__name", "district__name"]
     autocomplete_fields = ["district", "commune"]
@@ -220,7 +264,12 @@ class EvidenceTransitionInline(admin.TabularInline):
 @admin.register(Evidence)
 class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["commune", "criterion", "year", "state", "submitted_at", "reviewed_at"]
-    list_filter = ["year", "state", "commune__district"]
+    list_filter = [
+        "year",
+        "state",
+        "commune__province",
+        ("commune__district", DistrictOfProvinceFilter),
+    ]
     list_select_related = ["commune", "criterion"]
     search_fields = ["commune__name", "commune__code", "criterion__code"]
     autocomplete_fields = ["commune"]
@@ -248,7 +297,7 @@ class FacilityInvestmentAdmin(admin.ModelAdmin):
 
     list_display = ["year", "district", "commune", "planned_vnd", "spent_vnd"]
     list_select_related = ["district", "commune"]
-    list_filter = ["year", "district"]
+    list_filter = ["year", "district__province", ("district", DistrictOfProvinceFilter)]
     search_fields = ["commune__name", "commune__code", "district__name"]
     autocomplete_fields = ["district", "commune"]
 

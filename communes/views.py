@@ -666,11 +666,22 @@ def deadlines(request):
     year = _deadline_year(request)
     communes = Commune.objects.visible_to(request.user).in_force_in(year)
     board = DeadlineFilter(request.GET, queryset=communes, request=request)
-    rows = selectors.deadline_board(year=year, communes=board.qs)
-    late = [r for r in rows if r.is_late]
-    extended = [r for r in rows if r.state.is_extended]
-    listed = {"late": late, "extended": extended}.get(board.form.cleaned_data.get("state"), rows)
-    page = Paginator(listed, DEADLINE_PAGE).get_page(request.GET.get("page"))
+    deadlines = selectors.deadline_board(year=year, communes=board.qs)
+    counts = deadlines.counts()
+    state = board.form.cleaned_data.get("state") if board.is_valid() else None
+    state = state if state in ("late", "extended") else "all"
+    listed = {"late": deadlines.late, "extended": deadlines.extended}.get(state, deadlines.communes)
+    # Counted and paged by the database: only the rows shown are read.
+    paginator = Paginator(deadlines.listing(listed), DEADLINE_PAGE)
+    paginator.count = counts[state]  # type: ignore[misc]  # counted above already
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = deadlines.rows_of(page.object_list)
+    named = {
+        which: deadlines.rows_of(deadlines.listing(communes)[:DEADLINE_NAMED])
+        if counts[which]
+        else []
+        for which, communes in (("late", deadlines.late), ("extended", deadlines.extended))
+    }
     return render(
         request,
         "communes/deadlines.html",
@@ -680,14 +691,14 @@ def deadlines(request):
             "filter": board,
             "page": page,
             "page_query": _query_without_page(request),
-            "late": late,
-            "extended": extended,
-            "named": DEADLINE_NAMED,
+            "late": named["late"],
+            "extended": named["extended"],
+            "counts": counts,
             "more": {
-                "late": max(len(late) - DEADLINE_NAMED, 0),
-                "extended": max(len(extended) - DEADLINE_NAMED, 0),
+                "late": max(counts["late"] - DEADLINE_NAMED, 0),
+                "extended": max(counts["extended"] - DEADLINE_NAMED, 0),
             },
-            "deadline": rows[0].state if rows else None,
+            "deadline": deadlines.year_state,
             "can_extend": has_role(request.user, *REVIEWER_ROLES),
         },
     )

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
+from communes.admin import DistrictOfProvinceFilter
 from friendlygov.admin import SimpleHistoryAdmin
 from surveys import services
 from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
@@ -81,7 +82,12 @@ class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
     """Citizens' answers are read, never edited; a wrong one is deleted (kept in history)."""
 
     list_display = ["commune", "answered_on", "channel", "satisfied", "created_at"]
-    list_filter = ["channel", "satisfied", "commune__district"]
+    list_filter = [
+        "channel",
+        "satisfied",
+        "commune__province",
+        ("commune__district", DistrictOfProvinceFilter),
+    ]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     date_hierarchy = "answered_on"

@@ -3,6 +3,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from communes.admin import DistrictOfProvinceFilter
 from communes.models import Criterion
 from targets import outbox, reasons
 from targets.models import (
@@ -40,9 +41,11 @@ class ReadOnlyAdmin(YearAsText, admin.ModelAdmin):
 @admin.register(YearTarget)
 class YearTargetAdmin(YearAsText, admin.ModelAdmin):
     list_display = ["year_label", "scope", "percent"]
-    list_filter = ["year", "district"]
+    list_filter = ["year", "district__province", ("district", DistrictOfProvinceFilter)]
     list_select_related = ["district"]
     ordering = ["year", "district__code"]
+    # A select would list the country's 705 districts: a search box instead.
+    autocomplete_fields = ["district"]
 
     @admin.display(description=_("áp dụng cho"), ordering="district__code")
     def scope(self, obj):
@@ -83,7 +86,12 @@ class CertificationRuleAdmin(YearAsText, admin.ModelAdmin):
 @admin.register(CertificationStatus)
 class CertificationStatusAdmin(ReadOnlyAdmin):
     list_display = ["commune", "year_label", "status", "score", "survey_responses", "computed_at"]
-    list_filter = ["year", "status", "commune__district"]
+    list_filter = [
+        "year",
+        "status",
+        "commune__province",
+        ("commune__district", DistrictOfProvinceFilter),
+    ]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     fields = [
@@ -117,7 +125,12 @@ class CertificationStatusAdmin(ReadOnlyAdmin):
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "commune", "year_label", "from_status", "to_status"]
-    list_filter = ["year", "to_status", "commune__district"]
+    list_filter = [
+        "year",
+        "to_status",
+        "commune__province",
+        ("commune__district", DistrictOfProvinceFilter),
+    ]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
     date_hierarchy = "at"

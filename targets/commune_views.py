@@ -5,6 +5,7 @@ tables and workbooks: they need targets (and surveys), so they live here, above 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from communes import selectors as commune_selectors
 from communes import services
 from communes.access import get_commune_for_user, get_district_for_user, has_role, role_required
 from communes.forms import PracticeAdoptionForm
-from communes.models import Commune, GoodPractice, Role, reference_date
+from communes.models import Commune, District, GoodPractice, Role, reference_date, scope_of
 from friendlygov.http import AuthenticatedHttpRequest
 from surveys import selectors as survey_selectors
 from targets import exports, tables
@@ -79,6 +80,9 @@ def _adoptable_communes(user):
     return Commune.objects.visible_to(user)
 
 
+PRACTICE_ADOPTIONS_PAGE = 50  # adopters listed a page on a good practice's page
+
+
 def _practice_page(
     request: AuthenticatedHttpRequest,
     practice: GoodPractice,
@@ -86,13 +90,26 @@ def _practice_page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    spread = list(commune_selectors.practice_spread(practice=practice))
-    spread_table = tables.practice_district_table(practice, spread)
+    # The spread over the country by province for an administrator, otherwise over the
+    # districts of the caller's province: never a row per district of the country.
+    communes = Commune.objects.visible_to(request.user)
+    scope = scope_of(request.user)
+    national = bool(scope is not None and scope.sees_everything)
+    if national:
+        spread = list(commune_selectors.practice_spread_by_province(practice=practice))
+    else:
+        districts = District.objects.filter(province__in=communes.values("province"))
+        spread = list(commune_selectors.practice_spread(practice=practice, districts=districts))
+    spread_table = tables.practice_district_table(practice, spread, by_province=national)
     if request.GET.get("format") == "xlsx":
         return exports.xlsx_response(
             [spread_table], filename=f"cach-lam-hay-{practice.code}", subtitle=practice.name
         )
-    communes = Commune.objects.visible_to(request.user)
+    # The adopters in the caller's scope, a page at a time (a country has thousands).
+    adoptions = Paginator(
+        commune_selectors.practice_adoptions(practice=practice, communes=communes),
+        PRACTICE_ADOPTIONS_PAGE,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "communes/practice_detail.html",
@@ -101,9 +118,9 @@ def _practice_page(
             "spread_table": spread_table,
             "adopters": sum(d.adopters for d in spread),
             "communes_total": sum(d.communes_total for d in spread),
-            "adoptions": list(
-                commune_selectors.practice_adoptions(practice=practice, communes=communes)
-            ),
+            "adoptions": list(adoptions.object_list),
+            "page": adoptions,
+            "page_query": "",
             "form": form,
         },
         status=status,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -171,6 +171,36 @@ def awaiting_recognition(*, year: int, communes):
         .select_related("commune__district")
         .order_by("commune__district__code", "commune__name")
     )
+
+
+def awaiting_summary(*, year: int, communes, national: bool) -> dict:
+    """What the decisions page says of ``awaiting_recognition``: how many, the first
+    ``AWAITING_NAMED`` by name, and how many per province (``national``: an
+    administrator's 10,598 communes) or per district; never a row per commune."""
+    awaiting = awaiting_recognition(year=year, communes=communes)
+    unit = "commune__province" if national else "commune__district"
+    by_unit = list(
+        awaiting.order_by()
+        .values(f"{unit}__code", f"{unit}__name")
+        .annotate(n=Count("pk"))
+        .order_by(f"{unit}__code")
+    )
+    by_unit = [
+        {"code": row[f"{unit}__code"], "name": row[f"{unit}__name"], "n": row["n"]}
+        for row in by_unit
+    ]
+    named = list(awaiting[:AWAITING_NAMED])
+    count = sum(row["n"] for row in by_unit)
+    return {
+        "count": count,
+        "more": count - len(named),
+        "named": named,
+        "by_unit": by_unit if len(by_unit) > 1 else [],
+        "by_province": national,
+    }
+
+
+AWAITING_NAMED = 50  # awaiting communes named on the decisions page; the rest counted
 
 
 # --- Writes -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ formats it and which number format the workbook gives it) and whether it sorts.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from communes.text import fold
 from targets.decisions import recognition_text
 from targets.models import Status
-from targets.selectors import percent_of
+from targets.selectors import COMMUNE_SQL_ORDER, percent_of
 
 TEXT = "text"
 LINK = "link"
@@ -148,11 +148,14 @@ class Table:
     footer: Any = None  # a totals row read by the same columns, shown last and bold
     sort: str | None = None  # the active sort ("key" or "-key"); None: unsortable table
     note: Any = ""
+    # The rows come in the order ``sort`` names (sorted and paged in SQL): not re-sorted.
+    presorted: bool = False
 
     def __post_init__(self):
         if self.sort is not None:
             self.sort = self._valid_sort(self.sort)
-            self.rows = self._sorted(self.rows)
+            if not self.presorted:
+                self.rows = self._sorted(self.rows)
 
     @property
     def sortable(self) -> bool:
@@ -438,10 +441,19 @@ def closest_table(statuses, *, titles: dict | None = None) -> Table:
 
 
 def commune_table(
-    rows, *, sort: str = "name", titles: dict | None = None, with_district: bool = False
+    rows,
+    *,
+    sort: str = "name",
+    titles: dict | None = None,
+    with_district: bool = False,
+    sorted_in_sql: bool = False,
 ) -> Table:
     """A district dashboard's communes with their status and figures of the year
-    (``with_district``: the province's list, with each commune's district)."""
+    (``with_district``: the province's list, with each commune's district).
+
+    ``sorted_in_sql``: ``rows`` are already in the order of ``sort``
+    (``selectors.commune_rows_sorted``, one page of a national list): only the columns
+    SQL can sort by are sortable, and the rows are not sorted again."""
 
     def rate(c):
         return percent_of(c.year_satisfied or 0, c.year_responses or 0)
@@ -460,60 +472,64 @@ def commune_table(
         if with_district
         else []
     )
+    columns = [
+        Column("code", _("Mã"), lambda c: c.code),
+        Column("name", _("Xã, phường, thị trấn"), lambda c: c.name, LINK, _commune_url),
+        *district,
+        Column("kind", _("Loại"), lambda c: kind_label(c.kind)),
+        Column("status", _("Trạng thái"), lambda c: c.year_status, STATUS),
+        Column(
+            "recognition",
+            _("Công nhận"),
+            lambda c: recognition_text(
+                c.year_status,
+                getattr(c, "recognition", None),
+                getattr(c, "withdrawal", None),
+            ),
+        ),
+        Column(
+            "missing",
+            _("Còn thiếu"),
+            lambda c: [reason_text(r, titles) for r in (c.year_reasons or [])],
+            REASONS,
+        ),
+        Column("satisfaction", _("Hài lòng"), rate, PERCENT),
+        Column("responses", _("Số phiếu khảo sát"), lambda c: c.year_responses, INT),
+        Column(
+            "evidence",
+            _("Minh chứng đã duyệt"),
+            lambda c: (c.year_approved or 0, c.year_required or 0),
+            RATIO,
+            xlsx=False,
+        ),
+        Column(
+            "evidence_approved",
+            _("Minh chứng đã duyệt"),
+            lambda c: c.year_approved,
+            INT,
+            html=False,
+        ),
+        Column(
+            "evidence_required",
+            _("Minh chứng cần có"),
+            lambda c: c.year_required,
+            INT,
+            html=False,
+        ),
+        Column("awaiting", _("Chờ duyệt"), lambda c: c.evidence_awaiting, INT),
+        Column("committee", _("BCĐ"), lambda c: c.has_committee, BOOL),
+        Column("launched", _("Ngày ra mắt"), lambda c: c.model_launched_on, DATE),
+        Column("practices", _("Cách làm hay"), lambda c: c.adoption_count, INT),
+    ]
+    if sorted_in_sql:
+        columns = [c if c.key in COMMUNE_SQL_ORDER else replace(c, sortable=False) for c in columns]
     return Table(
         name="communes",
         title=_("Các xã, phường, thị trấn"),
         sort=sort or "name",
         rows=rows,
-        columns=[
-            Column("code", _("Mã"), lambda c: c.code),
-            Column("name", _("Xã, phường, thị trấn"), lambda c: c.name, LINK, _commune_url),
-            *district,
-            Column("kind", _("Loại"), lambda c: kind_label(c.kind)),
-            Column("status", _("Trạng thái"), lambda c: c.year_status, STATUS),
-            Column(
-                "recognition",
-                _("Công nhận"),
-                lambda c: recognition_text(
-                    c.year_status,
-                    getattr(c, "recognition", None),
-                    getattr(c, "withdrawal", None),
-                ),
-            ),
-            Column(
-                "missing",
-                _("Còn thiếu"),
-                lambda c: [reason_text(r, titles) for r in (c.year_reasons or [])],
-                REASONS,
-            ),
-            Column("satisfaction", _("Hài lòng"), rate, PERCENT),
-            Column("responses", _("Số phiếu khảo sát"), lambda c: c.year_responses, INT),
-            Column(
-                "evidence",
-                _("Minh chứng đã duyệt"),
-                lambda c: (c.year_approved or 0, c.year_required or 0),
-                RATIO,
-                xlsx=False,
-            ),
-            Column(
-                "evidence_approved",
-                _("Minh chứng đã duyệt"),
-                lambda c: c.year_approved,
-                INT,
-                html=False,
-            ),
-            Column(
-                "evidence_required",
-                _("Minh chứng cần có"),
-                lambda c: c.year_required,
-                INT,
-                html=False,
-            ),
-            Column("awaiting", _("Chờ duyệt"), lambda c: c.evidence_awaiting, INT),
-            Column("committee", _("BCĐ"), lambda c: c.has_committee, BOOL),
-            Column("launched", _("Ngày ra mắt"), lambda c: c.model_launched_on, DATE),
-            Column("practices", _("Cách làm hay"), lambda c: c.adoption_count, INT),
-        ],
+        columns=columns,
+        presorted=sorted_in_sql,
     )
 
 
@@ -585,17 +601,25 @@ def public_province_table(dashboard) -> Table:
     )
 
 
-def practice_district_table(practice, districts) -> Table:
-    """One good practice's spread: per district, how many communes adopted it."""
+def practice_district_table(practice, districts, *, by_province: bool = False) -> Table:
+    """One good practice's spread: per district (``by_province``: per province, the
+    country's totals last), how many communes adopted it."""
     total = sum(d.communes_total for d in districts)
     adopters = sum(d.adopters for d in districts)
     return Table(
         name="spread",
-        title=_("Mức độ nhân rộng theo huyện"),
+        title=_("Mức độ nhân rộng theo tỉnh") if by_province else _("Mức độ nhân rộng theo huyện"),
         rows=districts,
-        footer=Totals(_("Toàn tỉnh"), {"communes_total": total, "adopters": adopters}),
+        footer=Totals(
+            _("Toàn quốc") if by_province else _("Toàn tỉnh"),
+            {"communes_total": total, "adopters": adopters},
+        ),
         columns=[
-            Column("name", _("Huyện, thị xã, thành phố"), lambda d: d.name),
+            Column(
+                "name",
+                _("Tỉnh, thành phố") if by_province else _("Huyện, thị xã, thành phố"),
+                lambda d: d.name,
+            ),
             Column("communes", _("Số xã"), lambda d: _get(d, "communes_total"), INT),
             Column("adopters", _("Đã áp dụng"), lambda d: _get(d, "adopters"), INT),
             Column(

@@ -388,17 +388,25 @@ def worklist(request):
     else:
         year = selectors.dashboard_year(request.GET.get("year"))
         communes = Commune.objects.visible_to(request.user)
-        overall, districts = selectors.progress_by_district(
-            year=year, districts=District.objects.visible_to(request.user)
-        )
+        # An administrator's country by province (63 rows), a province by district.
+        national = scope.sees_everything
+        if national:
+            overall, units = selectors.progress_by_province(year=year)
+        else:
+            overall, units = selectors.progress_by_district(
+                year=year, districts=District.objects.visible_to(request.user)
+            )
         context.update(
             year=year,
+            national=national,
             overall=overall,
             behind=sorted(
-                (d for d in districts if d.progress.gap),
+                (d for d in units if d.progress.gap),
                 key=lambda d: (-d.progress.gap, d.code),
             ),
-            backlog=worklist_selectors.review_backlog(communes=communes),
+            backlog=worklist_selectors.review_backlog(
+                communes=communes, by="province" if national else "district"
+            ),
             furthest=worklist_selectors.furthest_from_target(year=year, communes=communes),
             titles=selectors.criterion_titles(),
         )
@@ -410,6 +418,16 @@ def worklist(request):
 
 
 COMMUNE_LIST_PAGE = 100
+
+
+def _with_standing(rows: list, *, year: int) -> list:
+    """``rows`` (communes) with their recognition or its withdrawal of ``year``: what the
+    table's "Công nhận" column reads (one query for the rows given)."""
+    recognized, withdrawn = decisions.standing(year=year, communes=[row.pk for row in rows])
+    for row in rows:
+        row.recognition = recognized.get(row.pk)
+        row.withdrawal = withdrawn.get(row.pk)
+    return rows
 
 
 @require_GET
@@ -429,18 +447,21 @@ def commune_list(request):
         year=year,
     )
     titles = selectors.criterion_titles()
+    # Sorted and cut into pages by the database: an administrator's list holds 10,598
+    # communes, of which a page shows COMMUNE_LIST_PAGE.
     table = tables.commune_table(
-        list(commune_filter.qs), sort=request.GET.get("sort"), titles=titles, with_district=True
+        [], sort=request.GET.get("sort"), titles=titles, with_district=True, sorted_in_sql=True
     )
+    rows = selectors.commune_rows_sorted(commune_filter.qs, sort=table.sort or "name")
     if _wants_xlsx(request):
+        table.rows = _with_standing(list(rows), year=year)
         return exports.xlsx_response(
             [table],
             filename=f"danh-sach-xa-{year}",
             subtitle=_("Năm %(year)s") % {"year": year},
         )
-    # One page of rows at a time: an administrator's list holds 10,598 communes.
-    page = Paginator(table.rows, COMMUNE_LIST_PAGE).get_page(request.GET.get("page"))
-    table.rows = list(page.object_list)
+    page = Paginator(rows, COMMUNE_LIST_PAGE).get_page(request.GET.get("page"))
+    table.rows = _with_standing(list(page.object_list), year=year)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

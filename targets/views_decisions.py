@@ -7,6 +7,7 @@ the year's competent level (``CertificationRule.recognizing_level``) drafts and 
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communes.access import get_commune_for_user, role_required
-from communes.models import Commune, Role
+from communes.models import Commune, Role, scope_of
 from targets import decisions, pdf, selectors
 from targets.forms import DecisionCommuneForm, DecisionForm, WithdrawForm
 from targets.models import RecognitionDecision
@@ -34,24 +35,36 @@ def _messages_of(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
+DECISION_PAGE = 50  # decisions listed a page
+
+
 @require_GET
 @role_required(*VIEWERS)
 def decision_list(request):
-    """The year's decisions and the communes meeting the criteria that await one."""
+    """The year's decisions, a page at a time, and the communes meeting the criteria that
+    await one: counted (per province for an administrator, per district otherwise), the
+    first of them named, never a line per commune of the country."""
     year = selectors.dashboard_year(request.GET.get("year"))
     communes = Commune.objects.visible_to(request.user)
+    scope = scope_of(request.user)
+    listed = decisions.decisions_visible_to(request.user, year=year).order_by("-signed_on", "-pk")
+    page = Paginator(listed, DECISION_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "targets/decisions.html",
         {
             "year": year,
             "years": selectors.dashboard_years(),
-            "decisions": list(
-                decisions.decisions_visible_to(request.user, year=year).order_by(
-                    "-signed_on", "-pk"
-                )
+            "decisions": list(page.object_list),
+            "page": page,
+            "page_query": query.urlencode(),
+            "awaiting": decisions.awaiting_summary(
+                year=year,
+                communes=communes,
+                national=bool(scope is not None and scope.sees_everything),
             ),
-            "awaiting": list(decisions.awaiting_recognition(year=year, communes=communes)),
             "level": decisions.recognizing_level(year=year),
             "may_decide": decisions.may_decide(request.user, year=year),
         },

@@ -154,13 +154,15 @@ def review_work(*, user) -> ReviewWork:
 # --- The province -------------------------------------------------------------------------
 
 
-def review_backlog(*, communes):
-    """Per district of ``communes``: evidence waiting for review, how much of it is
-    overdue and the oldest submission, most overdue first. One query."""
+def review_backlog(*, communes, by: str = "district"):
+    """Per district (``by="province"``: per province, an administrator's country) of
+    ``communes``: evidence waiting for review, how much of it is overdue and the oldest
+    submission, most overdue first. One query."""
     before = overdue_before()
+    unit = f"commune__{by}"
     rows = (
         Evidence.objects.filter(commune__in=communes, state=EvidenceState.SUBMITTED)
-        .values("commune__district__code", "commune__district__name", "commune__district_id")
+        .values(f"{unit}__code", f"{unit}__name", f"{unit}_id")
         .annotate(
             waiting=Count("pk"),
             overdue=Count("pk", filter=Q(submitted_at__lt=before)),
@@ -170,9 +172,9 @@ def review_backlog(*, communes):
     )
     return [
         {
-            "code": r["commune__district__code"],
-            "name": r["commune__district__name"],
-            "id": r["commune__district_id"],
+            "code": r[f"{unit}__code"],
+            "name": r[f"{unit}__name"],
+            "id": r[f"{unit}_id"],
             "waiting": r["waiting"],
             "overdue": r["overdue"],
             "oldest": r["oldest"],

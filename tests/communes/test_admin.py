@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -91,3 +93,97 @@ def test_the_admin_edits_criteria_and_practices_in_both_languages(client, admin_
     practice = GoodPractice.objects.create(code="p", name="Ngày thứ 6 nhanh", description="Mô tả")
     html = client.get(reverse("admin:communes_goodpractice_change", args=[practice.pk])).content
     assert b'name="name_en"' in html and b'name="description_en"' in html
+
+
+def _district_filter(response, path="district"):
+    cl = response.context["cl"]
+    spec = next(s for s in cl.filter_specs if getattr(s, "field_path", None) == path)
+    return spec, [label for _pk, label in spec.lookup_choices]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("admin:communes_commune_changelist", "district"),
+        ("admin:communes_evidence_changelist", "commune__district"),
+        ("admin:surveys_surveyresponse_changelist", "commune__district"),
+        ("admin:targets_certificationstatus_changelist", "commune__district"),
+        ("admin:targets_statuschange_changelist", "commune__district"),
+        ("admin:communes_facilityinvestment_changelist", "district"),
+        ("admin:targets_yeartarget_changelist", "district"),
+    ],
+)
+def test_the_admins_district_filters_offer_a_provinces_districts_never_the_countrys(
+    admin_client_, name, path
+):
+    from communes.models import District, Province
+
+    url = reverse(name)
+    spec, offered = _district_filter(admin_client_.get(url), path)
+    assert offered == []  # no province chosen: no district listed
+    assert "chọn tỉnh trước" in str(spec.title)
+    province = Province.objects.get(code="24", valid_from=None)
+    province_param = path.replace("district", "province") + "__id__exact"
+    if name.endswith(("facilityinvestment_changelist", "yeartarget_changelist")):
+        province_param = "district__province__id__exact"
+    spec, offered = _district_filter(admin_client_.get(url, {province_param: province.pk}), path)
+    assert len(offered) == District.objects.filter(province=province).count() == 10
+    assert "Huyện Lục Nam" in offered
+
+
+@pytest.mark.django_db
+def test_a_district_in_the_address_still_filters_and_stays_offered(admin_client_, luc_nam):
+    url = reverse("admin:communes_evidence_changelist")
+    from communes.models import Evidence
+
+    response = admin_client_.get(url, {"commune__district__id__exact": luc_nam.pk})
+    spec, offered = _district_filter(response, "commune__district")
+    assert offered == [str(luc_nam)]
+    assert (
+        response.context["cl"].result_count
+        == Evidence.objects.filter(commune__district=luc_nam).count()
+    )
+
+
+@pytest.mark.django_db
+def test_a_communes_change_form_finds_its_district_by_search_not_a_select_of_all(
+    admin_client_, doi_ngo
+):
+    from communes.models import District
+
+    page = admin_client_.get(reverse("admin:communes_commune_change", args=[doi_ngo.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "admin-autocomplete" in html
+    # Only the commune's own district is an option, not every district.
+    other = District.objects.exclude(pk=doi_ngo.district_id).first()
+    assert f">{other}</option>" not in html and f">{other.name}</option>" not in html
+    assert html.count("<option") < 20
+
+
+@pytest.mark.django_db
+def test_the_committees_list_reads_each_rows_unit_with_the_rows(admin_client_):
+    """Guards a query per row: each committee names its commune or district."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from communes.models import Commune, Level, SteeringCommittee
+
+    url = reverse("admin:communes_steeringcommittee_changelist")
+    counted = []
+    for communes in (Commune.objects.order_by("code")[:2], Commune.objects.order_by("code")[2:20]):
+        SteeringCommittee.objects.bulk_create(
+            SteeringCommittee(
+                level=Level.COMMUNE,
+                commune=c,
+                decision_number="1/QĐ",
+                established_on=datetime.date(2024, 3, 1),
+            )
+            for c in communes
+        )
+        admin_client_.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client_.get(url).status_code == 200
+        counted.append(len(queries))
+    assert counted[0] == counted[1]

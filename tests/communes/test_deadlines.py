@@ -216,8 +216,9 @@ def test_the_deadlines_screen_lists_late_and_extended_communes(
     client = client_for(district_official)
     extend(client)
     # Guards a query per commune (extension, evidence sent): a fixed number for the table.
-    # (+1: the communes listed are those of the year, read on its reference date)
-    with django_assert_max_num_queries(13):
+    # (+1: the communes listed are those of the year, read on its reference date; +1: the
+    # late and the extended communes named above the table are read apart from its page)
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("deadlines") + f"?year={YEAR}")
     text = response.content.decode()
     assert response.status_code == 200
@@ -225,6 +226,49 @@ def test_the_deadlines_screen_lists_late_and_extended_communes(
     assert "Xã bị lũ, mất điện hai tuần." in text
     assert "Quá hạn" in text  # the other communes of Lục Nam sent nothing
     assert "Phường Lê Lợi" not in text  # another district's
+
+
+def test_the_deadlines_screen_counts_and_pages_in_sql_whatever_the_scope(
+    closed, doi_ngo, client_for, district_official, province_official
+):
+    """The province's 209 communes cost the queries of Lục Nam's 25: the late and extended
+    communes are counted, and the table paged, by the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from communes.views import DEADLINE_PAGE
+
+    extend(client_for(district_official))
+    counted = {}
+    for user in (district_official, province_official):
+        client = client_for(user)
+        client.get(reverse("deadlines") + f"?year={YEAR}")  # the session, the nav counts
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("deadlines") + f"?year={YEAR}")
+        assert response.status_code == 200
+        counted[user.username] = len(queries)
+        assert len(response.context["page"].object_list) <= DEADLINE_PAGE
+    assert counted[province_official.username] == counted[district_official.username]
+    page = client_for(province_official).get(reverse("deadlines") + f"?year={YEAR}")
+    # Every commune but Đồi Ngô (extended) sent nothing and is late: 208 of 209.
+    assert page.context["counts"] == {"all": 209, "late": 208, "extended": 1}
+    assert page.context["page"].paginator.num_pages == 3
+    assert len(page.context["late"]) == 30
+    late = client_for(province_official).get(reverse("deadlines") + f"?year={YEAR}&state=late")
+    assert late.context["page"].paginator.count == 208
+    assert all(row.is_late for row in late.context["page"].object_list)
+    extended = client_for(province_official).get(
+        reverse("deadlines") + f"?year={YEAR}&state=extended"
+    )
+    assert [row.commune.name for row in extended.context["page"].object_list] == [doi_ngo.name]
+    assert not extended.context["page"].object_list[0].is_late
+
+
+def test_a_year_without_deadlines_lists_every_commune_none_late(client_for, province_official):
+    page = client_for(province_official).get(reverse("deadlines") + f"?year={YEAR}")
+    assert page.context["counts"] == {"all": 209, "late": 0, "extended": 0}
+    assert len(page.context["page"].object_list) == 100
+    assert "Năm này chưa đặt hạn nộp." in page.content.decode()
 
 
 def test_the_deadlines_screen_is_for_reviewers_and_the_province(
@@ -290,7 +334,8 @@ def test_the_deadlines_screen_shows_a_page_of_rows_and_narrows_by_search_and_sta
     assert len(first.context["page"].object_list) == 100
     text = first.content.decode()
     # Every other commune sent nothing: late, but the summary names only the first 30.
-    assert len(first.context["late"]) == everything - 1
+    assert first.context["counts"]["late"] == everything - 1
+    assert len(first.context["late"]) == 30
     assert f"và {everything - 1 - 30} xã khác" in text
     assert f'href="?year={YEAR}&amp;page=2"' in text
 

@@ -248,3 +248,43 @@ def test_an_administrator_types_the_communes_code_instead_of_picking_among_every
     assert list(PracticeAdoption.objects.values_list("commune__code", flat=True)) == [DOI_NGO]
     refused = client.post(ADOPT, {"commune": "0000", "adopted_on": "05/01/2024"})
     assert refused.status_code == 400
+
+
+def test_an_administrator_reads_the_spread_by_province_and_the_adopters_by_page(
+    client, admin_user, practice, monkeypatch, django_assert_max_num_queries
+):
+    """Nationally the spread has a row per province (63), not per district (705), and the
+    adopters are listed a page at a time: the page's size does not grow with the data."""
+    from targets import commune_views
+
+    monkeypatch.setattr(commune_views, "PRACTICE_ADOPTIONS_PAGE", 2)
+    for code in (LE_LOI, DOI_NGO, "7450"):
+        adopt(code, practice)
+    client.force_login(admin_user)
+    client.get(DETAIL)  # the session and the navigation's counts
+    # Guards a query per province of the spread or per adopter.
+    with django_assert_max_num_queries(10):
+        response = client.get(DETAIL)
+    assert response.status_code == 200
+    table = response.context["spread_table"]
+    assert str(table.title) == "Mức độ nhân rộng theo tỉnh"
+    bac_giang = [r for r in table.rows if r.communes_total == 209]
+    assert len(bac_giang) == 1 and bac_giang[0].adopters == 3
+    assert all(len(r.code) <= 3 for r in table.rows)  # provinces' codes, no district
+    assert len(response.context["adoptions"]) == 2
+    assert response.context["page"].paginator.count == 3
+    second = client.get(DETAIL + "?page=2")
+    listed = response.context["adoptions"] + second.context["adoptions"]
+    assert sorted(a.commune.code for a in listed) == sorted([LE_LOI, DOI_NGO, "7450"])
+
+
+def test_a_district_official_reads_the_spread_over_their_own_province_only(
+    client, district_official, practice
+):
+    adopt(LE_LOI, practice)
+    client.force_login(district_official)
+    response = client.get(DETAIL)
+    codes = {r.code for r in response.context["spread_table"].rows}
+    assert "218" in codes and "213" in codes and len(codes) == 10  # Bắc Giang's districts
+    # The adopters listed are those of the official's scope: not Lê Lợi (Bắc Giang city).
+    assert response.context["adoptions"] == []

@@ -131,7 +131,8 @@ def test_the_list_runs_the_same_queries_for_209_communes(
     # commune for its district or status.
     # (+1 since units through time: the programme years)
     # (+1: the former districts the filter offers, from the lineage links)
-    with django_assert_max_num_queries(11):
+    # (+2: the table is counted and paged in SQL, and the recognitions of its page read)
+    with django_assert_max_num_queries(13):
         assert client.get(LIST, {"year": 2025}).status_code == 200
 
 
@@ -193,3 +194,58 @@ def test_the_public_search_costs_the_same_queries_whatever_it_finds(
     # found.
     with django_assert_max_num_queries(3):
         assert len(client.get("/public/", {"q": "xa"}).context["found"]) == 30
+
+
+def test_every_column_sorts_in_sql_as_the_table_sorts_in_python(db):
+    """A page of the national list is sorted and cut by the database: each sortable
+    column orders the rows as the table's own sort of every row would (values compared,
+    ties aside), missing values last in both directions."""
+    import random
+
+    from communes.models import District
+    from targets import selectors, tables
+
+    rng = random.Random(15)
+    communes = list(Commune.objects.filter(district__code=LUC_NAM).order_by("code"))
+    for commune in communes[::3]:
+        responses = rng.choice([0, 10, 40])
+        give_status(
+            commune,
+            2025,
+            rng.choice([Status.NOT_MET, Status.CERTIFIED, Status.IN_PROGRESS]),
+            [{"code": "x", "params": {}}] * rng.randint(0, 3),
+            responses=responses,
+            satisfied=rng.randint(0, responses),
+            required=rng.choice([0, 10]),
+            approved=rng.randint(0, 10),
+        )
+    rows = selectors.commune_rows(
+        year=2025, communes=Commune.objects.filter(district__in=District.objects.all()[:3])
+    )
+    every = list(rows)
+    assert len(every) > 50
+    for key in selectors.COMMUNE_SQL_ORDER:
+        for sort in (key, f"-{key}"):
+            in_python = tables.commune_table(every, sort=sort, with_district=True)
+            in_sql = tables.commune_table(
+                list(selectors.commune_rows_sorted(rows, sort=sort)),
+                sort=sort,
+                with_district=True,
+                sorted_in_sql=True,
+            )
+            column = next(c for c in in_python.columns if c.key == key)
+            folded = [tables._sort_key(column.value(r)) for r in in_python.rows]
+            assert [tables._sort_key(column.value(r)) for r in in_sql.rows] == folded, sort
+            assert in_sql.sort == sort
+
+
+def test_an_administrators_list_renders_one_page_and_sorts_by_sql_columns_only(
+    client_for, admin_user
+):
+    response = client_for(admin_user).get(LIST, {"year": 2025, "sort": "-recognition"})
+    assert response.status_code == 200
+    table = response.context["table"]
+    assert len(table.rows) == 100
+    assert table.sort == ""  # the recognition's wording does not sort a paged list
+    headers = {h.column.key: h.sort_value for h in table.headers}
+    assert headers["recognition"] is None and headers["name"] == "name"

@@ -222,14 +222,57 @@ def test_the_decisions_page_lists_the_communes_awaiting_and_the_decisions(
 ):
     issued(district_official, communes=[Commune.objects.get(code=DOI_NGO)])
     client = client_for(district_official)
-    # Guards a query per decision or per awaiting commune.
-    with django_assert_max_num_queries(12):
+    # Guards a query per decision or per awaiting commune. (+2: the decisions are counted
+    # for their pages, the awaiting communes counted per district apart from those named)
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("decision_list") + "?year=2024")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Xã Bình Sơn" in page  # awaiting
     assert "123/QĐ-UBND" in page
     assert "Phường Lê Lợi" not in page  # another district's commune
+
+
+def test_the_decisions_page_counts_the_awaiting_communes_and_names_only_the_first(
+    year_2024, client_for, admin_user, province_official, district_official, monkeypatch
+):
+    """An administrator's country awaits thousands of decisions: the page counts them per
+    province and names the first AWAITING_NAMED, never a name per commune."""
+    monkeypatch.setattr(decisions, "AWAITING_NAMED", 2)
+    national = client_for(admin_user).get(reverse("decision_list") + "?year=2024")
+    awaiting = national.context["awaiting"]
+    assert awaiting["count"] == 3 and awaiting["more"] == 1
+    assert len(awaiting["named"]) == 2
+    assert awaiting["by_province"] and awaiting["by_unit"] == []  # one province: no split
+    page = national.content.decode()
+    assert "và 1 xã khác" in page and "status=CERTIFIED" in page
+    province = client_for(province_official).get(reverse("decision_list") + "?year=2024")
+    by_district = {row["code"]: row["n"] for row in province.context["awaiting"]["by_unit"]}
+    assert by_district == {"213": 1, "218": 2}  # Bắc Giang city (Lê Lợi), Lục Nam
+    assert "Theo huyện:" in province.content.decode()
+    # The district official's scope: Lục Nam's two, never Lê Lợi.
+    own = client_for(district_official).get(reverse("decision_list") + "?year=2024")
+    assert own.context["awaiting"]["count"] == 2 and own.context["awaiting"]["more"] == 0
+    assert "Phường Lê Lợi" not in own.content.decode()
+
+
+def test_the_decisions_are_listed_a_page_at_a_time(
+    year_2024, client_for, district_official, monkeypatch
+):
+    from targets import views_decisions
+
+    monkeypatch.setattr(views_decisions, "DECISION_PAGE", 1)
+    issued(district_official, communes=[Commune.objects.get(code=DOI_NGO)], number="1/QĐ")
+    issued(district_official, communes=[Commune.objects.get(code=BINH_SON)], number="2/QĐ")
+    client = client_for(district_official)
+    first = client.get(reverse("decision_list") + "?year=2024")
+    assert len(first.context["decisions"]) == 1
+    assert 'href="?year=2024&amp;page=2"' in first.content.decode()
+    second = client.get(reverse("decision_list") + "?year=2024&page=2")
+    assert {d.number for d in first.context["decisions"] + second.context["decisions"]} == {
+        "1/QĐ",
+        "2/QĐ",
+    }
 
 
 def test_an_official_drafts_fills_and_issues_a_decision_through_the_pages(

@@ -119,6 +119,32 @@ def test_the_province_sees_the_backlog_per_district_and_the_communes_furthest_aw
     assert gaps == sorted(gaps, reverse=True) and len(gaps) == 10
 
 
+def test_an_administrator_sees_the_backlog_and_the_gaps_per_province_not_per_district(
+    client_for, admin_user, doi_ngo, le_loi
+):
+    from communes.models import Province
+
+    evidence(doi_ngo, "CSVC-01", EvidenceState.SUBMITTED, days_ago=30)
+    evidence(le_loi, "CSVC-03", EvidenceState.SUBMITTED, days_ago=2)
+    from tests.targets.dashboard_data import set_targets
+
+    set_targets()
+    response = client_for(admin_user).get(WORK + "?year=2025")
+    context = response.context
+    province = Province.objects.get(pk=doi_ngo.province_id)
+    # One row for the province, both communes' evidence in it (not a row per district).
+    assert [(d["code"], d["waiting"], d["overdue"]) for d in context["backlog"]] == [
+        (province.code, 2, 1)
+    ]
+    assert context["national"] and {d.code for d in context["behind"]} == {province.code}
+    assert context["overall"].total == context["behind"][0].progress.total == 209
+    page = response.content.decode()
+    assert f"{reverse('reviews')}?province={province.code}" in page
+    assert reverse("province_detail", args=[province.code]) in page
+    assert "Toàn quốc: 0/209 xã đạt chuẩn" in page
+    assert "Huyện Lục Nam" not in page
+
+
 def test_the_worklist_refuses_wrong_methods_and_unscoped_users(client_for, commune_staff, db):
     from django.contrib.auth import get_user_model
 
@@ -135,7 +161,12 @@ def test_the_worklist_refuses_wrong_methods_and_unscoped_users(client_for, commu
     # (+2 for commune staff and the province since units through time: the programme
     # years, and the year's reference date or the navigation's current programme year)
     # (+ issue 14's deadline reads)
-    [("commune_staff", 14), ("district_official", 10), ("province_official", 14)],
+    [
+        ("commune_staff", 14),
+        ("district_official", 10),
+        ("province_official", 14),
+        ("admin_user", 14),
+    ],
 )
 def test_the_worklist_query_count_does_not_grow_with_its_rows(
     client_for, request, who, most, doi_ngo, le_loi, django_assert_max_num_queries
