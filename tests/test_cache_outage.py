@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 
 from communes.models import Commune, GoodPractice, PracticeAdoption
 from surveys.models import SurveyResponse
@@ -26,16 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def redis_down(settings):
-    with override_settings(
-        CACHES={
-            "default": {
-                "BACKEND": "friendlygov.cache.OptionalRedisCache",
-                "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
-            }
+    """The cache on a Redis that does not answer. Set through pytest-django's ``settings``
+    like the tests' own changes, so that all of them are undone in reverse order: an
+    ``override_settings`` of its own, left before a test's ``settings`` change was undone,
+    let that undoing bring the dead cache back for every later test of the process."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "friendlygov.cache.OptionalRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
         }
-    ):
-        yield
-    cache.clear()
+    }
 
 
 def test_the_settings_make_a_redis_cache_optional():
