@@ -162,23 +162,32 @@ def progress_by_district(*, year: int, districts=None):
         ).order_by("code")
     )
     recognized = _recognized_by_district(year=year, district_ids=[d.pk for d in rows])
-    on_recognized = _target_on_recognized(year)
-    for district in rows:
-        district.progress = Progress(
-            total=district.communes_total,
-            certified=district.communes_certified,
-            target_percent=overrides.get(district.pk, province_target),
-            recognized=recognized.get(district.pk, 0),
-            on_recognized=on_recognized,
-        )
-    overall = Progress(
-        total=sum(d.communes_total for d in rows),
-        certified=sum(d.communes_certified for d in rows),
-        target_percent=province_target,
-        recognized=sum(d.progress.recognized for d in rows),
-        on_recognized=on_recognized,
+    overall = _with_progress(
+        rows, year=year, target=province_target, overrides=overrides, recognized=recognized
     )
     return overall, rows
+
+
+def _with_progress(rows, *, year: int, target: Decimal, overrides, recognized) -> Progress:
+    """Give each of ``rows`` (units annotated with ``communes_total`` and
+    ``communes_certified``) its ``progress`` against its target (its own in ``overrides``,
+    else ``target``), with ``recognized`` communes per unit; the total over them."""
+    on_recognized = _target_on_recognized(year)
+    for row in rows:
+        row.progress = Progress(
+            total=row.communes_total,
+            certified=row.communes_certified,
+            target_percent=overrides.get(row.pk, target),
+            recognized=recognized.get(row.pk, 0),
+            on_recognized=on_recognized,
+        )
+    return Progress(
+        total=sum(row.communes_total for row in rows),
+        certified=sum(row.communes_certified for row in rows),
+        target_percent=target,
+        recognized=sum(row.progress.recognized for row in rows),
+        on_recognized=on_recognized,
+    )
 
 
 def progress_by_province(*, year: int):
@@ -205,22 +214,7 @@ def progress_by_province(*, year: int):
         .order_by("code")
     )
     recognized = Counter(r.province_id for r in recognitions(year=year).values())
-    on_recognized = _target_on_recognized(year)
-    for province in rows:
-        province.progress = Progress(
-            total=province.communes_total,
-            certified=province.communes_certified,
-            target_percent=target,
-            recognized=recognized.get(province.pk, 0),
-            on_recognized=on_recognized,
-        )
-    overall = Progress(
-        total=sum(p.communes_total for p in rows),
-        certified=sum(p.communes_certified for p in rows),
-        target_percent=target,
-        recognized=sum(p.progress.recognized for p in rows),
-        on_recognized=on_recognized,
-    )
+    overall = _with_progress(rows, year=year, target=target, overrides={}, recognized=recognized)
     return overall, rows
 
 

@@ -542,22 +542,22 @@ def public_district_table(figures) -> Table:
         footer=Totals(_("Toàn tỉnh"), figures.overall),
         columns=[
             Column("name", _("Huyện, thị xã, thành phố"), lambda r: r.name),
-            Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
-            Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
-            Column(
-                "recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT
-            ),
-            Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
-            Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
-            Column(
-                "satisfaction",
-                _("Tỷ lệ hài lòng"),
-                lambda r: r.figures.satisfaction_rate,
-                PERCENT,
-            ),
+            *_public_progress_columns(),
             Column("responses", _("Số phiếu khảo sát"), lambda r: r.figures.survey_responses, INT),
         ],
     )
+
+
+def _public_progress_columns() -> list[Column]:
+    """The public tables' figures of a unit: progress against the target, satisfaction."""
+    return [
+        Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
+        Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
+        Column("recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT),
+        Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
+        Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
+        Column("satisfaction", _("Tỷ lệ hài lòng"), lambda r: r.figures.satisfaction_rate, PERCENT),
+    ]
 
 
 def public_url(province, year: int) -> str:
@@ -584,19 +584,7 @@ def public_province_table(dashboard) -> Table:
                 LINK,
                 lambda r: pattern.replace(marker, r.code),
             ),
-            Column("communes", _("Số xã"), lambda r: r.figures.total, INT),
-            Column("certified", _("Đạt chuẩn"), lambda r: r.figures.certified, INT),
-            Column(
-                "recognized", _("Đã có QĐ công nhận"), lambda r: r.figures.progress.recognized, INT
-            ),
-            Column("percent", _("Tỷ lệ đạt"), lambda r: r.figures.progress.percent, PERCENT),
-            Column("target", _("Chỉ tiêu"), lambda r: r.figures.progress.target_percent, PERCENT),
-            Column(
-                "satisfaction",
-                _("Tỷ lệ hài lòng"),
-                lambda r: r.figures.satisfaction_rate,
-                PERCENT,
-            ),
+            *_public_progress_columns(),
         ],
     )
 
