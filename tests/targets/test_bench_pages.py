@@ -44,6 +44,9 @@ def test_the_walker_answers_a_row_per_url_and_role_and_leaves_nothing_behind(doi
     assert by[("admin:index", "commune")].skipped.startswith("staff only")
     assert by[("logout", "admin")].skipped == "POST only (GET answers 405)"
     assert by[("decision_pdf", "province")].skipped.startswith("file download")
+    # Each page is asked about a unit of its own kind: a province's page by a province code.
+    assert by[("province_detail", "admin")].path == "/provinces/24/"
+    assert by[("province_detail", "admin")].status == 200
     assert not [row for row in rows if row.status is not None and row.status >= 500]
     # Rolled back: the walker's users and their sessions are gone.
     assert get_user_model().objects.count() == users_before

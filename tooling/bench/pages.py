@@ -209,6 +209,7 @@ def samples(district: District, commune: Commune) -> dict:
     return {
         "commune": commune.code,
         "district": district.code,
+        "province": REAL_PROVINCE,
         "year": BENCH_YEAR,
         "criterion": evidence.criterion.code if evidence else None,
         "evidence": evidence.pk if evidence else None,
@@ -234,6 +235,8 @@ def _argument(url: Url, name: str) -> str:
     if name == "code":
         if route.startswith("practices/"):
             return "practice"
+        if route.startswith("provinces/"):
+            return "province"
         return "district" if route.startswith("districts/") else "commune"
     if name == "pk":
         for prefix, key in (
