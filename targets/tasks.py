@@ -8,7 +8,7 @@ schedules are declared in ``friendlygov/schedules.py`` and edited in the admin
 
 from celery import shared_task
 
-from targets import dashboards, services
+from targets import dashboards, services, views
 from targets.models import RecomputeRun
 
 RETRY_POLICY = {
@@ -47,19 +47,27 @@ def recompute_all(self, run_id: int | None = None, year: int | None = None):
     services.recompute_run_execute(
         run_id=run_id,
         will_retry=self.request.retries < self.max_retries,
-        prerender=lambda each_year: dashboards.prerender(year=each_year),
+        prerender=_prerender_year,
     )
 
 
+def _prerender_year(year: int) -> None:
+    """Render into the cache what a run of ``year`` changed: every dashboard and every
+    public page of the year."""
+    dashboards.prerender(year=year)
+    views.prerender_public(year=year)
+
+
 def _prerender_communes(year: int | None, commune_ids: list[int], *, national: bool = True):
-    """Render into the cache the dashboards a recompute of ``commune_ids`` changed: their
-    provinces' of ``year`` (None: every year), and the national one unless ``national`` is
-    False (one commune's change, many times a day: the national view is rendered by the
-    first administrator who opens it, or by the next run)."""
+    """Render into the cache the dashboards and public pages a recompute of
+    ``commune_ids`` changed: their provinces' of ``year`` (None: every year), and the
+    national ones unless ``national`` is False (one commune's change, many times a day:
+    the national pages are rendered by their first reader, or by the next run)."""
     years = [year] if year is not None else services.recompute_years()
     provinces = dashboards.provinces_of(commune_ids)
     for each_year in years:
         dashboards.prerender(year=each_year, province_ids=provinces, national=national)
+        views.prerender_public(year=each_year, province_ids=provinces, national=national)
 
 
 @shared_task(**RETRY_POLICY)

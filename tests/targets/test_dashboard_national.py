@@ -297,6 +297,56 @@ def test_the_run_is_done_only_after_the_dashboards_are_rendered(targets, monkeyp
     assert (run.state, run.percent) == (RecomputeRun.State.DONE, 100)
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_after_a_recompute_run_a_citizens_first_public_page_comes_from_the_cache(
+    client, second_province, language
+):
+    client.cookies["django_language"] = language
+    for url in ("/public/?year=2024", "/public/?year=2024&province=24"):
+        queries_of(client, url)  # the cache holds the page as it was before the run
+        warm = queries_of(client, url)
+
+        _run_recompute(2024)
+
+        assert queries_of(client, url) == warm, url
+
+
+def test_the_pre_rendered_public_page_shows_the_new_figures(client, targets, make_ready):
+    _run_recompute(2023)
+    html = client.get("/public/?year=2023").content.decode()
+    assert "Thị trấn Đồi Ngô" not in html
+
+    make_ready(Commune.objects.filter(code__in=[DOI_NGO, LE_LOI]))
+    _run_recompute(2023)
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/public/?year=2023").content.decode()
+    assert len(ctx.captured_queries) == 1  # rendered by the run, not by this citizen
+    assert "Thị trấn Đồi Ngô" in html and "Phường Lê Lợi" in html
+
+
+def test_one_communes_recompute_renders_its_provinces_public_page(client, second_province):
+    url = "/public/?year=2024&province=24"
+    queries_of(client, url)
+    warm = queries_of(client, url)
+
+    tasks.recompute_commune(Commune.objects.get(code=DOI_NGO, valid_from=None).pk, 2024)
+
+    assert queries_of(client, url) == warm
+
+
+def test_a_failing_public_pre_render_does_not_fail_the_run(targets, monkeypatch):
+    from targets import views
+
+    def broken(request):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(views, "public_progress", broken)
+
+    assert _run_recompute(2024).state == RecomputeRun.State.DONE
+    assert views.prerender_public(year=2024) == 0
+
+
 def test_a_failing_pre_render_does_not_fail_the_run(targets, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("template missing")
