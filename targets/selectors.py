@@ -148,24 +148,29 @@ def progress_by_district(*, year: int, districts=None):
     on = reference_date(year)
     districts = districts.in_force(on=on)
     province_target, overrides = target_percents(year=year)
-    in_force = in_force_q(on, "communes__")
-    rows = list(
-        districts.annotate(
-            communes_total=Count("communes", filter=in_force, distinct=True),
-            communes_certified=Count(
-                "communes__statuses",
-                filter=Q(communes__statuses__year=year)
-                & Q(communes__statuses__status=Status.CERTIFIED)
-                & in_force,
-                distinct=True,
-            ),
-        ).order_by("code")
-    )
+    rows = list(districts.annotate(**_commune_counts(year=year, on=on)).order_by("code"))
     recognized = _recognized_by_district(year=year, district_ids=[d.pk for d in rows])
     overall = _with_progress(
         rows, year=year, target=province_target, overrides=overrides, recognized=recognized
     )
     return overall, rows
+
+
+def _commune_counts(*, year: int, on) -> dict:
+    """A unit's communes in force on ``on`` (``communes_total``) and those of them
+    certified in ``year`` (``communes_certified``), as annotations of a District or
+    Province queryset."""
+    in_force = in_force_q(on, "communes__")
+    return {
+        "communes_total": Count("communes", filter=in_force, distinct=True),
+        "communes_certified": Count(
+            "communes__statuses",
+            filter=Q(communes__statuses__year=year)
+            & Q(communes__statuses__status=Status.CERTIFIED)
+            & in_force,
+            distinct=True,
+        ),
+    }
 
 
 def _with_progress(rows, *, year: int, target: Decimal, overrides, recognized) -> Progress:
@@ -198,19 +203,9 @@ def progress_by_province(*, year: int):
 
     on = reference_date(year)
     target, _overrides = target_percents(year=year)
-    in_force = in_force_q(on, "communes__")
     rows = list(
         Province.objects.in_force(on=on)
-        .annotate(
-            communes_total=Count("communes", filter=in_force, distinct=True),
-            communes_certified=Count(
-                "communes__statuses",
-                filter=Q(communes__statuses__year=year)
-                & Q(communes__statuses__status=Status.CERTIFIED)
-                & in_force,
-                distinct=True,
-            ),
-        )
+        .annotate(**_commune_counts(year=year, on=on))
         .order_by("code")
     )
     recognized = Counter(r.province_id for r in recognitions(year=year).values())
