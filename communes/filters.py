@@ -43,7 +43,34 @@ def _province_choices() -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: fold(item[1]))
 
 
-class ReviewQueueFilter(django_filters.FilterSet):
+class _ScopedListFilter(django_filters.FilterSet):
+    """What the lists' filters share: a value outside the caller's scope (a form error)
+    finds nothing, and the fields laid out in one row, those not in ``shown`` hidden."""
+
+    shown: set[str]
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.form.is_valid():
+            return self.queryset.none()  # outside the scope, or not a value at all
+        return super().qs
+
+    def _row(self, columns: dict[str, str], *, button: str) -> list:
+        """A Div per field of ``columns`` (its column classes), then the submit button."""
+        return [
+            *[
+                Div(name, css_class=css if name in self.shown else "d-none")
+                for name, css in columns.items()
+                if name in self.filters
+            ],
+            Div(
+                StrictButton(_("Lọc"), type="submit", css_class="btn-outline-primary"),
+                css_class=button,
+            ),
+        ]
+
+
+class ReviewQueueFilter(_ScopedListFilter):
     """Narrow the review queue to a province (administrators), a district, a commune (a
     select while the choice is short, else a search by name or code), a year, or what is
     overdue. A value outside the caller's scope is an error and finds nothing."""
@@ -164,12 +191,6 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return commune.name
 
     @property
-    def qs(self):
-        if self.is_bound and not self.form.is_valid():
-            return self.queryset.none()  # outside the scope, or not a value at all
-        return super().qs
-
-    @property
     def helper(self):
         helper = FormHelper()
         helper.form_method = "get"
@@ -182,17 +203,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
             "year": "col-6 col-md-2",
             "overdue": "col-6 col-md-auto pb-2",
         }
-        helper.layout = Layout(
-            *[
-                Div(name, css_class=css if name in self.shown else "d-none")
-                for name, css in columns.items()
-                if name in self.filters
-            ],
-            Div(
-                StrictButton(_("Lọc"), type="submit", css_class="btn-outline-primary"),
-                css_class="col-12 col-md-auto",
-            ),
-        )
+        helper.layout = Layout(*self._row(columns, button="col-12 col-md-auto"))
         return helper
 
     def filter_search(self, queryset, name, value):
@@ -209,7 +220,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return queryset
 
 
-class DeadlineFilter(django_filters.FilterSet):
+class DeadlineFilter(_ScopedListFilter):
     """Narrow the deadlines board (communes) to a province (administrators), a district,
     a name or code, and who is late or extended. Selects stay under SELECT_LIMIT."""
 
@@ -264,12 +275,6 @@ class DeadlineFilter(django_filters.FilterSet):
             district.widget = forms.HiddenInput()
 
     @property
-    def qs(self):
-        if self.is_bound and not self.form.is_valid():
-            return self.queryset.none()  # outside the scope, or not a value at all
-        return super().qs
-
-    @property
     def helper(self):
         helper = FormHelper()
         helper.form_method = "get"
@@ -283,18 +288,7 @@ class DeadlineFilter(django_filters.FilterSet):
             "state": "col-6 col-md-2",
         }
         helper.layout = Layout(
-            Div(
-                *[
-                    Div(name, css_class=css if name in self.shown else "d-none")
-                    for name, css in columns.items()
-                    if name in self.filters
-                ],
-                Div(
-                    StrictButton(_("Lọc"), type="submit", css_class="btn-outline-primary"),
-                    css_class="col-6 col-md-1",
-                ),
-                css_class="row g-2 align-items-end",
-            )
+            Div(*self._row(columns, button="col-6 col-md-1"), css_class="row g-2 align-items-end")
         )
         return helper
 
