@@ -43,6 +43,12 @@ def pytest_collection_modifyitems(config, items):
                 break
 
 
+def commune_on(day: datetime.date, code: str) -> Commune:
+    """The commune of ``code`` in force on ``day`` (a code names different units in
+    different periods)."""
+    return Commune.objects.in_force(on=day).get(code=code)
+
+
 def skip_or_fail(reason: str):
     """Skip a test that needs a missing service, except in CI, where that is a failure."""
     if IN_CI:

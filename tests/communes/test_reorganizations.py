@@ -44,6 +44,7 @@ from surveys.selectors import active_questionnaire
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
 from targets.models import CertificationStatus
 from targets.services import statuses_recompute
+from tests.conftest import commune_on
 from tests.surveys.conftest import all_answers
 from tests.surveys.test_kiosk import aged_stamp, kiosk_url
 
@@ -70,10 +71,6 @@ SEPTEMBER_2026 = {
 def questionnaire(db):
     questionnaire_create_default()
     return active_questionnaire()
-
-
-def _on(day, code):
-    return Commune.objects.in_force(on=day).get(code=code)
 
 
 def _merge_le_loi_into_tran_phu(**extra):
@@ -160,7 +157,7 @@ def test_the_admin_list_of_reorganizations_links_to_the_screen(client_for, admin
 def test_the_preview_lists_what_moves_and_writes_nothing(
     leloi_staff, other_district_official, make_user
 ):
-    le_loi = _on(BEFORE, LE_LOI)
+    le_loi = commune_on(BEFORE, LE_LOI)
     kiosk_link_ensure(commune=le_loi)
     criterion = Criterion.objects.filter(is_required=True).first()
     Evidence.objects.create(commune=le_loi, criterion=criterion, year=2026)
@@ -172,7 +169,7 @@ def test_the_preview_lists_what_moves_and_writes_nothing(
 
     plan = reorganization_preview(**_merge_le_loi_into_tran_phu())
 
-    tran_phu = _on(BEFORE, TRAN_PHU)
+    tran_phu = commune_on(BEFORE, TRAN_PHU)
     assert [p.keeps for p in plan.units] == [tran_phu]
     assert list(plan.dissolved) == [le_loi.pk]
     assert [(m.what, m.unit, m.to.code) for m in plan.users] == [
@@ -186,14 +183,14 @@ def test_the_preview_lists_what_moves_and_writes_nothing(
     # Bắc Giang city goes on: its official keeps both units, no read-only note.
     assert plan.district_officials == []
     assert plan.first_year_on_new_units == 2026
-    assert _on(NEXT, LE_LOI) == le_loi
+    assert commune_on(NEXT, LE_LOI) == le_loi
     assert not Reorganization.objects.exists()
 
 
 def test_the_preview_page_says_what_happens_to_users_posters_and_evidence(
     client_for, admin_user, leloi_staff
 ):
-    kiosk_link_ensure(commune=_on(BEFORE, LE_LOI))
+    kiosk_link_ensure(commune=commune_on(BEFORE, LE_LOI))
     rows = [
         {
             "change": "merge",
@@ -275,12 +272,12 @@ def test_a_code_still_used_by_a_unit_that_goes_on_is_refused():
 
 
 def test_a_merge_ends_the_merged_unit_links_it_and_moves_its_staff(leloi_staff, admin_user):
-    le_loi, tran_phu = _on(BEFORE, LE_LOI), _on(BEFORE, TRAN_PHU)
+    le_loi, tran_phu = commune_on(BEFORE, LE_LOI), commune_on(BEFORE, TRAN_PHU)
     reorganization = reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
 
     le_loi.refresh_from_db()
     assert le_loi.valid_to == datetime.date(2025, 12, 31)
-    assert _on(NEXT, TRAN_PHU) == tran_phu  # goes on in its own row
+    assert commune_on(NEXT, TRAN_PHU) == tran_phu  # goes on in its own row
     assert not Commune.objects.in_force(on=NEXT).filter(code=LE_LOI).exists()
     link = CommuneLink.objects.get(reorganization=reorganization)
     assert (link.predecessor, link.successor, link.kind) == (le_loi, tran_phu, LinkKind.WHOLE)
@@ -293,7 +290,7 @@ def test_a_merge_ends_the_merged_unit_links_it_and_moves_its_staff(leloi_staff, 
 def test_applying_asks_for_every_year_of_the_units_that_ended_and_began(admin_user):
     from targets.models import PendingRecompute
 
-    le_loi, tran_phu = _on(BEFORE, LE_LOI), _on(BEFORE, TRAN_PHU)
+    le_loi, tran_phu = commune_on(BEFORE, LE_LOI), commune_on(BEFORE, TRAN_PHU)
     reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
 
     # Asked in the reorganization's transaction (the outbox), recomputed after it commits.
@@ -304,7 +301,7 @@ def test_applying_asks_for_every_year_of_the_units_that_ended_and_began(admin_us
 
 
 def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_user):
-    doi_ngo = _on(BEFORE, DOI_NGO)
+    doi_ngo = commune_on(BEFORE, DOI_NGO)
     link = kiosk_link_ensure(commune=doi_ngo)
     changes = [
         UnitChange(
@@ -335,7 +332,7 @@ def test_a_split_gives_the_desk_to_the_chosen_successor(commune_staff, admin_use
 
 
 def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
-    doi_ngo = _on(BEFORE, DOI_NGO)
+    doi_ngo = commune_on(BEFORE, DOI_NGO)
     change = UnitChange(
         change=Change.RENAME,
         predecessors=(DOI_NGO,),
@@ -345,7 +342,7 @@ def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
         district="218",
     )
     reorganization_apply(resolution="3/NQ", effective_on=NEXT, changes=[change], by=admin_user)
-    renamed = _on(NEXT, DOI_NGO)
+    renamed = commune_on(NEXT, DOI_NGO)
     assert renamed.pk == doi_ngo.pk and renamed.name == "Thị trấn Lục Nam"
     link = CommuneLink.objects.get(predecessor=doi_ngo)
     assert (link.successor, link.kind, link.former_name) == (
@@ -358,7 +355,7 @@ def test_a_rename_keeps_the_row_and_records_the_former_name(admin_user):
 def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
     admin_user, leloi_staff, other_district_official
 ):
-    le_loi = _on(BEFORE, LE_LOI)
+    le_loi = commune_on(BEFORE, LE_LOI)
     change = UnitChange(
         change=Change.PARENT,
         predecessors=(LE_LOI,),
@@ -372,7 +369,7 @@ def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
     assert [m.what for m in plan.district_officials] == ["huyen-bgcity-test"]
     reorganization_apply(**args, by=admin_user)
 
-    moved = _on(NEXT, LE_LOI)
+    moved = commune_on(NEXT, LE_LOI)
     assert moved.pk != le_loi.pk and moved.district.code == "218"
     assert CommuneLink.objects.get(predecessor=le_loi).kind == LinkKind.PARENT_CHANGED
     # Bắc Giang city's official still sees Lê Lợi's old row (its history), not the new one.
@@ -385,7 +382,7 @@ def test_a_parent_change_makes_a_new_row_and_the_old_district_keeps_the_history(
 
 
 def test_a_failure_mid_apply_leaves_nothing_half_done(admin_user, leloi_staff):
-    le_loi = _on(BEFORE, LE_LOI)
+    le_loi = commune_on(BEFORE, LE_LOI)
     with (
         mock.patch.object(reorganizations, "_move_users", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
@@ -404,11 +401,11 @@ def test_a_failure_mid_apply_leaves_nothing_half_done(admin_user, leloi_staff):
 
 def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_staff):
     criterion = Criterion.objects.filter(is_required=True).first()
-    old = _on(BEFORE, LE_LOI)
+    old = commune_on(BEFORE, LE_LOI)
     Evidence.objects.create(commune=old, criterion=criterion, year=2026, note="Lê Lợi cũ")
     reorganization_apply(**_merge_le_loi_into_tran_phu(), by=admin_user)
     # A year later, a new ward takes the code 7219 again, split from Trần Phú.
-    tran_phu = _on(NEXT, TRAN_PHU)
+    tran_phu = commune_on(NEXT, TRAN_PHU)
     changes = [
         UnitChange(
             change=Change.SPLIT,
@@ -440,7 +437,7 @@ def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_
     assert Evidence.objects.get(note="Lê Lợi cũ").commune == old
     # The new ward is Trần Phú's part, not Lê Lợi's successor: no link from the old row.
     assert not CommuneLink.objects.filter(predecessor=old, successor=new).exists()
-    assert _on(day, TRAN_PHU) == tran_phu  # Trần Phú keeps its row and its staff
+    assert commune_on(day, TRAN_PHU) == tran_phu  # Trần Phú keeps its row and its staff
     assert UserScope.objects.get(user=leloi_staff).commune == tran_phu
 
 
@@ -450,7 +447,7 @@ def test_a_reused_code_never_mixes_two_units_data(admin_user, client_for, leloi_
 def test_a_poster_of_a_merged_commune_records_answers_for_its_successor(
     client, admin_user, questionnaire
 ):
-    le_loi = _on(BEFORE, LE_LOI)
+    le_loi = commune_on(BEFORE, LE_LOI)
     link = kiosk_link_ensure(commune=le_loi)
     day = datetime.date(2026, 6, 1)  # in the past of the session's today
     args = _merge_le_loi_into_tran_phu(effective_on=day)
@@ -462,14 +459,14 @@ def test_a_poster_of_a_merged_commune_records_answers_for_its_successor(
     with mock.patch("surveys.services.recompute_later"):
         response = client.post(kiosk_url(link), data)
     assert response.status_code == 302
-    assert SurveyResponse.objects.get().commune == _on(day, TRAN_PHU)
+    assert SurveyResponse.objects.get().commune == commune_on(day, TRAN_PHU)
 
 
 def test_a_poster_of_a_commune_split_without_a_desk_says_the_survey_is_closed(
     client, questionnaire
 ):
     """Units loaded from the files may be split with no desk chosen: nothing is recorded."""
-    doi_ngo = _on(BEFORE, DOI_NGO)
+    doi_ngo = commune_on(BEFORE, DOI_NGO)
     link = kiosk_link_ensure(commune=doi_ngo)
     day = datetime.date(2026, 6, 1)
     doi_ngo.valid_to = day - datetime.timedelta(days=1)
@@ -507,7 +504,7 @@ def test_september_2026_recorded_through_the_screen(
     2026 evidence, surveys and status stay the unit's, and 2026, evaluated on the units
     in force on its reference date (1/1/2026), still evaluates these same units.
     """
-    before = {code: _on(IN_2026, code) for code in SEPTEMBER_2026}
+    before = {code: commune_on(IN_2026, code) for code in SEPTEMBER_2026}
     luc_nam = before["7444"]
     staff = make_user(Role.COMMUNE, "7444", username="xa-lucnam", on=IN_2026)
     link = kiosk_link_ensure(commune=luc_nam)
@@ -652,11 +649,11 @@ def test_the_preview_and_the_result_pages_take_a_flat_number_of_queries(
 def test_a_2023_poster_follows_both_real_reorganizations(reorganized_units, client, questionnaire):
     """Lê Lợi (7219) joined Trần Phú on 1/1/2025, which joined Phường Bắc Giang (7210, a
     reused code) on 1/7/2025: a poster printed for Lê Lợi in 2023 answers for Bắc Giang."""
-    le_loi = _on(datetime.date(2023, 6, 1), LE_LOI)
+    le_loi = commune_on(datetime.date(2023, 6, 1), LE_LOI)
     link = kiosk_link_ensure(commune=le_loi)
     page = client.get(kiosk_url(link))
     assert "Phường Bắc Giang" in page.content.decode()
-    bac_giang = _on(datetime.date(2025, 7, 1), "7210")
+    bac_giang = commune_on(datetime.date(2025, 7, 1), "7210")
     assert successor_in_force(unit=le_loi, on=datetime.date(2025, 7, 1)) == bac_giang
     assert successor_in_force(unit=le_loi, on=datetime.date(2025, 3, 1)).code == TRAN_PHU
 
@@ -664,7 +661,7 @@ def test_a_2023_poster_follows_both_real_reorganizations(reorganized_units, clie
 def test_the_poster_of_a_commune_with_an_unknown_successor_says_the_survey_is_closed(
     reorganized_units, client, questionnaire
 ):
-    lao_ho = _on(datetime.date(2023, 6, 1), "7684")
+    lao_ho = commune_on(datetime.date(2023, 6, 1), "7684")
     link = kiosk_link_ensure(commune=lao_ho)
     assert client.get(kiosk_url(link)).status_code == 503
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from communes.models import Certainty, Commune, CommuneLink, District, LinkKind, Province
 from communes.services import units_load
+from tests.conftest import commune_on
 
 D2024 = datetime.date(2024, 6, 1)
 D2025 = datetime.date(2025, 1, 1)
@@ -14,10 +15,6 @@ LAST_DAY_OF_BAC_GIANG = datetime.date(2025, 6, 30)
 D2026 = datetime.date(2026, 1, 1)
 
 pytestmark = pytest.mark.django_db
-
-
-def _on(day, code):
-    return Commune.objects.in_force(on=day).get(code=code)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +53,7 @@ def test_the_new_province_has_58_communes_from_bac_giang_and_41_from_bac_ninh(
 
 
 def test_le_loi_became_tran_phu_then_phuong_bac_giang(reorganized_units):
-    le_loi = _on(D2024, "7219")
+    le_loi = commune_on(D2024, "7219")
     assert le_loi.name == "Phường Lê Lợi"
     assert le_loi.valid_to == datetime.date(2024, 12, 31)
     to_tran_phu = le_loi.successor_links.get()
@@ -65,25 +62,25 @@ def test_le_loi_became_tran_phu_then_phuong_bac_giang(reorganized_units):
     tran_phu = to_tran_phu.successor
     assert (tran_phu.code, tran_phu.name) == ("7213", "Phường Trần Phú")
     # Trần Phú absorbed Lê Lợi and kept its code and district: the same row as in 2023.
-    assert tran_phu == _on(D2024, "7213") == _on(D2025, "7213")
+    assert tran_phu == commune_on(D2024, "7213") == commune_on(D2025, "7213")
     bac_giang = tran_phu.successor_links.get().successor
     assert (bac_giang.code, bac_giang.name) == ("7210", "Phường Bắc Giang")
     assert bac_giang.valid_from == datetime.date(2025, 7, 1)
 
 
 def test_doi_ngo_became_xa_luc_nam_with_the_same_code(reorganized_units):
-    doi_ngo = _on(LAST_DAY_OF_BAC_GIANG, "7444")
-    luc_nam = _on(D2026, "7444")
+    doi_ngo = commune_on(LAST_DAY_OF_BAC_GIANG, "7444")
+    luc_nam = commune_on(D2026, "7444")
     assert doi_ngo.name == "Thị trấn Đồi Ngô"
     assert luc_nam.name == "Xã Lục Nam"
     assert doi_ngo != luc_nam
     assert luc_nam.predecessor_links.filter(predecessor=doi_ngo, kind=LinkKind.WHOLE).exists()
-    assert doi_ngo == _on(D2024, "7444")  # Đồi Ngô did not change on 1/1/2025
+    assert doi_ngo == commune_on(D2024, "7444")  # Đồi Ngô did not change on 1/1/2025
 
 
 def test_a_reused_code_is_two_units(reorganized_units):
-    hoang_van_thu = _on(D2024, "7210")
-    bac_giang = _on(D2026, "7210")
+    hoang_van_thu = commune_on(D2024, "7210")
+    bac_giang = commune_on(D2026, "7210")
     assert hoang_van_thu.name == "Phường Hoàng Văn Thụ"
     assert bac_giang.name == "Phường Bắc Giang"
     assert hoang_van_thu.pk != bac_giang.pk
@@ -102,8 +99,8 @@ def test_a_commune_that_moved_district_gets_a_new_row_and_keeps_its_history(
     reorganized_units,
 ):
     # Nham Biền (Yên Dũng) joined Bắc Giang city on 1/1/2025.
-    before = _on(D2024, "7681")
-    after = _on(D2025, "7681")
+    before = commune_on(D2024, "7681")
+    after = commune_on(D2025, "7681")
     assert before.district.name == "Huyện Yên Dũng"
     assert after.district.name == "Thành phố Bắc Giang"
     assert before.pk != after.pk
@@ -113,8 +110,8 @@ def test_a_commune_that_moved_district_gets_a_new_row_and_keeps_its_history(
 
 
 def test_a_renamed_commune_keeps_its_row_and_its_former_name(reorganized_units):
-    song_mai = _on(D2024, "7222")
-    assert song_mai == _on(D2025, "7222")
+    song_mai = commune_on(D2024, "7222")
+    assert song_mai == commune_on(D2025, "7222")
     assert song_mai.name == "Phường Song Mai"
     change = song_mai.successor_links.get(effective_on=D2025)
     assert change.successor == song_mai
@@ -141,7 +138,7 @@ def test_the_uncertain_links_are_loaded_marked_as_such(reorganized_units):
 
 
 def test_the_communes_of_old_bac_ninh_keep_their_predecessors_as_text(reorganized_units):
-    lam_thao = _on(D2026, "9529")
+    lam_thao = commune_on(D2026, "9529")
     names = {
         (link.predecessor_name, link.predecessor_district, link.predecessor_province)
         for link in lam_thao.predecessor_links.all()
@@ -154,7 +151,7 @@ def test_a_link_an_administrator_corrected_survives_a_reload(reorganized_units, 
     from django.utils import timezone
 
     link = CommuneLink.objects.get(predecessor_code="7684")
-    link.successor = _on(D2025, "7690")
+    link.successor = commune_on(D2025, "7690")
     link.certainty = Certainty.VERIFIED
     link.checked_by, link.checked_at = admin_user, timezone.now()
     link.save()

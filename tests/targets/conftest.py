@@ -125,3 +125,11 @@ def make_ready(checklist):
         months_rebuild(commune_ids=[c.pk for c in communes])
 
     return ready
+
+
+@pytest.fixture
+def years(reorganized_units):
+    """Every period's units, and the province's targets of 2023 to 2026 (30, 60, 100 and
+    100%)."""
+    for year, percent in ((2023, 30), (2024, 60), (2025, 100), (2026, 100)):
+        YearTarget.objects.update_or_create(year=year, district=None, defaults={"percent": percent})

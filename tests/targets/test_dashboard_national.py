@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from communes.models import Commune, District, Province, Role
 from targets import dashboards, services, tasks
-from targets.models import RecomputeRun, Status, YearTarget
+from targets.models import RecomputeRun, Status
 from tests.conftest import DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import fill_communes, give_status, set_targets
 
@@ -188,12 +188,6 @@ def test_the_national_page_runs_as_many_queries_for_two_provinces_as_for_forty(
 
 
 # --- Both shapes of the hierarchy -------------------------------------------------------
-
-
-@pytest.fixture
-def years(reorganized_units):
-    for year, percent in ((2023, 30), (2024, 60), (2025, 100), (2026, 100)):
-        YearTarget.objects.update_or_create(year=year, district=None, defaults={"percent": percent})
 
 
 def test_each_year_lists_the_provinces_in_force_then(client, admin_user, years):

@@ -21,23 +21,13 @@ from communes.models import (
     EvidenceState,
     Role,
 )
-from targets.models import YearTarget
+from tests.conftest import commune_on
 
 D2024 = datetime.date(2024, 6, 1)
 D2025 = datetime.date(2025, 3, 1)
 D2026 = datetime.date(2026, 3, 1)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def years(reorganized_units):
-    for year, percent in ((2023, 30), (2024, 60), (2025, 100), (2026, 100)):
-        YearTarget.objects.create(year=year, percent=percent)
-
-
-def _on(day, code):
-    return Commune.objects.in_force(on=day).get(code=code)
 
 
 def _approved(commune, year, note, settings, tmp_path):
@@ -56,19 +46,19 @@ def _approved(commune, year, note, settings, tmp_path):
 @pytest.fixture
 def doi_ngo_evidence(years, settings, tmp_path):
     """Approved 2025 evidence of Thị trấn Đồi Ngô, offered to its successor Xã Lục Nam."""
-    return _approved(_on(D2025, "7444"), 2025, "Băng rôn 2025", settings, tmp_path)
+    return _approved(commune_on(D2025, "7444"), 2025, "Băng rôn 2025", settings, tmp_path)
 
 
 @pytest.fixture
 def tran_phu_evidence(years, settings, tmp_path):
     """Approved 2025 evidence of Phường Trần Phú, offered to Phường Bắc Giang (not Lục Nam)."""
-    return _approved(_on(D2025, "7213"), 2025, "Sổ theo dõi", settings, tmp_path)
+    return _approved(commune_on(D2025, "7213"), 2025, "Sổ theo dõi", settings, tmp_path)
 
 
 def _reviewer(make_user, limited_to=None):
     user = make_user(Role.PROVINCE_REVIEWER, "24", on=D2026)
     if limited_to:
-        user.scope.limited_to.add(*[_on(D2026, code) for code in limited_to])
+        user.scope.limited_to.add(*[commune_on(D2026, code) for code in limited_to])
     return user
 
 
@@ -102,7 +92,7 @@ def test_a_provincial_reviewer_opens_the_predecessor_evidence_offered_on_a_check
     # And accepts it for the successor with one action.
     carry = reverse("evidence_carry_over", args=["7444", 2026, source.pk])
     assert client.post(carry).status_code == 302
-    assert Evidence.objects.get(carried_from=source).commune == _on(D2026, "7444")
+    assert Evidence.objects.get(carried_from=source).commune == commune_on(D2026, "7444")
 
 
 def test_a_reviewer_reads_the_predecessors_evidence_but_never_changes_it(
@@ -145,7 +135,7 @@ def moved_staff(make_user, years):
 
 
 def test_staff_whose_commune_merged_open_its_old_pages_read_only(client, moved_staff):
-    le_loi = _on(D2024, "7219")
+    le_loi = commune_on(D2024, "7219")
     criterion = Criterion.objects.active_in(2024).filter(kind="evidence").first()
     Evidence.objects.create(
         commune=le_loi, criterion=criterion, year=2024, state=EvidenceState.APPROVED, note="Cũ"
@@ -167,7 +157,7 @@ def test_staff_whose_commune_merged_open_its_old_pages_read_only(client, moved_s
 
 
 def test_staff_whose_commune_merged_never_write_to_its_old_unit(client, moved_staff):
-    le_loi = _on(D2024, "7219")
+    le_loi = commune_on(D2024, "7219")
     criterion = Criterion.objects.active_in(2024).filter(kind="evidence").first()
     client.force_login(moved_staff)
 

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
 
-from communes.models import Commune, District, FacilityInvestment, Role
+from communes.models import District, FacilityInvestment, Role
 from targets.exports import HEADER_ROW
 from targets.models import YearTarget
+from tests.conftest import commune_on
 
 D2024 = datetime.date(2024, 6, 1)
 D2026 = datetime.date(2026, 3, 1)
@@ -25,10 +26,6 @@ def years(reorganized_units):
         YearTarget.objects.create(year=year, percent=percent)
 
 
-def _on(day, code):
-    return Commune.objects.in_force(on=day).get(code=code)
-
-
 def _totals(response, sheet_name):
     sheet = load_workbook(BytesIO(response.content))[sheet_name]
     labels = [c.value for c in sheet[HEADER_ROW]]
@@ -39,13 +36,13 @@ def _totals(response, sheet_name):
 
 
 def test_a_commune_of_today_has_investment_rows_without_a_district(client, years, make_user):
-    xa_luc_nam = _on(D2026, "7444")
+    xa_luc_nam = commune_on(D2026, "7444")
     row = FacilityInvestment(commune=xa_luc_nam, year=2026, planned_vnd=300_000_000)
     row.full_clean()
     row.save()
     assert row.district is None
     FacilityInvestment.objects.create(
-        commune=_on(D2026, "7210"), year=2026, planned_vnd=200_000_000, spent_vnd=50_000_000
+        commune=commune_on(D2026, "7210"), year=2026, planned_vnd=200_000_000, spent_vnd=50_000_000
     )
     client.force_login(make_user(Role.PROVINCE, "24", on=D2026))
 
@@ -64,7 +61,7 @@ def test_a_commune_of_today_has_investment_rows_without_a_district(client, years
 def test_a_commune_row_of_a_year_with_districts_takes_its_communes_district(
     client, years, make_user
 ):
-    doi_ngo = _on(D2024, "7444")
+    doi_ngo = commune_on(D2024, "7444")
     row = FacilityInvestment.objects.create(commune=doi_ngo, year=2024, planned_vnd=80_000_000)
     own = FacilityInvestment.objects.create(
         district=doi_ngo.district, year=2024, planned_vnd=20_000_000
@@ -79,7 +76,7 @@ def test_a_commune_row_of_a_year_with_districts_takes_its_communes_district(
 
 
 def test_an_investment_row_must_name_a_unit_that_fits(years):
-    doi_ngo, xa_luc_nam = _on(D2024, "7444"), _on(D2026, "7444")
+    doi_ngo, xa_luc_nam = commune_on(D2024, "7444"), commune_on(D2026, "7444")
     other_district = District.objects.in_force(on=D2024).get(code="213")
     with pytest.raises(ValidationError, match="không thuộc huyện đã chọn"):
         FacilityInvestment(commune=doi_ngo, district=other_district, year=2024).full_clean()
@@ -92,7 +89,7 @@ def test_an_investment_row_must_name_a_unit_that_fits(years):
 
 
 def test_an_administrator_records_investment_for_a_commune_of_today(client, years, admin_user):
-    xa_luc_nam = _on(D2026, "7444")
+    xa_luc_nam = commune_on(D2026, "7444")
     client.force_login(admin_user)
     response = client.post(
         "/admin/communes/facilityinvestment/add/",

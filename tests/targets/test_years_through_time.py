@@ -20,7 +20,8 @@ from communes.models import (
 from surveys.models import Channel, SurveyResponse
 from surveys.rollup import months_rebuild
 from targets import services
-from targets.models import CertificationStatus, YearTarget
+from targets.models import CertificationStatus
+from tests.conftest import commune_on
 from tests.targets.dashboard_data import give_status
 
 D2024 = datetime.date(2024, 6, 1)
@@ -28,16 +29,6 @@ D2025 = datetime.date(2025, 3, 1)
 D2026 = datetime.date(2026, 3, 1)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def years(reorganized_units):
-    for year, percent in ((2023, 30), (2024, 60), (2025, 100), (2026, 100)):
-        YearTarget.objects.create(year=year, percent=percent)
-
-
-def _on(day, code):
-    return Commune.objects.in_force(on=day).get(code=code)
 
 
 @pytest.fixture
@@ -64,7 +55,7 @@ def test_each_year_is_computed_on_its_own_units(years):
     }
     assert counts == {2023: 209, 2024: 209, 2025: 192, 2026: 99}
     # Lê Lợi has statuses for the years it was in force, and none after.
-    le_loi = _on(D2024, "7219")
+    le_loi = commune_on(D2024, "7219")
     assert set(le_loi.statuses.values_list("year", flat=True)) == {2023, 2024}
 
 
@@ -77,7 +68,7 @@ def test_a_reference_date_is_data(years):
 
 
 def test_a_status_computed_before_a_reorganization_was_recorded_is_dropped(years):
-    le_loi = _on(D2024, "7219")
+    le_loi = commune_on(D2024, "7219")
     give_status(le_loi, 2025)  # as a portal that knew only the 2023 units computed it
     services.statuses_recompute(year=2025)
     assert not CertificationStatus.objects.filter(commune=le_loi, year=2025).exists()
@@ -118,7 +109,7 @@ def test_the_year_selectors_offer_every_year_with_a_target(client, years, bac_ni
 def test_a_reused_code_means_the_unit_in_force_on_the_pages_date(
     client, years, admin_user, luc_nam_staff
 ):
-    hoang_van_thu, bac_giang = _on(D2024, "7210"), _on(D2026, "7210")
+    hoang_van_thu, bac_giang = commune_on(D2024, "7210"), commune_on(D2026, "7210")
     give_status(hoang_van_thu, 2024, "CERTIFIED")
     client.force_login(admin_user)
 
@@ -160,7 +151,7 @@ def test_a_dissolved_districts_official_reads_its_history_and_no_longer_reviews(
     client, years, make_user
 ):
     yen_dung = make_user(Role.DISTRICT, "221", username="huyen-yendung-test")
-    lao_ho = _on(D2024, "7684")
+    lao_ho = commune_on(D2024, "7684")
     criterion = Criterion.objects.filter(kind="evidence").first()
     Evidence.objects.create(
         commune=lao_ho, criterion=criterion, year=2024, state=EvidenceState.SUBMITTED
@@ -175,7 +166,7 @@ def test_a_dissolved_districts_official_reads_its_history_and_no_longer_reviews(
 def test_a_provincial_reviewer_reviews_where_there_are_no_districts(
     client, years, bac_ninh_reviewer, luc_nam_staff
 ):
-    xa_luc_nam = _on(D2026, "7444")
+    xa_luc_nam = commune_on(D2026, "7444")
     criterion = Criterion.objects.filter(kind="evidence").first()
     evidence = Evidence.objects.create(
         commune=xa_luc_nam,
@@ -195,7 +186,7 @@ def test_a_provincial_reviewer_reviews_where_there_are_no_districts(
 
 def test_a_reviewer_limited_to_some_communes_sees_only_those(client, years, make_user):
     reviewer = make_user(Role.PROVINCE_REVIEWER, "24", username="thamdinh-han-che", on=D2026)
-    reviewer.scope.limited_to.add(_on(D2026, "7444"))
+    reviewer.scope.limited_to.add(commune_on(D2026, "7444"))
     client.force_login(reviewer)
     assert client.get("/communes/7444/?year=2026").status_code == 200
     assert client.get("/communes/7210/?year=2026").status_code == 403
@@ -204,7 +195,7 @@ def test_a_reviewer_limited_to_some_communes_sees_only_those(client, years, make
 def test_approved_evidence_of_a_predecessor_is_offered_and_carried_over_by_one_action(
     client, years, bac_ninh_reviewer, luc_nam_staff
 ):
-    doi_ngo, xa_luc_nam = _on(D2025, "7444"), _on(D2026, "7444")
+    doi_ngo, xa_luc_nam = commune_on(D2025, "7444"), commune_on(D2026, "7444")
     criterion = Criterion.objects.active_in(2026).filter(kind="evidence").first()
     source = Evidence.objects.create(
         commune=doi_ngo,
@@ -241,7 +232,7 @@ def test_approved_evidence_of_a_predecessor_is_offered_and_carried_over_by_one_a
 def test_survey_answers_at_a_predecessors_desk_count_for_it_and_show_on_the_successor(
     client, years, bac_ninh_official
 ):
-    doi_ngo, xa_luc_nam = _on(D2025, "7444"), _on(D2026, "7444")
+    doi_ngo, xa_luc_nam = commune_on(D2025, "7444"), commune_on(D2026, "7444")
     for day in range(1, 4):
         SurveyResponse.objects.create(
             commune=doi_ngo,
