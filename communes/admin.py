@@ -274,6 +274,9 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     search_fields = ["commune__name", "commune__code", "criterion__code"]
     autocomplete_fields = ["commune"]
     inlines = [EvidenceFileInline, EvidenceTransitionInline]
+    # A filtered list counts its own rows once; the country's total (430,000 rows at
+    # national scale) is not counted again beside it.
+    show_full_result_count = False
 
 
 class PracticeAdoptionInline(admin.TabularInline):

@@ -1,12 +1,22 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from communes.admin import DistrictOfProvinceFilter
 from friendlygov.admin import SimpleHistoryAdmin
 from surveys import services
-from surveys.models import ImportBatch, KioskLink, Question, Questionnaire, SurveyResponse
+from surveys.models import (
+    ImportBatch,
+    KioskLink,
+    Question,
+    Questionnaire,
+    SurveyMonth,
+    SurveyResponse,
+)
 
 
 class QuestionInline(TranslationTabularInline):
@@ -77,12 +87,55 @@ class _RecomputeOnDelete:
         services.survey_responses_delete(responses=self._responses(pks), by=request.user)
 
 
+class _ResponsesPaginator(Paginator):
+    """Counts every response from the roll-up (exact, kept by every writer in its
+    transaction) when the list is not filtered: counting a country's ten million rows
+    took half a second, and the admin counted them twice."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is not None and not query.where:
+            return SurveyMonth.objects.aggregate(n=Sum("responses"))["n"] or 0
+        return super().count
+
+
+class _YearFilter(admin.SimpleListFilter):
+    """The years that have responses, from the roll-up. Django's date hierarchy read the
+    first and last day and every distinct year from the raw rows: 3 s at national scale."""
+
+    title = _("năm trả lời")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = (
+            SurveyMonth.objects.filter(responses__gt=0)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(answered_on__year=int(value))
+
+
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
-    """Citizens' answers are read, never edited; a wrong one is deleted (kept in history)."""
+    """Citizens' answers are read, never edited; a wrong one is deleted (kept in history).
+
+    At national scale the table holds tens of millions of rows: the list never counts
+    them all (``_ResponsesPaginator``, ``show_full_result_count``) nor scans them for its
+    filters (``_YearFilter``)."""
 
     list_display = ["commune", "answered_on", "channel", "satisfied", "created_at"]
     list_filter = [
+        _YearFilter,
         "channel",
         "satisfied",
         "commune__province",
@@ -90,7 +143,8 @@ class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
     ]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]
-    date_hierarchy = "answered_on"
+    paginator = _ResponsesPaginator
+    show_full_result_count = False
 
     def _responses(self, pks):
         return SurveyResponse.objects.filter(pk__in=pks)
