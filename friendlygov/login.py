@@ -1,4 +1,19 @@
-"""Login throttling's view of a login attempt (django-axes, settings AXES_*)."""
+"""Login throttling's view of a login attempt (django-axes, settings AXES_*), and the
+limits of the password reset form."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpResponseRedirect
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from friendlygov.cache import CacheUnavailable
+
+logger = logging.getLogger(__name__)
 
 # django-axes keeps the username of each failed attempt in a 255-character column.
 USERNAME_MAX = 255
@@ -17,3 +32,61 @@ def axes_username(request, credentials=None) -> str | None:
     else:
         username = getattr(request, "data", request.POST).get("username")
     return username[:USERNAME_MAX] if isinstance(username, str) else username
+
+
+# --- Password reset: how many mails an address, and requests a client, may ask for ------
+
+# Within a window of an hour. An address gets at most this many reset mails (more are
+# answered as an unknown address is: the same page, nothing sent, nothing revealed); a
+# client (its address, as CLIENT_IP_HEADER names it) at most this many requests, then a
+# "try again later" on the form itself.
+RESET_WINDOW_SECONDS = 3600
+
+
+def _hour() -> int:
+    return int(time.time() // RESET_WINDOW_SECONDS)
+
+
+def _client_address(request) -> str:
+    address = request.META.get(settings.CLIENT_IP_HEADER, "") or ""
+    # In an X-Forwarded-For list the last address is the one our own proxy added.
+    return address.split(",")[-1].strip()
+
+
+def _count(kind: str, value: str) -> int:
+    """Count one request of ``kind`` for ``value`` (kept only as a keyed hash) in this
+    hour, in the shared cache. A cache that does not answer counts nothing: a reset is
+    never refused because Redis is down."""
+    digest = salted_hmac(f"friendlygov.login.{kind}", value).hexdigest()[:32]
+    key = f"password-reset:{kind}:{digest}:{_hour()}"
+    try:
+        if cache.add(key, 1, timeout=RESET_WINDOW_SECONDS + 60):
+            return 1
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=RESET_WINDOW_SECONDS + 60)
+        return 1
+    except CacheUnavailable:
+        logger.warning("Password reset throttle: the cache does not answer; not counted")
+        return 0
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, with the mails it sends limited: one person's inbox cannot be
+    flooded through the form, nor the mail server used by a script."""
+
+    def form_valid(self, form):
+        if _count("client", _client_address(self.request)) > settings.PASSWORD_RESET_PER_CLIENT:
+            form.add_error(
+                None,
+                _(
+                    "Đã có quá nhiều yêu cầu đặt lại mật khẩu từ máy này. "
+                    "Vui lòng thử lại sau một giờ."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        address = form.cleaned_data["email"].strip().lower()
+        if _count("address", address) > settings.PASSWORD_RESET_PER_ADDRESS:
+            logger.warning("Password reset: too many mails asked for one address this hour")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

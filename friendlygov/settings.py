@@ -185,6 +185,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "friendlygov.login.axes_username"
+# Password reset (friendlygov.login.PasswordResetView), per hour: the mails one address
+# gets, and the requests one client may send.
+PASSWORD_RESET_PER_ADDRESS = _read("PASSWORD_RESET_PER_ADDRESS", env.int, default=3)
+PASSWORD_RESET_PER_CLIENT = _read("PASSWORD_RESET_PER_CLIENT", env.int, default=20)
 
 # Behind the reverse proxy every request comes from the proxy's address: the header it
 # sets with the client's address (e.g. HTTP_X_REAL_IP) is what login throttling and the

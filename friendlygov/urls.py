@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from friendlygov import views
+from friendlygov import login, views
 
 admin.site.site_header = "Cổng theo dõi Chính quyền thân thiện – Bắc Ninh"
 admin.site.site_title = "Quản trị Chính quyền thân thiện"
@@ -15,6 +15,8 @@ urlpatterns = [
     # would stop `migrate` and `check --deploy` from running before `collectstatic`.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
+    # Django's reset page with its mails limited; the other account pages are Django's.
+    path("accounts/password_reset/", login.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("targets.urls")),

@@ -119,3 +119,53 @@ def test_the_demo_accounts_have_email_addresses(reorganized_units):
 def test_an_administrator_gives_a_new_user_an_email_address(client_for, admin_user):
     html = client_for(admin_user).get(reverse("admin:auth_user_add")).content.decode()
     assert 'name="email"' in html
+
+
+def test_one_address_gets_a_few_reset_mails_an_hour_then_the_same_page_and_no_mail(
+    client, clerk, settings, make_user
+):
+    settings.PASSWORD_RESET_PER_ADDRESS = 2
+    for _ in range(4):
+        response = client.post(reverse("password_reset"), {"email": "quen@example.org"})
+        # Answered as an unknown address is: nothing tells a stranger it was limited.
+        assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 2
+    # Another user's address is counted on its own.
+    other = make_user(Role.COMMUNE, DOI_NGO, username="xa.khac", email="khac@example.org")
+    client.post(reverse("password_reset"), {"email": other.email})
+    assert mail.outbox[-1].to == ["khac@example.org"]
+
+
+def test_a_client_asking_too_often_is_told_to_try_later_and_nothing_is_sent(
+    client, clerk, settings
+):
+    settings.PASSWORD_RESET_PER_CLIENT = 3
+    for n in range(3):
+        client.post(reverse("password_reset"), {"email": f"ai{n}@example.org"})
+    response = client.post(reverse("password_reset"), {"email": "quen@example.org"})
+    assert response.status_code == 429
+    assert "thử lại sau một giờ" in response.content.decode()
+    assert mail.outbox == []
+    # Another client (the proxy's header names the address) is not held back.
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    response = client.post(
+        reverse("password_reset"), {"email": "quen@example.org"}, HTTP_X_REAL_IP="203.0.113.9"
+    )
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+
+
+def test_with_the_cache_down_a_reset_mail_is_still_sent(client, clerk, settings):
+    from tests.conftest_services import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "friendlygov.cache.OptionalRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
+        }
+    }
+    settings.PASSWORD_RESET_PER_ADDRESS = 0
+    settings.PASSWORD_RESET_PER_CLIENT = 0
+    response = client.post(reverse("password_reset"), {"email": "quen@example.org"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
