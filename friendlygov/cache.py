@@ -109,3 +109,18 @@ class OptionalRedisCache(RedisCache):
 
     def decr(self, key, delta=1, version=None):
         return self.incr(key, -delta, version)
+
+
+def count(key: str, *, timeout: int) -> int:
+    """Add one to the counter ``key`` (created at 1, kept ``timeout`` seconds) and return
+    it: the throttles' count of requests in their window. Raises ``CacheUnavailable``
+    when a shared cache does not answer."""
+    from django.core.cache import cache
+
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1

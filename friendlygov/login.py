@@ -6,12 +6,12 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from friendlygov.cache import CacheUnavailable
+from friendlygov.cache import count as cache_count
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,7 @@ def _count(kind: str, value: str) -> int:
     digest = salted_hmac(f"friendlygov.login.{kind}", value).hexdigest()[:32]
     key = f"password-reset:{kind}:{digest}:{_hour()}"
     try:
-        if cache.add(key, 1, timeout=RESET_WINDOW_SECONDS + 60):
-            return 1
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RESET_WINDOW_SECONDS + 60)
-        return 1
+        return cache_count(key, timeout=RESET_WINDOW_SECONDS + 60)
     except CacheUnavailable:
         logger.warning("Password reset throttle: the cache does not answer; not counted")
         return 0

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection
 from django.utils.crypto import salted_hmac
 
 from friendlygov.cache import CacheUnavailable
+from friendlygov.cache import count as cache_count
 from surveys import conf
 
 logger = logging.getLogger(__name__)
@@ -110,22 +110,12 @@ def throttle_hit(request) -> bool:
     count = None
     if cache_is_shared():
         try:
-            count = _count_in_cache(f"surveys:kiosk:{client}:{window}")
+            count = cache_count(f"surveys:kiosk:{client}:{window}", timeout=90)
         except CacheUnavailable:
             logger.warning("Kiosk throttle: the cache does not answer, counting in the database")
     if count is None:
         count = _count_in_database(client, window)
     return count > conf.kiosk_max_per_minute()
-
-
-def _count_in_cache(key: str) -> int:
-    if cache.add(key, 1, timeout=90):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=90)
-        return 1
 
 
 def _count_in_database(client: str, window: int) -> int:
