@@ -2,6 +2,11 @@
 
 from django.db import migrations, models
 
+# The fingerprint of the facts each status was computed from (targets.facts). A column
+# with a constant default: instant on PostgreSQL. Existing statuses get a blank one, so the
+# first recompute run of every commune after this migration evaluates them all (as every
+# run did before) and fills it; the runs after it evaluate only what changed.
+
 
 class Migration(migrations.Migration):
 
