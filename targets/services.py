@@ -3,8 +3,11 @@
 The recompute is set-based: for one year it reads every commune's facts in a fixed
 handful of queries (whatever the number of communes), applies ``targets.rules`` in
 Python and writes the new or changed statuses with one upsert (and the computation time
-of the others with one UPDATE). Each year is written in one transaction, under a lock
-that serialises recomputes of that year, so:
+of the others with one UPDATE). A run of every commune (the nightly one) reads and
+evaluates only the communes whose facts moved since their status was computed: one
+statement compares each commune's fingerprint (``targets.facts``) with the stored one and
+moves the computation time of the others. Each year is written in one transaction, under
+a lock that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
