@@ -787,6 +787,14 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["year", "state"]),
+            # A year's evidence by commune and criterion, with what the rule reads of it:
+            # the recompute fingerprints every commune's facts each night (targets.facts)
+            # from this index alone, in the order it needs.
+            models.Index(
+                fields=["year", "commune", "criterion"],
+                include=["state", "value"],
+                name="evidence_year_facts",
+            ),
             # What waits for review, read on every page of a reviewer or provincial
             # official (the navigation's counts) and by the queue.
             models.Index(

@@ -143,7 +143,7 @@ def bulk_add(
             f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e "
             f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
         )
-        with _bound_cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(sql, [json.dumps(list(rows))])
         return
     sql = (
@@ -225,12 +225,12 @@ def _insert_from_json(
                 value = f"EXCLUDED.{column}"
             assignments.append(f"{column} = {value}")
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}"  # nosec B608
-    with _bound_cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [json.dumps(data, cls=DjangoJSONEncoder)])
 
 
 @contextlib.contextmanager
-def _bound_cursor() -> Iterator[Any]:
+def bound_cursor() -> Iterator[Any]:
     """A cursor whose parameters PostgreSQL binds itself, sent beside the statement.
 
     Django's cursors bind on the client: the driver escapes each parameter into the text

@@ -89,6 +89,13 @@ class CertificationStatus(models.Model):
     score = models.PositiveIntegerField(_("điểm tiêu chí chấm điểm"), default=0)
     computed_at = models.DateTimeField(_("tính lúc"))
     changed_at = models.DateTimeField(_("đổi trạng thái lúc"))
+    # A digest of the facts, checklist, thresholds and code the status was computed from
+    # (targets.facts): the recompute evaluates again only the communes whose digest now
+    # differs. Blank (also for a row written without it): not known, evaluated at the
+    # next run.
+    facts_hash = models.CharField(
+        _("dấu dữ kiện"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("kết quả công nhận")

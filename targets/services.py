@@ -3,8 +3,11 @@
 The recompute is set-based: for one year it reads every commune's facts in a fixed
 handful of queries (whatever the number of communes), applies ``targets.rules`` in
 Python and writes the new or changed statuses with one upsert (and the computation time
-of the others with one UPDATE). Each year is written in one transaction, under a lock
-that serialises recomputes of that year, so:
+of the others with one UPDATE). A run of every commune (the nightly one) reads and
+evaluates only the communes whose facts moved since their status was computed: one
+statement compares each commune's fingerprint (``targets.facts``) with the stored one and
+moves the computation time of the others. Each year is written in one transaction, under
+a lock that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
@@ -20,21 +23,18 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Min, Q, QuerySet, Sum, TextField
+from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
-from communes.models import CertificationRule, Commune, Criterion, Evidence, EvidenceState, Level
-from communes.selectors import certification_rule
+from communes.models import CertificationRule, Commune
 from friendlygov import bulk
-from surveys.models import SurveyMonth
-from targets import rules
+from targets import facts, rules
 from targets.models import (
     CertificationStatus,
     PendingRecompute,
@@ -60,6 +60,7 @@ STATUS_FIELDS = [
     "evidence_required",
     "evidence_approved",
     "score",
+    "facts_hash",
     "computed_at",
     "changed_at",
 ]
@@ -227,35 +228,59 @@ def statuses_recompute(
 def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     with transaction.atomic():
         _lock_year(year)
-        verdicts = statuses_evaluate(year=year, commune_ids=commune_ids)
+        rule = facts.year_rule(year)
         stored = CertificationStatus.objects.filter(year=year)
+        in_force = Commune.objects.in_force(on=rule.on)
         if commune_ids is not None:
             stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
-        stored.exclude(commune__in=Commune.objects.in_force_in(year)).delete()
-        # The stored figures, the reasons as the database's text: decoding a country's
-        # stored reasons took longer than computing them.
-        previous = {
-            row[0]: row[1:]
-            for row in bulk.rows(
-                stored.order_by().values_list(
-                    "commune_id", *COMPARED_FIELDS, "changed_at", Cast("reasons", TextField())
-                )
-            )
-        }
+        stored.exclude(commune__in=in_force).delete()
         # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so
         # that a status and its change hold the same time; written as text once, not
         # per row.
         now = timezone.now()
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         at = now.isoformat()
-        # Every status of the scope is computed now, changed or not: one statement.
-        stored.update(computed_at=now)
+        # Every status of the scope is computed now. In a run of every commune (the
+        # nightly one), those whose facts, checklist and thresholds are what they were
+        # computed from only get the time, in the statement that compares the
+        # fingerprints (PostgreSQL), and the rule evaluates the others. Named communes
+        # are asked for because their facts changed (an import, a review): they are
+        # evaluated, as is a year without any status yet, and every commune on SQLite.
+        counts: Counter[str] = Counter()
+        evaluated = stored
+        to_evaluate: list[int] | None = commune_ids
+        if commune_ids is None and bulk.is_postgresql() and stored.exists():
+            moved, counts = facts.fingerprints_compare(
+                rule=rule, commune_ids=in_force.values_list("pk", flat=True), now=now
+            )
+            if not moved:
+                return counts
+            if counts:  # some kept (else, as in a first run, the whole scope is evaluated)
+                to_evaluate = moved
+                evaluated = stored.filter(commune_id__in=bulk.ids_in(moved))
+        verdicts = {
+            commune_id: (rule.evaluate(commune_facts), rule.fingerprint(commune_facts))
+            for commune_id, commune_facts in facts.year_facts(
+                rule=rule, commune_ids=to_evaluate
+            ).items()
+        }
+        # The stored figures, the reasons as the database's text: decoding a country's
+        # stored reasons took longer than computing them.
+        previous = {
+            row[0]: row[1:]
+            for row in bulk.rows(
+                evaluated.order_by().values_list(
+                    "commune_id", *COMPARED_FIELDS, "changed_at", Cast("reasons", TextField())
+                )
+            )
+        }
         rendered: dict[Any, str] = {}
-        rows, changes = [], []
-        for commune_id, verdict in verdicts.items():
+        rows, changes, same = [], [], []
+        for commune_id, (verdict, fingerprint) in verdicts.items():
             status = verdict.status
+            counts[status] += 1
             figures = (
                 status,
                 verdict.survey_responses,
@@ -263,6 +288,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 verdict.evidence_required,
                 verdict.evidence_approved,
                 verdict.score,
+                fingerprint,
             )
             old = previous.get(commune_id)
             if (
@@ -270,6 +296,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 and old[:-2] == figures
                 and old[-1] == _stored_text(verdict.reasons, rendered)
             ):
+                same.append(commune_id)
                 continue
             old_status, old_changed_at = (old[0], old[-2]) if old is not None else ("", None)
             changed = old_status != status
@@ -285,6 +312,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                     verdict.evidence_required,
                     verdict.evidence_approved,
                     verdict.score,
+                    fingerprint,
                     at,
                     at if changed or old_changed_at is None else old_changed_at,
                 )
@@ -299,10 +327,12 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                         at=now,
                     )
                 )
+        if same:
+            evaluated.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
         _upsert_statuses(rows)
         _insert_changes(changes)
         notifications.status_changes(changes)
-    return Counter(verdict.status for verdict in verdicts.values())
+    return counts
 
 
 # What a recompute compares with the stored status, besides the reasons: a status whose
@@ -315,6 +345,7 @@ COMPARED_FIELDS = [
     "evidence_required",
     "evidence_approved",
     "score",
+    "facts_hash",
 ]
 
 
@@ -396,80 +427,13 @@ def statuses_evaluate(
     """Apply the rule to the facts of ``commune_ids`` (default all) for ``year``; no writes.
 
     Six queries whatever the number of communes: the rule, the active criteria, the
-    communes with their earliest committee, the year's evidence, and the survey counts
-    (from the roll-up per commune and month, ``SurveyMonth``).
+    year's reference date, the communes with their earliest committee, the year's
+    evidence, and the survey counts (``targets.facts``).
     """
-    rule = certification_rule(year=year)
-    thresholds = rules.Thresholds(
-        satisfaction_threshold=rule.satisfaction_threshold,
-        min_responses=rule.min_responses,
-        pass_score=rule.pass_score,
-    )
-    checklist = rules.Checklist(
-        rules.Criterion(
-            id=c.pk,
-            code=c.code,
-            kind=c.kind,
-            is_required=c.is_required,
-            points=c.points,
-            threshold=c.threshold,
-        )
-        for c in Criterion.objects.active_in(year)
-    )
-
-    # A year is evaluated on the units in force on its reference date, and only on them.
-    communes = Commune.objects.in_force_in(year)
-    evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
-    # The survey counts come from the roll-up per commune and month (surveys.rollup).
-    months = SurveyMonth.objects.filter(year=year)
-    if commune_ids is not None:
-        ids = bulk.ids_in(commune_ids)
-        communes = communes.filter(pk__in=ids)
-        evidence_rows = evidence_rows.filter(commune_id__in=ids)
-        months = months.filter(commune_id__in=ids)
-
-    commune_rows = bulk.rows(
-        communes.annotate(
-            committee_on=Min(
-                "committees__established_on", filter=Q(committees__level=Level.COMMUNE)
-            )
-        )
-        .order_by()
-        .values_list("pk", "model_launched_on", "committee_on")
-    )
-    # Evidence is unique per (commune, criterion, year): each row is already the
-    # per-criterion aggregate the rule needs, so the rows are read as they are, as plain
-    # (state, value) pairs.
-    evidence: defaultdict[int, dict[int, tuple[str, Decimal | None]]] = defaultdict(dict)
-    for commune_id, criterion_id, state, value in bulk.rows(
-        evidence_rows.order_by().values_list("commune_id", "criterion_id", "state", "value")
-    ):
-        evidence[commune_id][criterion_id] = (state, value)
-    surveys = {
-        commune_id: (responses, satisfied)
-        for commune_id, responses, satisfied in bulk.rows(
-            months.order_by()
-            .values("commune_id")
-            .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
-            .values_list("commune_id", "responses", "satisfied")
-        )
+    rule = facts.year_rule(year)
+    return {
+        commune_id: rule.evaluate(commune_facts)
+        for commune_id, commune_facts in facts.year_facts(
+            rule=rule, commune_ids=commune_ids
+        ).items()
     }
-
-    verdicts = {}
-    no_evidence: dict[int, tuple[str, Decimal | None]] = {}
-    evaluate, facts = rules.evaluate, rules.Facts
-    for commune_id, launched_on, committee_on in commune_rows:
-        responses_count, satisfied = surveys.get(commune_id, (0, 0))
-        verdicts[commune_id] = evaluate(
-            year=year,
-            facts=facts(
-                committee_on=committee_on,
-                launched_on=launched_on,
-                evidence=evidence.get(commune_id, no_evidence),
-                responses=responses_count,
-                satisfied=satisfied,
-            ),
-            criteria=checklist,
-            rule=thresholds,
-        )
-    return verdicts

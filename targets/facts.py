@@ -1,0 +1,276 @@
+"""What the rule reads of a year: its checklist and thresholds, each commune's facts, and
+the fingerprint of those facts that lets a recompute skip the communes where none moved.
+
+``targets.rules.evaluate`` is a pure function of (year, ``Facts``, ``Checklist``,
+``Thresholds``). A status is therefore still right as long as those are what they were
+when it was computed: the recompute stores, beside each status, a fingerprint of them
+(``CertificationStatus.facts_hash``), and the next run evaluates only the communes whose
+fingerprint differs (``fingerprints_compare``, one statement on PostgreSQL).
+
+The fingerprint is an MD5 of one line of text:
+
+    <year key>|<committee day>|<launch day>|<responses>|<satisfied>|<evidence>
+
+with days as YYYY-MM-DD (empty when none), the year's survey counts from the roll-up,
+and the year's evidence that is not a draft as ``criterion id:state:value`` (value empty
+when none) joined by commas in the order of the criterion ids. The year key is an MD5 of
+the year, its thresholds, its active criteria in checklist order (what the rule reads of
+each), and the source of the code that the result depends on (``code_key``): editing a
+criterion, a year's rule or the rule's code makes every status of the year be evaluated
+again.
+
+The line is written twice, in Python (``YearRule.fingerprint``, from the facts the
+verdict was computed from: what is stored) and in SQL (``FINGERPRINTS_SQL``, from the
+tables now: what is compared). They must agree; a test keeps them so. If they ever
+disagreed, statuses would be evaluated again every night (slower, never stale): a
+fingerprint is only a cache key, the rule stays ``targets.rules`` alone.
+"""
+
+import datetime
+import functools
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Min, Q, Sum
+
+from communes import numbers
+from communes.models import (
+    Commune,
+    Criterion,
+    CriterionKind,
+    Evidence,
+    EvidenceState,
+    Level,
+    reference_date,
+)
+from communes.selectors import certification_rule
+from friendlygov import bulk
+from surveys import rules as survey_rules
+from surveys.models import SurveyMonth
+from targets import rules
+from targets.models import Status
+
+
+@functools.cache
+def code_key() -> str:
+    """A digest of the code a status depends on besides its facts: the rule, the survey
+    test and the numbers it calls, this module (which facts are read, and how they are
+    fingerprinted), and the codes of the states, kinds and statuses the rule compares.
+    Computed once per process."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for module in (rules, survey_rules, numbers):
+        digest.update(_source(module.__file__))
+    digest.update(_source(__file__))
+    for choices in (Status, EvidenceState, CriterionKind, Level):
+        digest.update(repr(choices.values).encode())
+    return digest.hexdigest()
+
+
+def _source(path: str | None) -> bytes:
+    if path is None:  # a module without a file: nothing to tell versions apart
+        raise RuntimeError("the rule's code has no source file to fingerprint")
+    return Path(path).read_bytes()
+
+
+@dataclass(frozen=True, slots=True)
+class YearRule:
+    """A year's checklist and thresholds, prepared once for the evaluation of many
+    communes, and the key of the year's fingerprints."""
+
+    year: int
+    on: datetime.date  # the reference date: the units in force on it are evaluated
+    thresholds: rules.Thresholds
+    checklist: rules.Checklist
+    key: str
+
+    def evaluate(self, facts: rules.Facts) -> rules.Verdict:
+        return rules.evaluate(
+            year=self.year, facts=facts, criteria=self.checklist, rule=self.thresholds
+        )
+
+    def fingerprint(self, facts: rules.Facts) -> str:
+        """The fingerprint of ``facts`` (see the module's docstring), as
+        ``FINGERPRINTS_SQL`` computes it from the tables."""
+        evidence = ",".join(
+            f"{criterion_id}:{state}:{'' if value is None else value}"
+            for criterion_id, (state, value) in sorted(facts.evidence.items())
+        )
+        line = "|".join(
+            (
+                self.key,
+                _day(facts.committee_on),
+                _day(facts.launched_on),
+                str(facts.responses),
+                str(facts.satisfied),
+                evidence,
+            )
+        )
+        return hashlib.md5(line.encode(), usedforsecurity=False).hexdigest()
+
+
+def _day(day: datetime.date | None) -> str:
+    return "" if day is None else day.isoformat()
+
+
+def year_rule(year: int) -> YearRule:
+    """The rule of ``year``: its reference date, thresholds and the criteria active in it
+    (three queries)."""
+    rule = certification_rule(year=year)
+    thresholds = rules.Thresholds(
+        satisfaction_threshold=rule.satisfaction_threshold,
+        min_responses=rule.min_responses,
+        pass_score=rule.pass_score,
+    )
+    checklist = rules.Checklist(
+        rules.Criterion(
+            id=c.pk,
+            code=c.code,
+            kind=c.kind,
+            is_required=c.is_required,
+            points=c.points,
+            threshold=c.threshold,
+        )
+        for c in Criterion.objects.active_in(year)
+    )
+    # The criteria in checklist order: the order of the reasons is part of the verdict.
+    key = f"{code_key()}|{year}|{thresholds!r}|{checklist.criteria!r}"
+    return YearRule(
+        year=year,
+        on=reference_date(year),
+        thresholds=thresholds,
+        checklist=checklist,
+        key=hashlib.md5(key.encode(), usedforsecurity=False).hexdigest(),
+    )
+
+
+def year_facts(
+    *, rule: YearRule, commune_ids: Iterable[int] | None = None
+) -> dict[int, rules.Facts]:
+    """The facts of the year of ``rule`` of each commune of ``commune_ids`` (default all)
+    in force on the year's reference date, in three queries whatever their number: the
+    communes with their earliest committee, the year's evidence, and the survey counts
+    (from the roll-up per commune and month, ``SurveyMonth``)."""
+    year = rule.year
+    # A year is evaluated on the units in force on its reference date, and only on them.
+    communes = Commune.objects.in_force(on=rule.on)
+    evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
+    months = SurveyMonth.objects.filter(year=year)
+    if commune_ids is not None:
+        ids = bulk.ids_in(commune_ids)
+        communes = communes.filter(pk__in=ids)
+        evidence_rows = evidence_rows.filter(commune_id__in=ids)
+        months = months.filter(commune_id__in=ids)
+
+    commune_rows = bulk.rows(
+        communes.annotate(
+            committee_on=Min(
+                "committees__established_on", filter=Q(committees__level=Level.COMMUNE)
+            )
+        )
+        .order_by()
+        .values_list("pk", "model_launched_on", "committee_on")
+    )
+    # Evidence is unique per (commune, criterion, year): each row is already the
+    # per-criterion aggregate the rule needs, so the rows are read as they are, as plain
+    # (state, value) pairs.
+    evidence: defaultdict[int, dict[int, tuple[str, Decimal | None]]] = defaultdict(dict)
+    for commune_id, criterion_id, state, value in bulk.rows(
+        evidence_rows.order_by().values_list("commune_id", "criterion_id", "state", "value")
+    ):
+        evidence[commune_id][criterion_id] = (state, value)
+    surveys = {
+        commune_id: (responses, satisfied)
+        for commune_id, responses, satisfied in bulk.rows(
+            months.order_by()
+            .values("commune_id")
+            .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
+            .values_list("commune_id", "responses", "satisfied")
+        )
+    }
+
+    no_evidence: Mapping[int, tuple[str, Decimal | None]] = {}
+    facts = {}
+    for commune_id, launched_on, committee_on in commune_rows:
+        responses, satisfied = surveys.get(commune_id, (0, 0))
+        facts[commune_id] = rules.Facts(
+            committee_on=committee_on,
+            launched_on=launched_on,
+            evidence=evidence.get(commune_id, no_evidence),
+            responses=responses,
+            satisfied=satisfied,
+        )
+    return facts
+
+
+# The statuses of %(year)s of the communes of %(ids)s whose stored fingerprint is the one
+# of their facts now (as ``YearRule.fingerprint`` computes it) get %(now)s as their
+# computation time: they were computed from these very facts. Returns them, with their
+# status. One statement: the comparison and the write read the tables once. (The
+# subqueries are joined, not common table expressions: PostgreSQL keeps its estimates of
+# their rows, which a CTE would hide from it, making it plan for billions of rows.)
+FINGERPRINTS_SQL = """
+UPDATE targets_certificationstatus t SET computed_at = %(now)s
+FROM (
+    SELECT c.id AS commune_id,
+           md5(concat_ws('|',
+                         %(key)s::text,
+                         coalesce(to_char(k.committee_on, 'YYYY-MM-DD'), ''),
+                         coalesce(to_char(c.model_launched_on, 'YYYY-MM-DD'), ''),
+                         coalesce(s.responses, 0)::text,
+                         coalesce(s.satisfied, 0)::text,
+                         coalesce(e.evidence, ''))) AS fingerprint
+    FROM communes_commune c
+    LEFT JOIN (
+        SELECT commune_id, min(established_on) AS committee_on
+        FROM communes_steeringcommittee
+        WHERE level = %(commune_level)s AND commune_id = ANY(%(ids)s::bigint[])
+        GROUP BY commune_id
+    ) k ON k.commune_id = c.id
+    LEFT JOIN (
+        SELECT commune_id,
+               string_agg(criterion_id::text || ':' || state || ':' || coalesce(value::text, ''),
+                          ',' ORDER BY criterion_id) AS evidence
+        FROM communes_evidence
+        WHERE year = %(year)s AND state <> %(draft)s
+          AND commune_id = ANY(%(ids)s::bigint[])
+        GROUP BY commune_id
+    ) e ON e.commune_id = c.id
+    LEFT JOIN (
+        SELECT commune_id, sum(responses) AS responses, sum(satisfied) AS satisfied
+        FROM surveys_surveymonth
+        WHERE year = %(year)s AND commune_id = ANY(%(ids)s::bigint[])
+        GROUP BY commune_id
+    ) s ON s.commune_id = c.id
+    WHERE c.id = ANY(%(ids)s::bigint[])
+) f
+WHERE t.year = %(year)s AND t.commune_id = f.commune_id AND t.facts_hash = f.fingerprint
+RETURNING t.commune_id, t.status
+"""
+
+
+def fingerprints_compare(
+    *, rule: YearRule, commune_ids: Iterable[int], now: datetime.datetime
+) -> tuple[list[int], Counter[str]]:
+    """Compare the fingerprint of each commune of ``commune_ids`` (in force in the year)
+    now with its stored status's; move the computation time of those that are the same to
+    ``now``. Returns the communes to evaluate (facts moved, or no status yet) and how many
+    of the others have each status. PostgreSQL only (one statement)."""
+    ids = sorted(set(commune_ids))
+    params: dict[str, Any] = {
+        "ids": ids,
+        "year": rule.year,
+        "key": rule.key,
+        "now": now,
+        "commune_level": str(Level.COMMUNE),
+        "draft": str(EvidenceState.DRAFT),
+    }
+    # Bound by PostgreSQL: the ids go once, not quoted into the statement four times.
+    with bulk.bound_cursor() as cursor:
+        cursor.execute(FINGERPRINTS_SQL, params)
+        kept = dict(cursor.fetchall())
+    return [commune_id for commune_id in ids if commune_id not in kept], Counter(kept.values())
