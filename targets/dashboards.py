@@ -119,8 +119,11 @@ class Figures:
         group_by: str | None = None,
         closest_limit: int | None = None,
         shared: "Figures | None" = None,
+        years: list[int] | None = None,
     ):
         self.year = year
+        # The programme years (the chart's), when the caller has read them.
+        self.years = years
         self.scope = scope
         self.sort = sort
         self.group_by = group_by or selectors.GROUPINGS[0]
@@ -182,7 +185,9 @@ class Figures:
     @cached_property
     def shares(self):
         return selectors.share_by_year(
-            communes=self.scope.commune_set(), total=self.dashboard.overall.total
+            communes=None if self.scope.national else self.scope.commune_set(),
+            total=self.dashboard.overall.total,
+            years=self.years,
         )
 
     @cached_property
@@ -325,6 +330,7 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
     # Read before the figures: a change that moves it meanwhile makes these unused.
     generation = caching.generation()
     stamps = computed_at_by_province(year=year)
+    years = selectors.dashboard_years()
     units = {province.pk: province for province in provinces}
     views: list[tuple[Scope, object]] = [(province_scope(pk), stamps.get(pk)) for pk in units]
     if national:
@@ -346,6 +352,7 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
                     group_by=group_by,
                     closest_limit=closest_limit(scope),
                     shared=shared,
+                    years=years,
                 )
                 figures.__dict__["titles"] = titles[language]
                 if not scope.national:

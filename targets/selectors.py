@@ -487,17 +487,23 @@ _RELATED_KEYS = {
 
 def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
-    or ``"pk"``) of
-    the communes in force on ``on``: six grouped queries whatever their number.
+    or ``"pk"``) of the communes in force on ``on``: three grouped queries whatever their
+    number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
     rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
-    # The communes and their statuses of the year in one grouped query (a commune has at
-    # most one status a year): one scan of the communes rather than two.
+    # The communes, their statuses of the year (a commune has at most one a year), and
+    # whether each has a committee and has adopted a practice, in one grouped query: the
+    # communes in force are read once, and each test is one set of commune ids (built
+    # once by the database, not once per commune).
     status = "year_row__status"
+    with_committee = SteeringCommittee.objects.filter(
+        level=Level.COMMUNE, established_on__lte=end
+    ).values("commune_id")
+    adopters = PracticeAdoption.objects.filter(adopted_on__lte=end).values("commune_id")
     counts = {
         row[key]: row
         for row in communes.in_force(on=on)
@@ -515,16 +521,14 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
             survey_satisfied=Sum("year_row__survey_satisfied"),
             evidence_required=Sum("year_row__evidence_required"),
             evidence_approved=Sum("year_row__evidence_approved"),
+            committees=Count("pk", filter=Q(pk__in=with_committee)),
+            adopters=Count("pk", filter=Q(pk__in=adopters)),
         )
         .order_by()
     }
     statuses = counts
-    committees = dict(
-        SteeringCommittee.objects.filter(related, level=Level.COMMUNE, established_on__lte=end)
-        .values(rkey)
-        .annotate(n=Count("commune_id", distinct=True))
-        .values_list(rkey, "n")
-    )
+    committees = {k: row["committees"] for k, row in counts.items()}
+    adopters_any = {k: row["adopters"] for k, row in counts.items()}
     awaiting = dict(
         Evidence.objects.filter(related, year=year, state=EvidenceState.SUBMITTED)
         .values(rkey)
@@ -538,12 +542,6 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
         .annotate(n=Count("commune_id", distinct=True))
     ):
         adoptions.setdefault(row[rkey], {})[row["practice_id"]] = row["n"]
-    adopters_any = dict(
-        PracticeAdoption.objects.filter(related, adopted_on__lte=end)
-        .values(rkey)
-        .annotate(n=Count("commune_id", distinct=True))
-        .values_list(rkey, "n")
-    )
     return counts, statuses, committees, awaiting, adoptions, adopters_any
 
 
@@ -680,7 +678,7 @@ class ProvinceFigures:
 def national_figures(*, year: int) -> Dashboard:
     """The figures of ``year`` for each province in force on the year's reference date
     (its communes in force then), and the country's total: the national dashboard's rows.
-    A dozen grouped queries whatever the number of provinces and communes; the country is
+    Ten queries whatever the number of provinces and communes; the country is
     measured against the province-wide target of the year."""
     on = reference_date(year)
     provinces = list(Province.objects.in_force(on=on).order_by("code"))
@@ -785,22 +783,26 @@ class YearShare:
 
 
 def share_by_year(*, communes, total: int | None = None, district=None, years=None):
-    """The certified share of ``communes`` in each of ``years`` (default: the programme
-    years) against its target (the district's own target when ``district`` is given),
-    each year on those of ``communes`` in force on its reference date (``total``, the
-    count of the year shown, is no longer needed: each year counts its own). Four
-    queries."""
+    """The certified share of ``communes`` (None: every commune) in each of ``years``
+    (default: the programme years) against its target (the district's own target when
+    ``district`` is given), each year on those of ``communes`` in force on its reference
+    date (``total``, the count of the year shown, is no longer needed: each year counts
+    its own). Four queries."""
     years = years if years is not None else dashboard_years()
     dates = reference_dates(years)
     totals = (
-        communes.aggregate(**{f"y{y}": Count("pk", filter=in_force_q(dates[y])) for y in years})
+        (communes if communes is not None else Commune.objects.all()).aggregate(
+            **{f"y{y}": Count("pk", filter=in_force_q(dates[y])) for y in years}
+        )
         if years
         else {}
     )
+    statuses = CertificationStatus.objects.all()
+    if communes is not None:
+        # Every commune: no join that would keep them all.
+        statuses = statuses.filter(commune__in=communes)
     certified = dict(
-        CertificationStatus.objects.filter(
-            commune__in=communes, year__in=years, status=Status.CERTIFIED
-        )
+        statuses.filter(year__in=years, status=Status.CERTIFIED)
         .values("year")
         .annotate(n=Count("pk"))
         .values_list("year", "n")
