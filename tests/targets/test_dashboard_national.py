@@ -287,6 +287,10 @@ def test_the_countrys_certified_share_by_year_reads_the_statuses_alone(
     ]
     assert len(certified_by_year) == 1
     assert "communes_commune" not in certified_by_year[0]
+    # Counted from the index on year and status, without reading the rows.
+    assert "COUNT(*)" in certified_by_year[0]
+    # A commune adopts a practice once: its adoptions are counted without DISTINCT.
+    assert not [q for q in ctx.captured_queries if "COUNT(DISTINCT" in q["sql"]]
     assert {(s.year, s.certified) for s in shares} == {(2023, 1), (2024, 4), (2025, 0)}
     assert shares == selectors.share_by_year(communes=Commune.objects.all())
 
