@@ -130,7 +130,7 @@ class Figures:
         self.closest_limit = closest_limit
         if shared is not None:
             # The same figures in another language: only what is worded is read again.
-            for name in ("dashboard", "closest", "shares", "province"):
+            for name in ("settings", "dashboard", "closest", "shares", "province"):
                 if name in shared.__dict__:
                     self.__dict__[name] = shared.__dict__[name]
 
@@ -141,14 +141,23 @@ class Figures:
         return Province.objects.filter(pk=self.scope.province_id).first()
 
     @cached_property
+    def settings(self):
+        """The reference dates and targets of the year and of the chart's years, read
+        once for both (None: each reads its own)."""
+        if self.years is None:
+            return None
+        return selectors.year_settings(sorted({*self.years, self.year}))
+
+    @cached_property
     def dashboard(self):
         if self.scope.national:
-            return selectors.national_figures(year=self.year)
+            return selectors.national_figures(year=self.year, settings=self.settings)
         return selectors.dashboard_figures(
             year=self.year,
             districts=self.scope.district_set(),
             communes=self.scope.commune_set(),
             group_by=self.group_by,
+            settings=self.settings,
         )
 
     @cached_property
@@ -188,6 +197,7 @@ class Figures:
             communes=None if self.scope.national else self.scope.commune_set(),
             total=self.dashboard.overall.total,
             years=self.years,
+            settings=self.settings,
         )
 
     @cached_property

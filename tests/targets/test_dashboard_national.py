@@ -200,13 +200,13 @@ def test_the_national_page_runs_as_many_queries_for_two_provinces_as_for_forty(
 
 # The national page rendered with nothing cached (what a recompute without the pre-render
 # leaves): the session, the user and the scope, the programme years, the last computation,
-# the figures by province (the year's reference date, the provinces, the targets, the
-# practices, the communes with their statuses, committees and adopters in one grouped
-# query, the evidence awaiting review, the adoptions by practice, the money, the
-# recognitions and the rule), the chart (the reference dates, the communes of each year,
-# the certified of each year, the targets), the closest communes, the criteria's titles,
-# the latest recompute run and the unread notifications.
-NATIONAL_COLD_QUERIES = 23
+# the years' reference dates and targets (read once for the figures and the chart), the
+# figures by province (the provinces, the practices, the communes with their statuses,
+# committees and adopters in one grouped query, the evidence awaiting review, the
+# adoptions by practice, the money, the recognitions and the rule), the chart (the
+# communes of each year, the certified of each year), the closest communes, the
+# criteria's titles, the latest recompute run and the unread notifications.
+NATIONAL_COLD_QUERIES = 21
 
 
 def test_the_national_page_rendered_from_nothing_costs_a_fixed_number_of_queries(
