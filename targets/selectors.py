@@ -137,7 +137,9 @@ class YearSettings:
 
 def year_settings(years: Iterable[int]) -> YearSettings:
     years = list(years)
-    return YearSettings(reference_dates(years), list(YearTarget.objects.filter(year__in=years)))
+    # Unordered: the targets' default order joins the districts.
+    targets = list(YearTarget.objects.filter(year__in=years).order_by())
+    return YearSettings(reference_dates(years), targets)
 
 
 def _reference_date(year: int, settings: YearSettings | None) -> date:
