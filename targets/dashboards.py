@@ -341,6 +341,8 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
     generation = caching.generation()
     stamps = computed_at_by_province(year=year)
     years = selectors.dashboard_years()
+    # The year's reference dates and targets: the same for every view.
+    settings_read = selectors.year_settings(sorted({*years, year}))
     units = {province.pk: province for province in provinces}
     views: list[tuple[Scope, object]] = [(province_scope(pk), stamps.get(pk)) for pk in units]
     if national:
@@ -365,6 +367,7 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
                     years=years,
                 )
                 figures.__dict__["titles"] = titles[language]
+                figures.__dict__["settings"] = settings_read
                 if not scope.national:
                     figures.__dict__["province"] = units[scope.province_id]
                 key = parts_key(

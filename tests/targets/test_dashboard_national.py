@@ -225,6 +225,15 @@ def test_the_national_page_rendered_from_nothing_costs_a_fixed_number_of_queries
     assert national <= province
 
 
+def test_the_pre_render_reads_the_years_targets_once_for_every_view(second_province):
+    with CaptureQueriesContext(connection) as ctx:
+        rendered = dashboards.prerender(year=2024)
+
+    assert rendered == 6  # the country and two provinces, in two languages
+    targets = [q for q in ctx.captured_queries if 'FROM "targets_yeartarget"' in q["sql"]]
+    assert len(targets) == 1
+
+
 def test_each_province_counts_the_committees_and_adopters_of_its_communes_in_force(
     client, admin_user, second_province
 ):
