@@ -119,15 +119,18 @@ class Figures:
         group_by: str | None = None,
         closest_limit: int | None = None,
         shared: "Figures | None" = None,
+        years: list[int] | None = None,
     ):
         self.year = year
+        # The programme years (the chart's), when the caller has read them.
+        self.years = years
         self.scope = scope
         self.sort = sort
         self.group_by = group_by or selectors.GROUPINGS[0]
         self.closest_limit = closest_limit
         if shared is not None:
             # The same figures in another language: only what is worded is read again.
-            for name in ("dashboard", "closest", "shares", "province"):
+            for name in ("settings", "dashboard", "closest", "shares", "province"):
                 if name in shared.__dict__:
                     self.__dict__[name] = shared.__dict__[name]
 
@@ -138,14 +141,23 @@ class Figures:
         return Province.objects.filter(pk=self.scope.province_id).first()
 
     @cached_property
+    def settings(self):
+        """The reference dates and targets of the year and of the chart's years, read
+        once for both (None: each reads its own)."""
+        if self.years is None:
+            return None
+        return selectors.year_settings(sorted({*self.years, self.year}))
+
+    @cached_property
     def dashboard(self):
         if self.scope.national:
-            return selectors.national_figures(year=self.year)
+            return selectors.national_figures(year=self.year, settings=self.settings)
         return selectors.dashboard_figures(
             year=self.year,
             districts=self.scope.district_set(),
             communes=self.scope.commune_set(),
             group_by=self.group_by,
+            settings=self.settings,
         )
 
     @cached_property
@@ -182,7 +194,10 @@ class Figures:
     @cached_property
     def shares(self):
         return selectors.share_by_year(
-            communes=self.scope.commune_set(), total=self.dashboard.overall.total
+            communes=None if self.scope.national else self.scope.commune_set(),
+            total=self.dashboard.overall.total,
+            years=self.years,
+            settings=self.settings,
         )
 
     @cached_property
@@ -325,6 +340,9 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
     # Read before the figures: a change that moves it meanwhile makes these unused.
     generation = caching.generation()
     stamps = computed_at_by_province(year=year)
+    years = selectors.dashboard_years()
+    # The year's reference dates and targets: the same for every view.
+    settings_read = selectors.year_settings(sorted({*years, year}))
     units = {province.pk: province for province in provinces}
     views: list[tuple[Scope, object]] = [(province_scope(pk), stamps.get(pk)) for pk in units]
     if national:
@@ -346,8 +364,10 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
                     group_by=group_by,
                     closest_limit=closest_limit(scope),
                     shared=shared,
+                    years=years,
                 )
                 figures.__dict__["titles"] = titles[language]
+                figures.__dict__["settings"] = settings_read
                 if not scope.national:
                     figures.__dict__["province"] = units[scope.province_id]
                 key = parts_key(

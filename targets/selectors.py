@@ -126,11 +126,55 @@ def _target_on_recognized(year: int) -> bool:
     return target_on_recognized(year=year)
 
 
-def target_percents(*, year: int) -> tuple[Decimal, dict[int, Decimal]]:
-    """The province-wide target of ``year`` and the per-district overrides (one query)."""
+@dataclass(frozen=True)
+class YearSettings:
+    """The reference dates and the targets of some programme years, read once by a page
+    that shows one year's figures beside the chart of every year (two queries)."""
+
+    dates: dict[int, date]
+    targets: list[YearTarget]
+
+
+def year_settings(years: Iterable[int]) -> YearSettings:
+    years = list(years)
+    # Unordered: the targets' default order joins the districts.
+    targets = list(YearTarget.objects.filter(year__in=years).order_by())
+    return YearSettings(reference_dates(years), targets)
+
+
+def _reference_date(year: int, settings: YearSettings | None) -> date:
+    if settings is not None and year in settings.dates:
+        return settings.dates[year]
+    return reference_date(year)
+
+
+def _year_targets(years: list[int], settings: YearSettings | None, district=None) -> list:
+    """The targets of ``years``: the province-wide ones and ``district``'s own (one query,
+    or none from ``settings``)."""
+    if settings is None or any(year not in settings.dates for year in years):
+        return list(
+            YearTarget.objects.filter(Q(district=None) | Q(district=district), year__in=years)
+        )
+    own = district.pk if district is not None else None
+    return [
+        t
+        for t in settings.targets
+        if t.year in years and (t.district_id is None or t.district_id == own)
+    ]
+
+
+def target_percents(
+    *, year: int, settings: YearSettings | None = None
+) -> tuple[Decimal, dict[int, Decimal]]:
+    """The province-wide target of ``year`` and the per-district overrides (one query, or
+    none from ``settings``)."""
     province = Decimal("0")
     overrides = {}
-    for target in YearTarget.objects.filter(year=year):
+    if settings is not None and year in settings.dates:
+        targets = [t for t in settings.targets if t.year == year]
+    else:
+        targets = list(YearTarget.objects.filter(year=year))
+    for target in targets:
         if target.district_id is None:
             province = target.percent
         else:
@@ -487,17 +531,23 @@ _RELATED_KEYS = {
 
 def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
-    or ``"pk"``) of
-    the communes in force on ``on``: six grouped queries whatever their number.
+    or ``"pk"``) of the communes in force on ``on``: three grouped queries whatever their
+    number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
     end = _end_of(year)
     rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
-    # The communes and their statuses of the year in one grouped query (a commune has at
-    # most one status a year): one scan of the communes rather than two.
+    # The communes, their statuses of the year (a commune has at most one a year), and
+    # whether each has a committee and has adopted a practice, in one grouped query: the
+    # communes in force are read once, and each test is one set of commune ids (built
+    # once by the database, not once per commune).
     status = "year_row__status"
+    with_committee = SteeringCommittee.objects.filter(
+        level=Level.COMMUNE, established_on__lte=end
+    ).values("commune_id")
+    adopters = PracticeAdoption.objects.filter(adopted_on__lte=end).values("commune_id")
     counts = {
         row[key]: row
         for row in communes.in_force(on=on)
@@ -515,16 +565,14 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
             survey_satisfied=Sum("year_row__survey_satisfied"),
             evidence_required=Sum("year_row__evidence_required"),
             evidence_approved=Sum("year_row__evidence_approved"),
+            committees=Count("pk", filter=Q(pk__in=with_committee)),
+            adopters=Count("pk", filter=Q(pk__in=adopters)),
         )
         .order_by()
     }
     statuses = counts
-    committees = dict(
-        SteeringCommittee.objects.filter(related, level=Level.COMMUNE, established_on__lte=end)
-        .values(rkey)
-        .annotate(n=Count("commune_id", distinct=True))
-        .values_list(rkey, "n")
-    )
+    committees = {k: row["committees"] for k, row in counts.items()}
+    adopters_any = {k: row["adopters"] for k, row in counts.items()}
     awaiting = dict(
         Evidence.objects.filter(related, year=year, state=EvidenceState.SUBMITTED)
         .values(rkey)
@@ -532,18 +580,13 @@ def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
         .values_list(rkey, "n")
     )
     adoptions: dict[int, dict[int, int]] = {}
+    # A commune adopts a practice once (adopt_practice_once): its rows are its communes.
     for row in (
         PracticeAdoption.objects.filter(related, adopted_on__lte=end)
         .values("practice_id", rkey)
-        .annotate(n=Count("commune_id", distinct=True))
+        .annotate(n=Count("pk"))
     ):
         adoptions.setdefault(row[rkey], {})[row["practice_id"]] = row["n"]
-    adopters_any = dict(
-        PracticeAdoption.objects.filter(related, adopted_on__lte=end)
-        .values(rkey)
-        .annotate(n=Count("commune_id", distinct=True))
-        .values_list(rkey, "n")
-    )
     return counts, statuses, committees, awaiting, adoptions, adopters_any
 
 
@@ -581,7 +624,12 @@ def _figures(
 
 
 def dashboard_figures(
-    *, year: int, districts, communes=None, group_by: str = "former_district"
+    *,
+    year: int,
+    districts,
+    communes=None,
+    group_by: str = "former_district",
+    settings: YearSettings | None = None,
 ) -> Dashboard:
     """The figures of ``year`` for each district of ``districts`` (a scoped queryset) in
     force on the year's reference date, and their sum: nine queries, whatever the number
@@ -589,10 +637,11 @@ def dashboard_figures(
 
     A year without districts (from 1/7/2025) is shown on ``communes`` (a scoped queryset)
     in force then, grouped by ``group_by`` (their former district or former province,
-    from the lineage): eleven queries, whatever their number."""
-    on = reference_date(year)
+    from the lineage): eleven queries, whatever their number. ``settings``: the year's
+    reference date and targets, when the caller has read them (two queries fewer)."""
+    on = _reference_date(year, settings)
     district_list = list(districts.in_force(on=on).order_by("code"))
-    province_target, overrides = target_percents(year=year)
+    province_target, overrides = target_percents(year=year, settings=settings)
     practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
     if not district_list and communes is not None:
         return _dashboard_by_former_units(
@@ -677,14 +726,15 @@ class ProvinceFigures:
         return self.province.name
 
 
-def national_figures(*, year: int) -> Dashboard:
+def national_figures(*, year: int, settings: YearSettings | None = None) -> Dashboard:
     """The figures of ``year`` for each province in force on the year's reference date
     (its communes in force then), and the country's total: the national dashboard's rows.
-    A dozen grouped queries whatever the number of provinces and communes; the country is
-    measured against the province-wide target of the year."""
-    on = reference_date(year)
+    Ten queries whatever the number of provinces and communes; the country is
+    measured against the province-wide target of the year. ``settings``: as
+    ``dashboard_figures`` reads it."""
+    on = _reference_date(year, settings)
     provinces = list(Province.objects.in_force(on=on).order_by("code"))
-    target, _overrides = target_percents(year=year)
+    target, _overrides = target_percents(year=year, settings=settings)
     practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
     parts = _aggregates(
         year=year, on=on, key="province_id", communes=Commune.objects.all(), related=Q()
@@ -784,31 +834,44 @@ class YearShare:
         return percent_of(self.certified, self.total)
 
 
-def share_by_year(*, communes, total: int | None = None, district=None, years=None):
-    """The certified share of ``communes`` in each of ``years`` (default: the programme
-    years) against its target (the district's own target when ``district`` is given),
-    each year on those of ``communes`` in force on its reference date (``total``, the
-    count of the year shown, is no longer needed: each year counts its own). Four
-    queries."""
+def share_by_year(
+    *,
+    communes,
+    total: int | None = None,
+    district=None,
+    years=None,
+    settings: YearSettings | None = None,
+):
+    """The certified share of ``communes`` (None: every commune) in each of ``years``
+    (default: the programme years) against its target (the district's own target when
+    ``district`` is given), each year on those of ``communes`` in force on its reference
+    date (``total``, the count of the year shown, is no longer needed: each year counts
+    its own). Four queries; two when ``settings`` holds the years' dates and targets."""
     years = years if years is not None else dashboard_years()
-    dates = reference_dates(years)
+    if settings is not None and all(year in settings.dates for year in years):
+        dates = settings.dates
+    else:
+        dates = reference_dates(years)
     totals = (
-        communes.aggregate(**{f"y{y}": Count("pk", filter=in_force_q(dates[y])) for y in years})
+        (communes if communes is not None else Commune.objects.all()).aggregate(
+            **{f"y{y}": Count("pk", filter=in_force_q(dates[y])) for y in years}
+        )
         if years
         else {}
     )
+    statuses = CertificationStatus.objects.all()
+    if communes is not None:
+        # Every commune: no join that would keep them all.
+        statuses = statuses.filter(commune__in=communes)
     certified = dict(
-        CertificationStatus.objects.filter(
-            commune__in=communes, year__in=years, status=Status.CERTIFIED
-        )
+        statuses.filter(year__in=years, status=Status.CERTIFIED)
         .values("year")
-        .annotate(n=Count("pk"))
+        # COUNT(*): the index on year and status answers it without reading the rows.
+        .annotate(n=Count("*"))
         .values_list("year", "n")
     )
     targets: dict[int, Decimal] = {}
-    for target in YearTarget.objects.filter(
-        Q(district=None) | Q(district=district), year__in=years
-    ):
+    for target in _year_targets(years, settings, district):
         # A district's own target, when it has one, wins over the province's.
         if target.district_id is None:
             targets.setdefault(target.year, target.percent)

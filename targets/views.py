@@ -159,6 +159,7 @@ def _dashboard(request, view, *, year: int, years, drill_down=None):
         sort=sort,
         group_by=group_by,
         closest_limit=None if xlsx else dashboards.closest_limit(view),
+        years=years,
     )
     if xlsx:
         if view.national:
@@ -322,7 +323,7 @@ def public_progress(request):
     if national:
         summary = SimpleLazyObject(lambda: selectors.national_figures(year=year))
         overall = SimpleLazyObject(lambda: summary.overall)
-        shares = SimpleLazyObject(lambda: selectors.share_by_year(communes=Commune.objects.all()))
+        shares = SimpleLazyObject(lambda: selectors.share_by_year(communes=None))
         unit_table = SimpleLazyObject(lambda: tables.public_province_table(summary))
         figures = None
         scope = "public-national"

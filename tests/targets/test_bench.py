@@ -205,7 +205,13 @@ def test_the_national_reference_sql_computes_the_national_views_figures(on_postg
     def by_province(part):
         return {row["province_id"]: row for row in raw[part] or []}
 
-    communes, statuses, awaiting = (by_province(p) for p in ("communes", "statuses", "awaiting"))
+    communes, statuses, awaiting, committees = (
+        by_province(p) for p in ("communes", "statuses", "awaiting", "committees")
+    )
+    # The adopters of any practice: the rows of the grouping set without a practice.
+    adopters = {
+        r["province_id"]: r["n"] for r in raw["adoptions"] or [] if r["practice_id"] is None
+    }
     assert [p["code"] for p in raw["provinces"]] == [r.code for r in national.districts]
     for row in national.districts:
         pk, figures = row.province.pk, row.figures
@@ -220,6 +226,15 @@ def test_the_national_reference_sql_computes_the_national_views_figures(on_postg
             status.get("responses") or 0,
         )
         assert figures.evidence_awaiting == awaiting.get(pk, {}).get("n", 0)
+        assert figures.committees == committees.get(pk, {}).get("n", 0)
+        assert figures.adopters == adopters.get(pk, 0)
+    shares = selectors.share_by_year(communes=None)
+    assert {(s.year, s.certified) for s in shares if s.certified} == {
+        (row["year"], row["n"]) for row in raw["shares"]
+    }
+    assert {(s.year, s.total) for s in shares} == {
+        (row["year"], row["n"]) for row in raw["share_totals"]
+    }
     closest, total = selectors.closest_to_certification(
         year=2024, communes=None, limit=dashboards.NATIONAL_CLOSEST
     )

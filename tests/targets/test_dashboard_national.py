@@ -6,18 +6,29 @@ import datetime
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from communes.models import Commune, District, Province, Role
-from targets import dashboards, services, tasks
+from communes.models import (
+    Commune,
+    District,
+    GoodPractice,
+    Level,
+    PracticeAdoption,
+    Province,
+    Role,
+    SteeringCommittee,
+)
+from targets import dashboards, selectors, services, tasks
 from targets.models import RecomputeRun, Status
 from tests.conftest import DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import fill_communes, give_status, set_targets
 
 pytestmark = pytest.mark.django_db
 
+D2024 = datetime.date(2024, 3, 1)
 D2026 = datetime.date(2026, 3, 1)
 
 
@@ -185,6 +196,112 @@ def test_the_national_page_runs_as_many_queries_for_two_provinces_as_for_forty(
     assert len(rows_of(client.get("/?year=2024"))) == 41
     assert small == large
     assert large[1] < large[0]
+
+
+# The national page rendered with nothing cached (what a recompute without the pre-render
+# leaves): the session, the user and the scope, the programme years, the last computation,
+# the years' reference dates and targets (read once for the figures and the chart), the
+# figures by province (the provinces, the practices, the communes with their statuses,
+# committees and adopters in one grouped query, the evidence awaiting review, the
+# adoptions by practice, the money, the recognitions and the rule), the chart (the
+# communes of each year, the certified of each year), the closest communes, the
+# criteria's titles, the latest recompute run and the unread notifications.
+NATIONAL_COLD_QUERIES = 21
+
+
+def test_the_national_page_rendered_from_nothing_costs_a_fixed_number_of_queries(
+    client, admin_user, province_official, second_province
+):
+    client.force_login(admin_user)
+    client.get("/?year=2024")  # the session and what is cached with it
+    cache.clear()
+    national = queries_of(client, "/?year=2024")
+    client.force_login(province_official)
+    client.get("/?year=2024")
+    cache.clear()
+    province = queries_of(client, "/?year=2024")
+
+    assert national == NATIONAL_COLD_QUERIES
+    assert national <= province
+
+
+def test_the_pre_render_reads_the_years_targets_once_for_every_view(second_province):
+    with CaptureQueriesContext(connection) as ctx:
+        rendered = dashboards.prerender(year=2024)
+
+    assert rendered == 6  # the country and two provinces, in two languages
+    targets = [q for q in ctx.captured_queries if 'FROM "targets_yeartarget"' in q["sql"]]
+    assert len(targets) == 1
+
+
+def test_each_province_counts_the_committees_and_adopters_of_its_communes_in_force(
+    client, admin_user, second_province
+):
+    communes = list(Commune.objects.filter(province=second_province).order_by("code"))
+    # A second committee and a second practice: each commune counts once.
+    SteeringCommittee.objects.create(
+        level=Level.COMMUNE, commune=communes[0], decision_number="2", established_on=D2024
+    )
+    PracticeAdoption.objects.create(
+        practice=GoodPractice.objects.create(code="khac", name="Khác", origin=communes[1]),
+        commune=communes[0],
+        adopted_on=D2024,
+    )
+    # After the year: not counted for 2024.
+    luc_nam = Commune.objects.filter(district__code=LUC_NAM).order_by("code").first()
+    SteeringCommittee.objects.create(
+        level=Level.COMMUNE,
+        commune=luc_nam,
+        decision_number="3",
+        established_on=datetime.date(2025, 2, 1),
+    )
+    PracticeAdoption.objects.create(
+        practice=GoodPractice.objects.get(code="khac"),
+        commune=luc_nam,
+        adopted_on=datetime.date(2025, 2, 1),
+    )
+    # A commune that ended before 2024's reference date: none of its rows counts.
+    Commune.objects.filter(pk=communes[1].pk).update(valid_to=datetime.date(2023, 6, 30))
+    client.force_login(admin_user)
+
+    rows = rows_of(client.get("/?year=2024"))
+
+    # 12 communes, one ended; fill_communes gave each a committee and every other one
+    # (0, 2, ...) a practice, and the ended one (1) none.
+    figures = rows["99"].figures
+    assert (figures.total, figures.committees, figures.adopters) == (11, 11, 6)
+    assert (rows["24"].figures.committees, rows["24"].figures.adopters) == (0, 0)
+    # The province's own page counts the same.
+    province = client.get("/provinces/99/?year=2024").context["overall"]
+    assert (province.total, province.committees, province.adopters) == (11, 11, 6)
+
+
+def test_the_countrys_certified_share_by_year_reads_the_statuses_alone(
+    client, admin_user, second_province
+):
+    give_status(Commune.objects.get(code=DOI_NGO, valid_from=None), 2023, Status.CERTIFIED)
+    client.force_login(admin_user)
+    client.get("/?year=2024")
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as ctx:
+        shares = client.get("/?year=2024").context["shares"]
+
+    # Every commune is the country's: no join that would keep them all.
+    certified_by_year = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "targets_certificationstatus"."year"')
+        and "GROUP BY" in q["sql"]
+    ]
+    assert len(certified_by_year) == 1
+    assert "communes_commune" not in certified_by_year[0]
+    # Counted from the index on year and status, without reading the rows.
+    assert "COUNT(*)" in certified_by_year[0]
+    # A commune adopts a practice once: its adoptions are counted without DISTINCT.
+    assert not [q for q in ctx.captured_queries if "COUNT(DISTINCT" in q["sql"]]
+    assert {(s.year, s.certified) for s in shares} == {(2023, 1), (2024, 4), (2025, 0)}
+    assert shares == selectors.share_by_year(communes=Commune.objects.all())
 
 
 # --- Both shapes of the hierarchy -------------------------------------------------------

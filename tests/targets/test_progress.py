@@ -1,11 +1,13 @@
 """The province and district figures: certified share, target and the gap to it."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from communes.models import Commune, District
+from communes.models import Commune, District, ProgrammeYear
+from targets import selectors
 from targets.models import CertificationStatus, Status, YearTarget
 from targets.selectors import Progress, progress_by_district
 
@@ -61,3 +63,32 @@ def test_district_figures_use_their_own_target_when_they_have_one(luc_nam):
     assert other.progress.target_percent == Decimal(60)
     assert (overall.total, overall.certified, overall.gap) == (209, 5, 121)
     assert len(districts) == District.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_years_read_once_for_a_page_give_the_targets_each_reader_reads_alone(
+    luc_nam, django_assert_num_queries
+):
+    """A dashboard reads the years' reference dates and targets once for its figures and
+    its chart (``year_settings``): the same targets and dates as each reads alone."""
+    YearTarget.objects.update_or_create(year=2024, district=None, defaults={"percent": 60})
+    YearTarget.objects.update_or_create(year=2025, district=None, defaults={"percent": 100})
+    YearTarget.objects.create(year=2024, district=luc_nam, percent=80)
+    ProgrammeYear.objects.update_or_create(year=2025, defaults={"reference_date": date(2025, 7, 1)})
+    years = [2023, 2024, 2025]
+    with django_assert_num_queries(2):
+        settings = selectors.year_settings(years)
+
+    with django_assert_num_queries(0):
+        read_once = [selectors.target_percents(year=y, settings=settings) for y in years]
+    assert read_once == [selectors.target_percents(year=y) for y in years]
+    assert read_once[1] == (Decimal(60), {luc_nam.pk: Decimal(80)})
+    for district in (None, luc_nam):
+        shares = selectors.share_by_year(
+            communes=Commune.objects.all(), district=district, years=years, settings=settings
+        )
+        assert shares == selectors.share_by_year(
+            communes=Commune.objects.all(), district=district, years=years
+        )
+        assert shares[1].target_percent == (80 if district else 60)
+    assert settings.dates[2025] == date(2025, 7, 1)
