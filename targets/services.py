@@ -34,7 +34,7 @@ from communes.models import CertificationRule, Commune, Criterion, Evidence, Evi
 from communes.selectors import certification_rule
 from friendlygov import bulk
 from surveys.models import SurveyMonth
-from targets import rules
+from targets import caching, rules
 from targets.models import (
     CertificationStatus,
     PendingRecompute,
@@ -302,6 +302,8 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         _upsert_statuses(rows)
         _insert_changes(changes)
         notifications.status_changes(changes)
+        # The bulk writes send no signal: the public pages are told here.
+        caching.public_changed()
     return Counter(verdict.status for verdict in verdicts.values())
 
 
