@@ -310,7 +310,7 @@ def public_progress(request):
     read from the database before it is used again or rendered.
     """
     page_key = _public_page_key(request)
-    stored: dict | None = None
+    stored = None
     stamps = (0, 0)
     if page_key is not None:
         html, stored, stamps = caching.public_page(page_key)
