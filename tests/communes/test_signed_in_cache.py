@@ -231,7 +231,11 @@ def test_an_entry_read_before_a_change_committed_is_not_served_after_it(
     assert cache.get(auth._generation_key(province_official.pk)) != generation_before
 
 
-def test_without_a_shared_cache_the_user_is_read_from_the_database(province_official, run):
+def test_without_a_shared_cache_the_user_is_read_from_the_database(
+    settings, province_official, run
+):
+    settings.SHARED_CACHE = False  # whatever CACHE_URL says
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     client = signed_in(province_official)
     client.get(run_url(run))
     with CaptureQueriesContext(connection) as queries:
