@@ -11,7 +11,10 @@ redis://...) that is immediate everywhere, with the per-process default the othe
 processes catch up within ``CACHE_SECONDS``.
 """
 
+import functools
+import hashlib
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -162,9 +165,33 @@ def public_page_store(key: str, *, html: str, source: str, stamps: tuple[int, in
     """Keep the page ``html`` under ``key``, with ``source`` (what its key in the database
     was: the years, the year's last computation, ...) and the (stamp, generation) read
     before its data; a page is served without a query only under those stamps and on the
-    day it was stored (which year a page without ``?year=`` shows depends on the day)."""
+    day it was stored (which year a page without ``?year=`` shows depends on the day).
+    Pages are rendered by requests and by the recompute's tasks after their commits; one
+    rendered inside a transaction from writes it then rolls back would be served until
+    the stamp next moves or expires (``PUBLIC_STAMP_SECONDS``)."""
     entry = {"stamps": stamps, "day": _today(), "source": source, "html": html}
     cache.set(key, entry, seconds())
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the code, templates, translations and static files this process
+    serves (their content, read once): a page kept whole belongs to one release, so that
+    a deployment never serves the previous release's pages, whose stylesheets and scripts
+    may be gone."""
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    folders = ("communes", "surveys", "targets", "friendlygov", "templates", "locale", "static")
+    paths = sorted(
+        path
+        for folder in folders
+        for path in (base / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    for path in paths:
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _today() -> str:

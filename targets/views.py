@@ -407,7 +407,7 @@ def _public_page_key(request) -> str | None:
     per-process cache does not hear of another process's recompute), for a signed-in
     user, with messages to show, with a search, or with parameters other than the year
     and the province (the year selector's links keep the address's parameters, in their
-    order)."""
+    order). The key holds the release (``caching.release``): a deployment starts afresh."""
     if not getattr(settings, "SHARED_CACHE", False):
         return None
     names = list(request.GET)
@@ -422,7 +422,8 @@ def _public_page_key(request) -> str | None:
         return None
     # Read as the year selection reads it (communes.selectors.programme_year).
     year = ascii_int(request.GET.get("year"), minimum=1, maximum=9999)
-    return f"public-page:v1:{','.join(names)}:{year}:{code}:{translation.get_language()}"
+    parts = (caching.release(), ",".join(names), year, code, translation.get_language())
+    return "public-page:v1:" + ":".join(str(part) for part in parts)
 
 
 def _public_filled(request, html: str) -> str:

@@ -548,3 +548,15 @@ def test_a_search_or_a_signed_in_user_is_not_served_the_cached_page(
 def test_the_prerendered_page_is_served_without_a_query(shared_cache, client, statuses):
     views.prerender_public(year=2024)
     assert queries_of(client) == 0
+
+
+def test_a_new_release_does_not_serve_the_previous_releases_pages(
+    shared_cache, client, statuses, monkeypatch
+):
+    html_of(client)
+    assert queries_of(client) == 0
+    assert client.get(PAGE).context is None  # served whole
+    monkeypatch.setattr(caching, "release", lambda: "the-next-release")
+
+    assert client.get(PAGE).context is not None  # rendered by this release's templates
+    assert client.get(PAGE).context is None
