@@ -19,12 +19,16 @@ backend is Django's ModelBackend: one process cannot invalidate another's memory
 """
 
 import time
+from contextvars import ContextVar
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.functional import SimpleLazyObject
 
 from communes.models import UserScope
 
@@ -73,12 +77,20 @@ def _build(entry):
     return user
 
 
-def cached_user(user_id):
+def entry_keys(user_id) -> list[str]:
+    """The cache keys ``cached_user`` reads for ``user_id``: a caller that read them
+    (with ``cache.get_many``) with something else hands what it found to it."""
+    return [_generation_key(user_id), _entry_key(user_id)]
+
+
+def cached_user(user_id, found: dict | None = None):
     """The user ``user_id`` with its scope attached, from the cache when it holds their
     current entry, else from the database (one query, then cached). None if there is no
-    such user."""
+    such user. ``found``: what the cache answered for ``entry_keys(user_id)`` in this
+    request, when already read."""
     generation_key, entry_key = _generation_key(user_id), _entry_key(user_id)
-    found = cache.get_many([generation_key, entry_key])
+    if found is None:
+        found = cache.get_many([generation_key, entry_key])
     generation, entry = found.get(generation_key), found.get(entry_key)
     if generation is not None and entry is not None and entry["generation"] == generation:
         return _build(entry)
@@ -121,5 +133,63 @@ class CachedModelBackend(ModelBackend):
     def get_user(self, user_id):
         if not enabled():
             return super().get_user(user_id)
-        user = cached_user(user_id)
+        user = cached_user(user_id, _read_with_the_session(user_id))
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+# --- The session and the user in one round trip ---------------------------------------------
+# A signed-in request reads its session, then the user the session names: two round trips
+# to Redis. The user of a session key never changes (a login makes a new key, a logout
+# deletes it), so a process that has seen a session's user reads that user's entry with
+# the session next time, in one MGET (communes.sessions). What it read is a guess, used
+# only if the session names that very user; everything else (the generation check, the
+# password hash, ``is_active``) is as above.
+
+# The user of each session key this process has signed in: a hint, never trusted.
+_USERS_OF_SESSIONS: dict[str, object] = {}
+_HINTS_KEPT = 10_000
+# The session store of the request whose user is being read (set by the middleware).
+_SESSION: ContextVar = ContextVar("signed_in_session", default=None)
+
+
+def user_of_session(session_key: str | None):
+    """The user this process last saw signed in with ``session_key`` (None: unknown)."""
+    return _USERS_OF_SESSIONS.get(session_key) if session_key else None
+
+
+def _remember(session_key: str | None, user_id) -> None:
+    if not session_key:
+        return
+    if len(_USERS_OF_SESSIONS) >= _HINTS_KEPT:
+        _USERS_OF_SESSIONS.clear()
+    _USERS_OF_SESSIONS[session_key] = user_id
+
+
+def _read_with_the_session(user_id) -> dict | None:
+    """What the request's session store read for ``user_id``'s entry with the session
+    (``communes.sessions.SessionStore.prefetched``), if it read it for that user."""
+    prefetched = getattr(_SESSION.get(), "prefetched", None)
+    if prefetched is None or str(prefetched[0]) != str(user_id):
+        return None
+    return prefetched[1]
+
+
+def _signed_in_user(request):
+    if not hasattr(request, "_cached_user"):
+        session = request.session
+        token = _SESSION.set(session)
+        try:
+            request._cached_user = auth.get_user(request)
+        finally:
+            _SESSION.reset(token)
+        if enabled() and request._cached_user.is_authenticated:
+            _remember(request.session.session_key, request._cached_user.pk)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, handing the user's cache entry read with the session to the backend."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _signed_in_user(request))

@@ -92,11 +92,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # (communes.auth, invalidated on every change). The per-process default cannot: a
 # logout, a new password or a changed role in one process would not reach the others.
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "friendlygov.cache.OptionalRedisCache"
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if SHARED_CACHE
-    else "django.contrib.sessions.backends.db"
-)
+# communes.sessions is cached_db reading the signed-in user's entry with the session.
+SESSION_ENGINE = "communes.sessions" if SHARED_CACHE else "django.contrib.sessions.backends.db"
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -132,7 +129,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, handing the user's entry read with the session to the backend.
+    "communes.auth.AuthenticationMiddleware",
     "friendlygov.middleware.RefuseInvalidCharacters",
     "friendlygov.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -15,10 +15,11 @@ class TargetsConfig(AppConfig):
             FacilityInvestment,
             GoodPractice,
             PracticeAdoption,
+            ProgrammeYear,
             Province,
         )
         from targets import caching, outbox
-        from targets.models import YearTarget
+        from targets.models import CertificationStatus, YearTarget
 
         # The one call up from communes and surveys: "these communes' facts changed".
         hooks.connect("recompute_later", outbox.recompute_later)
@@ -38,6 +39,15 @@ class TargetsConfig(AppConfig):
         ):
             post_save.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-{model}")
             post_delete.connect(caching.invalidate, sender=model, dispatch_uid=f"dash-del-{model}")
+
+        # What the public pages are keyed to besides the generation (targets.caching): a
+        # status saved one by one (the recompute's bulk writes tell it themselves), the
+        # programme years.
+        post_save.connect(caching.public_changed, sender=CertificationStatus, dispatch_uid="pub")
+        post_save.connect(caching.public_changed, sender=ProgrammeYear, dispatch_uid="pub-year")
+        post_delete.connect(
+            caching.public_changed, sender=ProgrammeYear, dispatch_uid="pub-del-year"
+        )
 
         # The notifications (a lower app) name statuses in words through this hook.
         from communes import notifications

@@ -11,11 +11,15 @@ redis://...) that is immediate everywhere, with the per-process default the othe
 processes catch up within ``CACHE_SECONDS``.
 """
 
+import functools
+import hashlib
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import translation
+from django.db import transaction
+from django.utils import timezone, translation
 
 CACHE_SECONDS = 300
 # With a cache that every process shares (Redis), a rendering stays until its key moves on
@@ -102,3 +106,93 @@ def public_provinces(*, year: int) -> tuple[int, int]:
         count = selectors.provinces_with_communes(year=year)
         store(key, count, now)
     return count, now
+
+
+# --- The public page, whole --------------------------------------------------------------
+# With a shared cache a citizen's warm /public/ is the whole rendered page, read with the
+# stamp it was rendered under in one round trip to Redis and no query (targets.views).
+# The stamp moves with everything the page's key is read from in the database: a
+# recompute's statuses (at once and when its transaction commits), a status saved one by
+# one, the programme years. The dashboards' generation (decisions, targets, units) is read
+# with it. A page whose stamp moved is checked against the key read from the database,
+# and used again if that did not move: a recompute in one province renders only its pages.
+_PUBLIC_STAMP_KEY = "public:stamp"
+# A stamp expires, so that a move lost while Redis was unreachable is made up for within
+# this time: the pages are then checked against the database once each.
+PUBLIC_STAMP_SECONDS = 300
+
+
+def public_changed(**_signal_kwargs: object) -> None:
+    """The statuses or the programme years changed: the cached public pages are checked
+    against the database before they are served again. Moved now and again when the
+    transaction commits, so that a page rendered from what was read before the commit is
+    never served after it (a signal receiver: any arguments are accepted)."""
+
+    def move():
+        cache.set(_PUBLIC_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
+
+    move()
+    transaction.on_commit(move)
+
+
+def public_page(key: str) -> tuple[str | None, dict | None, tuple[int, int]]:
+    """The rendered public page stored under ``key``: (its HTML if it was stored under the
+    current stamp and generation, else None; what is stored under ``key``, current or not;
+    the current (stamp, generation), made afresh when missing). One round trip to the cache
+    when the page is current."""
+    found = cache.get_many([_PUBLIC_STAMP_KEY, _GENERATION_KEY, key])
+    stamp, now, entry = found.get(_PUBLIC_STAMP_KEY), found.get(_GENERATION_KEY), found.get(key)
+    if not isinstance(entry, dict):
+        entry = None
+    if (
+        entry is not None
+        and stamp is not None
+        and now is not None
+        and entry["stamps"] == (stamp, now)
+        and entry["day"] == _today()
+    ):
+        return entry["html"], entry, (stamp, now)
+    if stamp is None:
+        # A new number, never a reset: a page of an expired stamp stays unused.
+        cache.add(_PUBLIC_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
+        stamp = cache.get(_PUBLIC_STAMP_KEY, time.time_ns())
+    if now is None:
+        now = generation()
+    return None, entry, (stamp, now)
+
+
+def public_page_store(key: str, *, html: str, source: str, stamps: tuple[int, int]) -> None:
+    """Keep the page ``html`` under ``key``, with ``source`` (what its key in the database
+    was: the years, the year's last computation, ...) and the (stamp, generation) read
+    before its data; a page is served without a query only under those stamps and on the
+    day it was stored (which year a page without ``?year=`` shows depends on the day).
+    Pages are rendered by requests and by the recompute's tasks after their commits; one
+    rendered inside a transaction from writes it then rolls back would be served until
+    the stamp next moves or expires (``PUBLIC_STAMP_SECONDS``)."""
+    entry = {"stamps": stamps, "day": _today(), "source": source, "html": html}
+    cache.set(key, entry, seconds())
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the code, templates, translations and static files this process
+    serves (their content, read once): a page kept whole belongs to one release, so that
+    a deployment never serves the previous release's pages, whose stylesheets and scripts
+    may be gone."""
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    folders = ("communes", "surveys", "targets", "friendlygov", "templates", "locale", "static")
+    paths = sorted(
+        path
+        for folder in folders
+        for path in (base / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    for path in paths:
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()

@@ -34,7 +34,7 @@ from django.utils import timezone
 from communes import notifications
 from communes.models import CertificationRule, Commune
 from friendlygov import bulk
-from targets import facts, rules
+from targets import caching, facts, rules
 from targets.models import (
     CertificationStatus,
     PendingRecompute,
@@ -256,6 +256,8 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 rule=rule, commune_ids=in_force.values_list("pk", flat=True), now=now
             )
             if not moved:
+                # Only the computation time moved: the public pages show it too.
+                caching.public_changed()
                 return counts
             if counts:  # some kept (else, as in a first run, the whole scope is evaluated)
                 to_evaluate = moved
@@ -332,6 +334,8 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         _upsert_statuses(rows)
         _insert_changes(changes)
         notifications.status_changes(changes)
+        # The bulk writes send no signal: the public pages are told here.
+        caching.public_changed()
     return counts
 
 

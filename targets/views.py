@@ -6,6 +6,7 @@ recomputed while a page renders.
 
 import datetime
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,11 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,7 +34,7 @@ from communes.access import (
     role_required,
 )
 from communes.models import Commune, District, Province, Role, reference_date, scope_of
-from friendlygov.params import year_param
+from friendlygov.params import ascii_int, year_param
 from targets import caching, dashboards, decisions, exports, outbox, selectors, tables
 from targets import worklist as worklist_selectors
 from targets.filters import CommuneFilter, ProvinceCommuneFilter
@@ -299,7 +303,20 @@ def public_progress(request):
     and the generation of what the recompute does not cover (targets.caching): any
     recompute or decision makes a new key, so nothing stale is served. A warm page costs
     one query (the years and their last computations), and a citizen's search one more.
+
+    With a shared cache (Redis), a citizen's page is also kept whole, with its CSRF
+    token, address and time filled in for each request: a warm page is one round trip to
+    Redis and no query, as long as nothing it is keyed to has moved (the stamp of
+    ``targets.caching.public_page``); when something has, it is checked against the key
+    read from the database before it is used again or rendered.
     """
+    page_key = _public_page_key(request)
+    stored = None
+    stamps = (0, 0)
+    if page_key is not None:
+        html, stored, stamps = caching.public_page(page_key)
+        if html is not None:
+            return HttpResponse(_public_filled(request, html))
     years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = computed.get(year)
@@ -335,7 +352,16 @@ def public_progress(request):
         shares = SimpleLazyObject(lambda: figures.shares)
         unit_table = SimpleLazyObject(lambda: tables.public_district_table(figures))
         scope = f"public-{province_id or 'all'}"
-    return render(
+    cache_key = caching.dashboard_key(
+        scope=scope, year=year, computed_at=computed_at, sort="-", generation_=current
+    )
+    # What the page shows besides its fragment's key: the years of the year selector.
+    source = f"{cache_key}:{','.join(str(each) for each in years)}"
+    if page_key is not None and stored is not None and stored["source"] == source:
+        # Nothing it shows moved (the stamp moved for another province, or a day passed).
+        caching.public_page_store(page_key, html=stored["html"], source=source, stamps=stamps)
+        return HttpResponse(_public_filled(request, stored["html"]))
+    response = render(
         request,
         "targets/public.html",
         {
@@ -345,9 +371,7 @@ def public_progress(request):
             "cache_seconds": PUBLIC_SHARED_CACHE_SECONDS
             if getattr(settings, "SHARED_CACHE", False)
             else PUBLIC_CACHE_SECONDS,
-            "cache_key": caching.dashboard_key(
-                scope=scope, year=year, computed_at=computed_at, sort="-", generation_=current
-            ),
+            "cache_key": cache_key,
             "province": province,
             "national": national,
             "public": figures,
@@ -357,7 +381,60 @@ def public_progress(request):
             "district_table": unit_table,
             "query": query,
             "found": worklist_selectors.public_search(year=year, query=query) if query else None,
+            # What differs from one request to the next, filled in afterwards.
+            "csrf_token": _CSRF_MARK,
+            "language_next": _NEXT_MARK,
+            "print_date": _NOW_MARK,
         },
+    )
+    html = response.content.decode()
+    if page_key is not None:
+        caching.public_page_store(page_key, html=html, source=source, stamps=stamps)
+    response.content = _public_filled(request, html)
+    return response
+
+
+# What differs between two citizens' requests of the same public page: rendered as these
+# marks, then filled in for each request (a cached page is the same for everyone).
+_CSRF_MARK = "public-page-csrf-token-mark"
+_NEXT_MARK = "public-page-path-mark"
+_NOW_MARK = "public-page-time-mark"
+_PROVINCE_CODE = re.compile(r"[0-9A-Za-z]{0,10}")
+
+
+def _public_page_key(request) -> str | None:
+    """Where the whole rendered page of ``request`` is cached, or None when it is rendered
+    around its cached figures as every other page is: without a shared cache (a
+    per-process cache does not hear of another process's recompute), for a signed-in
+    user, with messages to show, with a search, or with parameters other than the year
+    and the province (the year selector's links keep the address's parameters, in their
+    order). The key holds the release (``caching.release``): a deployment starts afresh."""
+    if not getattr(settings, "SHARED_CACHE", False):
+        return None
+    names = list(request.GET)
+    if not set(names) <= {"year", "province"} or any(
+        len(request.GET.getlist(name)) != 1 for name in names
+    ):
+        return None
+    code = request.GET.get("province", "")
+    if not _PROVINCE_CODE.fullmatch(code):
+        return None
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    # Read as the year selection reads it (communes.selectors.programme_year).
+    year = ascii_int(request.GET.get("year"), minimum=1, maximum=9999)
+    parts = (caching.release(), ",".join(names), year, code, translation.get_language())
+    return "public-page:v1:" + ":".join(str(part) for part in parts)
+
+
+def _public_filled(request, html: str) -> str:
+    """The public page ``html`` (rendered with the marks) with this request's CSRF token,
+    address and time."""
+    now = datetime.datetime.now(tz=timezone.get_current_timezone())
+    return (
+        html.replace(_CSRF_MARK, get_token(request))
+        .replace(_NEXT_MARK, escape(request.get_full_path()))
+        .replace(_NOW_MARK, date_format(now, "SHORT_DATETIME_FORMAT"))
     )
 
 

@@ -6,8 +6,9 @@ import io
 import pickle
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -26,7 +27,7 @@ def shared_cache(settings):
     """The settings of a deployment with CACHE_URL=redis://... (the test's cache is the
     process's own, which here is every process there is)."""
     settings.SHARED_CACHE = True
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "communes.sessions"
 
 
 @pytest.fixture
@@ -81,6 +82,56 @@ def test_the_cached_user_is_plain_values_not_a_pickled_model(shared_cache, provi
 
     Recorder(io.BytesIO(pickle.dumps(entry))).load()
     assert seen <= {"builtins", "datetime"}, seen
+
+
+def cache_round_trips(monkeypatch) -> list[str]:
+    """The calls that read the cache from here on (each one round trip to Redis; the
+    test's per-process cache answers ``get_many`` with ``get``s of its own, not counted)."""
+    calls: list[str] = []
+    inside = []
+    backend = caches["default"]
+    for name in ("get", "get_many", "has_key"):
+        read = getattr(backend, name)
+
+        def counted(*args, _read=read, _name=name, **kwargs):
+            if not inside:
+                calls.append(_name)
+            inside.append(_name)
+            try:
+                return _read(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def test_a_warm_signed_in_request_reads_its_session_and_user_in_one_round_trip(
+    shared_cache, province_official, run, monkeypatch
+):
+    client = signed_in(province_official)
+    assert client.get(run_url(run)).status_code == 200  # this process learns the session's user
+    calls = cache_round_trips(monkeypatch)
+
+    assert client.get(run_url(run)).status_code == 200
+
+    assert calls == ["get_many"]
+
+
+def test_a_session_hint_naming_another_user_is_not_believed(
+    shared_cache, province_official, district_official, run
+):
+    client = signed_in(district_official)
+    assert client.get(run_url(run)).status_code == 403  # a district official may not
+    other = signed_in(province_official)
+    assert other.get(run_url(run)).status_code == 200  # the province official's entry is cached
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    auth._USERS_OF_SESSIONS[session_key] = province_official.pk  # a wrong guess
+
+    assert client.get(run_url(run)).status_code == 403
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("district_detail", args=[LUC_NAM]))
 
 
 def test_a_role_changed_by_an_admin_applies_to_the_next_request(
@@ -180,7 +231,11 @@ def test_an_entry_read_before_a_change_committed_is_not_served_after_it(
     assert cache.get(auth._generation_key(province_official.pk)) != generation_before
 
 
-def test_without_a_shared_cache_the_user_is_read_from_the_database(province_official, run):
+def test_without_a_shared_cache_the_user_is_read_from_the_database(
+    settings, province_official, run
+):
+    settings.SHARED_CACHE = False  # whatever CACHE_URL says
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     client = signed_in(province_official)
     client.get(run_url(run))
     with CaptureQueriesContext(connection) as queries:

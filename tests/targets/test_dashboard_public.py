@@ -1,15 +1,21 @@
 """The public progress page at /public/: no login, no personal data, cacheable."""
 
+import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from communes.models import Commune
+from communes.models import Commune, ProgrammeYear
 from surveys.models import SurveyResponse
-from targets.models import Status
+from targets import caching, services, views
+from targets.models import CertificationStatus, Status, YearTarget
+from tests.clock import today_is
 from tests.conftest import DOI_NGO, LE_LOI
 from tests.targets.dashboard_data import COMPUTED_AT, give_status, set_targets
 
@@ -88,7 +94,9 @@ def test_the_public_page_holds_no_personal_data_and_no_internal_links(
     assert "satisfaction_below" not in html
 
 
-def test_the_figures_are_cached_until_the_statuses_are_next_computed(client, statuses):
+def test_the_figures_are_cached_until_the_statuses_are_next_computed(
+    per_process_cache, client, statuses
+):
     client.get(URL + "?year=2024")
     with CaptureQueriesContext(connection) as ctx:
         client.get(URL + "?year=2024")
@@ -117,8 +125,6 @@ def test_the_public_page_refuses_post(client):
 def test_todays_certified_communes_are_listed_under_their_former_district(
     client, reorganized_units
 ):
-    import datetime
-
     from targets.models import YearTarget
 
     set_targets()
@@ -139,7 +145,8 @@ def test_todays_certified_communes_are_listed_under_their_former_district(
 
 
 def modules_pickled_in_the_cache() -> set[str]:
-    """The modules of every class the (per-process, test) cache holds an instance of."""
+    """The modules of every class the cache (the test's per-process one, or Redis when
+    CACHE_URL names it) holds an instance of."""
     import io
     import pickle
 
@@ -150,12 +157,27 @@ def modules_pickled_in_the_cache() -> set[str]:
             seen.add(module)
             return super().find_class(module, name)
 
-    for value in cache._cache.values():
+    if isinstance(getattr(cache, "_cache", None), dict):  # LocMemCache
+        values = list(cache._cache.values())
+    else:  # Redis: integers are stored as digits, everything else pickled
+        client = cache._cache.get_client()
+        values = [client.get(key) for key in client.keys("*")]
+        values = [value for value in values if value is not None and not value.isdigit()]
+    for value in values:
         Recorder(io.BytesIO(value)).load()
     return seen
 
 
-def test_a_warm_public_page_is_served_from_the_cache_in_one_query(client, statuses):
+@pytest.fixture
+def per_process_cache(settings):
+    """The default cache of ``make run``, each process its own (what CACHE_URL says
+    otherwise): the page is rendered around its cached figures, never kept whole."""
+    settings.SHARED_CACHE = False
+
+
+def test_a_warm_public_page_is_served_from_the_cache_in_one_query(
+    per_process_cache, client, statuses
+):
     client.get(URL + "?year=2024")
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(URL + "?year=2024").content.decode()
@@ -317,7 +339,9 @@ def test_the_citizens_search_works_across_the_country(client, statuses, other_pr
     assert "Thị trấn Đồi Ngô" in html and "Tỉnh Bắc Giang" in html  # the commune's province
 
 
-def test_a_warm_national_summary_is_one_query_and_cached_as_html(client, statuses, other_province):
+def test_a_warm_national_summary_is_one_query_and_cached_as_html(
+    per_process_cache, client, statuses, other_province
+):
     client.get(URL + "?year=2024")
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(URL + "?year=2024").content.decode()
@@ -345,3 +369,194 @@ def test_the_national_summary_is_in_english_too(client, statuses, other_province
     html = client.get(URL + "?year=2024").content.decode()
     assert "Progress and satisfaction by province" in html
     assert "Whole country" in html and "Toàn quốc" not in html
+
+
+# --- Kept whole with a shared cache -------------------------------------------------------
+# With Redis, a citizen's page is kept as one rendered page: a warm page is served without
+# a query, with this request's CSRF token, address and time, and every change it shows (a
+# recompute, a decision, a target, the programme years) is seen by the next request.
+
+PAGE = "/public/?year=2024"
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The settings of a deployment with CACHE_URL=redis://... (the test's cache is the
+    process's own, which here is every process there is)."""
+    settings.SHARED_CACHE = True
+
+
+def html_of(client, url=PAGE) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def queries_of(client, url=PAGE) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_a_warm_public_page_is_served_without_a_query(shared_cache, client, statuses):
+    html_of(client)
+    with CaptureQueriesContext(connection) as ctx:
+        html = html_of(client)
+    assert ctx.captured_queries == []
+    assert "Thị trấn Đồi Ngô" in html and "Phường Lê Lợi" in html
+
+
+def test_the_whole_page_is_cached_as_plain_values(shared_cache, client, statuses):
+    html_of(client)
+    assert modules_pickled_in_the_cache() <= {"builtins", "datetime", "django.utils.safestring"}
+
+
+def test_a_recompute_shows_on_the_cached_page_at_once(shared_cache, client, statuses):
+    assert "Thị trấn Đồi Ngô" in html_of(client)
+    html_of(client)  # warm
+
+    # Đồi Ngô has no committee, evidence or survey in the test data: no longer certified.
+    services.statuses_recompute(year=2024, commune_ids=[Commune.objects.get(code=DOI_NGO).pk])
+
+    html = html_of(client)
+    assert "Thị trấn Đồi Ngô" not in html
+    assert "1<span" in html and "/209" in html
+
+
+def test_a_status_saved_shows_on_the_cached_page_at_once(shared_cache, client, statuses):
+    html_of(client)
+    tam_di = Commune.objects.get(name="Xã Tam Dị", valid_from=None)
+    give_status(tam_di, 2024, Status.CERTIFIED, at=COMPUTED_AT.replace(day=2))
+
+    assert "Xã Tam Dị" in html_of(client)
+
+
+def test_a_decision_or_a_target_shows_on_the_cached_page_at_once(shared_cache, client, statuses):
+    html_of(client)
+    YearTarget.objects.filter(year=2024, district=None).update(percent=45)
+    caching.invalidate()  # what a decision does after its commit
+    assert queries_of(client) > 1  # rendered again
+    YearTarget.objects.update_or_create(year=2024, district=None, defaults={"percent": 70})
+
+    html = html_of(client)
+    assert 'display-6">70%' in html and 'display-6">60%' not in html
+
+
+def test_a_new_programme_year_shows_in_the_year_selector_at_once(shared_cache, client, statuses):
+    assert "?year=2027" not in html_of(client)
+    ProgrammeYear.objects.create(year=2027, reference_date=datetime.date(2027, 1, 1))
+
+    assert "?year=2027" in html_of(client)
+
+
+def test_a_lost_stamp_falls_back_to_the_database(shared_cache, client, statuses):
+    """Redis flushed or restarted: the page is checked against its key in the database
+    (which a recompute moved) before it is served."""
+    html_of(client)
+    cache.delete(caching._PUBLIC_STAMP_KEY)
+    # A change whose stamp was lost (Redis restarted between the two).
+    give_status(
+        Commune.objects.get(name="Xã Tam Dị", valid_from=None),
+        2024,
+        Status.CERTIFIED,
+        at=COMPUTED_AT.replace(day=2),
+    )
+    cache.delete(caching._PUBLIC_STAMP_KEY)
+
+    assert "Xã Tam Dị" in html_of(client)
+
+
+def test_a_computation_in_another_province_does_not_render_the_page_again(
+    shared_cache, client, statuses, other_province
+):
+    ours = "/public/?year=2024&province=24"
+    html_of(client, ours)
+    theirs = CertificationStatus.objects.get(commune__code="900001", year=2024)
+    theirs.status, theirs.computed_at = Status.NOT_MET, COMPUTED_AT.replace(day=3)
+    theirs.save()
+    # Checked against the database (the years, the province, its reference date, its last
+    # computation), not rendered; then served without a query again.
+    assert queries_of(client, ours) == 4
+    assert queries_of(client, ours) == 0
+
+
+def test_each_request_gets_its_own_csrf_token_and_address(shared_cache, statuses):
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    html_of(Client())
+    one, two = token.findall(html_of(Client())), token.findall(html_of(Client()))
+    assert len(one) == 1 and len(two) == 1 and one != two
+
+    url = "/public/?province=24&year=2024"
+    html_of(Client(), url)
+    html = html_of(Client(), url)
+    assert 'name="next" type="hidden" value="/public/?province=24&amp;year=2024"' in html
+    for mark in (views._CSRF_MARK, views._NEXT_MARK, views._NOW_MARK):
+        assert mark not in html
+
+
+def test_the_cached_pages_csrf_token_lets_a_citizen_change_the_language(shared_cache, statuses):
+    citizen = Client(enforce_csrf_checks=True)
+    html_of(citizen)
+    html = html_of(citizen)  # from the cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    response = citizen.post(
+        reverse("set_language"),
+        {"language": "en", "next": PAGE, "csrfmiddlewaretoken": token},
+    )
+
+    assert response.status_code == 302 and response["Location"] == PAGE
+    assert "Friendly government progress, 2024" in html_of(citizen)
+
+
+def test_languages_and_provinces_are_cached_apart(shared_cache, client, statuses, other_province):
+    pages = {}
+    for language in ("vi", "en"):
+        client.cookies["django_language"] = language
+        for url in (PAGE, "/public/?year=2024&province=24", "/public/?year=2024&province=901"):
+            html_of(client, url)
+            pages[language, url] = html_of(client, url)  # from the cache
+
+    assert "Toàn quốc" in pages["vi", PAGE] and "Whole country" in pages["en", PAGE]
+    assert "Whole country" not in pages["vi", PAGE]
+    for language in ("vi", "en"):
+        ours = pages[language, "/public/?year=2024&province=24"]
+        theirs = pages[language, "/public/?year=2024&province=901"]
+        assert "Thị trấn Đồi Ngô" in ours and "Xã Thử Nghiệm" not in ours
+        assert "Xã Thử Nghiệm" in theirs and "Thị trấn Đồi Ngô" not in theirs
+    assert "Certified" in pages["en", PAGE] and "Đạt chuẩn" not in pages["en", PAGE]
+
+
+def test_a_page_without_a_year_follows_the_day(shared_cache, client, statuses):
+    with today_is(datetime.date(2024, 12, 31)):
+        assert "năm 2024" in html_of(client, "/public/")
+        html_of(client, "/public/")
+    with today_is(datetime.date(2025, 1, 1)):
+        assert "năm 2025" in html_of(client, "/public/")
+
+
+def test_a_search_or_a_signed_in_user_is_not_served_the_cached_page(
+    shared_cache, client, statuses, province_official
+):
+    html_of(client)
+    assert queries_of(client, PAGE + "&q=doi ngo") > 0
+    client.force_login(province_official)
+    html = html_of(client)
+    assert "Đăng xuất" in html and "Đăng nhập" not in html
+
+
+def test_the_prerendered_page_is_served_without_a_query(shared_cache, client, statuses):
+    views.prerender_public(year=2024)
+    assert queries_of(client) == 0
+
+
+def test_a_new_release_does_not_serve_the_previous_releases_pages(
+    shared_cache, client, statuses, monkeypatch
+):
+    html_of(client)
+    assert queries_of(client) == 0
+    assert client.get(PAGE).context is None  # served whole
+    monkeypatch.setattr(caching, "release", lambda: "the-next-release")
+
+    assert client.get(PAGE).context is not None  # rendered by this release's templates
+    assert client.get(PAGE).context is None

@@ -1,0 +1,30 @@
+"""Sessions kept in the shared cache and written through to the database (Django's
+``cached_db``), read with the signed-in user's cache entry in one round trip.
+
+``SESSION_ENGINE`` with a shared cache (settings.py). When this process has seen the
+session's user before (``communes.auth.user_of_session``), ``load`` reads the session
+and that user's entry and generation with one ``MGET`` and keeps them as ``prefetched``
+for the authentication backend of the same request (``communes.auth``), which uses them
+only if the session names that user. Otherwise, and when the session is not in the
+cache, it is Django's ``cached_db``.
+"""
+
+from django.contrib.sessions.backends import cached_db
+
+from communes import auth
+
+
+class SessionStore(cached_db.SessionStore):
+    # (the user id guessed, what the cache answered for its entry keys), or None.
+    prefetched: tuple[object, dict] | None = None
+
+    def load(self):
+        user_id = auth.user_of_session(self.session_key)
+        if user_id is None:
+            return super().load()
+        key = self.cache_key
+        found = self._cache.get_many([key, *auth.entry_keys(user_id)])
+        self.prefetched = (user_id, found)
+        data = found.get(key)
+        # Not in the cache (expired, evicted): read from the database as cached_db does.
+        return data if data is not None else super().load()
