@@ -737,8 +737,12 @@ class Evidence(models.Model):
     every write so that a form opened before someone else's change is refused.
     """
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="evidence")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="evidence")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("xã")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("tiêu chí")
+    )
     year = models.PositiveSmallIntegerField(_("năm"))
     state = models.CharField(
         _("trạng thái"), max_length=20, choices=EvidenceState, default=EvidenceState.DRAFT

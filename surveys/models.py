@@ -35,7 +35,7 @@ class Questionnaire(models.Model):
     version = models.PositiveIntegerField(_("phiên bản"), unique=True)
     title = models.CharField(_("tên"), max_length=200)
     is_active = models.BooleanField(_("đang dùng"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("bộ câu hỏi")
@@ -107,9 +107,13 @@ class ImportBatch(models.Model):
     filename = models.CharField(_("tên tệp"), max_length=255)
     rows = models.PositiveIntegerField(_("số dòng"))
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("người nhập"),
     )
-    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("lần nhập tệp")
@@ -128,7 +132,11 @@ class SurveyResponse(models.Model):
     # No index of its own: the indexes below start with the commune. A country holds
     # millions of responses, and each index costs every import.
     commune = models.ForeignKey(
-        Commune, on_delete=models.CASCADE, related_name="survey_responses", db_index=False
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        db_index=False,
+        verbose_name=_("xã"),
     )
     # Indexed for ``Questionnaire.is_frozen``; cheap to keep: new rows share the active
     # version's key and are appended at its end.
@@ -254,13 +262,15 @@ def new_kiosk_code() -> str:
 class KioskLink(models.Model):
     """The unguessable public link of a commune's desk survey; staff can rotate it."""
 
-    commune = models.OneToOneField(Commune, on_delete=models.CASCADE, related_name="kiosk")
+    commune = models.OneToOneField(
+        Commune, on_delete=models.CASCADE, related_name="kiosk", verbose_name=_("xã")
+    )
     token = models.CharField(max_length=64, unique=True, default=new_kiosk_token)
     # The short code printed on the poster, for a citizen who types rather than scans.
     code = models.CharField(
         _("mã ngắn"), max_length=KIOSK_CODE_LENGTH, unique=True, null=True, default=new_kiosk_code
     )
-    rotated_at = models.DateTimeField(auto_now=True)
+    rotated_at = models.DateTimeField(_("đổi mã lúc"), auto_now=True)
 
     class Meta:
         verbose_name = _("đường dẫn khảo sát tại quầy")

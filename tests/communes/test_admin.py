@@ -187,3 +187,29 @@ def test_the_committees_list_reads_each_rows_unit_with_the_rows(admin_client_):
             assert admin_client_.get(url).status_code == 200
         counted.append(len(queries))
     assert counted[0] == counted[1]
+
+
+@pytest.mark.django_db
+def test_every_column_and_filter_of_the_portals_admin_lists_is_named_in_vietnamese(
+    admin_client_,
+):
+    """A field without a Vietnamese name shows Django's default, its English attribute
+    name ("Commune", "Imported at"), in the Vietnamese admin."""
+    import re
+
+    from django.contrib import admin
+
+    untranslated = {}
+    for model in admin.site._registry:
+        if model._meta.app_label not in ("communes", "surveys", "targets"):
+            continue  # other packages' own names
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        html = admin_client_.get(url).content.decode()
+        heads = re.findall(
+            r'<th scope="col"[^>]*>.*?<(?:a|span)[^>]*>(.*?)</(?:a|span)>', html, re.S
+        )
+        titles = re.findall(r"<summary>\s*(.*?)\s*</summary>", html, re.S)
+        english = [t.strip() for t in heads + titles if re.fullmatch(r"[A-Za-z _]+", t.strip())]
+        if english:
+            untranslated[url] = english
+    assert untranslated == {}
