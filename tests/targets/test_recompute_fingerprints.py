@@ -96,6 +96,7 @@ def watching():
         yield seen
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_a_second_recompute_evaluates_nothing_and_writes_no_status(on_postgresql, country):
     before = statuses()
     computed = dict(CertificationStatus.objects.values_list("commune", "computed_at"))
@@ -114,6 +115,7 @@ def test_a_second_recompute_evaluates_nothing_and_writes_no_status(on_postgresql
     assert counts[2023] == {"CERTIFIED": 1, "IN_PROGRESS": 6, "NOT_STARTED": 202}
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_a_draft_is_no_fact_of_the_rule(on_postgresql, country, doi_ngo):
     Evidence.objects.filter(commune=doi_ngo, criterion__code="TC-D1").update(
         state=EvidenceState.DRAFT
@@ -200,6 +202,7 @@ ONE_COMMUNE = {
 }
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 @pytest.mark.parametrize("change", ONE_COMMUNE)
 def test_a_change_of_one_communes_facts_evaluates_that_commune_only(
     on_postgresql, country, checklist, request, change
@@ -264,6 +267,7 @@ EVERY_COMMUNE = {
 }
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 @pytest.mark.parametrize("change", EVERY_COMMUNE)
 def test_a_change_of_the_checklist_or_the_rule_evaluates_every_commune_of_the_year(
     on_postgresql, country, checklist, doi_ngo, le_loi, change
@@ -290,6 +294,7 @@ def test_a_change_of_the_checklist_or_the_rule_evaluates_every_commune_of_the_ye
         assert statuses(2024) == other_year
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_a_change_of_the_rules_code_evaluates_every_commune_again(on_postgresql, country):
     before = statuses()
     with mock.patch.object(facts, "code_key", lambda: "another version of the rule"):
@@ -315,6 +320,7 @@ def test_the_code_key_covers_the_rule_and_the_code_that_reads_its_facts(tmp_path
     assert facts.code_key() == key
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_a_status_without_a_fingerprint_is_evaluated_again(on_postgresql, country, doi_ngo):
     # A status computed before fingerprints existed (the migration leaves them blank).
     CertificationStatus.objects.filter(commune=doi_ngo).update(facts_hash="")
@@ -324,6 +330,7 @@ def test_a_status_without_a_fingerprint_is_evaluated_again(on_postgresql, countr
     assert statuses()[doi_ngo.pk][-1] != ""
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_a_commune_with_no_status_yet_is_evaluated(on_postgresql, country, doi_ngo):
     CertificationStatus.objects.filter(commune=doi_ngo).delete()
     with watching() as seen:
@@ -332,6 +339,7 @@ def test_a_commune_with_no_status_yet_is_evaluated(on_postgresql, country, doi_n
     assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED
 
 
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_many_changes_then_recomputes_leave_the_statuses_of_a_recompute_from_scratch(
     on_postgresql, country, checklist, doi_ngo, le_loi
 ):
