@@ -1,4 +1,5 @@
-"""`recompute_certifications [--year Y] [--commune CODE]`."""
+"""`recompute_certifications [--year Y] [--commune CODE] [--full]` (``--full`` on PostgreSQL:
+tests/targets/test_recompute_fingerprints.py)."""
 
 from io import StringIO
 

@@ -411,3 +411,20 @@ def test_the_fingerprint_tells_every_fact_apart():
     assert rule.fingerprint(
         rules.Facts(evidence={2: ("approved", None), 1: ("rejected", None)})
     ) == rule.fingerprint(rules.Facts(evidence={1: ("rejected", None), 2: ("approved", None)}))
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_full_run_of_the_command_repairs_a_status_edited_by_hand(on_postgresql, country, doi_ngo):
+    from django.core.management import call_command
+
+    # Someone "fixed" a status in the database; its facts did not move.
+    CertificationStatus.objects.filter(commune=doi_ngo, year=2023).update(status=Status.NOT_MET)
+    with watching() as seen:
+        call_command("recompute_certifications", "--year", "2023", stdout=mock.Mock())
+    assert seen["evaluations"] == 0  # the nightly run trusts the fingerprints
+    assert statuses()[doi_ngo.pk][0] == Status.NOT_MET
+
+    with watching() as seen:
+        call_command("recompute_certifications", "--year", "2023", "--full", stdout=mock.Mock())
+    assert seen["evaluations"] == Commune.objects.in_force(on=datetime.date(2023, 1, 1)).count()
+    assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED

@@ -15,8 +15,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, help="only this year (e.g. 2024)")
         parser.add_argument("--commune", metavar="CODE", help="only this commune (GSO code)")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help=(
+                "evaluate every commune, not only those whose facts moved since their last "
+                "computation (after data was repaired by hand in the database)"
+            ),
+        )
 
-    def handle(self, *args, year=None, commune=None, **options):
+    def handle(self, *args, year=None, commune=None, full=False, **options):
         unit = None
         if commune is not None:
             unit = Commune.objects.filter(code=commune).first()
@@ -30,6 +38,13 @@ class Command(BaseCommand):
                 "No year to recompute: add a certification rule or a target (admin), "
                 "or pass --year."
             )
+        if full:
+            # Forgotten fingerprints match no facts: the run evaluates every commune (and
+            # if it stops half-way, the next one does).
+            forgotten = CertificationStatus.objects.filter(year__in=years)
+            if unit is not None:
+                forgotten = forgotten.filter(commune=unit)
+            forgotten.update(facts_hash="")
         run = services.recompute_run_create(
             trigger=RecomputeRun.Trigger.COMMAND, year=year, commune=unit
         )
