@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from communes.models import Commune, District, Evidence, EvidenceState, Province
 from targets import facts, outbox, services, tasks
 from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -328,10 +329,10 @@ def test_in_process_mode_finishes_the_run_before_the_dashboard_gets_it(
     assert CertificationStatus.objects.filter(status=Status.CERTIFIED, year=2023).count() == 10
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite stores Python's json.dumps, not jsonb"
-)
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_the_reasons_are_compared_in_the_text_postgresql_prints_them(make_ready, doi_ngo, le_loi):
+    if connection.vendor != "postgresql":
+        skip_or_fail("SQLite stores Python's json.dumps, not jsonb")
     # The recompute compares each status's reasons with the stored jsonb's text instead of
     # decoding it: the rendering must be PostgreSQL's, or every status is written again.
     make_ready([doi_ngo], states={"TC-HS": EvidenceState.REJECTED})
