@@ -134,6 +134,10 @@ class YearSettings:
     dates: dict[int, date]
     targets: list[YearTarget]
 
+    def holds(self, years: Iterable[int]) -> bool:
+        """Whether the dates and targets of every one of ``years`` were read."""
+        return all(year in self.dates for year in years)
+
 
 def year_settings(years: Iterable[int]) -> YearSettings:
     years = list(years)
@@ -143,7 +147,7 @@ def year_settings(years: Iterable[int]) -> YearSettings:
 
 
 def _reference_date(year: int, settings: YearSettings | None) -> date:
-    if settings is not None and year in settings.dates:
+    if settings is not None and settings.holds([year]):
         return settings.dates[year]
     return reference_date(year)
 
@@ -151,7 +155,7 @@ def _reference_date(year: int, settings: YearSettings | None) -> date:
 def _year_targets(years: list[int], settings: YearSettings | None, district=None) -> list:
     """The targets of ``years``: the province-wide ones and ``district``'s own (one query,
     or none from ``settings``)."""
-    if settings is None or any(year not in settings.dates for year in years):
+    if settings is None or not settings.holds(years):
         return list(
             YearTarget.objects.filter(Q(district=None) | Q(district=district), year__in=years)
         )
@@ -170,7 +174,7 @@ def target_percents(
     none from ``settings``)."""
     province = Decimal("0")
     overrides = {}
-    if settings is not None and year in settings.dates:
+    if settings is not None and settings.holds([year]):
         targets = [t for t in settings.targets if t.year == year]
     else:
         targets = list(YearTarget.objects.filter(year=year))
@@ -848,7 +852,7 @@ def share_by_year(
     date (``total``, the count of the year shown, is no longer needed: each year counts
     its own). Four queries; two when ``settings`` holds the years' dates and targets."""
     years = years if years is not None else dashboard_years()
-    if settings is not None and all(year in settings.dates for year in years):
+    if settings is not None and settings.holds(years):
         dates = settings.dates
     else:
         dates = reference_dates(years)
