@@ -12,3 +12,12 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+
+
+def client_address(request: HttpRequest, header: str) -> str:
+    """The client's address as the request's ``header`` (e.g. ``REMOTE_ADDR``, or the one
+    the reverse proxy sets) gives it. In an X-Forwarded-For list the last address is the
+    one our own proxy added; the ones before it come from the client and could be
+    anything."""
+    address = request.META.get(header, "") or ""
+    return address.split(",")[-1].strip()

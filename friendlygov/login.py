@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from friendlygov.cache import CacheUnavailable
 from friendlygov.cache import count as cache_count
+from friendlygov.http import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,6 @@ def _hour() -> int:
     return int(time.time() // RESET_WINDOW_SECONDS)
 
 
-def _client_address(request) -> str:
-    address = request.META.get(settings.CLIENT_IP_HEADER, "") or ""
-    # In an X-Forwarded-For list the last address is the one our own proxy added.
-    return address.split(",")[-1].strip()
-
-
 def _count(kind: str, value: str) -> int:
     """Count one request of ``kind`` for ``value`` (kept only as a keyed hash) in this
     hour, in the shared cache. A cache that does not answer counts nothing: a reset is
@@ -71,7 +66,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     flooded through the form, nor the mail server used by a script."""
 
     def form_valid(self, form):
-        if _count("client", _client_address(self.request)) > settings.PASSWORD_RESET_PER_CLIENT:
+        client = client_address(self.request, settings.CLIENT_IP_HEADER)
+        if _count("client", client) > settings.PASSWORD_RESET_PER_CLIENT:
             form.add_error(
                 None,
                 _(

@@ -26,6 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from friendlygov.cache import CacheUnavailable
 from friendlygov.cache import count as cache_count
+from friendlygov.http import client_address
 from surveys import conf
 
 logger = logging.getLogger(__name__)
@@ -85,10 +86,7 @@ def stamp_read(value: str, *, link, queued: bool = False) -> Stamp:
 
 def _client_key(request) -> str:
     """A keyed hash of the client's address: enough to count, useless to identify anyone."""
-    address = request.META.get(conf.client_ip_header(), "") or ""
-    # In an X-Forwarded-For list the last address is the one our own proxy added; the
-    # ones before it come from the client and could be anything.
-    address = address.split(",")[-1].strip()
+    address = client_address(request, conf.client_ip_header())
     return salted_hmac("surveys.kiosk.client", address).hexdigest()[:32]
 
 
