@@ -8,6 +8,7 @@ from modeltranslation.admin import TranslationTabularInline
 
 from communes.admin import DistrictOfProvinceFilter
 from friendlygov.admin import SimpleHistoryAdmin
+from friendlygov.params import ascii_int
 from surveys import services
 from surveys.models import (
     ImportBatch,
@@ -117,12 +118,12 @@ class _YearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in years]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
+        if self.value() is None:
             return queryset
-        if not value.isdigit():
+        year = ascii_int(self.value(), minimum=1, maximum=9999)
+        if year is None:  # not a year: nothing answered then
             return queryset.none()
-        return queryset.filter(answered_on__year=int(value))
+        return queryset.filter(answered_on__year=year)
 
 
 @admin.register(SurveyResponse)
