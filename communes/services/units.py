@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Q
 
 from communes.models import (
     Certainty,
@@ -79,6 +80,40 @@ class LoadResult:
     uncertain: list[CommuneLink] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    """What the reorganizations an administrator recorded on the screen changed.
+
+    The files end with 1/7/2025; what came after (the September 2026 kind changes, a
+    merge) is recorded on the screen, and the loader, which every deployment runs
+    (``make migrate``), must not undo it: a unit a recorded reorganization ended, renamed
+    or gave another kind keeps what it recorded, and a district it ended stays ended.
+    """
+
+    communes: frozenset[int] = frozenset()
+    ends: frozenset[datetime.date] = frozenset()
+
+    @classmethod
+    def read(cls) -> "_Recorded":
+        the_files = Q()
+        for effective_on, (resolution, _note) in REORGANIZATIONS.items():
+            the_files |= Q(resolution=resolution, effective_on=effective_on)
+        recorded = Reorganization.objects.exclude(the_files)
+        links = CommuneLink.objects.filter(reorganization__in=recorded, predecessor__isnull=False)
+        return cls(
+            communes=frozenset(links.values_list("predecessor_id", flat=True)),
+            ends=frozenset(on - DAY for on in recorded.values_list("effective_on", flat=True)),
+        )
+
+    def kept(self, obj: Unit) -> frozenset[str]:
+        """The fields of ``obj`` that a recorded reorganization decides, not the files."""
+        if isinstance(obj, Commune) and obj.pk in self.communes:
+            return frozenset({"name", "kind", "valid_to", "district", "province"})
+        if obj.valid_to is not None and obj.valid_to in self.ends:
+            return frozenset({"valid_to"})
+        return frozenset()
+
+
 def _upsert(
     model: type[UnitT],
     *,
@@ -86,13 +121,17 @@ def _upsert(
     valid_from: datetime.date | None,
     fields: dict[str, Any],
     result: LoadResult,
+    recorded: _Recorded,
 ) -> UnitT:
     obj = model._default_manager.filter(code=code, valid_from=valid_from).first()
     if obj is None:
         obj = model._default_manager.create(code=code, valid_from=valid_from, **fields)
         result.created += 1
         return obj
-    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+    kept = recorded.kept(obj)
+    changed = [
+        name for name, value in fields.items() if name not in kept and getattr(obj, name) != value
+    ]
     if changed:
         for name in changed:
             setattr(obj, name, fields[name])
@@ -173,10 +212,12 @@ def units_load(
 
     Idempotent: a unit is identified by its code and the date it came into force, so a
     renamed unit is updated in place and running it twice changes nothing; a link an
-    administrator checked (corrected) is kept as it is. With ``reorganizations=False``
+    administrator checked (corrected) is kept as it is, and so is what a reorganization
+    recorded on the screen changed after the files (``_Recorded``). With ``reorganizations=False``
     only the 2023 basis is loaded (its units then have no end date).
     """
     result = LoadResult()
+    recorded = _Recorded.read()
     basis = _read(path)
     later = _read(units_2025_path) if reorganizations else None
     after = _read(bac_ninh_path) if reorganizations else None
@@ -203,6 +244,7 @@ def units_load(
         valid_from=None,
         fields={"name": p["name"], "kind": p["division_type"], "valid_to": end_bac_giang},
         result=result,
+        recorded=recorded,
     )
     districts = {}
     for d in basis["districts"]:
@@ -225,6 +267,7 @@ def units_load(
                 "valid_to": valid_to,
             },
             result=result,
+            recorded=recorded,
         )
     communes_2023 = {}
     renamed = []  # (row, former name, former kind)
@@ -257,7 +300,12 @@ def units_load(
             else:
                 fields["valid_to"] = None
             communes_2023[code] = _upsert(
-                Commune, code=code, valid_from=None, fields=fields, result=result
+                Commune,
+                code=code,
+                valid_from=None,
+                fields=fields,
+                result=result,
+                recorded=recorded,
             )
     if not later:
         return result
@@ -277,6 +325,7 @@ def units_load(
                     "valid_to": end_bac_giang,
                 },
                 result=result,
+                recorded=recorded,
             )
     in_force_2025 = dict(communes_2023)
     for code, (c, d) in moved:
@@ -292,6 +341,7 @@ def units_load(
                 "valid_to": end_bac_giang,
             },
             result=result,
+            recorded=recorded,
         )
     for code in [code for code in communes_2023 if code not in units_2025]:
         del in_force_2025[code]
@@ -352,6 +402,7 @@ def units_load(
         valid_from=JUL_2025,
         fields={"name": p["name"], "kind": p["division_type"], "valid_to": None},
         result=result,
+        recorded=recorded,
     )
     for c in after["communes"]:
         commune = _upsert(
@@ -366,6 +417,7 @@ def units_load(
                 "valid_to": None,
             },
             result=result,
+            recorded=recorded,
         )
         held = c["from_old_province"] == int(province.code)
         for before in c["predecessors"]:

@@ -31,7 +31,7 @@ from communes.models import (
     UserScope,
 )
 from communes.selectors import successor_in_force
-from communes.services import reorganizations
+from communes.services import reorganizations, units_load
 from communes.services.reorganizations import (
     Change,
     UnitChange,
@@ -775,3 +775,110 @@ def test_the_preview_page_names_the_district_that_ends(small_district, admin_use
     page = client.post(NEW_URL, _form_data("77/NQ-TEST", "2026-01-01", rows))
     html = page.content.decode()
     assert "Huyện Thử (299) không còn xã nào" in html, html[:3000]
+
+
+# --- The units loader, which every deployment runs, keeps what was recorded ---------------
+
+
+def _kind_changes_of_september_2026():
+    return {
+        "resolution": "388/NQ-UBTVQH16",
+        "effective_on": SEPT_2026,
+        "changes": [
+            UnitChange(
+                change=Change.KIND,
+                predecessors=(code,),
+                code=code,
+                name=f"Phường {name}",
+                kind="phường",
+                district="",
+            )
+            for code, name in SEPTEMBER_2026.items()
+        ],
+    }
+
+
+def _in_force(on, codes=None):
+    units = Commune.objects.in_force(on=on)
+    if codes is not None:
+        units = units.filter(code__in=codes)
+    return sorted(units.values_list("pk", "code", "name", "kind", "valid_to"))
+
+
+def test_loading_the_units_again_keeps_the_kind_changes_recorded_on_the_screen(
+    reorganized_units, admin_user
+):
+    """``make migrate`` runs ``load_units`` at every deployment: the files still say "Xã
+    Lục Nam", and must not undo what an administrator recorded after them."""
+    reorganization_apply(**_kind_changes_of_september_2026(), by=admin_user)
+    october = datetime.date(2026, 10, 1)
+    recorded = _in_force(october)
+
+    result = units_load()
+
+    assert _in_force(october) == recorded
+    assert {c.name for c in Commune.objects.filter(code__in=SEPTEMBER_2026, valid_to=None)} == {
+        f"Phường {name}" for name in SEPTEMBER_2026.values()
+    }
+    links = CommuneLink.objects.filter(reorganization__resolution="388/NQ-UBTVQH16")
+    assert {(x.predecessor_code, x.former_kind) for x in links} == {
+        (code, "xã") for code in SEPTEMBER_2026
+    }
+    # What the files decide is still theirs: nothing else was written.
+    assert (result.created, result.updated, result.links_created) == (0, 0, 0)
+
+
+def test_loading_the_units_again_keeps_a_merge_recorded_on_the_screen(
+    reorganized_units, admin_user
+):
+    reorganization_apply(
+        resolution="12/NQ-TEST",
+        effective_on=NEXT,
+        changes=[
+            UnitChange(
+                change=Change.MERGE,
+                predecessors=(DOI_NGO, "7375"),
+                code=DOI_NGO,
+                name="Xã Lục Nam Mới",
+                kind="xã",
+                district="",
+            )
+        ],
+        by=admin_user,
+    )
+    recorded = _in_force(IN_2026)
+    before = _in_force(NEXT - datetime.timedelta(days=1), [DOI_NGO, "7375"])
+
+    units_load()
+
+    assert _in_force(IN_2026) == recorded
+    # Đồi Ngô's row goes on (same code, no district) under its new name; Lạng Giang's ended.
+    (luc_nam,) = _in_force(IN_2026, [DOI_NGO, "7375"])
+    assert luc_nam[1:] == (DOI_NGO, "Xã Lục Nam Mới", "xã", None)
+    assert _in_force(NEXT - datetime.timedelta(days=1), [DOI_NGO, "7375"]) == before
+    assert {code: end for _pk, code, _name, _kind, end in before} == {
+        DOI_NGO: None,
+        "7375": NEXT - datetime.timedelta(days=1),
+    }
+
+
+def test_loading_the_units_again_keeps_a_district_ended_on_the_screen(admin_user):
+    """The programme's basis alone (the default test data): a real district whose every
+    commune moved to Bắc Giang city ends, and the loader leaves it ended."""
+    smallest = min(
+        District.objects.exclude(code="213"), key=lambda district: district.communes.count()
+    )
+    codes = list(smallest.communes.values_list("code", flat=True))
+    reorganization_apply(**_move_to_the_city(*codes), by=admin_user)
+    smallest.refresh_from_db()
+    assert smallest.valid_to == NEXT - datetime.timedelta(days=1)
+    recorded = _in_force(IN_2026)
+
+    units_load(reorganizations=False)
+
+    smallest.refresh_from_db()
+    assert smallest.valid_to == NEXT - datetime.timedelta(days=1)
+    assert _in_force(IN_2026) == recorded
+    assert {
+        c.district.code for c in Commune.objects.in_force(on=IN_2026).filter(code__in=codes)
+    } == {"213"}
