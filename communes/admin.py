@@ -22,6 +22,7 @@ from communes.models import (
     Notification,
     PracticeAdoption,
     Province,
+    ProvinceRename,
     Reorganization,
     SteeringCommittee,
     UserScope,
@@ -124,11 +125,30 @@ class CommuneLinkInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProvinceRenameInline(admin.TabularInline):
+    """A province's own change is recorded on the reorganization screen, with its units."""
+
+    model = ProvinceRename
+    extra = 0
+    fields = readonly_fields = (
+        "province",
+        "former_name",
+        "former_kind",
+        "name",
+        "kind",
+        "effective_on",
+    )
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Reorganization)
 class ReorganizationAdmin(SimpleHistoryAdmin):
     list_display = ["resolution", "effective_on", "recorded_at"]
     search_fields = ["resolution", "note"]
-    inlines = [CommuneLinkInline]
+    inlines = [ProvinceRenameInline, CommuneLinkInline]
 
 
 @admin.register(CommuneLink)

@@ -23,7 +23,13 @@ from communes.models import (
     PracticeAdoption,
     SteeringCommittee,
 )
-from communes.services.reorganizations import KINDS, Change, UnitChange
+from communes.services.reorganizations import (
+    KINDS,
+    PROVINCE_KINDS,
+    Change,
+    ProvinceChange,
+    UnitChange,
+)
 from friendlygov.dates import past_date_problem
 
 MAX_FILES_PER_EVIDENCE = 20
@@ -415,12 +421,41 @@ class ReorganizationForm(forms.Form):
     note = forms.CharField(
         label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The province's own change, if any (it keeps its code and its row).
+    province_code = forms.CharField(
+        label=_("Mã tỉnh"),
+        max_length=10,
+        required=False,
+        help_text=_("Chỉ khi tỉnh, thành phố đổi tên hoặc đổi loại"),
+    )
+    province_name = forms.CharField(label=_("Tên mới của tỉnh"), max_length=120, required=False)
+    province_kind = forms.ChoiceField(label=_("Loại mới của tỉnh"), required=False, choices=[])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["province_kind"].choices = [("", "—"), *[(k, k) for k in PROVINCE_KINDS]]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean(self):
+        data = super().clean()
+        names = ["province_code", "province_name", "province_kind"]
+        if any((data.get(name) or "").strip() for name in names):
+            for name in names:
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("Cần cả mã tỉnh, tên mới và loại mới."))
+        return data
+
+    def province_change(self) -> ProvinceChange | None:
+        data = self.cleaned_data
+        if not data.get("province_code"):
+            return None
+        return ProvinceChange(
+            code=data["province_code"].strip(),
+            name=data["province_name"].strip(),
+            kind=data["province_kind"],
+        )
 
 
 class UnitChangeForm(forms.Form):

@@ -440,6 +440,43 @@ class CommuneLink(models.Model):
         return self.certainty != Certainty.VERIFIED
 
 
+class ProvinceRename(models.Model):
+    """A province's own change, keeping its code and its row: Tỉnh Bắc Ninh became a
+    centrally-run city (39/2026/QH16, from 20/9/2026). Its data of every year, its
+    communes and its users stay as they are; this keeps the name and kind it had before,
+    as a commune renamed in place keeps them in its link to itself."""
+
+    reorganization = models.ForeignKey(
+        Reorganization,
+        on_delete=models.PROTECT,
+        related_name="province_renames",
+        verbose_name=_("đợt sắp xếp"),
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="renames", verbose_name=_("tỉnh")
+    )
+    effective_on = models.DateField(_("ngày có hiệu lực"))
+    former_name = models.CharField(_("tên cũ"), max_length=120)
+    former_kind = models.CharField(_("loại cũ"), max_length=30)
+    name = models.CharField(_("tên mới"), max_length=120)
+    kind = models.CharField(_("loại mới"), max_length=30)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đổi tên, đổi loại tỉnh")
+        verbose_name_plural = _("đổi tên, đổi loại tỉnh")
+        ordering = ["effective_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reorganization", "province"], name="one_province_rename_per_resolution"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.former_name} → {self.name} ({self.effective_on:%d/%m/%Y})"
+
+
 # --- Users and their scope ------------------------------------------------------------
 
 

@@ -54,6 +54,7 @@ def reorganization_new(request):
         "effective_on": form.cleaned_data["effective_on"],
         "note": form.cleaned_data["note"],
         "changes": [f.unit_change() for f in filled],
+        "province": form.province_change(),
     }
     try:
         if action == "apply":
@@ -99,8 +100,9 @@ def reorganization_detail(request, pk):
         staff.setdefault(scope.commune_id, []).append(scope.user.username)
     for link in links:
         link.staff = staff.get(link.successor_id, [])
+    renames = reorganization.province_renames.select_related("province")
     return render(
         request,
         "communes/reorganization_detail.html",
-        {"reorganization": reorganization, "links": links},
+        {"reorganization": reorganization, "links": links, "renames": renames},
     )

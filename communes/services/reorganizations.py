@@ -8,6 +8,10 @@ units of the day before it comes from, and one kind of change:
   one of them is chosen to take the predecessor's one-stop desk);
 - RENAME, KIND (xã -> phường), PARENT (another district, or none): one unit goes on.
 
+A province's own change (Tỉnh Bắc Ninh became a centrally-run city, 39/2026/QH16) is
+recorded alongside, or alone: it keeps its code and its row, so its communes, users and
+data of every year stay as they are, and ``ProvinceRename`` keeps its former name and kind.
+
 How rows follow (the rule of ``communes/models.py``, which the loader follows too): a
 unit that keeps its code and its parent keeps its row, so its history, users, kiosk
 posters and the current year's figures stay as they are; the change is recorded as a
@@ -50,6 +54,7 @@ from communes.models import (
     FacilityInvestment,
     LinkKind,
     Province,
+    ProvinceRename,
     Reorganization,
     Role,
     SteeringCommittee,
@@ -77,6 +82,8 @@ class Change:
 
 
 KINDS = ["xã", "phường", "thị trấn", "đặc khu"]
+# A province's kinds, as the national statistics office names them.
+PROVINCE_KINDS = ["tỉnh", "thành phố trung ương"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,22 @@ class UnitChange:
     kind: str
     district: str = ""  # code of its district in force then; "" when there is none
     takes_desk: bool = False  # for a split: it takes the predecessors' desks
+
+
+@dataclass(frozen=True)
+class ProvinceChange:
+    """A province's new name or kind, as the administrator describes it."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass
+class PlannedProvince:
+    unit: Province
+    name: str
+    kind: str
 
 
 @dataclass
@@ -160,6 +183,7 @@ class Plan:
     # (their officials keep reading their history).
     districts_ending: list[District] = field(default_factory=list)
     first_year_on_new_units: int | None = None
+    province: PlannedProvince | None = None
 
     @property
     def last_day(self) -> datetime.date:
@@ -182,6 +206,7 @@ def reorganization_preview(
     effective_on: datetime.date,
     changes: list[UnitChange],
     note: str = "",
+    province: ProvinceChange | None = None,
 ) -> Plan:
     """Check a reorganization and list what it would move; write nothing.
 
@@ -194,8 +219,8 @@ def reorganization_preview(
         errors["__all__"].append(_("Cần số nghị quyết."))
     elif Reorganization.objects.filter(resolution=resolution, effective_on=effective_on).exists():
         errors["__all__"].append(_("Nghị quyết này với ngày hiệu lực này đã được ghi nhận."))
-    if not changes:
-        errors["__all__"].append(_("Cần ít nhất một đơn vị."))
+    if not changes and province is None:
+        errors["__all__"].append(_("Cần ít nhất một đơn vị, hoặc tên hay loại mới của tỉnh."))
     if effective_on > timezone.localdate():
         # Users move to the new units when it is applied, so it is applied once in force.
         errors["__all__"].append(
@@ -206,6 +231,11 @@ def reorganization_preview(
             % {"day": f"{effective_on:%d/%m/%Y}"}
         )
     day_before = effective_on - DAY
+    planned_province = (
+        _planned_province(province, day_before=day_before, errors=errors["__all__"])
+        if province is not None
+        else None
+    )
 
     wanted = {code for change in changes for code in change.predecessors}
     before = {}
@@ -282,10 +312,10 @@ def reorganization_preview(
         if len(provinces) != 1:
             problems.append(_("Các đơn vị trước thuộc nhiều tỉnh."))
             continue
-        province = predecessors[0].province
-        if district is not None and district.province_id != province.pk:
+        parent = predecessors[0].province
+        if district is not None and district.province_id != parent.pk:
             problems.append(_("Huyện này không thuộc tỉnh của các đơn vị trước."))
-        if province.pk not in provinces_in_force:
+        if parent.pk not in provinces_in_force:
             problems.append(_("Tỉnh của các đơn vị trước không còn hiệu lực ngày đó."))
         same = predecessors[0]
         if change.change == Change.RENAME and (
@@ -302,7 +332,7 @@ def reorganization_preview(
                 for unit in predecessors
                 if unit.code == change.code
                 and unit.district_id == (district.pk if district else None)
-                and unit.province_id == province.pk
+                and unit.province_id == parent.pk
             ),
             None,
         )
@@ -312,7 +342,7 @@ def reorganization_preview(
                 code=change.code,
                 name=change.name,
                 kind=change.kind,
-                province=province,
+                province=parent,
                 district=district,
                 predecessors=predecessors,
                 keeps=keeps,
@@ -374,10 +404,40 @@ def reorganization_preview(
             unit.pk: unit for p in units for unit in p.predecessors if unit.pk in dissolving
         },
         desk_of=desk_of,
+        province=planned_province,
     )
     _list_moves(plan)
     plan.districts_ending = _districts_ending(plan)
     return plan
+
+
+def _planned_province(
+    change: ProvinceChange, *, day_before: datetime.date, errors: list[str]
+) -> PlannedProvince | None:
+    """The province the change is about, or None with the problems added to ``errors``."""
+    unit = Province.objects.in_force(on=day_before).filter(code=change.code.strip()).first()
+    name = change.name.strip()
+    if unit is None:
+        errors.append(
+            _("Không có tỉnh mã %(code)s có hiệu lực ngày %(day)s.")
+            % {"code": change.code, "day": f"{day_before:%d/%m/%Y}"}
+        )
+    elif unit.valid_to is not None:
+        errors.append(
+            _("%(unit)s đã có ngày hết hiệu lực (%(day)s).")
+            % {"unit": unit.name, "day": f"{unit.valid_to:%d/%m/%Y}"}
+        )
+    elif change.kind not in PROVINCE_KINDS:
+        errors.append(_("Loại tỉnh không hợp lệ."))
+    elif not name:
+        errors.append(_("Cần tên mới của tỉnh."))
+    elif (name, change.kind) == (unit.name, unit.kind):
+        errors.append(
+            _("%(unit)s: tên và loại mới giống tên và loại hiện tại.") % {"unit": unit.name}
+        )
+    else:
+        return PlannedProvince(unit=unit, name=name, kind=change.kind)
+    return None
 
 
 def _districts_ending(plan: Plan) -> list[District]:
@@ -519,6 +579,7 @@ def reorganization_apply(
     changes: list[UnitChange],
     by: User,
     note: str = "",
+    province: ProvinceChange | None = None,
 ) -> Reorganization:
     """Record a reorganization, all of it or nothing (one transaction).
 
@@ -529,7 +590,11 @@ def reorganization_apply(
     successor that takes its desk.
     """
     plan = reorganization_preview(
-        resolution=resolution, effective_on=effective_on, changes=changes, note=note
+        resolution=resolution,
+        effective_on=effective_on,
+        changes=changes,
+        note=note,
+        province=province,
     )
     reorganization = Reorganization.objects.create(
         resolution=plan.resolution, effective_on=plan.effective_on, note=plan.note
@@ -554,12 +619,33 @@ def reorganization_apply(
                 takes_desk=plan.desk_of.get(predecessor.pk) is planned,
             )
     _move_users(plan, rows=rows, by=by)
+    # Last: the links above name each predecessor's province as it was the day before.
+    if plan.province is not None:
+        _rename_province(plan.province, plan=plan, reorganization=reorganization)
     # Every year of the units that ended and began is computed again after the commit: a
     # year evaluated on the new units gets their statuses, and the ended units lose the
     # statuses of years they are no longer evaluated in.
     affected = {*plan.dissolved, *(row.pk for row in rows.values())}
-    hooks.recompute_later_many(requests=[(pk, None) for pk in sorted(affected)])
+    if affected:
+        hooks.recompute_later_many(requests=[(pk, None) for pk in sorted(affected)])
     return reorganization
+
+
+def _rename_province(
+    planned: PlannedProvince, *, plan: Plan, reorganization: Reorganization
+) -> None:
+    row = planned.unit
+    ProvinceRename.objects.create(
+        reorganization=reorganization,
+        province=row,
+        effective_on=plan.effective_on,
+        former_name=row.name,
+        former_kind=row.kind,
+        name=planned.name,
+        kind=planned.kind,
+    )
+    row.name, row.kind = planned.name, planned.kind
+    row.save()
 
 
 def _end_dissolved(plan: Plan, *, by: User) -> None:

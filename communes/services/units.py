@@ -30,6 +30,7 @@ from communes.models import (
     District,
     LinkKind,
     Province,
+    ProvinceRename,
     Reorganization,
     Unit,
 )
@@ -85,12 +86,14 @@ class _Recorded:
     """What the reorganizations an administrator recorded on the screen changed.
 
     The files end with 1/7/2025; what came after (the September 2026 kind changes, a
-    merge) is recorded on the screen, and the loader, which every deployment runs
-    (``make migrate``), must not undo it: a unit a recorded reorganization ended, renamed
-    or gave another kind keeps what it recorded, and a district it ended stays ended.
+    merge, Bắc Ninh becoming a centrally-run city) is recorded on the screen, and the
+    loader, which every deployment runs (``make migrate``), must not undo it: a unit a
+    recorded reorganization ended, renamed or gave another kind keeps what it recorded,
+    and a district it ended stays ended.
     """
 
     communes: frozenset[int] = frozenset()
+    provinces: frozenset[int] = frozenset()
     ends: frozenset[datetime.date] = frozenset()
 
     @classmethod
@@ -102,6 +105,11 @@ class _Recorded:
         links = CommuneLink.objects.filter(reorganization__in=recorded, predecessor__isnull=False)
         return cls(
             communes=frozenset(links.values_list("predecessor_id", flat=True)),
+            provinces=frozenset(
+                ProvinceRename.objects.filter(reorganization__in=recorded).values_list(
+                    "province_id", flat=True
+                )
+            ),
             ends=frozenset(on - DAY for on in recorded.values_list("effective_on", flat=True)),
         )
 
@@ -109,6 +117,8 @@ class _Recorded:
         """The fields of ``obj`` that a recorded reorganization decides, not the files."""
         if isinstance(obj, Commune) and obj.pk in self.communes:
             return frozenset({"name", "kind", "valid_to", "district", "province"})
+        if isinstance(obj, Province) and obj.pk in self.provinces:
+            return frozenset({"name", "kind"})
         if obj.valid_to is not None and obj.valid_to in self.ends:
             return frozenset({"valid_to"})
         return frozenset()

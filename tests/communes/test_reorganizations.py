@@ -25,6 +25,7 @@ from communes.models import (
     Evidence,
     EvidenceState,
     LinkKind,
+    Province,
     Reorganization,
     Role,
     SteeringCommittee,
@@ -34,6 +35,7 @@ from communes.selectors import successor_in_force
 from communes.services import reorganizations, units_load
 from communes.services.reorganizations import (
     Change,
+    ProvinceChange,
     UnitChange,
     reorganization_apply,
     reorganization_preview,
@@ -882,3 +884,105 @@ def test_loading_the_units_again_keeps_a_district_ended_on_the_screen(admin_user
     assert {
         c.district.code for c in Commune.objects.in_force(on=IN_2026).filter(code__in=codes)
     } == {"213"}
+
+
+# --- A province's own change: Bắc Ninh became a centrally-run city -------------------------
+
+CITY = "thành phố trung ương"
+
+
+def _city_form(**extra):
+    data = _form_data("39/2026/QH16", "20/09/2026", [])
+    data.update(
+        {
+            "province_code": "24",
+            "province_name": "Thành phố Bắc Ninh",
+            "province_kind": CITY,
+            **extra,
+        }
+    )
+    return data
+
+
+def test_a_province_becoming_a_city_is_recorded_through_the_screen(
+    reorganized_units, client_for, admin_user, province_official
+):
+    """39/2026/QH16: Tỉnh Bắc Ninh became a centrally-run city from 20/9/2026. It keeps
+    its code and its row: its communes, users and figures of every year stay its own."""
+    province = Province.objects.in_force(on=IN_2026).get(code="24")
+    communes = _in_force(datetime.date(2026, 10, 1))
+    client = client_for(admin_user)
+
+    preview = client.post(NEW_URL, _city_form())
+    html = preview.content.decode()
+    assert preview.status_code == 200, html
+    assert "Tỉnh Bắc Ninh (24) là Thành phố Bắc Ninh (thành phố trung ương) từ 20/09/2026." in html
+    assert "Không có đơn vị cấp xã nào thay đổi." in html
+    assert not Reorganization.objects.filter(resolution="39/2026/QH16").exists()
+
+    applied = client.post(NEW_URL, _city_form(action="apply"))
+    reorganization = Reorganization.objects.get(resolution="39/2026/QH16")
+    assert applied["Location"] == reverse("reorganization_detail", args=[reorganization.pk])
+    province.refresh_from_db()
+    assert (province.name, province.kind, province.valid_to) == ("Thành phố Bắc Ninh", CITY, None)
+    assert Province.objects.in_force(on=datetime.date(2026, 10, 1)).get(code="24") == province
+    (rename,) = reorganization.province_renames.all()
+    assert (rename.province, rename.former_name, rename.former_kind, rename.effective_on) == (
+        province,
+        "Tỉnh Bắc Ninh",
+        "tỉnh",
+        SEPT_2026,
+    )
+    assert _in_force(datetime.date(2026, 10, 1)) == communes
+    detail = client.get(applied["Location"]).content.decode()
+    assert "Tỉnh Bắc Ninh (24) là Thành phố Bắc Ninh (thành phố trung ương)" in detail
+    # Its officials' pages name the city at once (the cached dashboards are forgotten).
+    official = client_for(province_official)
+    assert "Thành phố Bắc Ninh" in official.get("/?year=2026").content.decode()
+
+    # Deploying again (load_units) keeps it.
+    units_load()
+    province.refresh_from_db()
+    assert (province.name, province.kind) == ("Thành phố Bắc Ninh", CITY)
+
+
+def test_a_province_change_and_the_communes_kind_changes_go_together(reorganized_units, admin_user):
+    reorganization = reorganization_apply(
+        **_kind_changes_of_september_2026(),
+        province=ProvinceChange(code="24", name="Thành phố Bắc Ninh", kind=CITY),
+        by=admin_user,
+    )
+    luc_nam = Commune.objects.in_force(on=datetime.date(2026, 10, 1)).get(code=DOI_NGO)
+    assert (luc_nam.name, luc_nam.province.name) == ("Phường Lục Nam", "Thành phố Bắc Ninh")
+    # The link says where the commune was the day before: in Tỉnh Bắc Ninh.
+    link = CommuneLink.objects.get(reorganization=reorganization, predecessor=luc_nam)
+    assert link.predecessor_province == "Tỉnh Bắc Ninh (24)"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"province_code": "99"}, "Không có tỉnh mã 99 có hiệu lực ngày 19/09/2026."),
+        (
+            {"province_name": "Tỉnh Bắc Ninh", "province_kind": "tỉnh"},
+            "Tỉnh Bắc Ninh: tên và loại mới giống tên và loại hiện tại.",
+        ),
+        ({"province_name": ""}, "Cần cả mã tỉnh, tên mới và loại mới."),
+        ({"province_kind": "vương quốc"}, "vương quốc không phải là một trong các lựa chọn"),
+    ],
+)
+def test_a_wrong_province_change_is_named_and_nothing_is_written(
+    reorganized_units, client_for, admin_user, extra, message
+):
+    response = client_for(admin_user).post(NEW_URL, _city_form(action="apply", **extra))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html, html[html.find("alert") : html.find("alert") + 600]
+    assert not Reorganization.objects.filter(resolution="39/2026/QH16").exists()
+    assert Province.objects.get(code="24", valid_to=None).name == "Tỉnh Bắc Ninh"
+
+
+def test_a_reorganization_needs_a_unit_or_the_province_change(admin_user):
+    with pytest.raises(ValidationError) as caught:
+        reorganization_preview(resolution="1/NQ-TEST", effective_on=NEXT, changes=[])
+    assert "Cần ít nhất một đơn vị, hoặc tên hay loại mới của tỉnh." in str(caught.value)
