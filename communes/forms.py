@@ -391,7 +391,7 @@ class NotificationPreferenceForm(forms.ModelForm):
 
     class Meta:
         model = NotificationPreference
-        fields = ["email_submitted", "email_reviewed", "email_status", "email_digest"]
+        fields = ["email_submitted", "email_reviewed", "email_status", "email_digest", "language"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1181,6 +1181,14 @@ class NotificationPreference(models.Model):
     )
     email_status = models.BooleanField(_("Kết quả đánh giá của xã thay đổi"), default=True)
     email_digest = models.BooleanField(_("Tổng hợp việc quá hạn hằng tuần"), default=True)
+    # The language the mails are written in: the one the user last chose in the portal
+    # (the language form of every page sets it), or here.
+    language = models.CharField(
+        _("Ngôn ngữ của thư"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
 
     class Meta:
         verbose_name = _("tùy chọn nhận thư")

@@ -183,8 +183,16 @@ def mark_read(*, user, pk: int | None = None) -> int:
     return changed
 
 
-def preference_for(user) -> NotificationPreference:
-    return NotificationPreference.objects.get_or_create(user=user)[0]
+def preference_for(user, *, language: str | None = None) -> NotificationPreference:
+    """The user's preference; a new one writes mails in ``language`` (the page's)."""
+    defaults = {"language": language} if language in dict(settings.LANGUAGES) else {}
+    return NotificationPreference.objects.get_or_create(user=user, defaults=defaults)[0]
+
+
+def mail_language_set(*, user, language: str) -> None:
+    """The language the user chose in the portal is the language of their mails."""
+    if language in dict(settings.LANGUAGES):
+        NotificationPreference.objects.update_or_create(user=user, defaults={"language": language})
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -293,6 +301,12 @@ def pending_send() -> int:
     )
     if not user_ids:
         return 0
+    languages = {
+        user_id: language
+        for user_id, language in NotificationPreference.objects.filter(
+            user_id__in=user_ids
+        ).values_list("user_id", "language")
+    }
     mail = get_connection(fail_silently=False)
     with mail:
         for user in User.objects.filter(pk__in=user_ids):
@@ -306,7 +320,7 @@ def pending_send() -> int:
                         email_pending=False
                     )
                     continue
-                with translation.override(settings.LANGUAGE_CODE):
+                with translation.override(languages.get(user.pk, settings.LANGUAGE_CODE)):
                     subject, body = _mail_text(user, items)
                 send_mail(
                     subject,

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from communes import notifications, selectors, services, uploads
 from communes import selectors as commune_selectors
@@ -772,11 +773,21 @@ def notifications_read(request):
     return redirect("notification_list")
 
 
+@require_POST
+def language_set(request):
+    """Django's language switch; a signed-in user's mails follow the language chosen."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        notifications.mail_language_set(user=request.user, language=language)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def notification_preferences(request):
     """Which notifications the caller also receives by e-mail."""
-    preference = notifications.preference_for(request.user)
+    preference = notifications.preference_for(request.user, language=request.LANGUAGE_CODE)
     form = NotificationPreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from communes.views import language_set
 from friendlygov import login, views
 
 admin.site.site_header = "Cổng theo dõi Chính quyền thân thiện – Bắc Ninh"
@@ -18,6 +19,8 @@ urlpatterns = [
     # Django's reset page with its mails limited; the other account pages are Django's.
     path("accounts/password_reset/", login.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Django's language switch, which also sets a signed-in user's mail language.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("targets.urls")),
     path("", include("communes.urls")),

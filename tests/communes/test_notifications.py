@@ -294,12 +294,56 @@ def test_a_user_chooses_which_mails_they_get(client_for, people):
     client = client_for(people.staff)
     assert client.get(reverse("notification_preferences")).status_code == 200
     response = client.post(
-        reverse("notification_preferences"), {"email_reviewed": "on", "email_status": "on"}
+        reverse("notification_preferences"),
+        {"email_reviewed": "on", "email_status": "on", "language": "en"},
     )
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=people.staff)
     assert preference.email_reviewed and preference.email_status
     assert not preference.email_submitted and not preference.email_digest
+    assert preference.language == "en"
+
+
+def test_mails_are_written_in_the_language_the_user_reads_the_portal_in(
+    client_for, client, people, doi_ngo, recompute, mails
+):
+    """The district official switched the portal to English: the mails telling him of
+    submissions are in English too; the commune's staff, who did not, read Vietnamese."""
+    reviewer = client_for(people.reviewer)
+    switched = reviewer.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert switched.status_code == 302
+    assert switched.cookies["django_language"].value == "en"
+    assert NotificationPreference.objects.get(user=people.reviewer).language == "en"
+    # Anonymous visitors switch as before, and nobody's mail language moves.
+    assert client.post(reverse("set_language"), {"language": "en"}).status_code == 302
+    assert NotificationPreference.objects.count() == 1
+
+    evidence = mails(lambda: submit(doi_ngo, EVIDENCE_CODE, people.staff))
+    (english,) = mail.outbox
+    assert english.to == ["huyen@example.org"]
+    assert english.subject == "[Friendly government] 1 new notification"
+    assert english.body.startswith("Dear ")
+    assert "Thị trấn Đồi Ngô" in english.body
+
+    mail.outbox.clear()
+    mails(
+        lambda: services.evidence_return(
+            evidence_id=evidence.pk, by=people.reviewer, version=evidence.version, note="Mờ"
+        )
+    )
+    (vietnamese,) = mail.outbox
+    assert vietnamese.to == ["xa@example.org"]
+    assert vietnamese.subject == "[Chính quyền thân thiện] 1 thông báo mới"
+    assert vietnamese.body.startswith("Kính gửi ")
+
+
+def test_a_new_preference_takes_the_language_of_the_page(client_for, people):
+    client = client_for(people.reviewer)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("notification_preferences"))
+    assert page.status_code == 200
+    assert NotificationPreference.objects.get(user=people.reviewer).language == "en"
+    assert 'value="en" selected' in page.content.decode()
 
 
 def test_the_notification_list_query_count_does_not_grow_with_its_length(
