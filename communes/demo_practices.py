@@ -4,13 +4,16 @@ Lê Lợi ward's "Ngày thứ 6 nhanh" (Fast Friday) and two other practices, ad
 communes in step with their demo storyline (``communes.demo.readiness_year``), and the
 facility money of the programme: Lục Nam's figures as the district reported them
 (about 6.5 billion VND at district level, 1.2 billion for the pilot town Đồi Ngô,
-5 billion planned for its other 24 communes), illustrative sums elsewhere.
+5 billion planned for its other 24 communes), illustrative sums elsewhere, and
+illustrative commune rows of 2026 for Tỉnh Bắc Ninh's communes (no districts then).
 Idempotent: practices by code, adoptions by (practice, commune), investment rows by
 (district, commune, year).
 """
 
 import random
 from datetime import date, timedelta
+
+from django.db.models import Q
 
 from communes.demo import readiness_year
 from communes.models import Commune, District, FacilityInvestment, GoodPractice, PracticeAdoption
@@ -161,14 +164,30 @@ def _investment_rows(districts, communes):
     return rows
 
 
-def _seed_investment(districts, communes):
+def _investment_rows_2026(communes_2026):
+    """Illustrative commune rows of 2026 for the units in force then with no district
+    (Tỉnh Bắc Ninh's 99 communes, summed per commune): the year is under way, so only
+    part of each plan is spent."""
+    rng = random.Random(20260101)  # noqa: S311 (demo data, not security)
+    rows = []
+    for commune in communes_2026:
+        planned = rng.randrange(2, 12) * 100_000_000
+        spent = planned * rng.randrange(40, 95) // 100
+        rows.append((None, commune, 2026, planned, spent, "Số liệu minh họa"))
+    return rows
+
+
+def _seed_investment(districts, communes, communes_2026):
     existing = {
         (row.district_id, row.commune_id, row.year): row
-        for row in FacilityInvestment.objects.filter(district__in=districts.values())
+        for row in FacilityInvestment.objects.filter(
+            Q(district__in=districts.values()) | Q(commune__in=communes_2026)
+        )
     }
     to_create, to_update = [], []
-    for district, commune, year, planned, spent, note in _investment_rows(districts, communes):
-        key = (district.pk, commune.pk if commune else None, year)
+    rows = _investment_rows(districts, communes) + _investment_rows_2026(communes_2026)
+    for district, commune, year, planned, spent, note in rows:
+        key = (district.pk if district else None, commune.pk if commune else None, year)
         row = existing.get(key)
         if row is None:
             to_create.append(
@@ -193,6 +212,9 @@ def seed():
     communes = list(
         Commune.objects.filter(valid_from=None).select_related("district").order_by("code")
     )
+    communes_2026 = list(
+        Commune.objects.in_force_in(2026).filter(district__isnull=True).order_by("code")
+    )
     practices = _seed_practices()
     _seed_adoptions(practices, communes)
-    _seed_investment(districts, communes)
+    _seed_investment(districts, communes, communes_2026)

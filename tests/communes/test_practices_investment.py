@@ -1,6 +1,8 @@
 """Facility investment (the district's page and the dashboards' sums) and the demo seed
 of good practices and investment."""
 
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
@@ -8,7 +10,15 @@ from django.test import override_settings
 from django.urls import reverse
 
 from communes import demo_practices
-from communes.models import Commune, District, FacilityInvestment, GoodPractice, PracticeAdoption
+from communes.models import (
+    Commune,
+    District,
+    FacilityInvestment,
+    GoodPractice,
+    PracticeAdoption,
+    Role,
+)
+from targets.models import YearTarget
 from targets.tables import investment_table
 from tests.conftest import DOI_NGO, LE_LOI, LUC_NAM
 from tests.targets.dashboard_data import set_targets
@@ -45,6 +55,33 @@ def test_the_seed_puts_fast_friday_on_record_from_le_loi_and_is_repeatable(seede
 
     assert (PracticeAdoption.objects.count(), FacilityInvestment.objects.count()) == counts
     assert GoodPractice.objects.count() == 3
+
+
+def test_the_seed_gives_each_commune_of_2026_its_own_investment_repeatably(
+    reorganized_units, client, make_user
+):
+    """2026 is evaluated on Tỉnh Bắc Ninh's 99 communes, which have no district: the demo
+    has a row for each, and the 2026 dashboard sums them (it had no money at all)."""
+    demo_practices.seed()
+    communes_2026 = Commune.objects.in_force_in(2026)
+    rows = FacilityInvestment.objects.filter(year=2026)
+    assert rows.count() == communes_2026.count() == 99
+    assert set(rows.values_list("commune_id", flat=True)) == set(
+        communes_2026.values_list("pk", flat=True)
+    )
+    assert not rows.filter(district__isnull=False).exists()
+    assert all(0 < row.spent_vnd < row.planned_vnd for row in rows)
+    before = list(rows.order_by("pk").values_list("pk", "planned_vnd", "spent_vnd"))
+
+    demo_practices.seed()
+
+    assert list(rows.order_by("pk").values_list("pk", "planned_vnd", "spent_vnd")) == before
+    set_targets()
+    YearTarget.objects.update_or_create(year=2026, district=None, defaults={"percent": 100})
+    client.force_login(make_user(Role.PROVINCE, "24", on=date(2026, 3, 1)))
+    dashboard = client.get("/?year=2026").context["dashboard"]
+    assert dashboard.year == 2026
+    assert dashboard.overall.planned_vnd == rows.aggregate(s=Sum("planned_vnd"))["s"]
 
 
 @override_settings(DEBUG=True)
