@@ -504,10 +504,14 @@ class _Reader:
         self.report.question_codes = [c for c in self.questions.values() if c in columns]
         self.report.has_form_numbers = "form_number" in columns
         self.columns = columns
-        self.scores_at = [
-            (columns[code], code, json.dumps(code) + ":", code == self.overall_code)
-            for code in self.report.question_codes
-        ]
+        # Per question: its column, code, JSON key, whether it is the overall one, and
+        # the JSON part and score of each score written as text (only text: an Excel
+        # TRUE is equal to 1 as a key, and is no score).
+        self.scores_at = []
+        for code in self.report.question_codes:
+            key = json.dumps(code) + ":"
+            written = {str(n): (f"{key}{n}", n) for n in range(SCALE_MIN, SCALE_MAX + 1)}
+            self.scores_at.append((columns[code], code, key, code == self.overall_code, written))
         return columns
 
     def _memo(self, memo: dict, value, parse):
@@ -598,8 +602,19 @@ class _Reader:
             )
         parts = []
         overall = None
-        for index, code, key, is_overall in self.scores_at:
+        for index, code, key, is_overall, written in self.scores_at:
             value = cells[index] if index < width else None
+            try:
+                # The common cell, "1" to "5" as text: its JSON part is ready (a national
+                # file checks 1.1 million score cells).
+                part = written.get(value)
+            except TypeError:  # not hashable: never from csv or openpyxl, but be safe
+                part = None
+            if part is not None:
+                parts.append(part[0])
+                if is_overall:
+                    overall = part[1]
+                continue
             score, ok = self._memo(self._memo_score, value, _score)
             if not ok:
                 reasons.append(
