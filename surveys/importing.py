@@ -507,10 +507,12 @@ class _Reader:
         # Per question: its column, code, JSON key, whether it is the overall one, and
         # the JSON part and score of each score written as text (only text: an Excel
         # TRUE is equal to 1 as a key, and is no score).
-        self.scores_at = []
+        self.scores_at: list[tuple[int, str, str, bool, dict[object, tuple[str, int]]]] = []
         for code in self.report.question_codes:
             key = json.dumps(code) + ":"
-            written = {str(n): (f"{key}{n}", n) for n in range(SCALE_MIN, SCALE_MAX + 1)}
+            written: dict[object, tuple[str, int]] = {
+                str(n): (f"{key}{n}", n) for n in range(SCALE_MIN, SCALE_MAX + 1)
+            }
             self.scores_at.append((columns[code], code, key, code == self.overall_code, written))
         return columns
 
