@@ -138,7 +138,9 @@ class SurveyResponse(models.Model):
     # ``importing._lock_referenced``; the kiosk, paper entry and demo take model
     # instances), and Django applies ``on_delete`` itself (a commune's deletion deletes
     # its responses, a questionnaire with responses cannot be deleted, an undone batch
-    # takes its rows), as it does with a constraint.
+    # takes its rows), as it does with a constraint. The admin's deletion of a commune
+    # locks it first (``communes.admin.CommuneAdmin``): it waits for an import writing
+    # for it, then deletes that import's rows too.
     #
     # No index of its own: the indexes below start with the commune. A country holds
     # millions of responses, and each index costs every import.

@@ -9,7 +9,9 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.contrib.admin.sites import site
 from django.db.models import ProtectedError
+from django.test import RequestFactory
 
 from communes.models import Commune
 from surveys import importing
@@ -42,6 +44,32 @@ def test_deleting_a_commune_deletes_its_responses_and_its_roll_up(
 
     doi_ngo.delete()
 
+    assert list(SurveyResponse.objects.values_list("commune", flat=True)) == [le_loi.pk]
+    assert list(SurveyMonth.objects.values_list("commune", flat=True)) == [le_loi.pk]
+
+
+@pytest.mark.parametrize("how", ["delete_model", "delete_queryset"])
+def test_the_admins_deletion_of_a_commune_deletes_its_responses_and_its_roll_up(
+    csv_file, questionnaire, doi_ngo, le_loi, admin_user, recompute, how
+):
+    """The admin locks the commune first (so that it waits for an import writing for it)
+    and deletes it with its rows, from its page or from the list."""
+    rows = [
+        HEADER,
+        ["7444", "2024-03-05", "1", "4", "5"],
+        [le_loi.code, "2024-03-05", "1", "4", "5"],
+    ]
+    survey_file_import(path=csv_file(rows), filename="two.csv")
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    commune_admin = site._registry[Commune]
+
+    if how == "delete_model":
+        commune_admin.delete_model(request, doi_ngo)
+    else:
+        commune_admin.delete_queryset(request, Commune.objects.filter(pk=doi_ngo.pk))
+
+    assert not Commune.objects.filter(pk=doi_ngo.pk).exists()
     assert list(SurveyResponse.objects.values_list("commune", flat=True)) == [le_loi.pk]
     assert list(SurveyMonth.objects.values_list("commune", flat=True)) == [le_loi.pk]
 
