@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,22 @@ class CommuneAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     list_per_page = 50
     # A select would list the country's 705 districts: a search box instead.
     autocomplete_fields = ["district", "province"]
+
+    # The survey table has no foreign key constraint to the commune (surveys.models,
+    # ``SurveyResponse.commune``): the deletion locks the communes before Django looks for
+    # their responses, so that it waits for an import writing for them to commit (the
+    # importer holds them FOR KEY SHARE) and then deletes that import's rows too, instead
+    # of leaving them without a commune.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            list(Commune.objects.select_for_update().filter(pk=obj.pk).values_list("pk"))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            pks = list(queryset.values_list("pk", flat=True))
+            list(Commune.objects.select_for_update().filter(pk__in=pks).values_list("pk"))
+            super().delete_queryset(request, queryset)
 
 
 class CommuneLinkInline(admin.TabularInline):

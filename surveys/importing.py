@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from communes.hooks import recompute_later_many
 from communes.models import Commune
+from friendlygov import bulk
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
 from friendlygov.dates import EARLIEST, past_date_problem
 from surveys import conf, rollup
@@ -503,10 +504,16 @@ class _Reader:
         self.report.question_codes = [c for c in self.questions.values() if c in columns]
         self.report.has_form_numbers = "form_number" in columns
         self.columns = columns
-        self.scores_at = [
-            (columns[code], code, json.dumps(code) + ":", code == self.overall_code)
-            for code in self.report.question_codes
-        ]
+        # Per question: its column, code, JSON key, whether it is the overall one, and
+        # the JSON part and score of each score written as text (only text: an Excel
+        # TRUE is equal to 1 as a key, and is no score).
+        self.scores_at: list[tuple[int, str, str, bool, dict[object, tuple[str, int]]]] = []
+        for code in self.report.question_codes:
+            key = json.dumps(code) + ":"
+            written: dict[object, tuple[str, int]] = {
+                str(n): (f"{key}{n}", n) for n in range(SCALE_MIN, SCALE_MAX + 1)
+            }
+            self.scores_at.append((columns[code], code, key, code == self.overall_code, written))
         return columns
 
     def _memo(self, memo: dict, value, parse):
@@ -597,8 +604,19 @@ class _Reader:
             )
         parts = []
         overall = None
-        for index, code, key, is_overall in self.scores_at:
+        for index, code, key, is_overall, written in self.scores_at:
             value = cells[index] if index < width else None
+            try:
+                # The common cell, "1" to "5" as text: its JSON part is ready (a national
+                # file checks 1.1 million score cells).
+                part = written.get(value)
+            except TypeError:  # not hashable: never from csv or openpyxl, but be safe
+                part = None
+            if part is not None:
+                parts.append(part[0])
+                if is_overall:
+                    overall = part[1]
+                continue
             score, ok = self._memo(self._memo_score, value, _score)
             if not ok:
                 reasons.append(
@@ -1033,6 +1051,9 @@ def survey_file_import(
             if report.written == 0:
                 report.error(_nothing_new(report))
                 raise _Refused
+            _lock_referenced(report, questionnaire)
+            if not report.ok:
+                raise _Refused
             # The roll-up gains what the file added, less what it took out (one upsert).
             rollup.months_add(months)
             ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.written)
@@ -1054,6 +1075,48 @@ def survey_file_import(
             raise
         raise ImportRefused(report) from exc
     return report
+
+
+def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None) -> None:
+    """Check, once per file, what a foreign key constraint checked once per row: the
+    communes and the questionnaire the rows name still exist (the survey table has no
+    such constraint, see ``SurveyResponse.commune``). On PostgreSQL they are locked
+    against deletion until the import commits (FOR KEY SHARE, the lock a constraint's
+    check takes; updates of other columns go on). A commune deleted since the file was
+    read is a named error, and nothing is written."""
+    commune_ids = sorted(report.per_commune)
+    questionnaire_found = questionnaire is None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # One array parameter; the table names are the models' own.
+            cursor.execute(
+                f"SELECT id FROM {Commune._meta.db_table} WHERE id = ANY(%s) "  # noqa: S608  # nosec B608
+                "ORDER BY id FOR KEY SHARE",
+                [commune_ids],
+            )
+            found = {row[0] for row in cursor.fetchall()}
+            if questionnaire is not None:
+                cursor.execute(
+                    f"SELECT id FROM {Questionnaire._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608  # nosec B608
+                    [questionnaire.pk],
+                )
+                questionnaire_found = cursor.fetchone() is not None
+    else:  # SQLite: one writer at a time, nothing can delete them before the commit
+        found = set(
+            Commune.objects.filter(pk__in=bulk.ids_in(commune_ids)).values_list("pk", flat=True)
+        )
+        questionnaire_found = (
+            questionnaire is not None and Questionnaire.objects.filter(pk=questionnaire.pk).exists()
+        )
+    for commune_id in commune_ids:
+        if commune_id not in found:
+            code, name = report.commune_names.get(commune_id, ("?", "?"))
+            report.error(
+                _("xã %(code)s (%(name)s) vừa bị xoá khỏi danh mục: tệp không được nhập")
+                % {"code": code, "name": name}
+            )
+    if questionnaire is not None and not questionnaire_found:
+        report.error(_("Bộ câu hỏi đang dùng vừa bị xoá: tệp không được nhập"))
 
 
 def _nothing_new(report: ImportReport) -> str:

@@ -129,6 +129,19 @@ COMMENT_MAX_LENGTH = 500
 class SurveyResponse(models.Model):
     """One citizen's answers. No personal data is kept."""
 
+    # The commune, questionnaire and batch have no foreign key constraint in the
+    # database (``db_constraint=False``): PostgreSQL checked each imported row against
+    # three tables at commit, a third of a national import's writing time (BENCHMARKS.md,
+    # "Import, round four"). What the constraints guaranteed still holds: every writer
+    # names rows that exist (the importer reads the communes and the questionnaire once
+    # per file, and locks those it wrote for against deletion before it commits,
+    # ``importing._lock_referenced``; the kiosk, paper entry and demo take model
+    # instances), and Django applies ``on_delete`` itself (a commune's deletion deletes
+    # its responses, a questionnaire with responses cannot be deleted, an undone batch
+    # takes its rows), as it does with a constraint. The admin's deletion of a commune
+    # locks it first (``communes.admin.CommuneAdmin``): it waits for an import writing
+    # for it, then deletes that import's rows too.
+    #
     # No index of its own: the indexes below start with the commune. A country holds
     # millions of responses, and each index costs every import.
     commune = models.ForeignKey(
@@ -136,12 +149,18 @@ class SurveyResponse(models.Model):
         on_delete=models.CASCADE,
         related_name="survey_responses",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("xã"),
     )
     # Indexed for ``Questionnaire.is_frozen``; cheap to keep: new rows share the active
     # version's key and are appended at its end.
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+        Questionnaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        db_constraint=False,
     )
     answered_on = models.DateField(_("ngày trả lời"))
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel)
@@ -155,6 +174,7 @@ class SurveyResponse(models.Model):
         blank=True,
         related_name="responses",
         db_index=False,  # a partial index below: only imported rows have a batch
+        db_constraint=False,  # see ``commune``
     )
     # The paper form's number from an imported file (optional): unique per commune and
     # year, it tells a form imported again from a corrected file (surveys.importing).
