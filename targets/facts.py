@@ -211,10 +211,11 @@ def year_facts(
 # commune, launch day, committee day: the communes each year is evaluated on) and the
 # year's survey counts and evidence. The statuses whose stored fingerprint is that one get
 # the computation time (the last parameter): they were computed from these very facts.
-# Returns every (year, commune) in force, with the status of those kept (NULL: to
-# evaluate). One statement for all the years: each table is read once for all of them,
-# and the statuses are written by one UPDATE. The parameters are positional, in the order
-# of the text: ``{in_force}``'s, the years, the years again, the draft state, the time.
+# Returns how many were kept per year and status (year, NULL, status, count), and each
+# (year, commune) to evaluate (year, commune, NULL, NULL). One statement for all the
+# years: each table is read once for all of them, and the statuses are written by one
+# UPDATE. The parameters are positional, in the order of the text: ``{in_force}``'s, the
+# years, the years again, the draft state, the time.
 # (The in-force rows carry the committee day rather than joining it by commune: a join on
 # the union's column, which has no statistics, made PostgreSQL expect a million rows.)
 FINGERPRINTS_SQL = """
@@ -253,8 +254,10 @@ kept AS (
     WHERE t.year = f.year AND t.commune_id = f.commune_id AND t.facts_hash = f.fingerprint
     RETURNING t.year, t.commune_id, t.status
 )
-SELECT f.year, f.commune_id, kept.status
-FROM f LEFT JOIN kept ON kept.year = f.year AND kept.commune_id = f.commune_id
+SELECT year, NULL, status, count(*) FROM kept GROUP BY year, status
+UNION ALL
+SELECT f.year, f.commune_id, NULL, NULL FROM f
+WHERE NOT EXISTS (SELECT FROM kept WHERE kept.year = f.year AND kept.commune_id = f.commune_id)
 """
 
 
@@ -292,12 +295,12 @@ def fingerprints_compare(
     # Bound by PostgreSQL: the statement's text is the same every night.
     with bulk.bound_cursor() as cursor:
         cursor.execute(FINGERPRINTS_SQL.format(in_force=union_sql), params)
-        for year, commune_id, status in cursor.fetchall():
+        for year, commune_id, status, count in cursor.fetchall():
             moved, kept = compared[year]
             if status is None:
                 moved.append(commune_id)
             else:
-                kept[status] += 1
+                kept[status] = count
     for moved, _kept in compared.values():
         moved.sort()
     return compared
