@@ -209,25 +209,28 @@ def year_facts(
 # The fingerprint of every commune in force in each year compared, as
 # ``YearRule.fingerprint`` computes it, from ``{in_force}`` (rows of year, year key,
 # commune, launch day, committee day: the communes each year is evaluated on) and the
-# year's survey counts and evidence. The statuses whose stored fingerprint is that one get
-# the computation time (the last parameter): they were computed from these very facts.
-# Returns how many were kept per year and status (year, NULL, status, count), and each
-# (year, commune) to evaluate (year, commune, NULL, NULL). One statement for all the
-# years: each table is read once for all of them, and the statuses are written by one
-# UPDATE. The parameters are positional, in the order of the text: ``{in_force}``'s, the
-# years, the years again, the draft state, the time.
+# year's survey counts and evidence, beside the stored status's. Returns how many statuses
+# are still what their facts give per year and status (year, NULL, status, count), and
+# each (year, commune) to evaluate (year, commune, NULL, 1): its facts moved, or it has no
+# status yet. One statement for all the years, each table read once for all of them; it
+# writes nothing. The parameters are positional, in the order of the text:
+# ``{in_force}``'s, the years, the years again, the draft state.
 # (The in-force rows carry the committee day rather than joining it by commune: a join on
 # the union's column, which has no statistics, made PostgreSQL expect a million rows.)
 FINGERPRINTS_SQL = """
-WITH f AS MATERIALIZED (
-    SELECT c.year, c.commune_id,
-           md5(concat_ws('|',
+SELECT year,
+       CASE WHEN kept THEN NULL ELSE commune_id END,
+       CASE WHEN kept THEN status END,
+       count(*)
+FROM (
+    SELECT c.year, c.commune_id, t.status,
+           coalesce(t.facts_hash = md5(concat_ws('|',
                          c.key,
                          coalesce(to_char(c.committee_on, 'YYYY-MM-DD'), ''),
                          coalesce(to_char(c.launched_on, 'YYYY-MM-DD'), ''),
                          coalesce(s.responses, 0)::text,
                          coalesce(s.satisfied, 0)::text,
-                         coalesce(e.evidence, ''))) AS fingerprint
+                         coalesce(e.evidence, ''))), false) AS kept
     FROM (
         SELECT u.fy::smallint AS year, u.fk::text AS key, u.pk AS commune_id,
                u.model_launched_on AS launched_on, u.committee_on
@@ -247,27 +250,19 @@ WITH f AS MATERIALIZED (
         WHERE year = ANY(%s::smallint[]) AND state <> %s
         GROUP BY year, commune_id
     ) e ON e.commune_id = c.commune_id AND e.year = c.year
-),
-kept AS (
-    UPDATE targets_certificationstatus t SET computed_at = %s
-    FROM f
-    WHERE t.year = f.year AND t.commune_id = f.commune_id AND t.facts_hash = f.fingerprint
-    RETURNING t.year, t.commune_id, t.status
-)
-SELECT year, NULL, status, count(*) FROM kept GROUP BY year, status
-UNION ALL
-SELECT f.year, f.commune_id, NULL, NULL FROM f
-WHERE NOT EXISTS (SELECT FROM kept WHERE kept.year = f.year AND kept.commune_id = f.commune_id)
+    LEFT JOIN targets_certificationstatus t ON t.year = c.year AND t.commune_id = c.commune_id
+) f
+GROUP BY 1, 2, 3
 """
 
 
 def fingerprints_compare(
-    *, year_rules: Iterable[YearRule], now: datetime.datetime
+    *, year_rules: Iterable[YearRule]
 ) -> dict[int, tuple[list[int], Counter[str]]]:
     """Compare the fingerprint of each commune in force in each year of ``year_rules`` now
-    with its stored status's; move the computation time of those that are the same to
-    ``now``. Returns, per year, the communes to evaluate (facts moved, or no status yet)
-    and how many of the others have each status. PostgreSQL only (one statement)."""
+    with its stored status's. Returns, per year, the communes to evaluate (facts moved, or
+    no status yet) and how many of the others (still what their facts give) have each
+    status. Writes nothing. PostgreSQL only (one statement)."""
     year_rules = list(year_rules)
     if not year_rules:
         return {}
@@ -289,7 +284,6 @@ def fingerprints_compare(
         years,
         years,
         str(EvidenceState.DRAFT),
-        now,
     ]
     compared: dict[int, tuple[list[int], Counter[str]]] = {year: ([], Counter()) for year in years}
     # Bound by PostgreSQL: the statement's text is the same every night.

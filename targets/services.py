@@ -5,9 +5,10 @@ handful of queries (whatever the number of communes), applies ``targets.rules`` 
 Python and writes the new or changed statuses with one upsert (and the computation time
 of the others with one UPDATE). A run of every commune (the nightly one) reads and
 evaluates only the communes whose facts moved since their status was computed: one
-statement compares each commune's fingerprint (``targets.facts``) with the stored one and
-moves the computation time of the others. Each year is written in one transaction, under
-a lock that serialises recomputes of that year, so:
+statement compares each commune's fingerprint (``targets.facts``) with the stored one, for
+every year at once, and the computation time of the year (``ComputedYear``) moves for the
+others. Each year is written in one transaction (those of a run of every commune, in
+one), under a lock that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
@@ -38,6 +39,7 @@ from friendlygov import bulk
 from targets import caching, facts, rules
 from targets.models import (
     CertificationStatus,
+    ComputedYear,
     PendingRecompute,
     RecomputeRun,
     StatusChange,
@@ -236,13 +238,15 @@ def _recompute_compared(
     """Recompute every commune of ``years``, evaluating only those whose facts moved.
 
     A run of every commune (the nightly one) compares, for all its years at once, each
-    status's fingerprint with the one of its facts now, in one statement that also gives
-    the computation time to the statuses whose facts, checklist and thresholds are what
-    they were computed from (``facts.fingerprints_compare``); then it evaluates, in the
-    same transaction, the communes whose facts moved. A crash leaves the statuses of those
-    years as they were. A year without any status yet, or where no status was kept (its
-    rule or the rule's code changed), is evaluated whole afterwards, in its own
-    transaction. ``on_year_done`` is called for each year in order, once it is written.
+    status's fingerprint with the one of its facts now, in one statement that writes
+    nothing (``facts.fingerprints_compare``); then it evaluates, in the same transaction,
+    the communes whose facts moved, and moves the computation time of each year
+    (``ComputedYear``): the statuses kept are left as they are, their facts, checklist and
+    thresholds being what they were computed from, and the pages show the later of the
+    two times (``selectors.last_computation``). A crash leaves those years as they were. A
+    year without any status yet, or where no status was kept (its rule or the rule's code
+    changed), is evaluated whole afterwards, in its own transaction. ``on_year_done`` is
+    called for each year in order, once it is written.
     """
     # A year without any status yet is evaluated whole, without comparing.
     compared_years = [y for y in years if CertificationStatus.objects.filter(year=y).exists()]
@@ -253,14 +257,20 @@ def _recompute_compared(
                 _lock_year(each_year)
             year_rules = [facts.year_rule(each_year) for each_year in compared_years]
             _delete_not_in_force(year_rules)
-            compared = facts.fingerprints_compare(year_rules=year_rules, now=_now())
-            # Computation times moved: the public pages show them.
-            caching.public_changed()
+            compared = facts.fingerprints_compare(year_rules=year_rules)
+            now = _now()
             for each_year, (moved, kept) in compared.items():
                 if kept:
                     counts[each_year] = kept
                     if moved:
                         counts[each_year] += _recompute_year(each_year, moved)
+                    # The statuses kept were computed now too, from the same facts: the
+                    # year's time moves, not each of them (``ComputedYear``).
+                    ComputedYear.objects.update_or_create(
+                        year=each_year, defaults={"computed_at": now}
+                    )
+            # Computation times moved: the public pages show them.
+            caching.public_changed()
     for each_year in years:
         if each_year not in counts:  # a first run, or a year whose rule or code changed
             counts[each_year] = _recompute_year(each_year, None)

@@ -19,7 +19,7 @@ from django.db.models import F
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, SteeringCommittee
 from surveys.models import SurveyMonth
-from targets import facts, rules, services
+from targets import facts, rules, selectors, services
 from targets.models import CertificationRule, CertificationStatus, Status, StatusChange
 from tests.conftest import skip_or_fail
 
@@ -51,6 +51,15 @@ def country(make_ready, doi_ngo, le_loi):
     assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED
     assert statuses()[le_loi.pk][0] == Status.IN_PROGRESS
     return others
+
+
+def shown_computed_at(year=2023):
+    """{commune: when its status of ``year`` was last computed, as the pages show it}."""
+    return dict(
+        CertificationStatus.objects.filter(year=year)
+        .annotate(at=selectors.last_computation(F("computed_at"), year=year))
+        .values_list("commune", "at")
+    )
 
 
 def statuses(year=2023):
@@ -100,9 +109,13 @@ def test_a_second_recompute_evaluates_nothing_and_writes_no_status(on_postgresql
     assert (seen["read"], seen["evaluations"], seen["written"]) == (set(), 0, [])
     assert statuses() == before
     assert StatusChange.objects.count() == history
-    # Computed now all the same: the dashboards' caches are keyed to it.
-    now = dict(CertificationStatus.objects.values_list("commune", "computed_at"))
+    # No status row is written again: the year's computation time moves instead ...
+    assert dict(CertificationStatus.objects.values_list("commune", "computed_at")) == computed
+    # ... and every status shows it: computed now all the same. The dashboards' caches
+    # are keyed to it.
+    now = shown_computed_at()
     assert all(now[commune] > at for commune, at in computed.items())
+    assert selectors.last_computed_at(year=2023) == max(now.values())
     # The counts cover every commune, kept or evaluated.
     assert counts[2023] == {"CERTIFIED": 1, "IN_PROGRESS": 6, "NOT_STARTED": 202}
 
