@@ -327,12 +327,12 @@ def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
     """The programme years, and when the statuses of each were last computed, in one
     query (each year's last computation read from the index on year and time): what the
     public page needs to know whether its cached rendering is still current."""
-    latest = (
+    statuses = (
         CertificationStatus.objects.filter(year=OuterRef("year"))
         .order_by("-computed_at")
         .values("computed_at")[:1]
     )
-    latest = last_computation(Subquery(latest), year=OuterRef("year"))
+    latest = last_computation(Subquery(statuses), year=OuterRef("year"))
     rows = list(
         ProgrammeYear.objects.order_by("year").annotate(at=latest).values_list("year", "at")
     )

@@ -20,7 +20,13 @@ from django.db.models import F
 from communes.models import Commune, Criterion, Evidence, EvidenceState, SteeringCommittee
 from surveys.models import SurveyMonth
 from targets import facts, rules, selectors, services
-from targets.models import CertificationRule, CertificationStatus, Status, StatusChange
+from targets.models import (
+    CertificationRule,
+    CertificationStatus,
+    ComputedYear,
+    Status,
+    StatusChange,
+)
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.django_db
@@ -441,3 +447,67 @@ def test_a_full_run_of_the_command_repairs_a_status_edited_by_hand(on_postgresql
         call_command("recompute_certifications", "--year", "2023", "--full", stdout=mock.Mock())
     assert seen["evaluations"] == Commune.objects.in_force(on=datetime.date(2023, 1, 1)).count()
     assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED
+
+
+def year_computed_at(year=2023):
+    return ComputedYear.objects.filter(year=year).values_list("computed_at", flat=True).first()
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_night_where_nothing_moved_moves_the_years_time_and_every_status_shows_it(
+    on_postgresql, country, doi_ngo
+):
+    services.statuses_recompute(year=2023)
+    first = year_computed_at()
+    assert first is not None
+
+    services.statuses_recompute(year=2023)
+
+    assert year_computed_at() > first
+    shown = selectors.commune_status(commune=doi_ngo, year=2023).last_computed_at
+    assert shown == year_computed_at() == selectors.last_computed_at(year=2023)
+    assert set(shown_computed_at().values()) == {year_computed_at()}
+    assert year_computed_at(2024) is None  # another year was not run
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_recompute_of_named_communes_moves_their_time_only(on_postgresql, country, doi_ngo):
+    services.statuses_recompute(year=2023)
+    year_time, before = year_computed_at(), shown_computed_at()
+
+    services.statuses_recompute(year=2023, commune_ids=[doi_ngo.pk])
+
+    assert year_computed_at() == year_time
+    after = shown_computed_at()
+    assert after[doi_ngo.pk] > year_time
+    assert {k: v for k, v in after.items() if k != doi_ngo.pk} == {
+        k: v for k, v in before.items() if k != doi_ngo.pk
+    }
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_crash_in_a_nightly_run_leaves_the_years_time_and_statuses_as_they_were(
+    on_postgresql, country, doi_ngo
+):
+    services.statuses_recompute(year=2023)
+    year_time, before, shown = year_computed_at(), statuses(), shown_computed_at()
+    _evidence(doi_ngo, "TC-HS").update(state=EvidenceState.REJECTED)
+
+    with (
+        mock.patch.object(services, "_upsert_statuses", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        services.statuses_recompute(year=2023)
+
+    # The pages do not claim a computation that did not happen.
+    assert (year_computed_at(), statuses(), shown_computed_at()) == (year_time, before, shown)
+    services.statuses_recompute(year=2023)
+    assert statuses()[doi_ngo.pk][0] == Status.NOT_MET
+
+
+def test_a_years_time_alone_is_no_computation_of_statuses_that_do_not_exist(country):
+    # On every database: a year's time tells when its statuses were computed, not that
+    # there are any.
+    ComputedYear.objects.create(year=2030, computed_at=datetime.datetime.now(datetime.UTC))
+    assert selectors.last_computed_at(year=2030) is None
+    assert selectors.years_and_last_computations()[1].get(2030) is None
