@@ -16,6 +16,8 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
+from django.utils import formats, timezone
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, SteeringCommittee
 from surveys.models import SurveyMonth
@@ -511,3 +513,22 @@ def test_a_years_time_alone_is_no_computation_of_statuses_that_do_not_exist(coun
     ComputedYear.objects.create(year=2030, computed_at=datetime.datetime.now(datetime.UTC))
     assert selectors.last_computed_at(year=2030) is None
     assert selectors.years_and_last_computations()[1].get(2030) is None
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_the_commune_page_shows_the_last_run_of_a_status_whose_facts_did_not_move(
+    on_postgresql, country, doi_ngo, client, province_official
+):
+    long_ago = datetime.datetime(2024, 3, 5, 8, 30, tzinfo=datetime.UTC)
+    CertificationStatus.objects.filter(year=2023).update(computed_at=long_ago)
+
+    services.statuses_recompute(year=2023)  # nothing moved: no row is written
+
+    assert CertificationStatus.objects.get(commune=doi_ngo, year=2023).computed_at == long_ago
+    client.force_login(province_official)
+    page = client.get(reverse("commune_detail", args=["7444"]) + "?year=2023").content.decode()
+    shown = page.split("Tính lúc", 1)[1][:40]
+    assert formats.date_format(timezone.localtime(year_computed_at()), "SHORT_DATETIME_FORMAT") in (
+        shown
+    )
+    assert formats.date_format(timezone.localtime(long_ago), "SHORT_DATETIME_FORMAT") not in shown
