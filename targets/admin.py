@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
+from django.db.models import F, OuterRef
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from communes.admin import DistrictOfProvinceFilter
 from communes.models import Criterion
-from targets import outbox, reasons
+from targets import outbox, reasons, selectors
 from targets.models import (
     CertificationRule,
     CertificationStatus,
@@ -85,7 +86,14 @@ class CertificationRuleAdmin(YearAsText, admin.ModelAdmin):
 
 @admin.register(CertificationStatus)
 class CertificationStatusAdmin(ReadOnlyAdmin):
-    list_display = ["commune", "year_label", "status", "score", "survey_responses", "computed_at"]
+    list_display = [
+        "commune",
+        "year_label",
+        "status",
+        "score",
+        "survey_responses",
+        "last_computed_at",
+    ]
     list_filter = [
         "year",
         "status",
@@ -104,10 +112,24 @@ class CertificationStatusAdmin(ReadOnlyAdmin):
         "score",
         "survey_responses",
         "survey_satisfied",
-        "computed_at",
+        "last_computed_at",
         "changed_at",
     ]
     readonly_fields = fields  # type: ignore[assignment]
+
+    def get_queryset(self, request):
+        # A nightly run moves its year's time, not each status's (``ComputedYear``).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_computed=selectors.last_computation(F("computed_at"), year=OuterRef("year"))
+            )
+        )
+
+    @admin.display(description=_("tính lúc"), ordering="last_computed")
+    def last_computed_at(self, obj):
+        return obj.last_computed
 
     @admin.display(description=_("lý do"))
     def reasons_in_words(self, obj):

@@ -298,7 +298,7 @@ def computed_at_by_province(*, year: int) -> dict[int, object]:
     return dict(
         CertificationStatus.objects.filter(year=year)
         .values("commune__province_id")
-        .annotate(at=Max("computed_at"))
+        .annotate(at=selectors.last_computation(Max("computed_at"), year=year))
         .values_list("commune__province_id", "at")
     )
 

@@ -34,9 +34,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from django.db.models import Min, Q, Sum
+from django.db.models import IntegerField, Min, Q, Sum, TextField, Value
 
 from communes import numbers
 from communes.models import (
@@ -148,6 +147,10 @@ def year_rule(year: int) -> YearRule:
     )
 
 
+# A commune's committee day: the day its earliest commune-level committee was set up.
+_COMMITTEE_ON = Min("committees__established_on", filter=Q(committees__level=Level.COMMUNE))
+
+
 def year_facts(
     *, rule: YearRule, commune_ids: Iterable[int] | None = None
 ) -> dict[int, rules.Facts]:
@@ -167,11 +170,7 @@ def year_facts(
         months = months.filter(commune_id__in=ids)
 
     commune_rows = bulk.rows(
-        communes.annotate(
-            committee_on=Min(
-                "committees__established_on", filter=Q(committees__level=Level.COMMUNE)
-            )
-        )
+        communes.annotate(committee_on=_COMMITTEE_ON)
         .order_by()
         .values_list("pk", "model_launched_on", "committee_on")
     )
@@ -207,70 +206,95 @@ def year_facts(
     return facts
 
 
-# The statuses of %(year)s of the communes of %(ids)s whose stored fingerprint is the one
-# of their facts now (as ``YearRule.fingerprint`` computes it) get %(now)s as their
-# computation time: they were computed from these very facts. Returns them, with their
-# status. One statement: the comparison and the write read the tables once. (The
-# subqueries are joined, not common table expressions: PostgreSQL keeps its estimates of
-# their rows, which a CTE would hide from it, making it plan for billions of rows.)
+# The fingerprint of every commune in force in each year compared, as
+# ``YearRule.fingerprint`` computes it, from ``{in_force}`` (rows of year, year key,
+# commune, launch day, committee day: the communes each year is evaluated on) and the
+# year's survey counts and evidence, beside the stored status's. Returns how many statuses
+# are still what their facts give per year and status (year, NULL, status, count), and
+# each (year, commune) to evaluate (year, commune, NULL, 1): its facts moved, or it has no
+# status yet. One statement for all the years, each table read once for all of them; it
+# writes nothing. The parameters are positional, in the order of the text:
+# ``{in_force}``'s, the years, the years again, the draft state.
+# (The in-force rows carry the committee day rather than joining it by commune: a join on
+# the union's column, which has no statistics, made PostgreSQL expect a million rows.)
 FINGERPRINTS_SQL = """
-UPDATE targets_certificationstatus t SET computed_at = %(now)s
+SELECT year,
+       CASE WHEN kept THEN NULL ELSE commune_id END,
+       CASE WHEN kept THEN status END,
+       count(*)
 FROM (
-    SELECT c.id AS commune_id,
-           md5(concat_ws('|',
-                         %(key)s::text,
-                         coalesce(to_char(k.committee_on, 'YYYY-MM-DD'), ''),
-                         coalesce(to_char(c.model_launched_on, 'YYYY-MM-DD'), ''),
+    SELECT c.year, c.commune_id, t.status,
+           coalesce(t.facts_hash = md5(concat_ws('|',
+                         c.key,
+                         coalesce(to_char(c.committee_on, 'YYYY-MM-DD'), ''),
+                         coalesce(to_char(c.launched_on, 'YYYY-MM-DD'), ''),
                          coalesce(s.responses, 0)::text,
                          coalesce(s.satisfied, 0)::text,
-                         coalesce(e.evidence, ''))) AS fingerprint
-    FROM communes_commune c
+                         coalesce(e.evidence, ''))), false) AS kept
+    FROM (
+        SELECT u.fy::smallint AS year, u.fk::text AS key, u.pk AS commune_id,
+               u.model_launched_on AS launched_on, u.committee_on
+        FROM ({in_force}) u
+    ) c
     LEFT JOIN (
-        SELECT commune_id, min(established_on) AS committee_on
-        FROM communes_steeringcommittee
-        WHERE level = %(commune_level)s AND commune_id = ANY(%(ids)s::bigint[])
-        GROUP BY commune_id
-    ) k ON k.commune_id = c.id
+        SELECT year, commune_id, sum(responses) AS responses, sum(satisfied) AS satisfied
+        FROM surveys_surveymonth
+        WHERE year = ANY(%s::smallint[])
+        GROUP BY year, commune_id
+    ) s ON s.commune_id = c.commune_id AND s.year = c.year
     LEFT JOIN (
-        SELECT commune_id,
+        SELECT year, commune_id,
                string_agg(criterion_id::text || ':' || state || ':' || coalesce(value::text, ''),
                           ',' ORDER BY criterion_id) AS evidence
         FROM communes_evidence
-        WHERE year = %(year)s AND state <> %(draft)s
-          AND commune_id = ANY(%(ids)s::bigint[])
-        GROUP BY commune_id
-    ) e ON e.commune_id = c.id
-    LEFT JOIN (
-        SELECT commune_id, sum(responses) AS responses, sum(satisfied) AS satisfied
-        FROM surveys_surveymonth
-        WHERE year = %(year)s AND commune_id = ANY(%(ids)s::bigint[])
-        GROUP BY commune_id
-    ) s ON s.commune_id = c.id
-    WHERE c.id = ANY(%(ids)s::bigint[])
+        WHERE year = ANY(%s::smallint[]) AND state <> %s
+        GROUP BY year, commune_id
+    ) e ON e.commune_id = c.commune_id AND e.year = c.year
+    LEFT JOIN targets_certificationstatus t ON t.year = c.year AND t.commune_id = c.commune_id
 ) f
-WHERE t.year = %(year)s AND t.commune_id = f.commune_id AND t.facts_hash = f.fingerprint
-RETURNING t.commune_id, t.status
+GROUP BY 1, 2, 3
 """
 
 
 def fingerprints_compare(
-    *, rule: YearRule, commune_ids: Iterable[int], now: datetime.datetime
-) -> tuple[list[int], Counter[str]]:
-    """Compare the fingerprint of each commune of ``commune_ids`` (in force in the year)
-    now with its stored status's; move the computation time of those that are the same to
-    ``now``. Returns the communes to evaluate (facts moved, or no status yet) and how many
-    of the others have each status. PostgreSQL only (one statement)."""
-    ids = sorted(set(commune_ids))
-    params: dict[str, Any] = {
-        "ids": ids,
-        "year": rule.year,
-        "key": rule.key,
-        "now": now,
-        "commune_level": str(Level.COMMUNE),
-        "draft": str(EvidenceState.DRAFT),
-    }
-    # Bound by PostgreSQL: the ids go once, not quoted into the statement four times.
+    *, year_rules: Iterable[YearRule]
+) -> dict[int, tuple[list[int], Counter[str]]]:
+    """Compare the fingerprint of each commune in force in each year of ``year_rules`` now
+    with its stored status's. Returns, per year, the communes to evaluate (facts moved, or
+    no status yet) and how many of the others (still what their facts give) have each
+    status. Writes nothing. PostgreSQL only (one statement)."""
+    year_rules = list(year_rules)
+    if not year_rules:
+        return {}
+    in_force = [
+        Commune.objects.in_force(on=rule.on)
+        .order_by()
+        .annotate(
+            fy=Value(rule.year, IntegerField()),
+            fk=Value(rule.key, TextField()),
+            committee_on=_COMMITTEE_ON,
+        )
+        .values_list("fy", "fk", "pk", "model_launched_on", "committee_on")
+        for rule in year_rules
+    ]
+    union_sql, union_params = in_force[0].union(*in_force[1:], all=True).query.sql_with_params()
+    years = [rule.year for rule in year_rules]
+    params = [
+        *union_params,
+        years,
+        years,
+        str(EvidenceState.DRAFT),
+    ]
+    compared: dict[int, tuple[list[int], Counter[str]]] = {year: ([], Counter()) for year in years}
+    # Bound by PostgreSQL: the statement's text is the same every night.
     with bulk.bound_cursor() as cursor:
-        cursor.execute(FINGERPRINTS_SQL, params)
-        kept = dict(cursor.fetchall())
-    return [commune_id for commune_id in ids if commune_id not in kept], Counter(kept.values())
+        cursor.execute(FINGERPRINTS_SQL.format(in_force=union_sql), params)
+        for year, commune_id, status, count in cursor.fetchall():
+            moved, kept = compared[year]
+            if status is None:
+                moved.append(commune_id)
+            else:
+                kept[status] = count
+    for moved, _kept in compared.values():
+        moved.sort()
+    return compared

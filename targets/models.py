@@ -114,6 +114,27 @@ class CertificationStatus(models.Model):
         return f"{self.commune} {self.year}: {self.get_status_display()}"
 
 
+class ComputedYear(models.Model):
+    """When every status of a year was last computed: a run of every commune (the nightly
+    one) leaves the statuses whose facts did not move as they are, and moves this instead.
+
+    A status was therefore computed at the later of its own ``computed_at`` (when it was
+    last evaluated) and its year's ``computed_at`` here (when the facts it was computed
+    from were last found to be still the facts): ``computed_at(status)`` and the
+    selectors of the last computation read both.
+    """
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    computed_at = models.DateTimeField(_("tính lúc"))
+
+    class Meta:
+        verbose_name = _("năm đã tính")
+        verbose_name_plural = _("năm đã tính")
+
+    def __str__(self):
+        return f"{self.year}: {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class StatusChange(models.Model):
     """The day a commune's status for a year changed: the history behind trend charts."""
 

@@ -27,7 +27,8 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import (
@@ -49,7 +50,14 @@ from communes.models import (
 )
 from communes.numbers import percent
 from communes.selectors import default_programme_years, programme_year, programme_years
-from targets.models import CertificationStatus, RecomputeRun, Status, StatusChange, YearTarget
+from targets.models import (
+    CertificationStatus,
+    ComputedYear,
+    RecomputeRun,
+    Status,
+    StatusChange,
+    YearTarget,
+)
 
 
 @dataclass(frozen=True)
@@ -262,8 +270,13 @@ def progress_by_province(*, year: int):
 
 
 def commune_status(*, commune, year: int) -> CertificationStatus | None:
-    """The stored status of ``commune`` for ``year`` (None until it is first computed)."""
-    return CertificationStatus.objects.filter(commune=commune, year=year).first()
+    """The stored status of ``commune`` for ``year`` (None until it is first computed),
+    with ``last_computed_at``: when it was last computed, what the pages show."""
+    return (
+        CertificationStatus.objects.filter(commune=commune, year=year)
+        .annotate(last_computed_at=last_computation(F("computed_at"), year=year))
+        .first()
+    )
 
 
 def last_computed_at(*, year: int, province_id: int | None = None):
@@ -275,7 +288,16 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     if province_id is not None:
         provinces = [province_id, *provinces_merged_into(province_id)]
         statuses = statuses.filter(commune__province_id__in=provinces)
-    return statuses.aggregate(at=Max("computed_at"))["at"]
+    return statuses.aggregate(at=last_computation(Max("computed_at"), year=year))["at"]
+
+
+def last_computation(at, *, year) -> Case:
+    """When statuses last computed at ``at`` (an expression: a status's ``computed_at``,
+    or the latest of several) were last computed: the later of ``at`` and the last run of
+    every commune of ``year`` (a value or an ``OuterRef``), which moves its year's time
+    (``ComputedYear``) rather than each status's. None where ``at`` is None (no status)."""
+    run = Subquery(ComputedYear.objects.filter(year=year).values("computed_at")[:1])
+    return Case(When(IsNull(at, True), then=None), default=Greatest(at, Coalesce(run, at)))
 
 
 def provinces_with_communes(*, year: int) -> int:
@@ -305,22 +327,21 @@ def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
     """The programme years, and when the statuses of each were last computed, in one
     query (each year's last computation read from the index on year and time): what the
     public page needs to know whether its cached rendering is still current."""
-    latest = (
+    statuses = (
         CertificationStatus.objects.filter(year=OuterRef("year"))
         .order_by("-computed_at")
         .values("computed_at")[:1]
     )
+    latest = last_computation(Subquery(statuses), year=OuterRef("year"))
     rows = list(
-        ProgrammeYear.objects.order_by("year")
-        .annotate(at=Subquery(latest))
-        .values_list("year", "at")
+        ProgrammeYear.objects.order_by("year").annotate(at=latest).values_list("year", "at")
     )
     if not rows:  # before any target: the default years, in one grouped query
         years = default_programme_years()
         computed = dict(
             CertificationStatus.objects.filter(year__in=years)
             .values("year")
-            .annotate(at=Max("computed_at"))
+            .annotate(at=last_computation(Max("computed_at"), year=OuterRef("year")))
             .values_list("year", "at")
         )
         return years, {year: computed.get(year) for year in years}

@@ -5,9 +5,10 @@ handful of queries (whatever the number of communes), applies ``targets.rules`` 
 Python and writes the new or changed statuses with one upsert (and the computation time
 of the others with one UPDATE). A run of every commune (the nightly one) reads and
 evaluates only the communes whose facts moved since their status was computed: one
-statement compares each commune's fingerprint (``targets.facts``) with the stored one and
-moves the computation time of the others. Each year is written in one transaction, under
-a lock that serialises recomputes of that year, so:
+statement compares each commune's fingerprint (``targets.facts``) with the stored one, for
+every year at once, and the computation time of the year (``ComputedYear``) moves for the
+others. Each year is written in one transaction (those of a run of every commune, in
+one), under a lock that serialises recomputes of that year, so:
 
 - a crash in the middle leaves that year's previous statuses whole (years already
   written keep their new statuses; the run is marked failed and the retry, or the next
@@ -19,6 +20,7 @@ a lock that serialises recomputes of that year, so:
 """
 
 import contextlib
+import datetime
 import json
 import logging
 from collections import Counter, defaultdict
@@ -32,11 +34,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
-from communes.models import CertificationRule, Commune
+from communes.models import CertificationRule, Commune, in_force_q
 from friendlygov import bulk
 from targets import caching, facts, rules
 from targets.models import (
     CertificationStatus,
+    ComputedYear,
     PendingRecompute,
     RecomputeRun,
     StatusChange,
@@ -212,60 +215,107 @@ def statuses_recompute(
 ) -> dict[int, Counter[str]]:
     """Recompute and store the statuses of ``commune_ids`` (default all) for ``year``.
 
-    ``year`` None means every year with a rule or a target. Each year is one transaction
-    (see the module's docstring); ``on_year_done(year, communes)`` is called after each
-    commit. Returns, per year, how many communes have each status.
+    ``year`` None means every year with a rule or a target. Each year's statuses are
+    written in one transaction (see the module's docstring); ``on_year_done(year,
+    communes)`` is called after each year is committed. Returns, per year, how many
+    communes have each status.
     """
     commune_ids = list(commune_ids) if commune_ids is not None else None
+    years = _years(year)
+    if commune_ids is None and bulk.is_postgresql():
+        return _recompute_compared(years, on_year_done)
     counts = {}
-    for each_year in _years(year):
+    for each_year in years:
         counts[each_year] = _recompute_year(each_year, commune_ids)
         if on_year_done is not None:
             on_year_done(each_year, sum(counts[each_year].values()))
     return counts
 
 
+def _recompute_compared(
+    years: list[int], on_year_done: Callable[[int, int], object] | None
+) -> dict[int, Counter[str]]:
+    """Recompute every commune of ``years``, evaluating only those whose facts moved.
+
+    A run of every commune (the nightly one) compares, for all its years at once, each
+    status's fingerprint with the one of its facts now, in one statement that writes
+    nothing (``facts.fingerprints_compare``); then it evaluates, in the same transaction,
+    the communes whose facts moved, and moves the computation time of each year
+    (``ComputedYear``): the statuses kept are left as they are, their facts, checklist and
+    thresholds being what they were computed from, and the pages show the later of the
+    two times (``selectors.last_computation``). A crash leaves those years as they were. A
+    year without any status yet, or where no status was kept (its rule or the rule's code
+    changed), is evaluated whole afterwards, in its own transaction. ``on_year_done`` is
+    called for each year in order, once it is written.
+    """
+    # A year without any status yet is evaluated whole, without comparing.
+    compared_years = [y for y in years if CertificationStatus.objects.filter(year=y).exists()]
+    counts: dict[int, Counter[str]] = {}
+    if compared_years:
+        with transaction.atomic():
+            for each_year in compared_years:  # in order, as every recompute takes them
+                _lock_year(each_year)
+            year_rules = [facts.year_rule(each_year) for each_year in compared_years]
+            _delete_not_in_force(year_rules)
+            compared = facts.fingerprints_compare(year_rules=year_rules)
+            now = _now()
+            for each_year, (moved, kept) in compared.items():
+                if kept:
+                    counts[each_year] = kept
+                    if moved:
+                        counts[each_year] += _recompute_year(each_year, moved)
+                    # The statuses kept were computed now too, from the same facts: the
+                    # year's time moves, not each of them (``ComputedYear``).
+                    ComputedYear.objects.update_or_create(
+                        year=each_year, defaults={"computed_at": now}
+                    )
+            # Computation times moved: the public pages show them.
+            caching.public_changed()
+    for each_year in years:
+        if each_year not in counts:  # a first run, or a year whose rule or code changed
+            counts[each_year] = _recompute_year(each_year, None)
+        if on_year_done is not None:
+            on_year_done(each_year, sum(counts[each_year].values()))
+    return counts
+
+
+def _delete_not_in_force(year_rules: Iterable[facts.YearRule]) -> None:
+    """Delete the statuses of the units each year is not evaluated on (computed before a
+    reorganization was recorded): they are not figures of that year. One statement."""
+    gone = Q()
+    for rule in year_rules:
+        gone |= Q(year=rule.year) & ~in_force_q(rule.on, prefix="commune__")
+    if gone:
+        CertificationStatus.objects.filter(gone).delete()
+
+
+def _now() -> datetime.datetime:
+    # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so that
+    # a status and its change hold the same time.
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
+    """Evaluate ``commune_ids`` (default every commune in force) for ``year`` and store
+    what changed, in one transaction under the year's lock."""
     with transaction.atomic():
         _lock_year(year)
         rule = facts.year_rule(year)
         stored = CertificationStatus.objects.filter(year=year)
-        in_force = Commune.objects.in_force(on=rule.on)
         if commune_ids is not None:
             stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
-        stored.exclude(commune__in=in_force).delete()
-        # To the millisecond, as JSON carries the changes' times (DjangoJSONEncoder), so
-        # that a status and its change hold the same time; written as text once, not
-        # per row.
-        now = timezone.now()
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        stored.exclude(commune__in=Commune.objects.in_force(on=rule.on)).delete()
+        now = _now()
+        # Written as text once, not per row.
         at = now.isoformat()
-        # Every status of the scope is computed now. In a run of every commune (the
-        # nightly one), those whose facts, checklist and thresholds are what they were
-        # computed from only get the time, in the statement that compares the
-        # fingerprints (PostgreSQL), and the rule evaluates the others. Named communes
-        # are asked for because their facts changed (an import, a review): they are
-        # evaluated, as is a year without any status yet, and every commune on SQLite.
         counts: Counter[str] = Counter()
-        evaluated = stored
-        to_evaluate: list[int] | None = commune_ids
-        if commune_ids is None and bulk.is_postgresql() and stored.exists():
-            moved, counts = facts.fingerprints_compare(
-                rule=rule, commune_ids=in_force.values_list("pk", flat=True), now=now
-            )
-            if not moved:
-                # Only the computation time moved: the public pages show it too.
-                caching.public_changed()
-                return counts
-            if counts:  # some kept (else, as in a first run, the whole scope is evaluated)
-                to_evaluate = moved
-                evaluated = stored.filter(commune_id__in=bulk.ids_in(moved))
         verdicts = {
             commune_id: (rule.evaluate(commune_facts), rule.fingerprint(commune_facts))
             for commune_id, commune_facts in facts.year_facts(
-                rule=rule, commune_ids=to_evaluate
+                rule=rule, commune_ids=commune_ids
             ).items()
         }
         # The stored figures, the reasons as the database's text: decoding a country's
@@ -273,7 +323,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         previous = {
             row[0]: row[1:]
             for row in bulk.rows(
-                evaluated.order_by().values_list(
+                stored.order_by().values_list(
                     "commune_id", *COMPARED_FIELDS, "changed_at", Cast("reasons", TextField())
                 )
             )
@@ -330,7 +380,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                     )
                 )
         if same:
-            evaluated.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
+            stored.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
         _upsert_statuses(rows)
         _insert_changes(changes)
         notifications.status_changes(changes)

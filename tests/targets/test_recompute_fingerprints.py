@@ -16,11 +16,19 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
+from django.utils import formats, timezone
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, SteeringCommittee
 from surveys.models import SurveyMonth
-from targets import facts, rules, services
-from targets.models import CertificationRule, CertificationStatus, Status, StatusChange
+from targets import facts, rules, selectors, services
+from targets.models import (
+    CertificationRule,
+    CertificationStatus,
+    ComputedYear,
+    Status,
+    StatusChange,
+)
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +59,15 @@ def country(make_ready, doi_ngo, le_loi):
     assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED
     assert statuses()[le_loi.pk][0] == Status.IN_PROGRESS
     return others
+
+
+def shown_computed_at(year=2023):
+    """{commune: when its status of ``year`` was last computed, as the pages show it}."""
+    return dict(
+        CertificationStatus.objects.filter(year=year)
+        .annotate(at=selectors.last_computation(F("computed_at"), year=year))
+        .values_list("commune", "at")
+    )
 
 
 def statuses(year=2023):
@@ -100,9 +117,13 @@ def test_a_second_recompute_evaluates_nothing_and_writes_no_status(on_postgresql
     assert (seen["read"], seen["evaluations"], seen["written"]) == (set(), 0, [])
     assert statuses() == before
     assert StatusChange.objects.count() == history
-    # Computed now all the same: the dashboards' caches are keyed to it.
-    now = dict(CertificationStatus.objects.values_list("commune", "computed_at"))
+    # No status row is written again: the year's computation time moves instead ...
+    assert dict(CertificationStatus.objects.values_list("commune", "computed_at")) == computed
+    # ... and every status shows it: computed now all the same. The dashboards' caches
+    # are keyed to it.
+    now = shown_computed_at()
     assert all(now[commune] > at for commune, at in computed.items())
+    assert selectors.last_computed_at(year=2023) == max(now.values())
     # The counts cover every commune, kept or evaluated.
     assert counts[2023] == {"CERTIFIED": 1, "IN_PROGRESS": 6, "NOT_STARTED": 202}
 
@@ -428,3 +449,86 @@ def test_a_full_run_of_the_command_repairs_a_status_edited_by_hand(on_postgresql
         call_command("recompute_certifications", "--year", "2023", "--full", stdout=mock.Mock())
     assert seen["evaluations"] == Commune.objects.in_force(on=datetime.date(2023, 1, 1)).count()
     assert statuses()[doi_ngo.pk][0] == Status.CERTIFIED
+
+
+def year_computed_at(year=2023):
+    return ComputedYear.objects.filter(year=year).values_list("computed_at", flat=True).first()
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_night_where_nothing_moved_moves_the_years_time_and_every_status_shows_it(
+    on_postgresql, country, doi_ngo
+):
+    services.statuses_recompute(year=2023)
+    first = year_computed_at()
+    assert first is not None
+
+    services.statuses_recompute(year=2023)
+
+    assert year_computed_at() > first
+    shown = selectors.commune_status(commune=doi_ngo, year=2023).last_computed_at
+    assert shown == year_computed_at() == selectors.last_computed_at(year=2023)
+    assert set(shown_computed_at().values()) == {year_computed_at()}
+    assert year_computed_at(2024) is None  # another year was not run
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_recompute_of_named_communes_moves_their_time_only(on_postgresql, country, doi_ngo):
+    services.statuses_recompute(year=2023)
+    year_time, before = year_computed_at(), shown_computed_at()
+
+    services.statuses_recompute(year=2023, commune_ids=[doi_ngo.pk])
+
+    assert year_computed_at() == year_time
+    after = shown_computed_at()
+    assert after[doi_ngo.pk] > year_time
+    assert {k: v for k, v in after.items() if k != doi_ngo.pk} == {
+        k: v for k, v in before.items() if k != doi_ngo.pk
+    }
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_a_crash_in_a_nightly_run_leaves_the_years_time_and_statuses_as_they_were(
+    on_postgresql, country, doi_ngo
+):
+    services.statuses_recompute(year=2023)
+    year_time, before, shown = year_computed_at(), statuses(), shown_computed_at()
+    _evidence(doi_ngo, "TC-HS").update(state=EvidenceState.REJECTED)
+
+    with (
+        mock.patch.object(services, "_upsert_statuses", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        services.statuses_recompute(year=2023)
+
+    # The pages do not claim a computation that did not happen.
+    assert (year_computed_at(), statuses(), shown_computed_at()) == (year_time, before, shown)
+    services.statuses_recompute(year=2023)
+    assert statuses()[doi_ngo.pk][0] == Status.NOT_MET
+
+
+def test_a_years_time_alone_is_no_computation_of_statuses_that_do_not_exist(country):
+    # On every database: a year's time tells when its statuses were computed, not that
+    # there are any.
+    ComputedYear.objects.create(year=2030, computed_at=datetime.datetime.now(datetime.UTC))
+    assert selectors.last_computed_at(year=2030) is None
+    assert selectors.years_and_last_computations()[1].get(2030) is None
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_the_commune_page_shows_the_last_run_of_a_status_whose_facts_did_not_move(
+    on_postgresql, country, doi_ngo, client, province_official
+):
+    long_ago = datetime.datetime(2024, 3, 5, 8, 30, tzinfo=datetime.UTC)
+    CertificationStatus.objects.filter(year=2023).update(computed_at=long_ago)
+
+    services.statuses_recompute(year=2023)  # nothing moved: no row is written
+
+    assert CertificationStatus.objects.get(commune=doi_ngo, year=2023).computed_at == long_ago
+    client.force_login(province_official)
+    page = client.get(reverse("commune_detail", args=["7444"]) + "?year=2023").content.decode()
+    shown = page.split("Tính lúc", 1)[1][:40]
+    assert formats.date_format(timezone.localtime(year_computed_at()), "SHORT_DATETIME_FORMAT") in (
+        shown
+    )
+    assert formats.date_format(timezone.localtime(long_ago), "SHORT_DATETIME_FORMAT") not in shown
