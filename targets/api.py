@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -19,7 +18,7 @@ from communes.models import Commune, Criterion, District, Role, reference_date, 
 from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
 from friendlygov.params import ascii_int
-from targets import decisions, outbox, reasons, selectors, services
+from targets import caching, decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 
@@ -205,8 +204,17 @@ def _run_json(run: RecomputeRun) -> dict:
 def recompute_run(request, run_id):
     """The state and progress of a recompute run, for the dashboard to poll."""
     require_role(request.user, Role.PROVINCE)
-    run = get_object_or_404(RecomputeRun, pk=run_id)
-    return JsonResponse(_run_json(run))
+
+    def load():
+        run = RecomputeRun.objects.filter(pk=run_id).first()
+        return None if run is None else _run_json(run)
+
+    # Polled by every official's dashboard while a run is under way: from Redis when it
+    # holds the run as it was last written (targets.caching.recompute_run).
+    body = caching.recompute_run(run_id, load)
+    if body is None:
+        raise Http404
+    return JsonResponse(body)
 
 
 @api_view("POST")
