@@ -233,12 +233,21 @@ def _stamp(key: str, found: dict) -> int:
     return value
 
 
-def dashboard_page(key: str, *, also: list[str]) -> tuple[dict | None, tuple, dict]:
+def dashboard_page_keys(key: str, *, also: list[str]) -> list[str]:
+    """What ``dashboard_page`` reads for the page ``key`` and the keys ``also``."""
+    return [_PUBLIC_STAMP_KEY, _GENERATION_KEY, _RUNS_STAMP_KEY, key, *also]
+
+
+def dashboard_page(
+    key: str, *, also: list[str], found: dict | None = None
+) -> tuple[dict | None, tuple, dict]:
     """The rendered dashboard stored under ``key``: (its entry if it was stored under the
     current stamps and generation on this day, else None; those stamps, to store a page
     rendered now under; what the cache answered for the keys ``also``, read in the same
-    round trip: the user's navigation counts)."""
-    found = cache.get_many([_PUBLIC_STAMP_KEY, _GENERATION_KEY, _RUNS_STAMP_KEY, key, *also])
+    round trip: the user's navigation counts). ``found``: what the cache answered for
+    ``dashboard_page_keys(key, also=also)`` in this request, when already read."""
+    if found is None:
+        found = cache.get_many(dashboard_page_keys(key, also=also))
     read = (found.get(_PUBLIC_STAMP_KEY), found.get(_GENERATION_KEY), found.get(_RUNS_STAMP_KEY))
     entry = found.get(key)
     if (
@@ -257,10 +266,19 @@ def dashboard_page(key: str, *, also: list[str]) -> tuple[dict | None, tuple, di
     return None, stamps, found
 
 
-def dashboard_page_store(key: str, *, html: str, stamps: tuple, nav_counts: dict) -> None:
+def dashboard_page_store(
+    key: str, *, html: str, stamps: tuple, user: str, nav_counts: dict
+) -> None:
     """Keep the dashboard ``html`` under ``key``, with the stamps read before its data
-    (``dashboard_page``) and the navigation counts it shows."""
-    entry = {"stamps": stamps, "day": _today(), "nav_counts": dict(nav_counts), "html": html}
+    (``dashboard_page``), the fingerprint of the user it was rendered for and the
+    navigation counts it shows."""
+    entry = {
+        "stamps": stamps,
+        "day": _today(),
+        "user": user,
+        "nav_counts": dict(nav_counts),
+        "html": html,
+    }
     cache.set(key, entry, seconds())
 
 

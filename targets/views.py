@@ -6,6 +6,7 @@ recomputed while a page renders.
 
 import dataclasses
 import datetime
+import functools
 import logging
 import re
 
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communes import auth as commune_auth
 from communes import selectors as commune_selectors
+from communes import sessions as session_store
 from communes.access import (
     get_district_for_user,
     has_role,
@@ -86,7 +88,27 @@ def _recompute_panel(user):
     }
 
 
+def _read_with_the_session(view):
+    """Name the keys of the caller's kept dashboard (``_dashboard_page_key``) to the
+    session store before it loads, so that they are read with the session and the user in
+    one round trip to Redis (communes.sessions): for the user this process last saw with
+    the session, and only when the page may be kept whole at this address."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user_id = commune_auth.user_of_session(getattr(request.session, "session_key", None))
+        if user_id is not None and hasattr(request.session, "also"):
+            key = _dashboard_page_key(request, user_id)
+            if key is not None:
+                nav_keys = commune_selectors.nav_counts_keys(user_id)
+                request.session.also = tuple(caching.dashboard_page_keys(key, also=nav_keys))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @require_GET
+@_read_with_the_session
 @login_required
 def home(request):
     """The dashboard of the caller's scope: the whole country for an administrator (one
@@ -106,16 +128,26 @@ def home(request):
     if scope.role == Role.DISTRICT:
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
     page = None
-    page_key = _dashboard_page_key(request, scope)
+    page_key = None
+    # A reviewer's communes are their own; messages are shown once, rendered.
+    if (scope.sees_everything or scope.role == Role.PROVINCE) and not len(
+        messages.get_messages(request)
+    ):
+        page_key = _dashboard_page_key(request, request.user.pk)
     if page_key is not None:
+        user = commune_auth.fingerprint(request.user)
         nav_keys = commune_selectors.nav_counts_keys(request.user.pk)
-        entry, stamps, found = caching.dashboard_page(page_key, also=nav_keys)
+        read = session_store.read_with_the_session(
+            request.session, caching.dashboard_page_keys(page_key, also=nav_keys)
+        )
+        entry, stamps, found = caching.dashboard_page(page_key, also=nav_keys, found=read)
         if (
             entry is not None
+            and entry["user"] == user
             and commune_selectors.nav_counts_cached(request.user.pk, found) == entry["nav_counts"]
         ):
             return HttpResponse(_page_filled(request, entry["html"]))
-        page = _WholePage(key=page_key, stamps=stamps, found=found)
+        page = _WholePage(key=page_key, stamps=stamps, user=user, found=found)
     years = selectors.dashboard_years()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     if scope.sees_everything:
@@ -173,22 +205,22 @@ class _WholePage:
 
     key: str
     stamps: tuple
+    user: str  # the fingerprint of the user and scope it is rendered for
     found: dict  # what the cache answered for the user's navigation counts
 
 
-def _dashboard_page_key(request, scope) -> str | None:
-    """Where the whole rendered dashboard of ``request`` is kept, or None when it is
-    rendered around its cached figures on every request: without a shared cache, for any
-    scope but an administrator's or a provincial official's (a reviewer's communes are
-    their own), with messages to show, or with parameters other than the year, the
-    table's order and the grouping (each once, each a value the page knows).
+def _dashboard_page_key(request, user_id) -> str | None:
+    """Where the whole rendered dashboard of ``request`` by the user ``user_id`` is kept,
+    or None when it is rendered around its cached figures on every request: without a
+    shared cache, or with parameters other than the year, the table's order and the
+    grouping (each once, each a value the page knows). ``home`` keeps pages only for an
+    administrator or a provincial official, and without messages to show.
 
-    The key holds the release, the user and scope the page is rendered for (their
-    fingerprint: another user, or this user after a change of role, scope, name or
-    password, has another key), the parameters in their order and the language."""
+    The key holds the release, the user, the parameters in their order and the
+    language; the entry holds the fingerprint of the user and scope it was rendered for,
+    compared on every read (``communes.auth.fingerprint``: this user after a change of
+    role, scope, name or password is not served it)."""
     if not getattr(settings, "SHARED_CACHE", False):
-        return None
-    if not (scope.sees_everything or scope.role == Role.PROVINCE):
         return None
     names = list(request.GET)
     if not set(names) <= {"year", "sort", "group"} or any(
@@ -202,16 +234,8 @@ def _dashboard_page_key(request, scope) -> str | None:
         group is not None and group not in selectors.GROUPINGS
     ):
         return None
-    if len(messages.get_messages(request)):
-        return None
-    parts = (
-        caching.release(),
-        commune_auth.fingerprint(request.user),
-        request.user.pk,
-        request.GET.urlencode(),
-        translation.get_language(),
-    )
-    return "dashboard-page:v1:" + ":".join(str(part) for part in parts)
+    parts = (caching.release(), user_id, request.GET.urlencode(), translation.get_language())
+    return "dashboard-page:v2:" + ":".join(str(part) for part in parts)
 
 
 def _dashboard(request, view, *, year: int, years, drill_down=None, page=None):
@@ -264,7 +288,9 @@ def _dashboard(request, view, *, year: int, years, drill_down=None, page=None):
     html = response.content.decode()
     # A run under way shows its progress, which moves without the runs' stamp.
     if not (context["recompute"] and context["recompute"]["running"]):
-        caching.dashboard_page_store(page.key, html=html, stamps=page.stamps, nav_counts=nav_counts)
+        caching.dashboard_page_store(
+            page.key, html=html, stamps=page.stamps, user=page.user, nav_counts=nav_counts
+        )
     response.content = _page_filled(request, html)
     return response
 
