@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from communes import auth
 from communes.models import (
     Commune,
     Notification,
@@ -22,6 +23,7 @@ from communes.models import (
 from communes.selectors import forget_nav_counts as notifications_written
 from targets import services, views
 from targets.models import RecomputeRun, Status
+from tests.communes.test_signed_in_cache import cache_round_trips
 from tests.conftest import DOI_NGO
 from tests.targets.dashboard_data import COMPUTED_AT, give_status, set_targets
 
@@ -250,3 +252,33 @@ def test_an_administrators_national_dashboard_is_kept_whole(admin_user, statuses
     client = signed_in(admin_user)
     html_of(client)
     assert queries_of(client) == 0
+
+
+def test_a_warm_dashboard_is_one_round_trip_to_the_cache(province_official, statuses, monkeypatch):
+    client = signed_in(province_official)
+    html_of(client)  # this process learns the session's user, and keeps the page
+    html_of(client)
+    calls = cache_round_trips(monkeypatch)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert "Tổng quan toàn tỉnh năm 2024" in html_of(client)
+
+    # The session, the user, the page and what it was kept under, in one MGET.
+    assert calls == ["get_many"]
+    assert ctx.captured_queries == []
+
+
+def test_a_page_read_with_the_session_is_served_only_to_the_user_it_was_kept_for(
+    province_official, make_user, statuses, other_province
+):
+    client = signed_in(province_official)
+    html_of(client)
+    html_of(client)
+    # Another user signed in with a session key this process saw with the official.
+    theirs = make_user(Role.PROVINCE, "901", username="tinh-901")
+    other = signed_in(theirs)
+    auth._USERS_OF_SESSIONS[other.session.session_key] = province_official.pk
+
+    html = html_of(other)
+
+    assert "Tỉnh Thử Nghiệm" in html and "Thị trấn Đồi Ngô" not in html
