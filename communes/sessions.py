@@ -14,6 +14,8 @@ in the same ``MGET``, and the view takes what was answered (``read_with_the_sess
 only for keys it names itself, so a warm page costs one round trip in all.
 """
 
+import functools
+
 from django.contrib.sessions.backends import cached_db
 
 from communes import auth
@@ -48,3 +50,28 @@ def read_with_the_session(session, keys: list[str]) -> dict | None:
     if read is None or not set(keys) <= set(read[0]):
         return None
     return read[1]
+
+
+def reading_with_the_session(keys_of):
+    """A view decorator: ``keys_of(request, user_id, *args, **kwargs)`` names the cache
+    keys the view will read for the user ``user_id`` (or None), and they are read with
+    the session and that user's entry in one round trip, when this process has seen the
+    session's user before (``communes.auth.user_of_session``). The view takes what was
+    answered with ``read_with_the_session``. Put it outside the decorators that read the
+    user (``login_required``): the session is loaded when the user is first read."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            session = getattr(request, "session", None)
+            if isinstance(session, SessionStore) and session.also_read is None:
+                user_id = auth.user_of_session(session.session_key)
+                if user_id is not None:
+                    keys = keys_of(request, user_id, *args, **kwargs)
+                    if keys:
+                        session.also = tuple(keys)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

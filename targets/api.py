@@ -17,6 +17,7 @@ from communes.access import get_commune_for_user, require_role
 from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
 from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
+from communes.sessions import read_with_the_session, reading_with_the_session
 from friendlygov.params import ascii_int
 from targets import caching, decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
@@ -200,6 +201,7 @@ def _run_json(run: RecomputeRun) -> dict:
     }
 
 
+@reading_with_the_session(lambda request, user_id, run_id: caching.recompute_run_keys(run_id))
 @api_view("GET")
 def recompute_run(request, run_id):
     """The state and progress of a recompute run, for the dashboard to poll."""
@@ -211,7 +213,8 @@ def recompute_run(request, run_id):
 
     # Polled by every official's dashboard while a run is under way: from Redis when it
     # holds the run as it was last written (targets.caching.recompute_run).
-    body = caching.recompute_run(run_id, load)
+    read = read_with_the_session(request.session, caching.recompute_run_keys(run_id))
+    body = caching.recompute_run(run_id, load, found=read)
     if body is None:
         raise Http404
     return JsonResponse(body)

@@ -282,15 +282,25 @@ def dashboard_page_store(
     cache.set(key, entry, seconds())
 
 
-def recompute_run(run_id: int, load: Callable[[], dict | None]) -> dict | None:
+def recompute_run_keys(run_id) -> list[str]:
+    """What ``recompute_run`` reads for the run ``run_id``."""
+    return [_RUNS_STAMP_KEY, f"recompute-run:v1:{run_id}"]
+
+
+def recompute_run(
+    run_id: int, load: Callable[[], dict | None], found: dict | None = None
+) -> dict | None:
     """What ``load()`` answers for the recompute run ``run_id`` (its state and progress,
     as the API shows them; None: no such run), kept in the shared cache under the runs'
     stamp, which every write of a run moves (``runs_changed``): the dashboards of every
-    official poll it while a run is under way. Without a shared cache, ``load()``."""
+    official poll it while a run is under way. Without a shared cache, ``load()``.
+    ``found``: what the cache answered for ``recompute_run_keys(run_id)`` in this
+    request, when already read (with the session)."""
     if not getattr(settings, "SHARED_CACHE", False):
         return load()
-    key = f"recompute-run:v1:{run_id}"
-    found = cache.get_many([_RUNS_STAMP_KEY, key])
+    key = recompute_run_keys(run_id)[1]
+    if found is None:
+        found = cache.get_many(recompute_run_keys(run_id))
     stamp, entry = found.get(_RUNS_STAMP_KEY), found.get(key)
     if stamp is not None and isinstance(entry, tuple) and entry[0] == stamp:
         return entry[1]

@@ -6,7 +6,6 @@ recomputed while a page renders.
 
 import dataclasses
 import datetime
-import functools
 import logging
 import re
 
@@ -88,27 +87,17 @@ def _recompute_panel(user):
     }
 
 
-def _read_with_the_session(view):
-    """Name the keys of the caller's kept dashboard (``_dashboard_page_key``) to the
-    session store before it loads, so that they are read with the session and the user in
-    one round trip to Redis (communes.sessions): for the user this process last saw with
-    the session, and only when the page may be kept whole at this address."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user_id = commune_auth.user_of_session(getattr(request.session, "session_key", None))
-        if user_id is not None and hasattr(request.session, "also"):
-            key = _dashboard_page_key(request, user_id)
-            if key is not None:
-                nav_keys = commune_selectors.nav_counts_keys(user_id)
-                request.session.also = tuple(caching.dashboard_page_keys(key, also=nav_keys))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+def _dashboard_keys(request, user_id) -> list[str] | None:
+    """What a warm ``home`` reads from the cache for ``user_id``, when its page may be kept
+    whole at this address: read with the session (communes.sessions)."""
+    key = _dashboard_page_key(request, user_id)
+    if key is None:
+        return None
+    return caching.dashboard_page_keys(key, also=commune_selectors.nav_counts_keys(user_id))
 
 
 @require_GET
-@_read_with_the_session
+@session_store.reading_with_the_session(_dashboard_keys)
 @login_required
 def home(request):
     """The dashboard of the caller's scope: the whole country for an administrator (one

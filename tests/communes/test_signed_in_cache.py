@@ -116,8 +116,8 @@ def test_a_warm_signed_in_request_reads_its_session_and_user_in_one_round_trip(
 
     assert client.get(run_url(run)).status_code == 200
 
-    # The session with the user, then the view's run (targets.caching.recompute_run).
-    assert calls == ["get_many", "get_many"]
+    # The session, the user and the view's run (targets.caching.recompute_run) together.
+    assert calls == ["get_many"]
 
 
 def test_a_session_hint_naming_another_user_is_not_believed(
