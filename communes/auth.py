@@ -18,6 +18,7 @@ is gone by then. Without a shared cache (the per-process default of ``make run``
 backend is Django's ModelBackend: one process cannot invalidate another's memory.
 """
 
+import hashlib
 import time
 from contextvars import ContextVar
 
@@ -75,6 +76,15 @@ def _build(entry):
     # ``user.scope`` answers from here (None: the user has no scope) without a query.
     UserScope.user.field.remote_field.set_cached_value(user, scope)  # type: ignore[attr-defined]
     return user
+
+
+def fingerprint(user) -> str:
+    """A digest of everything the user's row and scope hold (what the cache keeps of
+    them): a page kept whole for ``user`` is keyed by it, so that a change of the user's
+    name, role, scope, staff flag or password makes their next page a new one."""
+    values = _entry(user, None)
+    digest = hashlib.blake2b(repr((values["user"], values["scope"])).encode(), digest_size=12)
+    return digest.hexdigest()
 
 
 def entry_keys(user_id) -> list[str]:

@@ -846,22 +846,26 @@ def forget_nav_counts(**_signal_kwargs) -> None:
     transaction.on_commit(move)
 
 
-def nav_counts(user) -> dict:
+def nav_counts(user, found: dict | None = None) -> dict:
     """``nav_counts_of(user)``, from the shared cache (``settings.SHARED_CACHE``) while no
     evidence or notification has changed since, for at most ``NAV_COUNTS_SECONDS`` (what
     becomes overdue with time alone shows within that): every page of a signed-in user
-    shows them, and they cost a query of counts."""
+    shows them, and they cost a query of counts. ``found``: what the cache answered for
+    ``nav_counts_keys(user.pk)`` in this request, when already read."""
     import time
 
     from django.core.cache import cache
 
     if not getattr(settings, "SHARED_CACHE", False) or not user.is_authenticated:
         return nav_counts_of(user)
-    key = f"nav-counts:{user.pk}"
-    found = cache.get_many([_NAV_GENERATION_KEY, key])
-    generation, entry = found.get(_NAV_GENERATION_KEY), found.get(key)
-    if generation is not None and entry is not None and entry[0] == generation:
-        return entry[1]
+    keys = nav_counts_keys(user.pk)
+    if found is None:
+        found = cache.get_many(keys)
+    cached = nav_counts_cached(user.pk, found)
+    if cached is not None:
+        return cached
+    key = keys[1]
+    generation = found.get(_NAV_GENERATION_KEY)
     if generation is None:
         cache.add(_NAV_GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(_NAV_GENERATION_KEY)
@@ -869,6 +873,22 @@ def nav_counts(user) -> dict:
     if generation is not None:
         cache.set(key, (generation, dict(counts)), NAV_COUNTS_SECONDS)
     return counts
+
+
+def nav_counts_keys(user_id) -> list[str]:
+    """The cache keys ``nav_counts`` reads for ``user_id``: a caller that reads them with
+    something else (one ``get_many``) asks ``nav_counts_cached`` what they hold."""
+    return [_NAV_GENERATION_KEY, f"nav-counts:{user_id}"]
+
+
+def nav_counts_cached(user_id, found: dict) -> dict | None:
+    """The navigation counts of ``user_id`` in what the cache answered for
+    ``nav_counts_keys(user_id)`` (``found``), if they are current; else None."""
+    generation_key, key = nav_counts_keys(user_id)
+    generation, entry = found.get(generation_key), found.get(key)
+    if generation is not None and entry is not None and entry[0] == generation:
+        return entry[1]
+    return None
 
 
 def nav_counts_of(user) -> dict:

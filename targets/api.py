@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -18,8 +17,9 @@ from communes.access import get_commune_for_user, require_role
 from communes.models import Commune, Criterion, District, Role, reference_date, scope_of
 from communes.numbers import percent
 from communes.selectors import current_programme_year, programme_years
+from communes.sessions import read_with_the_session, reading_with_the_session
 from friendlygov.params import ascii_int
-from targets import decisions, outbox, reasons, selectors, services
+from targets import caching, decisions, outbox, reasons, selectors, services
 from targets.models import RecomputeRun
 
 
@@ -201,12 +201,23 @@ def _run_json(run: RecomputeRun) -> dict:
     }
 
 
+@reading_with_the_session(lambda request, user_id, run_id: caching.recompute_run_keys(run_id))
 @api_view("GET")
 def recompute_run(request, run_id):
     """The state and progress of a recompute run, for the dashboard to poll."""
     require_role(request.user, Role.PROVINCE)
-    run = get_object_or_404(RecomputeRun, pk=run_id)
-    return JsonResponse(_run_json(run))
+
+    def load():
+        run = RecomputeRun.objects.filter(pk=run_id).first()
+        return None if run is None else _run_json(run)
+
+    # Polled by every official's dashboard while a run is under way: from Redis when it
+    # holds the run as it was last written (targets.caching.recompute_run).
+    read = read_with_the_session(request.session, caching.recompute_run_keys(run_id))
+    body = caching.recompute_run(run_id, load, found=read)
+    if body is None:
+        raise Http404
+    return JsonResponse(body)
 
 
 @api_view("POST")

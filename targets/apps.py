@@ -19,7 +19,7 @@ class TargetsConfig(AppConfig):
             Province,
         )
         from targets import caching, outbox
-        from targets.models import CertificationStatus, YearTarget
+        from targets.models import CertificationStatus, RecomputeRun, YearTarget
 
         # The one call up from communes and surveys: "these communes' facts changed".
         hooks.connect("recompute_later", outbox.recompute_later)
@@ -48,6 +48,11 @@ class TargetsConfig(AppConfig):
         post_delete.connect(
             caching.public_changed, sender=ProgrammeYear, dispatch_uid="pub-del-year"
         )
+
+        # The "recompute now" panel of the dashboards kept whole (targets.caching): a run
+        # created or removed (its state's updates move the stamp in targets.services).
+        post_save.connect(caching.runs_changed, sender=RecomputeRun, dispatch_uid="runs")
+        post_delete.connect(caching.runs_changed, sender=RecomputeRun, dispatch_uid="runs-del")
 
         # The notifications (a lower app) name statuses in words through this hook.
         from communes import notifications

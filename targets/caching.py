@@ -14,6 +14,7 @@ processes catch up within ``CACHE_SECONDS``.
 import functools
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -196,3 +197,115 @@ def release() -> str:
 
 def _today() -> str:
     return timezone.localdate().isoformat()
+
+
+# --- The dashboard page, whole ----------------------------------------------------------
+# With a shared cache a provincial official's or an administrator's warm dashboard is the
+# whole rendered page, read in one round trip to Redis beside what it was rendered under,
+# and no query (targets.views.home). A page is kept per user (the key holds a fingerprint
+# of the user and scope it was rendered for: ``communes.auth.fingerprint``), address and
+# language, and served only while none of these has moved since it was rendered: the
+# public stamp (statuses, programme years: the page's last computation and years), the
+# dashboards' generation (decisions, targets, units: its figures), the runs' stamp (the
+# "recompute now" panel), the day, and the user's navigation counts (compared by value).
+_RUNS_STAMP_KEY = "dashboard:runs-stamp"
+
+
+def runs_changed(**_signal_kwargs: object) -> None:
+    """A recompute run was queued, started, finished or removed: the dashboards kept whole
+    show its panel afresh. Moved now and again when the transaction commits (a signal
+    receiver too: any arguments are accepted)."""
+
+    def move():
+        cache.set(_RUNS_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
+
+    move()
+    transaction.on_commit(move)
+
+
+def _stamp(key: str, found: dict) -> int:
+    """The stamp ``key`` as read in ``found``, or made afresh when missing: a new number,
+    never a reset, so that a page kept under an expired stamp stays unused."""
+    value = found.get(key)
+    if value is None:
+        cache.add(key, time.time_ns(), PUBLIC_STAMP_SECONDS)
+        value = cache.get(key, time.time_ns())
+    return value
+
+
+def dashboard_page_keys(key: str, *, also: list[str]) -> list[str]:
+    """What ``dashboard_page`` reads for the page ``key`` and the keys ``also``."""
+    return [_PUBLIC_STAMP_KEY, _GENERATION_KEY, _RUNS_STAMP_KEY, key, *also]
+
+
+def dashboard_page(
+    key: str, *, also: list[str], found: dict | None = None
+) -> tuple[dict | None, tuple, dict]:
+    """The rendered dashboard stored under ``key``: (its entry if it was stored under the
+    current stamps and generation on this day, else None; those stamps, to store a page
+    rendered now under; what the cache answered for the keys ``also``, read in the same
+    round trip: the user's navigation counts). ``found``: what the cache answered for
+    ``dashboard_page_keys(key, also=also)`` in this request, when already read."""
+    if found is None:
+        found = cache.get_many(dashboard_page_keys(key, also=also))
+    read = (found.get(_PUBLIC_STAMP_KEY), found.get(_GENERATION_KEY), found.get(_RUNS_STAMP_KEY))
+    entry = found.get(key)
+    if (
+        isinstance(entry, dict)
+        and None not in read
+        and entry["stamps"] == read
+        and entry["day"] == _today()
+    ):
+        return entry, read, found
+    now = found.get(_GENERATION_KEY)
+    stamps = (
+        _stamp(_PUBLIC_STAMP_KEY, found),
+        generation() if now is None else now,
+        _stamp(_RUNS_STAMP_KEY, found),
+    )
+    return None, stamps, found
+
+
+def dashboard_page_store(
+    key: str, *, html: str, stamps: tuple, user: str, nav_counts: dict
+) -> None:
+    """Keep the dashboard ``html`` under ``key``, with the stamps read before its data
+    (``dashboard_page``), the fingerprint of the user it was rendered for and the
+    navigation counts it shows."""
+    entry = {
+        "stamps": stamps,
+        "day": _today(),
+        "user": user,
+        "nav_counts": dict(nav_counts),
+        "html": html,
+    }
+    cache.set(key, entry, seconds())
+
+
+def recompute_run_keys(run_id) -> list[str]:
+    """What ``recompute_run`` reads for the run ``run_id``."""
+    return [_RUNS_STAMP_KEY, f"recompute-run:v1:{run_id}"]
+
+
+def recompute_run(
+    run_id: int, load: Callable[[], dict | None], found: dict | None = None
+) -> dict | None:
+    """What ``load()`` answers for the recompute run ``run_id`` (its state and progress,
+    as the API shows them; None: no such run), kept in the shared cache under the runs'
+    stamp, which every write of a run moves (``runs_changed``): the dashboards of every
+    official poll it while a run is under way. Without a shared cache, ``load()``.
+    ``found``: what the cache answered for ``recompute_run_keys(run_id)`` in this
+    request, when already read (with the session)."""
+    if not getattr(settings, "SHARED_CACHE", False):
+        return load()
+    key = recompute_run_keys(run_id)[1]
+    if found is None:
+        found = cache.get_many(recompute_run_keys(run_id))
+    stamp, entry = found.get(_RUNS_STAMP_KEY), found.get(key)
+    if stamp is not None and isinstance(entry, tuple) and entry[0] == stamp:
+        return entry[1]
+    stamp = _stamp(_RUNS_STAMP_KEY, found)
+    value = load()
+    if value is not None:
+        cache.set(key, (stamp, value), PUBLIC_STAMP_SECONDS)
+    return value

@@ -19,6 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from friendlygov import bulk
+from targets import caching
 from targets.models import PendingRecompute, RecomputeRun
 from targets.tasks import recompute_all, recompute_commune, recompute_pending
 
@@ -131,3 +132,4 @@ def _queue_run(run_id: int) -> None:
             error=f"broker unavailable: {exc}"[:2000],
             finished_at=timezone.now(),
         )
+        caching.runs_changed()

@@ -157,6 +157,8 @@ def recompute_run_execute(
         communes_total=total,
         error="",
     )
+    # Written, then told (as every change of a run's state or progress below).
+    caching.runs_changed()
     try:
         statuses_recompute(
             year=run.year,
@@ -172,12 +174,14 @@ def recompute_run_execute(
                 finished_at=None if retrying else timezone.now(),
                 error=f"{type(exc).__name__}: {exc}"[:2000],
             )
+            caching.runs_changed()
         raise
     if not run.commune_id:
         # A full run covers every request made before it started.
         covered = Q() if run.year is None else Q(year=run.year)
         PendingRecompute.objects.filter(covered, requested_at__lte=started).delete()
     runs.update(state=RecomputeRun.State.DONE, finished_at=timezone.now())
+    caching.runs_changed()
     run.refresh_from_db()
     return run
 
@@ -191,6 +195,7 @@ def _year_done(
     if prerender is not None:
         prerender(year)
     runs.update(communes_done=F("communes_done") + done)
+    caching.runs_changed()
 
 
 # --- The recompute --------------------------------------------------------------------

@@ -4,6 +4,7 @@ Every figure comes from the precomputed statuses (targets.selectors); nothing is
 recomputed while a page renders.
 """
 
+import dataclasses
 import datetime
 import logging
 import re
@@ -25,7 +26,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from communes import auth as commune_auth
 from communes import selectors as commune_selectors
+from communes import sessions as session_store
 from communes.access import (
     get_district_for_user,
     has_role,
@@ -84,7 +87,17 @@ def _recompute_panel(user):
     }
 
 
+def _dashboard_keys(request, user_id) -> list[str] | None:
+    """What a warm ``home`` reads from the cache for ``user_id``, when its page may be kept
+    whole at this address: read with the session (communes.sessions)."""
+    key = _dashboard_page_key(request, user_id)
+    if key is None:
+        return None
+    return caching.dashboard_page_keys(key, also=commune_selectors.nav_counts_keys(user_id))
+
+
 @require_GET
+@session_store.reading_with_the_session(_dashboard_keys)
 @login_required
 def home(request):
     """The dashboard of the caller's scope: the whole country for an administrator (one
@@ -103,16 +116,41 @@ def home(request):
         return redirect("commune_detail", code=scope.commune.code)
     if scope.role == Role.DISTRICT:
         return redirect(_with_year(reverse("district_detail", args=[scope.district.code]), request))
+    page = None
+    page_key = None
+    # A reviewer's communes are their own; messages are shown once, rendered.
+    if (scope.sees_everything or scope.role == Role.PROVINCE) and not len(
+        messages.get_messages(request)
+    ):
+        page_key = _dashboard_page_key(request, request.user.pk)
+    if page_key is not None:
+        user = commune_auth.fingerprint(request.user)
+        nav_keys = commune_selectors.nav_counts_keys(request.user.pk)
+        read = session_store.read_with_the_session(
+            request.session, caching.dashboard_page_keys(page_key, also=nav_keys)
+        )
+        entry, stamps, found = caching.dashboard_page(page_key, also=nav_keys, found=read)
+        if (
+            entry is not None
+            and entry["user"] == user
+            and commune_selectors.nav_counts_cached(request.user.pk, found) == entry["nav_counts"]
+        ):
+            return HttpResponse(_page_filled(request, entry["html"]))
+        page = _WholePage(key=page_key, stamps=stamps, user=user, found=found)
     years = selectors.dashboard_years()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     if scope.sees_everything:
-        return _dashboard(request, dashboards.NATIONAL, year=year, years=years)
+        return _dashboard(request, dashboards.NATIONAL, year=year, years=years, page=page)
     if scope.role == Role.PROVINCE:
         # A provincial official sees what ``visible_to`` gives them: the province's units
         # and those of the provinces merged into it, the province view's own sets (built
         # only when the cache does not hold the page).
         return _dashboard(
-            request, dashboards.province_scope(scope.province_id), year=year, years=years
+            request,
+            dashboards.province_scope(scope.province_id),
+            year=year,
+            years=years,
+            page=page,
         )
     # A reviewer may be limited to some communes: their page is their own.
     view = dashboards.Scope(
@@ -150,8 +188,48 @@ def province_detail(request, code):
     )
 
 
-def _dashboard(request, view, *, year: int, years, drill_down=None):
-    """The national or a province's dashboard page (or its workbook)."""
+@dataclasses.dataclass(frozen=True)
+class _WholePage:
+    """Where ``home`` keeps the page it renders whole, and what it read before its data."""
+
+    key: str
+    stamps: tuple
+    user: str  # the fingerprint of the user and scope it is rendered for
+    found: dict  # what the cache answered for the user's navigation counts
+
+
+def _dashboard_page_key(request, user_id) -> str | None:
+    """Where the whole rendered dashboard of ``request`` by the user ``user_id`` is kept,
+    or None when it is rendered around its cached figures on every request: without a
+    shared cache, or with parameters other than the year, the table's order and the
+    grouping (each once, each a value the page knows). ``home`` keeps pages only for an
+    administrator or a provincial official, and without messages to show.
+
+    The key holds the release, the user, the parameters in their order and the
+    language; the entry holds the fingerprint of the user and scope it was rendered for,
+    compared on every read (``communes.auth.fingerprint``: this user after a change of
+    role, scope, name or password is not served it)."""
+    if not getattr(settings, "SHARED_CACHE", False):
+        return None
+    names = list(request.GET)
+    if not set(names) <= {"year", "sort", "group"} or any(
+        len(request.GET.getlist(name)) != 1 for name in names
+    ):
+        return None
+    year, sort, group = (request.GET.get(name) for name in ("year", "sort", "group"))
+    if year is not None and ascii_int(year, minimum=1, maximum=9999) is None:
+        return None
+    if (sort is not None and tables.district_sort(sort) != sort) or (
+        group is not None and group not in selectors.GROUPINGS
+    ):
+        return None
+    parts = (caching.release(), user_id, request.GET.urlencode(), translation.get_language())
+    return "dashboard-page:v2:" + ":".join(str(part) for part in parts)
+
+
+def _dashboard(request, view, *, year: int, years, drill_down=None, page=None):
+    """The national or a province's dashboard page (or its workbook). ``page``: where the
+    whole page is kept once rendered (``home``), else None."""
     sort = tables.district_sort(request.GET.get("sort"))
     # A year without districts groups its communes by former district or province.
     group_by = request.GET.get("group")
@@ -188,7 +266,22 @@ def _dashboard(request, view, *, year: int, years, drill_down=None):
         recompute=_recompute_panel(request.user),
         report_url=reverse("province_report_page", args=[year]),
     )
-    return render(request, "targets/home.html", context)
+    if page is None:
+        return render(request, "targets/home.html", context)
+    # Rendered with marks where requests differ, filled in for each (as the public page).
+    nav_counts = commune_selectors.nav_counts(request.user, page.found)
+    context.update(
+        nav_counts=nav_counts, csrf_token=_CSRF_MARK, language_next=_NEXT_MARK, print_date=_NOW_MARK
+    )
+    response = render(request, "targets/home.html", context)
+    html = response.content.decode()
+    # A run under way shows its progress, which moves without the runs' stamp.
+    if not (context["recompute"] and context["recompute"]["running"]):
+        caching.dashboard_page_store(
+            page.key, html=html, stamps=page.stamps, user=page.user, nav_counts=nav_counts
+        )
+    response.content = _page_filled(request, html)
+    return response
 
 
 @require_GET
@@ -316,7 +409,7 @@ def public_progress(request):
     if page_key is not None:
         html, stored, stamps = caching.public_page(page_key)
         if html is not None:
-            return HttpResponse(_public_filled(request, html))
+            return HttpResponse(_page_filled(request, html))
     years, computed = selectors.years_and_last_computations()
     year = selectors.dashboard_year(request.GET.get("year"), years)
     computed_at = computed.get(year)
@@ -360,7 +453,7 @@ def public_progress(request):
     if page_key is not None and stored is not None and stored["source"] == source:
         # Nothing it shows moved (the stamp moved for another province, or a day passed).
         caching.public_page_store(page_key, html=stored["html"], source=source, stamps=stamps)
-        return HttpResponse(_public_filled(request, stored["html"]))
+        return HttpResponse(_page_filled(request, stored["html"]))
     response = render(
         request,
         "targets/public.html",
@@ -390,7 +483,7 @@ def public_progress(request):
     html = response.content.decode()
     if page_key is not None:
         caching.public_page_store(page_key, html=html, source=source, stamps=stamps)
-    response.content = _public_filled(request, html)
+    response.content = _page_filled(request, html)
     return response
 
 
@@ -427,9 +520,9 @@ def _public_page_key(request) -> str | None:
     return "public-page:v1:" + ":".join(str(part) for part in parts)
 
 
-def _public_filled(request, html: str) -> str:
-    """The public page ``html`` (rendered with the marks) with this request's CSRF token,
-    address and time."""
+def _page_filled(request, html: str) -> str:
+    """A page kept whole (the public page, a dashboard: ``html``, rendered with the marks)
+    with this request's CSRF token, address and time."""
     now = datetime.datetime.now(tz=timezone.get_current_timezone())
     return (
         html.replace(_CSRF_MARK, get_token(request))

@@ -253,6 +253,27 @@ def test_an_unknown_run_is_a_404(client_for, province_official):
     assert response.status_code == 404
 
 
+def test_a_polled_run_shows_each_write_at_once_when_kept_in_the_shared_cache(
+    settings, client_for, province_official, district_official, checklist, django_assert_num_queries
+):
+    settings.SHARED_CACHE = True
+    settings.SESSION_ENGINE = "communes.sessions"
+    run = RecomputeRun.objects.create(year=2023)
+    url = reverse("api_recompute_run", args=[run.pk])
+    client = client_for(province_official)
+    assert client.get(url).json()["state"] == "queued"
+    with django_assert_num_queries(0):  # the session, the user and the run: all cached
+        assert client.get(url).json()["state"] == "queued"
+
+    services._year_done(RecomputeRun.objects.filter(pk=run.pk), 2023, 5, None)
+    assert client.get(url).json()["communes_done"] == 5
+    services.recompute_run_execute(run_id=run.pk)
+    body = client.get(url).json()
+    assert (body["state"], body["communes_done"], body["finished"]) == ("done", 209, True)
+    # Cached for whoever may read it, and still refused to anyone else.
+    assert client_for(district_official).get(url).status_code == 403
+
+
 def test_starting_a_recompute_with_a_bad_year_is_a_400(client_for, province_official):
     response = client_for(province_official).post(reverse("api_recompute_start"), {"year": "x"})
     assert (response.status_code, response.json()["field"]) == (400, "year")

@@ -162,6 +162,7 @@ def test_reasons_are_put_in_words_by_the_certification_engine_when_it_is_install
     assert "Còn thiếu: Thiếu minh chứng: Băng rôn, khẩu hiệu" in html
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_the_chart_of_the_certified_share_by_year_comes_with_its_figures_as_a_table(
     client, province_official, targets
 ):

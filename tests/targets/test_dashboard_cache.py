@@ -36,6 +36,7 @@ def _without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_a_second_view_reads_the_rendered_figures_from_the_cache(client, province_official):
     give_status(Commune.objects.get(code="7444"), 2023, "CERTIFIED")
     client.force_login(province_official)
@@ -123,6 +124,7 @@ def test_each_language_has_its_own_cached_page(client, province_official):
     assert "Tiến độ theo huyện" not in html and "Progress by district" in html
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_each_order_of_the_district_table_is_cached_apart(client, province_official):
     client.force_login(province_official)
     by_code = client.get(URL + "&sort=code").content.decode()

@@ -166,6 +166,7 @@ def queries_of(client, url) -> int:
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_the_national_page_runs_as_many_queries_for_two_provinces_as_for_forty(
     client, admin_user, targets
 ):
@@ -210,6 +211,7 @@ def test_the_national_page_runs_as_many_queries_for_two_provinces_as_for_forty(
 NATIONAL_COLD_QUERIES = 21
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_the_national_page_rendered_from_nothing_costs_a_fixed_number_of_queries(
     client, admin_user, province_official, second_province
 ):
@@ -361,6 +363,7 @@ def _run_recompute(year=None) -> RecomputeRun:
     return run
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_after_a_recompute_run_the_first_view_reads_every_figure_from_the_cache(
     client, admin_user, province_official, targets, language
