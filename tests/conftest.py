@@ -268,3 +268,14 @@ def default_criteria(real_units):
     # ... with their English, as the data migration fills it.
     english = importlib.import_module("communes.migrations.0008_criteria_practices_in_english")
     english.fill_languages(apps, None)
+
+
+@pytest.fixture
+def rendered_around_the_cache(settings):
+    """The dashboards as they are served with the per-process cache (CACHE_URL unset),
+    whatever CACHE_URL the suite runs with: rendered around their cached parts on every
+    request, the session and the user read from the database. For the tests that count
+    those queries or read the rendering's context; with a shared cache a warm dashboard is
+    kept whole (tests/targets/test_dashboard_whole_page.py)."""
+    settings.SHARED_CACHE = False
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -202,6 +202,7 @@ def test_wrong_methods_are_refused(client, commune_staff, practice):
     assert client.get(ADOPT).status_code == 405
 
 
+@pytest.mark.usefixtures("rendered_around_the_cache")
 def test_dashboards_show_how_far_each_practice_has_spread(client, province_official, practice):
     set_targets()
     adopt(DOI_NGO, practice, on=date(2023, 5, 1))

@@ -133,14 +133,3 @@ def years(reorganized_units):
     100%)."""
     for year, percent in ((2023, 30), (2024, 60), (2025, 100), (2026, 100)):
         YearTarget.objects.update_or_create(year=year, district=None, defaults={"percent": percent})
-
-
-@pytest.fixture
-def rendered_around_the_cache(settings):
-    """The dashboards as they are served with the per-process cache (CACHE_URL unset),
-    whatever CACHE_URL the suite runs with: rendered around their cached parts on every
-    request, the session and the user read from the database. For the tests that count
-    those queries or read the rendering's context; with a shared cache a warm dashboard is
-    kept whole (tests/targets/test_dashboard_whole_page.py)."""
-    settings.SHARED_CACHE = False
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
