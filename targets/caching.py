@@ -94,19 +94,19 @@ def store(key: str, value, generation_: int) -> None:
     cache.set(key, (generation_, value), seconds())
 
 
-def public_provinces(*, year: int) -> tuple[int, int]:
-    """(how many provinces have communes in force in ``year``, the generation), read with
-    the generation in one round trip to the cache: the count is kept with the generation
-    it was read under, so that a change of units (which moves the generation) is seen at
-    once, and counted again (two queries) only then."""
+def public_provinces(*, year: int) -> tuple[tuple[int, str], int]:
+    """((how many provinces have communes in force in ``year``, the name of the province
+    when there is one), the generation), read with the generation in one round trip to
+    the cache: they are kept with the generation they were read under, so that a change
+    of units (which moves the generation) is seen at once, and read again only then."""
     from targets import selectors
 
-    key = f"public-provinces:v2:{year}"
-    count, now = current(key)
-    if count is None:
-        count = selectors.provinces_with_communes(year=year)
-        store(key, count, now)
-    return count, now
+    key = f"public-provinces:v3:{year}"
+    provinces, now = current(key)
+    if provinces is None:
+        provinces = selectors.provinces_with_communes(year=year)
+        store(key, provinces, now)
+    return provinces, now
 
 
 # --- The public page, whole --------------------------------------------------------------

@@ -300,11 +300,17 @@ def last_computation(at, *, year) -> Case:
     return Case(When(IsNull(at, True), then=None), default=Greatest(at, Coalesce(run, at)))
 
 
-def provinces_with_communes(*, year: int) -> int:
-    """How many provinces have communes in force in ``year`` (on its reference date): more
-    than one makes the public page a national summary by province. Two queries."""
+def provinces_with_communes(*, year: int) -> tuple[int, str]:
+    """How many provinces have communes in force in ``year`` (on its reference date), and
+    the name of the province when there is just one: more than one makes the public page
+    a national summary by province; one makes it that province's page (Tỉnh Bắc Giang's in
+    2024, Tỉnh Bắc Ninh's in 2026). Two queries, three with the name."""
     on = reference_date(year)
-    return Commune.objects.in_force(on=on).values("province_id").distinct().count()
+    provinces = Commune.objects.in_force(on=on).values("province_id").distinct()
+    count = provinces.count()
+    if count != 1:
+        return count, ""
+    return count, Province.objects.filter(pk__in=provinces).values_list("name", flat=True)[0]
 
 
 MERGED_PROVINCES_SECONDS = 10 * 60

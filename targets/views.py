@@ -417,6 +417,8 @@ def public_progress(request):
     province = None
     national = False
     current = None
+    # Without ``?province=``, where one province has communes in force: its name.
+    sole_province = ""
     code = request.GET.get("province", "").strip()[:10]
     if code:
         province = resolve_unit(list(Province.objects.filter(code=code)), reference_date(year))
@@ -424,7 +426,7 @@ def public_progress(request):
             raise Http404
         computed_at = selectors.last_computed_at(year=year, province_id=province.pk)
     else:
-        provinces, current = caching.public_provinces(year=year)
+        (provinces, sole_province), current = caching.public_provinces(year=year)
         national = provinces > 1
     # A citizen looks up their own commune by name, with or without diacritics.
     query = request.GET.get("q", "").strip()[:60]
@@ -467,6 +469,7 @@ def public_progress(request):
             "cache_key": cache_key,
             "province": province,
             "national": national,
+            "sole_province": sole_province,
             "public": figures,
             "overall": overall,
             "shares": shares,

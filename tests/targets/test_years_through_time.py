@@ -283,6 +283,18 @@ def test_the_new_province_reuses_code_24(years):
     assert District.objects.in_force(on=D2026).count() == 0
 
 
+def test_the_public_page_names_the_province_in_force_in_its_year(client, years):
+    """Where one province has communes in force, the citizens' page is that province's:
+    Tỉnh Bắc Giang's in 2024, Tỉnh Bắc Ninh's in 2026 (it named Bắc Giang every year)."""
+    for year, name, other in (
+        (2024, "Tỉnh Bắc Giang", "Tỉnh Bắc Ninh"),
+        (2026, "Tỉnh Bắc Ninh", "Tỉnh Bắc Giang"),
+    ):
+        html = client.get("/public/", {"year": year}).content.decode()
+        header = html[html.find("<h1") : html.find("Số liệu cập nhật")]
+        assert name in header and other not in header, header
+
+
 def test_an_official_of_the_merged_province_is_told_so_and_keeps_its_history(
     client, years, province_official
 ):
