@@ -301,12 +301,7 @@ def pending_send() -> int:
     )
     if not user_ids:
         return 0
-    languages = {
-        user_id: language
-        for user_id, language in NotificationPreference.objects.filter(
-            user_id__in=user_ids
-        ).values_list("user_id", "language")
-    }
+    preferences = _preferences(user_ids)
     mail = get_connection(fail_silently=False)
     with mail:
         for user in User.objects.filter(pk__in=user_ids):
@@ -320,7 +315,9 @@ def pending_send() -> int:
                         email_pending=False
                     )
                     continue
-                with translation.override(languages.get(user.pk, settings.LANGUAGE_CODE)):
+                preference = preferences.get(user.pk)
+                language = preference.language if preference else settings.LANGUAGE_CODE
+                with translation.override(language):
                     subject, body = _mail_text(user, items)
                 send_mail(
                     subject,

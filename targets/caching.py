@@ -128,9 +128,14 @@ def public_changed(**_signal_kwargs: object) -> None:
     against the database before they are served again. Moved now and again when the
     transaction commits, so that a page rendered from what was read before the commit is
     never served after it (a signal receiver: any arguments are accepted)."""
+    _move_stamp(_PUBLIC_STAMP_KEY)
+
+
+def _move_stamp(key: str) -> None:
+    """Move the stamp ``key`` now and again when the transaction commits."""
 
     def move():
-        cache.set(_PUBLIC_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
+        cache.set(key, time.time_ns(), PUBLIC_STAMP_SECONDS)
 
     move()
     transaction.on_commit(move)
@@ -153,10 +158,7 @@ def public_page(key: str) -> tuple[str | None, dict | None, tuple[int, int]]:
         and entry["day"] == _today()
     ):
         return entry["html"], entry, (stamp, now)
-    if stamp is None:
-        # A new number, never a reset: a page of an expired stamp stays unused.
-        cache.add(_PUBLIC_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
-        stamp = cache.get(_PUBLIC_STAMP_KEY, time.time_ns())
+    stamp = _stamp(_PUBLIC_STAMP_KEY, found)
     if now is None:
         now = generation()
     return None, entry, (stamp, now)
@@ -215,12 +217,7 @@ def runs_changed(**_signal_kwargs: object) -> None:
     """A recompute run was queued, started, finished or removed: the dashboards kept whole
     show its panel afresh. Moved now and again when the transaction commits (a signal
     receiver too: any arguments are accepted)."""
-
-    def move():
-        cache.set(_RUNS_STAMP_KEY, time.time_ns(), PUBLIC_STAMP_SECONDS)
-
-    move()
-    transaction.on_commit(move)
+    _move_stamp(_RUNS_STAMP_KEY)
 
 
 def _stamp(key: str, found: dict) -> int:
