@@ -6,7 +6,8 @@ parameter, unpacked by ``jsonb_populate_recordset``: Django's ``bulk_create`` se
 array per column, each value quoted in Python, about ten times slower for a country. On
 SQLite (tests, a newcomer's machine) ``bulk_create`` is used, with the library's real
 limit of variables per statement so that the number of statements does not grow with the
-rows. The survey importer's COPY path is a third, PostgreSQL-only, way in.
+rows. The survey importer's COPY path is a third, PostgreSQL-only, way in, and many counts
+added at once (``bulk_add``) go through COPY too.
 """
 
 import contextlib
@@ -112,6 +113,13 @@ def _column(model: type[models.Model], name: str) -> str:
     return column
 
 
+# From this many rows on, ``bulk_add`` sends them with COPY into a temporary table: for a
+# national import's ~20,000 roll-up rows of 28 numbers, a quarter of the time of the JSON
+# parameter's unpacking (BENCHMARKS.md, "Import, round five"). Below it (a kiosk answer's
+# one row), the JSON statement, which creates no table.
+COPY_FROM = 1000
+
+
 def bulk_add(
     model: type[models.Model],
     rows: Sequence[Sequence[Any]],
@@ -122,8 +130,8 @@ def bulk_add(
     """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
     those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, in one
     statement. ``rows`` are plain values, ``unique_fields`` then ``added`` in order (no
-    model instances: a national import adds ~100,000 of them, and building as many
-    instances costs more than the statement)."""
+    model instances: a national import adds ~20,000 of them, and building as many
+    instances costs more than the statement). Call it inside the caller's transaction."""
     if not rows:
         return
     quote = connection.ops.quote_name
@@ -135,24 +143,47 @@ def bulk_add(
         f"{column} = {table}.{column} + EXCLUDED.{column}"
         for column in columns[len(unique_fields) :]
     )
+    upsert = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+    if is_postgresql() and len(rows) >= COPY_FROM:
+        _add_through_copy(table, columns, rows, upsert)
+        return
     if is_postgresql():
         types = [_field(model, name).db_type(connection) for name in fields]
         values = ", ".join(f"(e->>{n})::{kind}" for n, kind in enumerate(types))
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
-            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e "
-            f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e {upsert}"
         )
         with bound_cursor() as cursor:
             cursor.execute(sql, [json.dumps(list(rows))])
         return
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        f"VALUES ({', '.join(['%s'] * len(columns))}) {upsert}"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [list(row) for row in rows])
+
+
+def _add_through_copy(
+    table: str, columns: list[str], rows: Sequence[Sequence[Any]], upsert: str
+) -> None:
+    """``bulk_add`` on PostgreSQL for many rows: COPY them into a temporary table of the
+    same columns (dropped at the end of the transaction, or here), then one INSERT ...
+    SELECT ... ON CONFLICT. The table, column names and ``upsert`` are the model's own."""
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bulk_added ON COMMIT DROP AS "  # noqa: S608  # nosec B608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY bulk_added ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM bulk_added {upsert}"  # noqa: S608  # nosec B608
+        )
+        cursor.execute("DROP TABLE bulk_added")
 
 
 def _merge_null_unless_equal(

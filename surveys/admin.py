@@ -15,8 +15,8 @@ from surveys.models import (
     KioskLink,
     Question,
     Questionnaire,
-    SurveyMonth,
     SurveyResponse,
+    SurveyYear,
 )
 
 
@@ -97,7 +97,7 @@ class _ResponsesPaginator(Paginator):
     def count(self) -> int:
         query = getattr(self.object_list, "query", None)
         if query is not None and not query.where:
-            return SurveyMonth.objects.aggregate(n=Sum("responses"))["n"] or 0
+            return SurveyYear.objects.aggregate(n=Sum("responses"))["n"] or 0
         return super().count
 
 
@@ -110,7 +110,7 @@ class _YearFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         years = (
-            SurveyMonth.objects.filter(responses__gt=0)
+            SurveyYear.objects.filter(responses__gt=0)
             .order_by("-year")
             .values_list("year", flat=True)
             .distinct()

@@ -205,7 +205,7 @@ class SurveyResponse(models.Model):
         verbose_name_plural = _("phiếu khảo sát")
         # Only the indexes something reads: every index costs each imported row a write,
         # and on a table of millions those writes are most of an import's time. Counts
-        # are read from ``SurveyMonth``, never from here. Read here: a commune's responses
+        # are read from ``SurveyYear``, never from here. Read here: a commune's responses
         # of some days (question shares, comments, the import's rows already in, the
         # latest entries: a commune's few thousand rows sorted), a kiosk token once.
         indexes = [
@@ -232,37 +232,57 @@ class SurveyResponse(models.Model):
         return f"{self.commune} {self.answered_on:%d/%m/%Y} ({self.channel})"
 
 
-class SurveyMonth(models.Model):
-    """The roll-up of a commune's responses in one month: how many, how many satisfied.
+# The months of a year, 1 to 12: the roll-up keeps one pair of columns per month.
+MONTHS = range(1, 13)
 
-    What statuses, the recompute and every survey figure read (a country has ~400,000 of
+
+class SurveyYear(models.Model):
+    """The roll-up of a commune's responses in one year: how many, how many satisfied, in
+    the whole year and in each month (``responses_1`` ... ``satisfied_12``).
+
+    What statuses, the recompute and every survey figure read (a country has ~30,000 of
     these for tens of millions of responses). Kept exact by every write of responses, in
     the writer's transaction (``surveys.rollup``): a kiosk or paper answer, a deletion,
     an import and its undo. A response counts for the commune that took it (its
-    ``commune``), in the month of ``answered_on``.
+    ``commune``), in the year and month of ``answered_on``.
+
+    One row per year rather than per month: a national import adds to ~20,000 rows
+    instead of ~85,000 (each an update of a row with room on its page, in place), and the
+    recompute reads a year's counts without summing its months (BENCHMARKS.md, "Import,
+    round five").
     """
 
     commune = models.ForeignKey(
-        Commune, on_delete=models.CASCADE, related_name="survey_months", db_index=False
+        Commune, on_delete=models.CASCADE, related_name="survey_years", db_index=False
     )
     year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()  # 1..12
     # Not unsigned: a deletion is added as a negative count (INSERT ... ON CONFLICT DO
     # UPDATE SET responses = responses + EXCLUDED.responses), and PostgreSQL checks a
     # column's CHECK on the proposed row before it finds the conflict.
     responses = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
+    # responses_1 ... responses_12 and satisfied_1 ... satisfied_12: added below, one
+    # pair per month (``month_fields``).
 
     class Meta:
-        verbose_name = _("số phiếu theo tháng")
-        verbose_name_plural = _("số phiếu theo tháng")
+        verbose_name = _("số phiếu theo năm")
+        verbose_name_plural = _("số phiếu theo năm")
         constraints = [
-            models.UniqueConstraint(fields=["commune", "year", "month"], name="survey_month_once"),
+            models.UniqueConstraint(fields=["commune", "year"], name="survey_year_once"),
         ]
-        indexes = [models.Index(fields=["year"], name="survey_month_year")]
 
     def __str__(self):
-        return f"{self.commune_id} {self.month:02d}/{self.year}: {self.satisfied}/{self.responses}"
+        return f"{self.commune_id} {self.year}: {self.satisfied}/{self.responses}"
+
+
+def month_fields(month: int) -> tuple[str, str]:
+    """The roll-up's columns of ``month`` (1 to 12): responses, satisfied."""
+    return f"responses_{month}", f"satisfied_{month}"
+
+
+for _month in MONTHS:
+    for _name in month_fields(_month):
+        SurveyYear.add_to_class(_name, models.IntegerField(default=0))
 
 
 def new_kiosk_token():

@@ -1,7 +1,8 @@
-"""The roll-up of survey responses per commune and month (``SurveyMonth``), kept exact.
+"""The roll-up of survey responses per commune and year, by month (``SurveyYear``), kept
+exact.
 
 Statuses, the recompute and every survey figure read the roll-up, never the raw rows: a
-country's year is ~130,000 roll-up rows for millions of responses. Every path that
+country's year is ~10,000 roll-up rows for millions of responses. Every path that
 writes or deletes responses adds its own counts here, in its own transaction:
 
 - a kiosk or paper answer (``services.survey_response_create``): +1;
@@ -21,11 +22,14 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from friendlygov import bulk
-from surveys.models import SurveyMonth, SurveyResponse
+from surveys.models import MONTHS, SurveyResponse, SurveyYear, month_fields
 
 # (commune id, year, month) -> [responses, satisfied]
 Key = tuple[int, int, int]
 Deltas = defaultdict[Key, list[int]]
+# The roll-up's counted columns, in the order of a row after (commune, year): the year's
+# responses and satisfied, then each month's.
+COUNTED = ["responses", "satisfied", *(name for month in MONTHS for name in month_fields(month))]
 
 
 def new_deltas() -> Deltas:
@@ -35,18 +39,25 @@ def new_deltas() -> Deltas:
 
 def months_add(deltas: Mapping[Key, list[int]]) -> None:
     """Add ``deltas`` to the roll-up in one upsert (negative counts for deletions); the
-    months left with no response are removed. Call it in the writer's transaction."""
-    rows = [(c, y, m, n, s) for (c, y, m), (n, s) in deltas.items() if n or s]
-    if not rows:
+    years left with no response are removed. Call it in the writer's transaction."""
+    years: dict[tuple[int, int], list[int]] = {}
+    for (commune_id, year, month), (n, s) in deltas.items():
+        if not (n or s):
+            continue
+        row = years.get((commune_id, year))
+        if row is None:
+            row = years[(commune_id, year)] = [commune_id, year, *([0] * len(COUNTED))]
+        # commune, year, the year's two counts, then two per month (``COUNTED``)
+        row[2] += n
+        row[3] += s
+        row[2 + 2 * month] += n
+        row[3 + 2 * month] += s
+    if not years:
         return
-    bulk.bulk_add(
-        SurveyMonth,
-        rows,
-        unique_fields=["commune", "year", "month"],
-        added=["responses", "satisfied"],
-    )
-    if any(row[3] < 0 for row in rows):
-        SurveyMonth.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
+    rows = list(years.values())
+    bulk.bulk_add(SurveyYear, rows, unique_fields=["commune", "year"], added=COUNTED)
+    if any(n < 0 for (_c, _y, _m), (n, _s) in deltas.items()):
+        SurveyYear.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
 
 
 def months_of(responses: QuerySet[SurveyResponse]) -> QuerySet:
@@ -71,23 +82,44 @@ def months_remove(responses: QuerySet[SurveyResponse]) -> set[tuple[int, int]]:
     return {(c, y) for c, y, _m in deltas}
 
 
+def years_of(responses: QuerySet[SurveyResponse]) -> QuerySet:
+    """``responses`` counted as roll-up rows: (commune_id, year, then ``COUNTED``), one
+    query grouped by commune and year."""
+    satisfied = Q(satisfied=True)
+    # Named apart from the response's own fields (``satisfied``), in ``COUNTED``'s order.
+    counts = {"n": Count("pk"), "s": Count("pk", filter=satisfied)}
+    for month in MONTHS:
+        in_month = Q(answered_on__month=month)
+        counts[f"n{month}"] = Count("pk", filter=in_month)
+        counts[f"s{month}"] = Count("pk", filter=in_month & satisfied)
+    return (
+        responses.order_by()
+        .annotate(year=ExtractYear("answered_on"))
+        .values("commune_id", "year")
+        .annotate(**counts)
+        .values_list("commune_id", "year", *counts)
+    )
+
+
 def months_rebuild(*, commune_ids: Iterable[int] | None = None) -> None:
     """Count the roll-up again from the raw rows (of ``commune_ids``, default all): one
     DELETE and one INSERT ... SELECT ... GROUP BY."""
     from django.db import connection
 
-    stored = SurveyMonth.objects.all()
+    stored = SurveyYear.objects.all()
     responses = SurveyResponse.objects.all()
     if commune_ids is not None:
         ids = list(commune_ids)
         stored = stored.filter(commune_id__in=ids)
         responses = responses.filter(commune_id__in=ids)
     stored.delete()
-    select, params = months_of(responses).query.sql_with_params()
-    table = connection.ops.quote_name(SurveyMonth._meta.db_table)
+    select, params = years_of(responses).query.sql_with_params()
+    table = connection.ops.quote_name(SurveyYear._meta.db_table)
+    columns = ", ".join(["commune_id", "year", *COUNTED])
     with connection.cursor() as cursor:
         cursor.execute(
-            # The table is the model's own; the SELECT is the ORM's, with its parameters.
-            f"INSERT INTO {table} (commune_id, year, month, responses, satisfied) {select}",  # noqa: S608  # nosec B608
+            # The table and columns are the model's own; the SELECT is the ORM's, with its
+            # parameters.
+            f"INSERT INTO {table} ({columns}) {select}",  # noqa: S608  # nosec B608
             params,
         )

@@ -4,14 +4,22 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.numbers import percent
 from communes.selectors import certification_rule
 from surveys import rules
-from surveys.models import Element, Question, Questionnaire, SurveyMonth, SurveyResponse
+from surveys.models import (
+    MONTHS,
+    Element,
+    Question,
+    Questionnaire,
+    SurveyResponse,
+    SurveyYear,
+    month_fields,
+)
 from surveys.questions import SATISFIED_FROM
 
 
@@ -57,14 +65,12 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 def monthly_figures(*, commune, year: int) -> list[Figures]:
     """The 12 months of ``year`` (index 0 = January) for ``commune``: one query, on the
-    roll-up (``SurveyMonth``)."""
-    rows = SurveyMonth.objects.filter(commune=commune, year=year).values_list(
-        "month", "responses", "satisfied"
-    )
-    months = [Figures()] * 12
-    for month, responses, satisfied in rows:
-        months[month - 1] = Figures(responses, satisfied)
-    return months
+    roll-up (``SurveyYear``)."""
+    columns = [name for month in MONTHS for name in month_fields(month)]
+    row = SurveyYear.objects.filter(commune=commune, year=year).values_list(*columns).first()
+    if row is None:
+        return [Figures()] * 12
+    return [Figures(row[2 * m], row[2 * m + 1]) for m in range(12)]
 
 
 def period_rows(*, commune, year: int, period: str, months=None) -> list[PeriodRow]:
@@ -203,13 +209,15 @@ def survey_figures(*, commune, year: int, rule=None) -> rules.SurveyFigures:
     """Responses dated in ``year`` and the satisfied among them, with the year's thresholds
     (``rule``, or the year's rule loaded), from the roll-up. Two queries at most. The
     checklist reads it through ``communes.hooks.survey_figures``."""
-    counts = SurveyMonth.objects.filter(commune=commune, year=year).aggregate(
-        responses=Sum("responses"), satisfied=Sum("satisfied")
-    )
+    counts = (
+        SurveyYear.objects.filter(commune=commune, year=year)
+        .values_list("responses", "satisfied")
+        .first()
+    ) or (0, 0)
     rule = rule or certification_rule(year=year)
     return rules.SurveyFigures(
-        responses=counts["responses"] or 0,
-        satisfied=counts["satisfied"] or 0,
+        responses=counts[0],
+        satisfied=counts[1],
         threshold=rule.satisfaction_threshold,
         min_responses=rule.min_responses,
     )
@@ -284,10 +292,9 @@ def commune_trend(*, commune, year: int) -> Trend:
 def response_years(*, commune) -> list[int]:
     """The years in which ``commune`` has responses, newest first."""
     return list(
-        SurveyMonth.objects.filter(commune=commune)
+        SurveyYear.objects.filter(commune=commune, responses__gt=0)
         .order_by("-year")
         .values_list("year", flat=True)
-        .distinct()
     )
 
 

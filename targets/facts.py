@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.db.models import IntegerField, Min, Q, Sum, TextField, Value
+from django.db.models import IntegerField, Min, Q, TextField, Value
 
 from communes import numbers
 from communes.models import (
@@ -50,7 +50,7 @@ from communes.models import (
 from communes.selectors import certification_rule
 from friendlygov import bulk
 from surveys import rules as survey_rules
-from surveys.models import SurveyMonth
+from surveys.models import SurveyYear
 from targets import rules
 from targets.models import Status
 
@@ -157,17 +157,17 @@ def year_facts(
     """The facts of the year of ``rule`` of each commune of ``commune_ids`` (default all)
     in force on the year's reference date, in three queries whatever their number: the
     communes with their earliest committee, the year's evidence, and the survey counts
-    (from the roll-up per commune and month, ``SurveyMonth``)."""
+    (from the roll-up per commune and year, ``SurveyYear``)."""
     year = rule.year
     # A year is evaluated on the units in force on its reference date, and only on them.
     communes = Commune.objects.in_force(on=rule.on)
     evidence_rows = Evidence.objects.filter(year=year).exclude(state=EvidenceState.DRAFT)
-    months = SurveyMonth.objects.filter(year=year)
+    survey_years = SurveyYear.objects.filter(year=year)
     if commune_ids is not None:
         ids = bulk.ids_in(commune_ids)
         communes = communes.filter(pk__in=ids)
         evidence_rows = evidence_rows.filter(commune_id__in=ids)
-        months = months.filter(commune_id__in=ids)
+        survey_years = survey_years.filter(commune_id__in=ids)
 
     commune_rows = bulk.rows(
         communes.annotate(committee_on=_COMMITTEE_ON)
@@ -185,10 +185,7 @@ def year_facts(
     surveys = {
         commune_id: (responses, satisfied)
         for commune_id, responses, satisfied in bulk.rows(
-            months.order_by()
-            .values("commune_id")
-            .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
-            .values_list("commune_id", "responses", "satisfied")
+            survey_years.order_by().values_list("commune_id", "responses", "satisfied")
         )
     }
 
@@ -214,7 +211,7 @@ def year_facts(
 # each (year, commune) to evaluate (year, commune, NULL, 1): its facts moved, or it has no
 # status yet. One statement for all the years, each table read once for all of them; it
 # writes nothing. The parameters are positional, in the order of the text:
-# ``{in_force}``'s, the years, the years again, the draft state.
+# ``{in_force}``'s, the years, the draft state.
 # (The in-force rows carry the committee day rather than joining it by commune: a join on
 # the union's column, which has no statistics, made PostgreSQL expect a million rows.)
 FINGERPRINTS_SQL = """
@@ -236,12 +233,7 @@ FROM (
                u.model_launched_on AS launched_on, u.committee_on
         FROM ({in_force}) u
     ) c
-    LEFT JOIN (
-        SELECT year, commune_id, sum(responses) AS responses, sum(satisfied) AS satisfied
-        FROM surveys_surveymonth
-        WHERE year = ANY(%s::smallint[])
-        GROUP BY year, commune_id
-    ) s ON s.commune_id = c.commune_id AND s.year = c.year
+    LEFT JOIN surveys_surveyyear s ON s.commune_id = c.commune_id AND s.year = c.year
     LEFT JOIN (
         SELECT year, commune_id,
                string_agg(criterion_id::text || ':' || state || ':' || coalesce(value::text, ''),
@@ -281,7 +273,6 @@ def fingerprints_compare(
     years = [rule.year for rule in year_rules]
     params = [
         *union_params,
-        years,
         years,
         str(EvidenceState.DRAFT),
     ]

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from communes.models import Commune
 from surveys import importing
 from surveys.importing import ImportRefused, survey_file_import
-from surveys.models import ImportBatch, Questionnaire, SurveyMonth, SurveyResponse
+from surveys.models import ImportBatch, Questionnaire, SurveyResponse, SurveyYear
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_deleting_a_commune_deletes_its_responses_and_its_roll_up(
     doi_ngo.delete()
 
     assert list(SurveyResponse.objects.values_list("commune", flat=True)) == [le_loi.pk]
-    assert list(SurveyMonth.objects.values_list("commune", flat=True)) == [le_loi.pk]
+    assert list(SurveyYear.objects.values_list("commune", flat=True)) == [le_loi.pk]
 
 
 @pytest.mark.parametrize("how", ["delete_model", "delete_queryset"])
@@ -71,7 +71,7 @@ def test_the_admins_deletion_of_a_commune_deletes_its_responses_and_its_roll_up(
 
     assert not Commune.objects.filter(pk=doi_ngo.pk).exists()
     assert list(SurveyResponse.objects.values_list("commune", flat=True)) == [le_loi.pk]
-    assert list(SurveyMonth.objects.values_list("commune", flat=True)) == [le_loi.pk]
+    assert list(SurveyYear.objects.values_list("commune", flat=True)) == [le_loi.pk]
 
 
 def test_a_questionnaire_with_responses_cannot_be_deleted(csv_file, questionnaire, recompute):
@@ -121,7 +121,7 @@ def test_a_commune_deleted_while_the_file_is_imported_stops_the_import(
     ]
     # The deletion was inside the refused import's transaction: rolled back with it.
     assert Commune.objects.filter(pk=doi_ngo.pk).exists()
-    assert not SurveyResponse.objects.exists() and not SurveyMonth.objects.exists()
+    assert not SurveyResponse.objects.exists() and not SurveyYear.objects.exists()
     assert not ImportBatch.objects.exists()
     recompute.assert_not_called()
 

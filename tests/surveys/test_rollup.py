@@ -1,4 +1,4 @@
-"""The roll-up per commune and month that statuses and survey figures read stays exactly
+"""The roll-up per commune and year, by month, that statuses and survey figures read stays exactly
 the responses' own counts after every way responses are written or deleted: a kiosk or
 paper answer, a deletion, the admin's deletes, an import (with rows already in, with a
 replace), the undo of an import, a refused import. Runs on SQLite and, in the PostgreSQL
@@ -15,7 +15,7 @@ from django.test import RequestFactory
 
 from surveys import rollup, selectors, services
 from surveys.importing import ImportRefused, survey_file_import
-from surveys.models import Channel, ImportBatch, SurveyMonth, SurveyResponse
+from surveys.models import MONTHS, Channel, ImportBatch, SurveyResponse, SurveyYear
 from targets.models import CertificationStatus
 from targets.services import pending_recomputes_drain
 from tests.surveys.conftest import all_answers
@@ -38,12 +38,19 @@ def counted_from_the_responses() -> dict[tuple[int, int, int], tuple[int, int]]:
 
 
 def rolled_up() -> dict[tuple[int, int, int], tuple[int, int]]:
-    return {
-        (c, y, m): (n, s)
-        for c, y, m, n, s in SurveyMonth.objects.values_list(
-            "commune_id", "year", "month", "responses", "satisfied"
-        )
-    }
+    """The roll-up's months that hold responses; each year's counts are its months' sum,
+    and no year is kept without a response."""
+    months = {}
+    for c, y, n, s, *by_month in SurveyYear.objects.values_list(
+        "commune_id", "year", *rollup.COUNTED
+    ):
+        assert n > 0
+        assert (n, s) == (sum(by_month[0::2]), sum(by_month[1::2]))
+        for m in MONTHS:
+            counts = by_month[2 * m - 2], by_month[2 * m - 1]
+            if counts != (0, 0):
+                months[(c, y, m)] = counts
+    return months
 
 
 def assert_exact():
@@ -192,7 +199,7 @@ def test_an_import_that_fails_while_rolling_up_writes_nothing(tmp_path, question
     ):
         survey_file_import(path=path, filename=path.name)
 
-    assert not SurveyResponse.objects.exists() and not SurveyMonth.objects.exists()
+    assert not SurveyResponse.objects.exists() and not SurveyYear.objects.exists()
     assert not ImportBatch.objects.exists()
 
 
@@ -207,7 +214,7 @@ def test_counting_again_from_the_responses_gives_the_same_roll_up(
     kept = rolled_up()
     rollup.months_rebuild()
     assert rolled_up() == kept
-    SurveyMonth.objects.all().delete()
+    SurveyYear.objects.all().delete()
     rollup.months_rebuild(commune_ids=[doi_ngo.pk])
     assert rolled_up() == {k: v for k, v in kept.items() if k[0] == doi_ngo.pk}
 

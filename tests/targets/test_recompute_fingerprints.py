@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from communes.models import Commune, Criterion, Evidence, EvidenceState, SteeringCommittee
-from surveys.models import SurveyMonth
+from surveys.models import SurveyYear
 from targets import facts, rules, selectors, services
 from targets.models import (
     CertificationRule,
@@ -149,8 +149,11 @@ def _evidence(commune, code):
 
 
 def _add_responses(commune, *, responses, satisfied):
-    SurveyMonth.objects.filter(commune=commune, year=2023, month=1).update(
-        responses=F("responses") + responses, satisfied=F("satisfied") + satisfied
+    SurveyYear.objects.filter(commune=commune, year=2023).update(
+        responses=F("responses") + responses,
+        satisfied=F("satisfied") + satisfied,
+        responses_1=F("responses_1") + responses,
+        satisfied_1=F("satisfied_1") + satisfied,
     )
 
 

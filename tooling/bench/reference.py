@@ -64,11 +64,10 @@ evidence AS (
     FROM outcomes
     GROUP BY commune_id, year
 ),
-surveys AS (  -- from the roll-up per commune and month, as the engine reads them
-    SELECT commune_id, year, sum(responses) AS responses, sum(satisfied) AS satisfied
-    FROM surveys_surveymonth
+surveys AS (  -- from the roll-up per commune and year, as the engine reads it
+    SELECT commune_id, year, responses, satisfied
+    FROM surveys_surveyyear
     WHERE year >= %(first_year)s AND year <= %(last_year)s
-    GROUP BY 1, 2
 ),
 committees AS (
     SELECT commune_id, min(established_on) AS committee_on

@@ -55,8 +55,8 @@ from surveys.models import (
     KioskLink,
     Question,
     Questionnaire,
-    SurveyMonth,
     SurveyResponse,
+    SurveyYear,
 )
 from surveys.rollup import months_rebuild
 from targets import demo as targets_demo
@@ -782,7 +782,7 @@ FACT_MODELS = [
     StatusChange,
     RecomputeRun,
     PendingRecompute,
-    SurveyMonth,
+    SurveyYear,
 ]
 
 
@@ -870,8 +870,8 @@ def generate(sizes: Sizes, real: RealUnits, *, out: Callable[[str], object] = pr
         cells = _cells(plans, sizes.responses, minimum=30, today=timezone.localdate())
         step("survey responses", lambda: f"{_responses(cells):,} rows")
         # The roll-up per commune and month that statuses and figures read.
-        step("survey roll-up", _survey_months)
-    step("vacuum and analyze", lambda: analyze(SurveyResponse, SurveyMonth, Evidence, Commune))
+        step("survey roll-up", _survey_years)
+    step("vacuum and analyze", lambda: analyze(SurveyResponse, SurveyYear, Evidence, Commune))
     step(
         "recompute statuses",
         lambda: ", ".join(
@@ -885,9 +885,9 @@ def generate(sizes: Sizes, real: RealUnits, *, out: Callable[[str], object] = pr
     return report
 
 
-def _survey_months() -> str:
+def _survey_years() -> str:
     months_rebuild()
-    return f"{SurveyMonth.objects.count():,} rows"
+    return f"{SurveyYear.objects.count():,} rows"
 
 
 def analyze(*models) -> None:

@@ -21,7 +21,7 @@ from django.db.models import Case, Min, Value, When
 from django.test.utils import override_settings
 
 from communes.models import Commune, Evidence, EvidenceState
-from surveys.models import SurveyMonth, SurveyResponse
+from surveys.models import SurveyResponse, SurveyYear
 from targets import services
 from targets.models import CertificationStatus, RecomputeRun, StatusChange
 from tooling.bench import reference, scale
@@ -36,7 +36,7 @@ def measure_recompute() -> list[Row]:
     recompute, when every status is new (rolled back)."""
     communes = Commune.objects.count()
     responses = SurveyResponse.objects.count()
-    months = SurveyMonth.objects.count()
+    rollup_rows = SurveyYear.objects.count()
     years = services.recompute_years()
     run = services.recompute_run_create(trigger=RecomputeRun.Trigger.COMMAND)
     portal = timed(lambda: services.recompute_run_execute(run_id=run.pk))
@@ -64,7 +64,7 @@ def measure_recompute() -> list[Row]:
         Row(
             "3",
             f"recompute_all: {communes:,} communes x {len(years)} years, {responses:,} "
-            f"responses ({months:,} roll-up rows)",
+            f"responses ({rollup_rows:,} roll-up rows)",
             _s(portal),
             f"one SQL statement {_s(raw)}",
             f"{portal / raw:.2f}x",
