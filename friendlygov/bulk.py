@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.constants import MULTI
 
@@ -172,7 +172,8 @@ def _add_through_copy(
     same columns (dropped at the end of the transaction, or here), then one INSERT ...
     SELECT ... ON CONFLICT. The table, column names and ``upsert`` are the model's own."""
     names = ", ".join(columns)
-    with connection.cursor() as cursor:
+    # Atomic, so that the table lives until the rows are in (also in autocommit).
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE bulk_added ON COMMIT DROP AS "  # noqa: S608  # nosec B608
             f"SELECT {names} FROM {table} WITH NO DATA"

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.admin.sites import site
+from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.test import RequestFactory
@@ -238,3 +239,47 @@ def test_an_import_recomputes_the_communes_and_years_it_touched(
         for s in CertificationStatus.objects.filter(year=2024)
     }
     assert statuses == {doi_ngo.pk: (40, 36), le_loi.pk: (1, 1)}
+
+
+def test_many_years_at_once_go_through_copy_and_count_the_same(
+    tmp_path, questionnaire, doi_ngo, admin_user, recompute, monkeypatch
+):
+    """A national import adds to thousands of (commune, year) rows at once: on PostgreSQL
+    they are sent with COPY into a temporary table (``bulk.COPY_FROM`` rows and more),
+    additions and, when undone, subtractions alike, and twice in one transaction."""
+    from friendlygov import bulk
+
+    monkeypatch.setattr(bulk, "COPY_FROM", 2)
+    answer(doi_ngo, questionnaire, datetime.date(2024, 3, 1))
+    rows = ["7444,2024-03-05,1,4,5", "7444,2025-06-06,0,2,2", "7219,2024-12-31,1,4,4"]
+    first = survey_file_import(path=write(tmp_path, "a.csv", rows), filename="a.csv")
+    second = survey_file_import(
+        path=write(tmp_path, "b.csv", ["7219,2025-01-02,1,5,5", "7444,2024-07-07,1,5,5"]),
+        filename="b.csv",
+    )
+    assert first.written == 3 and second.written == 2
+    assert rolled_up()[(doi_ngo.pk, 2024, 3)] == (2, 2)
+    assert_exact()
+
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    site._registry[ImportBatch].delete_model(request, first.batch)
+    assert_exact()
+    assert sum(n for n, _s in rolled_up().values()) == 3
+
+    with transaction.atomic():  # the temporary table is dropped after each use
+        rollup.months_add({(doi_ngo.pk, 2023, 5): [2, 1], (doi_ngo.pk, 2022, 5): [1, 0]})
+        rollup.months_add({(doi_ngo.pk, 2023, 5): [1, 1], (doi_ngo.pk, 2022, 6): [1, 1]})
+    assert rolled_up()[(doi_ngo.pk, 2023, 5)] == (3, 2)
+    assert rolled_up()[(doi_ngo.pk, 2022, 6)] == (1, 1)
+
+
+def test_a_year_is_read_with_its_months(questionnaire, doi_ngo, recompute):
+    for day in (datetime.date(2024, 1, 31), datetime.date(2024, 12, 1)):
+        answer(doi_ngo, questionnaire, day)
+    answer(doi_ngo, questionnaire, datetime.date(2024, 12, 2), overall=1)
+
+    months = selectors.monthly_figures(commune=doi_ngo, year=2024)
+    assert [(m.responses, m.satisfied) for m in months] == [(1, 1), *[(0, 0)] * 10, (2, 1)]
+    assert selectors.monthly_figures(commune=doi_ngo, year=2023) == [selectors.Figures()] * 12
+    assert selectors.response_years(commune=doi_ngo) == [2024]
