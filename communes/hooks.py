@@ -22,6 +22,11 @@ and only one of them is a call back:
   build on. Moving those two pages up into surveys, as the commune page went up into
   targets, would put the commune staff's whole evidence workflow in the survey app for
   the sake of one of its rows; the figures come up through this provider instead.
+- A second read-only provider, ``survey_responses_from``: how many responses some
+  communes have from a day on (the reorganization's preview names those that stay with
+  a dissolved unit). Connected by surveys (``surveys.selectors.responses_from``): only
+  surveys knows how its table is read by commune (``SurveyResponseQuerySet.of_communes``);
+  a join from the commune would read the whole table.
 
 A hook called before it is connected raises: that is a missing app, not a silent skip.
 """
@@ -35,7 +40,12 @@ _hooks: dict[str, Callable[..., Any]] = {}
 
 def connect(name: str, function: Callable[..., Any]) -> None:
     """Fill the hook ``name`` (done once, from a higher app's ``ready()``)."""
-    if name not in {"recompute_later", "recompute_later_many", "survey_figures"}:
+    if name not in {
+        "recompute_later",
+        "recompute_later_many",
+        "survey_figures",
+        "survey_responses_from",
+    }:
         raise ValueError(f"Unknown hook: {name}")
     _hooks[name] = function
 
@@ -83,3 +93,10 @@ def survey_figures(*, commune: Any, year: int, rule: Any = None) -> SurveyFigure
     None): read-only, provided by surveys (``surveys.selectors.survey_figures``)."""
     figures: SurveyFigures = _call("survey_figures", commune=commune, year=year, rule=rule)
     return figures
+
+
+def survey_responses_from(*, commune_ids: Iterable[int], day: Any) -> dict[int, int]:
+    """{commune id: its responses answered on ``day`` or later}, for those that have any:
+    read-only, provided by surveys (``surveys.selectors.responses_from``)."""
+    counts: dict[int, int] = _call("survey_responses_from", commune_ids=commune_ids, day=day)
+    return counts

@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import build_q_object_from_lookup_parameters
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from communes.admin import DistrictOfProvinceFilter
+from communes.models import Commune
 from friendlygov.admin import SimpleHistoryAdmin
 from friendlygov.params import ascii_int
 from surveys import services
@@ -126,6 +129,44 @@ class _YearFilter(admin.SimpleListFilter):
         return queryset.filter(answered_on__year=year)
 
 
+class _OfCommunes:
+    """A list filter on the responses' commune (``commune__...``) that reads the communes
+    it names, then their responses through the survey table's indexes (``of_communes``):
+    a join from the commune reads the whole table (3 s to count a district's)."""
+
+    used_parameters: dict
+
+    def communes(self, request) -> QuerySet[Commune]:
+        lookups = {
+            key.removeprefix("commune__"): value for key, value in self.used_parameters.items()
+        }
+        return Commune.objects.filter(build_q_object_from_lookup_parameters(lookups))
+
+    def queryset(self, request, queryset):
+        if not self.used_parameters:
+            return queryset
+        try:
+            return queryset.of_communes(self.communes(request).values_list("pk", flat=True))
+        except (ValueError, ValidationError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class _ProvinceFilter(_OfCommunes, admin.RelatedFieldListFilter):
+    def queryset(self, request, queryset):
+        if any(key.startswith("commune__district__") for key in request.GET):
+            return queryset  # the district's filter reads the communes of both, at once
+        return super().queryset(request, queryset)
+
+
+class _DistrictFilter(_OfCommunes, DistrictOfProvinceFilter):
+    """With the province's: one condition on the table, not two that its planner would
+    rather read all of it for."""
+
+    def communes(self, request) -> QuerySet[Commune]:
+        communes = super().communes(request)
+        return communes.filter(province_id=self.province) if self.province else communes
+
+
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
     """Citizens' answers are read, never edited; a wrong one is deleted (kept in history).
@@ -139,8 +180,8 @@ class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
         _YearFilter,
         "channel",
         "satisfied",
-        "commune__province",
-        ("commune__district", DistrictOfProvinceFilter),
+        ("commune__province", _ProvinceFilter),
+        ("commune__district", _DistrictFilter),
     ]
     list_select_related = ["commune"]
     search_fields = ["commune__name", "commune__code"]

@@ -176,9 +176,11 @@ def _seed_import_batches(planned) -> dict:
         )
         batches[(district_code, year)] = batch
     ImportBatch.objects.bulk_create(batches.values())
-    # bulk_create fills imported_at (auto_now_add); date the files at the end of each year.
+    # bulk_create fills imported_at (auto_now_add); date the files at the end of each year,
+    # after their rows' days, as the importer would (``SurveyResponseQuerySet.of_communes``
+    # leaves out the files imported before the days it reads).
     for (_district, year), batch in batches.items():
-        batch.imported_at = datetime.datetime(year, 12, 28, 15, 0, tzinfo=_TZ)
+        batch.imported_at = datetime.datetime(year, 12, 31, 15, 0, tzinfo=_TZ)
     ImportBatch.objects.bulk_update(batches.values(), ["imported_at"])
     return batches
 

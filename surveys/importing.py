@@ -709,18 +709,12 @@ class _Earlier:
         batches = ImportBatch.objects.all()
         if exclude_batch is not None:
             batches = batches.exclude(pk=exclude_batch)
-        if not batches.exists():
-            return  # the first import: nothing to look for among millions of rows
-        # Imported rows only (``import_batch`` set): read through the partial index of
-        # the batches, never the whole country's kiosk and paper answers.
-        earlier = SurveyResponse.objects.filter(
-            channel=Channel.IMPORT,
-            import_batch__isnull=False,
-            commune_id__in=list(report.per_commune),
-            answered_on__range=(report.first_day, report.last_day),
-        )
-        if exclude_batch is not None:
-            earlier = earlier.exclude(import_batch_id=exclude_batch)
+        # Imported rows only (``entered=False``): read through the index of the batches,
+        # never the whole country's kiosk and paper answers; of the files that can hold
+        # the file's days (none if this is the first import).
+        earlier = SurveyResponse.objects.of_communes(
+            report.per_commune, since=report.first_day, entered=False, batches=batches
+        ).filter(channel=Channel.IMPORT, answered_on__range=(report.first_day, report.last_day))
         for commune_id, day, satisfied, answers, form_number, batch_id in earlier.values_list(
             "commune_id", "answered_on", "satisfied", "answers", "form_number", "import_batch_id"
         ).iterator(chunk_size=5000):
@@ -773,12 +767,12 @@ def _describe_earlier(report: ImportReport, earlier: _Earlier) -> None:
 def _replaceable(report: ImportReport, *, batch_ids: list[int]):
     """The earlier rows a replace deletes: of those files, in this file's communes and
     range of days (a corrected file replaces what it corrects, nothing else)."""
-    return SurveyResponse.objects.filter(
-        channel=Channel.IMPORT,
-        import_batch_id__in=batch_ids,
-        commune_id__in=list(report.per_commune),
-        answered_on__range=(report.first_day, report.last_day),
-    )
+    return SurveyResponse.objects.of_communes(
+        report.per_commune,
+        since=report.first_day,
+        entered=False,
+        batches=ImportBatch.objects.filter(pk__in=batch_ids),
+    ).filter(channel=Channel.IMPORT, answered_on__range=(report.first_day, report.last_day))
 
 
 # --- The importer ------------------------------------------------------------------------

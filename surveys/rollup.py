@@ -111,7 +111,7 @@ def months_rebuild(*, commune_ids: Iterable[int] | None = None) -> None:
     if commune_ids is not None:
         ids = list(commune_ids)
         stored = stored.filter(commune_id__in=ids)
-        responses = responses.filter(commune_id__in=ids)
+        responses = SurveyResponse.objects.of_communes(ids)
     stored.delete()
     select, params = years_of(responses).query.sql_with_params()
     table = connection.ops.quote_name(SurveyYear._meta.db_table)

@@ -1,6 +1,7 @@
 """Reads of the surveys app that pages, exports and other apps share."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from surveys import rules
 from surveys.models import (
     MONTHS,
     Element,
+    ImportBatch,
     Question,
     Questionnaire,
     SurveyResponse,
@@ -159,7 +161,9 @@ def question_shares(*, commune, start: datetime.date, end: datetime.date) -> Sha
     Questions are taken from each questionnaire version answered in the period, so an old
     version keeps its own questions. Two queries per version in the period, usually one.
     """
-    responses = SurveyResponse.objects.filter(commune=commune, answered_on__range=(start, end))
+    responses = SurveyResponse.objects.of_commune(commune, since=start).filter(
+        answered_on__range=(start, end)
+    )
     version_ids = list(
         responses.exclude(questionnaire=None)
         .values_list("questionnaire", flat=True)
@@ -289,6 +293,19 @@ def commune_trend(*, commune, year: int) -> Trend:
     )
 
 
+def responses_from(*, commune_ids: Iterable[int], day: datetime.date) -> dict[int, int]:
+    """{commune id: its responses answered on ``day`` or later}, for those that have any
+    (``communes.hooks.survey_responses_from``). Two queries."""
+    return dict(
+        SurveyResponse.objects.of_communes(commune_ids, since=day)
+        .filter(answered_on__gte=day)
+        .order_by()
+        .values("commune_id")
+        .annotate(n=Count("pk"))
+        .values_list("commune_id", "n")
+    )
+
+
 def response_years(*, commune) -> list[int]:
     """The years in which ``commune`` has responses, newest first."""
     return list(
@@ -301,7 +318,7 @@ def response_years(*, commune) -> list[int]:
 def recent_responses(*, commune, limit: int = 20):
     """The last responses recorded for ``commune``, newest first, with who typed them."""
     return (
-        SurveyResponse.objects.filter(commune=commune)
+        SurveyResponse.objects.of_commune(commune)
         .select_related("entered_by")
         .order_by("-created_at", "-pk")[:limit]
     )
@@ -319,7 +336,9 @@ def recent_deletions(*, commune, limit: int = 5):
 def recent_comments(*, commune, start, end, limit: int = 20):
     """What citizens wrote at the kiosk between ``start`` and ``end``, newest first."""
     return (
-        SurveyResponse.objects.filter(commune=commune, answered_on__range=(start, end))
+        # Imported rows carry no comment (surveys.importing): no file's rows to look for.
+        SurveyResponse.objects.of_commune(commune, batches=ImportBatch.objects.none())
+        .filter(answered_on__range=(start, end))
         .exclude(comment="")
         .only("answered_on", "satisfied", "comment")
         .order_by("-answered_on", "-pk")[:limit]
@@ -330,9 +349,12 @@ def paper_entries_today(*, commune, by) -> int:
     """How many paper forms ``by`` has typed in for ``commune`` today (a counter for the desk)."""
     now = timezone.localtime()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return SurveyResponse.objects.filter(
-        commune=commune, channel="paper", entered_by=by, created_at__gte=midnight
-    ).count()
+    return (
+        # Typed-in forms have no import batch: no file's rows to look for.
+        SurveyResponse.objects.of_commune(commune, batches=ImportBatch.objects.none())
+        .filter(channel="paper", entered_by=by, created_at__gte=midnight)
+        .count()
+    )
 
 
 def today() -> datetime.date:

@@ -237,6 +237,13 @@ def survey_responses_delete(*, responses: QuerySet[SurveyResponse], by: User) ->
     return count
 
 
+def commune_responses_delete(sender: type[Commune], instance: Commune, **kwargs: Any) -> None:
+    """A commune's deletion deletes its responses, in its transaction (a ``pre_delete``
+    receiver of ``Commune``, connected in ``SurveysConfig.ready``): what a CASCADE did,
+    through the table's indexes (``SurveyResponse.commune``)."""
+    SurveyResponse.objects.of_commune(instance).delete()
+
+
 # --- Kiosk links -------------------------------------------------------------------------
 
 

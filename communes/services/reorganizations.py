@@ -496,22 +496,21 @@ def _list_moves(plan: Plan) -> None:
     ):
         for unit in dissolved_districts.get(scope.district_id or 0, []):
             plan.district_officials.append(Move(unit=unit, what=scope.user.username))
-    # Kiosk links and survey responses belong to surveys, the app above: they are
-    # counted through their relations to the commune, without importing it.
+    # Kiosk links and survey responses belong to surveys, the app above: kiosk links are
+    # counted through their relation to the commune, responses by a hook (a join from
+    # the commune would read the whole survey table, ``communes.hooks``).
     with_kiosk = set(
         Commune.objects.filter(pk__in=ids, kiosk__isnull=False).values_list("pk", flat=True)
     )
     for pk, unit in plan.dissolved.items():
         if pk in with_kiosk:
             plan.kiosks.append(Move(unit=unit, what="kiosk", to=plan.desk_of[pk]))
-    for pk, n in (
-        Commune.objects.filter(pk__in=ids, survey_responses__answered_on__gte=plan.effective_on)
-        .annotate(n=Count("survey_responses"))
-        .values_list("pk", "n")
-    ):
-        plan.late_responses.append(
-            Move(unit=plan.dissolved[pk], what="responses", to=plan.desk_of[pk], count=n)
-        )
+    late = hooks.survey_responses_from(commune_ids=ids, day=plan.effective_on)
+    for pk, unit in plan.dissolved.items():
+        if late.get(pk):
+            plan.late_responses.append(
+                Move(unit=unit, what="responses", to=plan.desk_of[pk], count=late[pk])
+            )
     for ev in (
         Evidence.objects.filter(
             commune_id__in=ids,

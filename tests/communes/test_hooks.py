@@ -14,6 +14,7 @@ def test_the_recompute_hooks_lead_to_the_targets_outbox_and_the_checklist_to_sur
     assert hooks._hooks["recompute_later"] is outbox.recompute_later
     assert hooks._hooks["recompute_later_many"] is outbox.recompute_later_many
     assert hooks._hooks["survey_figures"] is selectors.survey_figures
+    assert hooks._hooks["survey_responses_from"] is selectors.responses_from
 
 
 def test_a_hook_nobody_connected_fails_loudly(monkeypatch):

@@ -40,7 +40,7 @@ from communes.services.reorganizations import (
     reorganization_apply,
     reorganization_preview,
 )
-from surveys.models import SurveyResponse
+from surveys.models import Channel, ImportBatch, SurveyResponse
 from surveys.rollup import months_rebuild
 from surveys.selectors import active_questionnaire
 from surveys.services import kiosk_link_ensure, questionnaire_create_default
@@ -187,6 +187,38 @@ def test_the_preview_lists_what_moves_and_writes_nothing(
     assert plan.first_year_on_new_units == 2026
     assert commune_on(NEXT, LE_LOI) == le_loi
     assert not Reorganization.objects.exists()
+
+
+def test_the_preview_counts_the_kiosk_and_imported_responses_that_stay_behind(questionnaire):
+    """The responses dated from the effective date stay with the dissolved unit: its kiosk
+    answers and the rows of every imported file (read through the survey table's indexes,
+    ``communes.hooks.survey_responses_from``)."""
+    le_loi = commune_on(BEFORE, LE_LOI)
+    files = [
+        ImportBatch.objects.create(sha256=f"{n:064d}", filename=f"{n}.csv", rows=2)
+        for n in range(2)
+    ]
+
+    def answer(day, batch=None):
+        SurveyResponse.objects.create(
+            commune=le_loi,
+            questionnaire=questionnaire,
+            answered_on=day,
+            channel=Channel.IMPORT if batch else Channel.KIOSK,
+            satisfied=True,
+            answers=all_answers(),
+            import_batch=batch,
+        )
+
+    answer(NEXT)
+    answer(NEXT - datetime.timedelta(days=1))  # before: counted for Lê Lợi, nothing moves
+    answer(NEXT, files[0])
+    answer(NEXT + datetime.timedelta(days=5), files[1])
+    answer(BEFORE, files[1])
+
+    plan = reorganization_preview(**_merge_le_loi_into_tran_phu())
+
+    assert [(m.unit, m.to.code, m.count) for m in plan.late_responses] == [(le_loi, TRAN_PHU, 3)]
 
 
 def test_the_preview_page_says_what_happens_to_users_posters_and_evidence(

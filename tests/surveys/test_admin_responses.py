@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from surveys.models import SurveyResponse
+from surveys.models import Channel, ImportBatch, SurveyResponse
 
 URL = reverse("admin:surveys_surveyresponse_changelist")
 
@@ -66,3 +66,36 @@ def test_a_year_that_is_not_a_year_lists_nothing(admin_client_, responses, year)
     response = admin_client_.get(URL, {"year": year})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.django_db
+def test_the_district_filter_lists_the_kiosk_and_imported_rows_of_its_communes(
+    admin_client_, responses, doi_ngo
+):
+    """Read through the table's indexes (``of_communes``), never a join from the commune:
+    a commune's imported rows are found by their file, its kiosk rows by the commune."""
+    batch = ImportBatch.objects.create(sha256="1" * 64, filename="a.csv", rows=1)
+    SurveyResponse.objects.create(
+        commune=doi_ngo,
+        answered_on=datetime.date(2024, 4, 1),
+        channel=Channel.IMPORT,
+        satisfied=True,
+        import_batch=batch,
+    )
+    province = {"commune__province__id__exact": doi_ngo.province_id}
+
+    with CaptureQueriesContext(connection) as queries:
+        of_district = admin_client_.get(
+            URL, {**province, "commune__district__id__exact": doi_ngo.district_id}
+        )
+    counts = [
+        sql for sql in _reads_of_the_survey_table(queries.captured_queries) if "COUNT(" in sql
+    ]
+    elsewhere = admin_client_.get(URL, {**province, "commune__district__id__exact": 0})
+
+    cl = of_district.context["cl"]
+    assert cl.result_count == 7
+    assert sorted(r.channel for r in cl.result_list) == ["import"] + ["kiosk"] * 6
+    assert {r.commune for r in cl.result_list} == {doi_ngo}
+    assert elsewhere.context["cl"].result_count == 0
+    assert len(counts) == 1 and "JOIN" not in counts[0], counts

@@ -216,7 +216,7 @@ def samples(district: District, commune: Commune) -> dict:
         "evidence_file": _pk(EvidenceFile.objects.filter(evidence__commune=commune)),
         "commune_member": member["commune"],
         "district_member": member["district"],
-        "survey_response": _pk(SurveyResponse.objects.filter(commune=commune)),
+        "survey_response": _pk(SurveyResponse.objects.of_commune(commune)),
         "decision": _pk(RecognitionDecision.objects.filter(district=district))
         or _pk(RecognitionDecision.objects.all()),
         "decision_commune": commune.pk,

@@ -12,6 +12,7 @@ Nothing stays: what a measurement writes is rolled back.
 """
 
 import datetime
+import secrets
 import time
 from collections import defaultdict
 
@@ -21,7 +22,7 @@ from django.db.models import Case, Min, Value, When
 from django.test.utils import override_settings
 
 from communes.models import Commune, Evidence, EvidenceState
-from surveys.models import SurveyResponse, SurveyYear
+from surveys.models import ImportBatch, SurveyResponse, SurveyYear
 from targets import services
 from targets.models import CertificationStatus, RecomputeRun, StatusChange
 from tooling.bench import reference, scale
@@ -294,9 +295,13 @@ def copy_reference(text: str) -> float:
 def copy_into_survey_table(text: str) -> float:
     """The same rows written by PostgreSQL alone into the survey table itself (its
     indexes and foreign keys) with COPY, rolled back: the least any importer writing
-    there can take."""
+    there can take. Under a new import batch, as the importer writes them (the table
+    indexes imported rows by their batch, kiosk and paper rows by their commune)."""
     table = SurveyResponse._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        batch = ImportBatch.objects.create(sha256=secrets.token_hex(32), filename="bench", rows=0)
+        # The empty comment, then the batch (``_copy_lines``).
+        text = text.replace("\t\t\\N\t", f"\t\t{batch.pk}\t")
         started = time.perf_counter()
         with cursor.copy(f"COPY {table} ({_COPY_COLUMNS}) FROM STDIN") as copy:  # nosec B608
             for start in range(0, len(text), 1 << 20):
