@@ -542,6 +542,8 @@ class _Reader:
         return columns
 
     def _memo(self, memo: dict, value, parse):
+        if type(value) is bool:  # an Excel TRUE is equal to 1 as a key, but is no score
+            return parse(value)
         try:
             return memo[value]
         except KeyError:

@@ -167,3 +167,20 @@ def test_a_workbook_of_numbers_reads_as_the_full_check_reads_it(xlsx_file, quest
         expected = preview(path)
     assert preview(path) == expected
     assert expected["bad_rows"] == 1 and expected["rows"] == 30
+
+
+def test_an_excel_true_is_no_score_whether_a_1_came_before_it_or_not(xlsx_file, questionnaire):
+    day = datetime.date(2024, 1, 10)
+    rows = [
+        HEADER,
+        [7444, day, 1, 1, 5, 5, None],
+        [7444, day, 1, True, 5, 5, None],  # equal to 1 for Python, not a score
+        [7444, day, 1, 2, False, 5, None],
+        [7444, day, 1, 1, 0, 5, None],
+    ]
+    report = survey_file_check(path=xlsx_file(rows), filename="x.xlsx")
+    assert report.errors == [
+        "row 3: Q1 must be a whole number from 1 to 5, not “True”",
+        "row 4: Q2 must be a whole number from 1 to 5, not “False”",
+        "row 5: Q2 must be a whole number from 1 to 5, not “0”",
+    ]
