@@ -94,6 +94,8 @@ _SCORES: dict[str | int | float, int] = {
     **{n: n for n in range(SCALE_MIN, SCALE_MAX + 1)},
     **{float(n): n for n in range(SCALE_MIN, SCALE_MAX + 1)},
 }
+# The cells a remembered part may be found by (see ``_Reader._remember``).
+_TEXT_OR_EMPTY = {str, type(None)}
 _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -667,7 +669,7 @@ class _Reader:
         if len(memo) >= limit:
             return
         if type(key) is tuple:
-            if not all(type(cell) is str or cell is None for cell in key):
+            if not set(map(type, key)) <= _TEXT_OR_EMPTY:
                 return
         elif type(key) is not str:
             return
@@ -971,11 +973,11 @@ def _scan(
     ``on_row(number, row)``. Returns the counts of the good rows per commune and month
     (of the rows written when every row is good), for the roll-up."""
     # Counted in dicts of numbers (a national file has a (commune, month) for almost
-    # every row: a list for each would keep Python's garbage collector busy), per
-    # commune and year at the end.
+    # every row: a list for each would keep Python's garbage collector busy), the
+    # unsatisfied ones apart (the fewer), per commune and year at the end.
     months = rollup.new_deltas()
     responses: dict[rollup.Key, int] = {}
-    satisfied_ones: dict[rollup.Key, int] = {}
+    unsatisfied: dict[rollup.Key, int] = {}
     records = _records(path)
     first = next(records, None)
     if first is None:
@@ -988,7 +990,7 @@ def _scan(
     add = writer.add if writer is not None else None
     sample = report.sample
     responses_of = responses.get
-    satisfied_of = satisfied_ones.get
+    unsatisfied_of = unsatisfied.get
     rows = satisfied_rows = 0
     first_day = last_day = None
     try:
@@ -1026,8 +1028,8 @@ def _scan(
             satisfied_rows += satisfied
             key = (commune_id, day.year, day.month)
             responses[key] = responses_of(key, 0) + 1
-            if satisfied:
-                satisfied_ones[key] = satisfied_of(key, 0) + 1
+            if not satisfied:
+                unsatisfied[key] = unsatisfied_of(key, 0) + 1
             if first_day is None or day < first_day:
                 first_day = day
             if last_day is None or day > last_day:
@@ -1041,7 +1043,7 @@ def _scan(
         report.satisfied += satisfied_rows
         per_commune = report.per_commune
         for key, n in responses.items():
-            months[key] = [n, satisfied_of(key, 0)]
+            months[key] = [n, n - unsatisfied_of(key, 0)]
             per_commune[key[0]][key[1]] += n
     reader.finish()
     if report.ok and report.rows == 0:
