@@ -11,6 +11,13 @@ and only one of them is a call back:
   is queued after the commit. Called by the evidence, committee and reorganization
   services, the survey services and the importer. It is the only way a write in a lower
   app reaches targets.
+- The call now, ``recompute_after_surveys``: "these (commune, year) pairs' survey counts
+  changed, and nothing else: recompute their statuses now, in my transaction". Connected
+  by targets to ``targets.services.statuses_after_surveys``, which composes each stored
+  status's survey-free part with the new counts (a few statements for a whole file).
+  Called by the importer, so that the statuses are current when its transaction
+  commits: a national file touches ~20,000 pairs, which a task would recompute whole
+  afterwards (every year of a commune named in two), and the figures would lag it.
 - A read-only provider, ``survey_figures``: a commune's survey responses in a year against
   the year's rule (a ``surveys.rules.SurveyFigures``, read here as ``SurveyFigures``
   below). Connected by surveys (``surveys.selectors.survey_figures``). It writes nothing,
@@ -35,7 +42,12 @@ _hooks: dict[str, Callable[..., Any]] = {}
 
 def connect(name: str, function: Callable[..., Any]) -> None:
     """Fill the hook ``name`` (done once, from a higher app's ``ready()``)."""
-    if name not in {"recompute_later", "recompute_later_many", "survey_figures"}:
+    if name not in {
+        "recompute_later",
+        "recompute_later_many",
+        "recompute_after_surveys",
+        "survey_figures",
+    }:
         raise ValueError(f"Unknown hook: {name}")
     _hooks[name] = function
 
@@ -57,6 +69,12 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
 def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     """``recompute_later`` for many (commune id, year or None) pairs at once."""
     _call("recompute_later_many", requests=requests)
+
+
+def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute now, in the current transaction, the statuses of the (commune id, year)
+    ``pairs`` whose survey counts alone changed."""
+    _call("recompute_after_surveys", pairs=pairs)
 
 
 @runtime_checkable
