@@ -13,8 +13,10 @@ and only one of them is a call back:
   app reaches targets.
 - The call now, ``recompute_after_surveys``: "these (commune, year) pairs' survey counts
   changed, and nothing else: recompute their statuses now, in my transaction". Connected
-  by targets to ``targets.services.statuses_after_surveys``, which composes each stored
-  status's survey-free part with the new counts (a few statements for a whole file).
+  by targets to ``targets.outbox.recompute_after_surveys``, which composes each stored
+  status's survey-free part with the new counts (``targets.services.
+  statuses_after_surveys``: a few statements for a whole file) and has the dashboards
+  rendered after the commit.
   Called by the importer, so that the statuses are current when its transaction
   commits: a national file touches ~20,000 pairs, which a task would recompute whole
   afterwards (every year of a commune named in two), and the figures would lag it.

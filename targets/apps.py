@@ -18,7 +18,7 @@ class TargetsConfig(AppConfig):
             ProgrammeYear,
             Province,
         )
-        from targets import caching, outbox, services
+        from targets import caching, outbox
         from targets.models import CertificationStatus, RecomputeRun, YearTarget
 
         # The one call up from communes and surveys: "these communes' facts changed".
@@ -26,7 +26,7 @@ class TargetsConfig(AppConfig):
         hooks.connect("recompute_later_many", outbox.recompute_later_many)
         # The importer's: its pairs' survey counts alone changed, recomputed in its
         # transaction.
-        hooks.connect("recompute_after_surveys", services.statuses_after_surveys)
+        hooks.connect("recompute_after_surveys", outbox.recompute_after_surveys)
 
         # What the province dashboard shows without going through the recompute: a change
         # of it forgets the cached dashboards (the recompute's own changes are seen

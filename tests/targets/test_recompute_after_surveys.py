@@ -225,7 +225,7 @@ def _add_to_rollup(commune, *, responses, satisfied, year=YEAR):
 
 
 def test_an_import_recomputes_its_communes_in_its_transaction_as_a_whole_evaluation(
-    country, doi_ngo, le_loi, tmp_path, whole
+    country, doi_ngo, le_loi, tmp_path, whole, django_capture_on_commit_callbacks
 ):
     questionnaire_create_default()
     rows = ["commune_code,answered_on,satisfied,Q1,Q11"]
@@ -238,8 +238,14 @@ def test_an_import_recomputes_its_communes_in_its_transaction_as_a_whole_evaluat
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     before = stored()
 
-    survey_file_import(path=path, filename=path.name)
+    with (
+        mock.patch("targets.outbox.prerender_communes.delay") as prerender,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        survey_file_import(path=path, filename=path.name)
 
+    # After the commit, the dashboards of their provinces are rendered into the cache.
+    prerender.assert_called_once_with(YEAR, sorted([doi_ngo.pk, le_loi.pk, country[4].pk]))
     whole.assert_not_called()  # composed from the stored parts
     assert not PendingRecompute.objects.exists()  # nothing left for a task
     now = stored()

@@ -189,13 +189,14 @@ def import_end_to_end(path) -> dict:
 
     from communes import hooks
     from surveys.importing import survey_file_import
+    from targets import outbox
 
     recompute = {"seconds": 0.0, "pairs": 0}
 
     def timed_recompute(*, pairs):
         pairs = list(pairs)
         began = time.perf_counter()
-        services.statuses_after_surveys(pairs=pairs)
+        outbox.recompute_after_surveys(pairs=pairs)
         recompute["seconds"] += time.perf_counter() - began
         recompute["pairs"] += len(pairs)
 
@@ -205,7 +206,7 @@ def import_end_to_end(path) -> dict:
         report = survey_file_import(path=Path(path), filename=Path(path).name)
         imported = time.perf_counter()
     finally:
-        hooks.connect("recompute_after_surveys", services.statuses_after_surveys)
+        hooks.connect("recompute_after_surveys", outbox.recompute_after_surveys)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
     finished = time.perf_counter()
