@@ -204,6 +204,11 @@ class Checklist:
 _NOT_STARTED, _NOT_MET, _IN_PROGRESS = 0, 1, 2
 
 
+# A verdict's reasons by the status each leads to, the most serious first (NOT_STARTED,
+# NOT_MET, IN_PROGRESS).
+ByRank = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
 class Part(NamedTuple):
     """What the rule gives of a commune's year without its survey counts (rules 1 and 2,
     and the evidence's points): the verdict is ``compose(part, responses, satisfied)``.
@@ -214,7 +219,7 @@ class Part(NamedTuple):
     NOT_MET, IN_PROGRESS), in the order found; none of them is a survey or score reason
     (``SURVEY_CODES``)."""
 
-    reasons: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+    reasons: ByRank
     evidence_required: int
     evidence_approved: int
     score: int  # the points of the evidence-backed criteria met
@@ -228,15 +233,11 @@ SURVEY_CODES = frozenset({TOO_FEW_RESPONSES, SATISFACTION_BELOW, SCORE_PENDING, 
 
 def split_reasons(
     reasons: Iterable[dict[str, Any]],
-) -> tuple[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]], list[Any]]:
+) -> tuple[ByRank, list[dict[str, Any]]]:
     """A verdict's reasons as the part's, by the status each leads to (the order within
     a status kept), and the survey and score ones (``SURVEY_CODES``), in order."""
-    by_rank: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]] = (
-        [],
-        [],
-        [],
-    )
-    surveys = []
+    by_rank: ByRank = ([], [], [])
+    surveys: list[dict[str, Any]] = []
     for reason in reasons:
         code = reason["code"]
         if code in SURVEY_CODES:
@@ -258,11 +259,7 @@ def evaluate_part(*, year: int, facts: Facts, criteria: Checklist | Sequence[Cri
     checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
     end_of_year = datetime.date(year, 12, 31)
     # The reasons of each status, in the order found; the most serious status first.
-    by_rank: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]] = (
-        [],
-        [],
-        [],
-    )
+    by_rank: ByRank = ([], [], [])
     if facts.committee_on is None or facts.committee_on > end_of_year:
         by_rank[_NOT_STARTED].append(_reason(NO_COMMITTEE, year=year))
     if facts.launched_on is None or facts.launched_on > end_of_year:
