@@ -639,15 +639,9 @@ def _update_survey_figures(rows: list[tuple[Any, ...]], now: datetime.datetime) 
         return
     names = ("id", "status", "reasons", "responses", "satisfied", "score", "hash", "changed")
     payload = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
-    at = now if bulk.is_postgresql() else _sqlite_time(now)
+    at: Any = now if bulk.is_postgresql() else connection.ops.adapt_datetimefield_value(now)
     with bulk.bound_cursor() as cursor:
         cursor.execute(_SURVEY_UPDATE_SQL[connection.vendor], {"at": at, "rows": payload})
-
-
-def _sqlite_time(now: datetime.datetime) -> str:
-    """A time as Django stores it in SQLite."""
-    value: str = connection.ops.adapt_datetimefield_value(now)
-    return value
 
 
 # What a recompute compares with the stored status, besides the reasons: a status whose
