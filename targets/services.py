@@ -17,6 +17,12 @@ one), under a lock that serialises recomputes of that year, so:
   (idempotent), so a duplicate delivery of a task is harmless;
 - two runs at once take turns per year, and the second reads what the first wrote, so
   a status change is recorded once.
+
+A change of survey counts alone (an import, in its own transaction) does not evaluate
+the rule again: each status keeps its survey-free part (``rules.Part``), which
+``statuses_after_surveys`` composes with the new counts (``rules.compose``), reading the
+stored statuses with the new counts in one statement and writing those that moved in
+another, under the same per-year lock.
 """
 
 import contextlib
