@@ -43,7 +43,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     TextField,
 )
 from django.db.models.functions import Cast
@@ -52,7 +51,7 @@ from django.utils import timezone
 from communes import notifications
 from communes.models import CertificationRule, Commune, in_force_q
 from friendlygov import bulk
-from surveys.models import SurveyMonth
+from surveys.models import SurveyYear
 from targets import caching, facts, rules
 from targets.models import (
     CertificationStatus,
@@ -498,14 +497,11 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
             "reasons_text",
         )
     )
-    # The year's survey counts of the same communes, summed from the roll-up, beside each
-    # stored status: one statement (a sum per status read as a subquery of each row took
-    # 60 times as long).
+    # The year's survey counts of the same communes, from the roll-up, beside each stored
+    # status: one statement.
     sums = (
-        SurveyMonth.objects.filter(year=year, commune_id__in=ids)
+        SurveyYear.objects.filter(year=year, commune_id__in=ids)
         .order_by()
-        .values("commune_id")
-        .annotate(responses=Sum("responses"), satisfied=Sum("satisfied"))
         .values_list("commune_id", "responses", "satisfied")
     )
     stored_sql, stored_params = stored.query.sql_with_params()

@@ -31,7 +31,7 @@ from communes.models import (
     NotificationKind,
 )
 from surveys.importing import survey_file_import
-from surveys.models import Channel, SurveyMonth, SurveyResponse
+from surveys.models import Channel, SurveyResponse, SurveyYear
 from surveys.selectors import active_questionnaire
 from surveys.services import (
     questionnaire_create_default,
@@ -219,8 +219,11 @@ def assert_as_a_whole_evaluation(year=YEAR, communes=None):
 
 
 def _add_to_rollup(commune, *, responses, satisfied, year=YEAR):
-    SurveyMonth.objects.filter(commune=commune, year=year, month=1).update(
-        responses=F("responses") + responses, satisfied=F("satisfied") + satisfied
+    SurveyYear.objects.filter(commune=commune, year=year).update(
+        responses=F("responses") + responses,
+        satisfied=F("satisfied") + satisfied,
+        responses_1=F("responses_1") + responses,
+        satisfied_1=F("satisfied_1") + satisfied,
     )
 
 
