@@ -2,15 +2,24 @@
 
 communes is the lowest app (ARCHITECTURE.md): it never imports surveys or targets, and
 surveys never imports targets. Where a lower app needs a higher one, it calls a hook here,
-and the higher app connects the hook in its ``AppConfig.ready()``. There are two kinds,
-and only one of them is a call back:
+and the higher app connects the hook in its ``AppConfig.ready()``. There are two kinds:
+calls back (the only ways a write in a lower app reaches targets), and read-only
+providers:
 
-- The call back, ``recompute_later`` / ``recompute_later_many``: "these communes' facts
-  changed, recompute their statuses". Connected by targets to its outbox
+- The call back later, ``recompute_later`` / ``recompute_later_many``: "these communes'
+  facts changed, recompute their statuses". Connected by targets to its outbox
   (``targets.outbox``): the request is recorded in the caller's transaction and the task
   is queued after the commit. Called by the evidence, committee and reorganization
-  services, the survey services and the importer. It is the only way a write in a lower
-  app reaches targets.
+  services and the survey services.
+- The call back now, ``recompute_after_surveys``: "these (commune, year) pairs' survey counts
+  changed, and nothing else: recompute their statuses now, in my transaction". Connected
+  by targets to ``targets.outbox.recompute_after_surveys``, which composes each stored
+  status's survey-free part with the new counts (``targets.services.
+  statuses_after_surveys``: a few statements for a whole file) and has the dashboards
+  rendered after the commit. Called by the importer, so that the statuses are current
+  when its transaction commits: a national file touches ~20,000 pairs, which a task
+  would recompute whole afterwards (every year of a commune named in two), and the
+  figures would lag it.
 - A read-only provider, ``survey_figures``: a commune's survey responses in a year against
   the year's rule (a ``surveys.rules.SurveyFigures``, read here as ``SurveyFigures``
   below). Connected by surveys (``surveys.selectors.survey_figures``). It writes nothing,
@@ -43,6 +52,7 @@ def connect(name: str, function: Callable[..., Any]) -> None:
     if name not in {
         "recompute_later",
         "recompute_later_many",
+        "recompute_after_surveys",
         "survey_figures",
         "survey_responses_from",
     }:
@@ -67,6 +77,12 @@ def recompute_later(*, commune_id: int, year: int | None = None) -> None:
 def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     """``recompute_later`` for many (commune id, year or None) pairs at once."""
     _call("recompute_later_many", requests=requests)
+
+
+def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute now, in the current transaction, the statuses of the (commune id, year)
+    ``pairs`` whose survey counts alone changed."""
+    _call("recompute_after_surveys", pairs=pairs)
 
 
 @runtime_checkable

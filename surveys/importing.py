@@ -48,7 +48,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.hooks import recompute_later_many
+from communes.hooks import recompute_after_surveys
 from communes.models import Commune
 from friendlygov import bulk
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
@@ -1145,8 +1145,8 @@ def survey_file_import(
     the rows an earlier import already holds are taken out again (found by form number
     or content, see the module's docstring), or, with ``replace``, the earlier files'
     rows of the same communes and days are deleted instead. The file's checksum is
-    stored, so the same file is refused at once. Queues the recompute of every commune
-    in the file, one set-based task for all of them.
+    stored, so the same file is refused at once. Recomputes the status of every commune and
+    year in the file in the same transaction (their survey counts alone changed).
     """
     path = Path(path)
     report = ImportReport(filename=filename)
@@ -1184,11 +1184,14 @@ def survey_file_import(
             rollup.months_add(months)
             ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.written)
             report.batch.rows = report.written
-            recompute_later_many(
-                requests=(
-                    (commune_id, next(iter(years)) if len(years) == 1 else None)
+            # Only the survey counts of these communes' years changed: their statuses
+            # are recomputed now, so that they are current when the import commits.
+            recompute_after_surveys(
+                pairs=[
+                    (commune_id, year)
                     for commune_id, years in report.per_commune.items()
-                )
+                    for year in sorted(years)
+                ]
             )
     except _Refused:
         report.batch = None

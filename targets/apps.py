@@ -24,6 +24,9 @@ class TargetsConfig(AppConfig):
         # The one call up from communes and surveys: "these communes' facts changed".
         hooks.connect("recompute_later", outbox.recompute_later)
         hooks.connect("recompute_later_many", outbox.recompute_later_many)
+        # The importer's: its pairs' survey counts alone changed, recomputed in its
+        # transaction.
+        hooks.connect("recompute_after_surveys", outbox.recompute_after_surveys)
 
         # What the province dashboard shows without going through the recompute: a change
         # of it forgets the cached dashboards (the recompute's own changes are seen

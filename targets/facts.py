@@ -7,13 +7,17 @@ when it was computed: the recompute stores, beside each status, a fingerprint of
 (``CertificationStatus.facts_hash``), and the next run evaluates only the communes whose
 fingerprint differs (``fingerprints_compare``, one statement on PostgreSQL).
 
-The fingerprint is an MD5 of one line of text:
+The fingerprint is an MD5 of a line of text holding the MD5 of another:
 
-    <year key>|<committee day>|<launch day>|<responses>|<satisfied>|<evidence>
+    base = md5(<year key>|<committee day>|<launch day>|<evidence>)
+    fingerprint = md5(<base>|<responses>|<satisfied>)
 
 with days as YYYY-MM-DD (empty when none), the year's survey counts from the roll-up,
 and the year's evidence that is not a draft as ``criterion id:state:value`` (value empty
-when none) joined by commas in the order of the criterion ids. The year key is an MD5 of
+when none) joined by commas in the order of the criterion ids. The base is stored with
+the status (``facts_base``): a change of survey counts alone gives the new fingerprint
+from it and the new counts, without reading the evidence (``targets.services``). The
+year key is an MD5 of
 the year, its thresholds, its active criteria in checklist order (what the rule reads of
 each), and the source of the code that the result depends on (``code_key``): editing a
 criterion, a year's rule or the rule's code makes every status of the year be evaluated
@@ -92,24 +96,39 @@ class YearRule:
             year=self.year, facts=facts, criteria=self.checklist, rule=self.thresholds
         )
 
+    def part(self, facts: rules.Facts) -> rules.Part:
+        return rules.evaluate_part(year=self.year, facts=facts, criteria=self.checklist)
+
+    def compose(self, part: rules.Part, responses: int, satisfied: int) -> rules.Verdict:
+        return rules.compose(
+            part,
+            responses=responses,
+            satisfied=satisfied,
+            criteria=self.checklist,
+            rule=self.thresholds,
+        )
+
     def fingerprint(self, facts: rules.Facts) -> str:
         """The fingerprint of ``facts`` (see the module's docstring), as
         ``FINGERPRINTS_SQL`` computes it from the tables."""
+        return facts_hash(self.base(facts), facts.responses, facts.satisfied)
+
+    def base(self, facts: rules.Facts) -> str:
+        """The digest of the year key and the facts but the survey counts (the first
+        line of the module's docstring)."""
         evidence = ",".join(
             f"{criterion_id}:{state}:{'' if value is None else value}"
             for criterion_id, (state, value) in sorted(facts.evidence.items())
         )
-        line = "|".join(
-            (
-                self.key,
-                _day(facts.committee_on),
-                _day(facts.launched_on),
-                str(facts.responses),
-                str(facts.satisfied),
-                evidence,
-            )
-        )
+        line = "|".join((self.key, _day(facts.committee_on), _day(facts.launched_on), evidence))
         return hashlib.md5(line.encode(), usedforsecurity=False).hexdigest()
+
+
+def facts_hash(base: str, responses: int, satisfied: int) -> str:
+    """The fingerprint of the facts whose other facts' digest is ``base`` (the second
+    line of the module's docstring)."""
+    line = f"{base}|{responses}|{satisfied}"
+    return hashlib.md5(line.encode(), usedforsecurity=False).hexdigest()
 
 
 def _day(day: datetime.date | None) -> str:
@@ -222,12 +241,13 @@ SELECT year,
 FROM (
     SELECT c.year, c.commune_id, t.status,
            coalesce(t.facts_hash = md5(concat_ws('|',
-                         c.key,
-                         coalesce(to_char(c.committee_on, 'YYYY-MM-DD'), ''),
-                         coalesce(to_char(c.launched_on, 'YYYY-MM-DD'), ''),
+                         md5(concat_ws('|',
+                             c.key,
+                             coalesce(to_char(c.committee_on, 'YYYY-MM-DD'), ''),
+                             coalesce(to_char(c.launched_on, 'YYYY-MM-DD'), ''),
+                             coalesce(e.evidence, ''))),
                          coalesce(s.responses, 0)::text,
-                         coalesce(s.satisfied, 0)::text,
-                         coalesce(e.evidence, ''))), false) AS kept
+                         coalesce(s.satisfied, 0)::text)), false) AS kept
     FROM (
         SELECT u.fy::smallint AS year, u.fk::text AS key, u.pk AS commune_id,
                u.model_launched_on AS launched_on, u.committee_on

@@ -96,6 +96,29 @@ class CertificationStatus(models.Model):
     facts_hash = models.CharField(
         _("dấu dữ kiện"), max_length=32, blank=True, default="", db_default="", editable=False
     )
+    # What the verdict is without the survey counts (``targets.rules.Part``), so that a
+    # change of survey counts alone is composed with it rather than evaluated whole: the
+    # key of the year's rule it was computed under (``targets.facts.YearRule.key``), the
+    # digest of the other facts (``facts_hash`` is the digest of this and the counts),
+    # and the evidence's points met and pending. The part's reasons are the stored
+    # reasons but the survey and score ones. Blank: not known, evaluated whole.
+    rule_key = models.CharField(
+        _("khóa quy tắc"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    facts_base = models.CharField(
+        _("dấu dữ kiện ngoài khảo sát"),
+        max_length=32,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    evidence_score = models.PositiveIntegerField(
+        _("điểm từ minh chứng"), default=0, db_default=0, editable=False
+    )
+    evidence_pending = models.PositiveIntegerField(
+        _("điểm minh chứng còn chờ"), default=0, db_default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("kết quả công nhận")

@@ -19,9 +19,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from friendlygov import bulk
-from targets import caching
+from targets import caching, services
 from targets.models import PendingRecompute, RecomputeRun
-from targets.tasks import recompute_all, recompute_commune, recompute_pending
+from targets.tasks import prerender_communes, recompute_all, recompute_commune, recompute_pending
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,30 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
             logger.exception("Could not queue the recompute of %s communes", len(wanted))
 
     transaction.on_commit(queue, robust=True)
+
+
+def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute now, in the caller's transaction, the statuses of the (commune id, year)
+    ``pairs`` whose survey counts alone changed (``services.statuses_after_surveys``): the
+    importer's, so that its figures are current when it commits. After the commit, the
+    dashboards and public pages of their provinces are rendered into the cache (one task
+    per year), as after a recompute by a task; a broker that is down only leaves them to
+    their first reader."""
+    pairs = list(pairs)
+    services.statuses_after_surveys(pairs=pairs)
+    by_year: dict[int, set[int]] = {}
+    for commune_id, year in pairs:
+        by_year.setdefault(year, set()).add(commune_id)
+
+    def queue() -> None:
+        for year, commune_ids in sorted(by_year.items()):
+            try:
+                prerender_communes.delay(year, sorted(commune_ids))
+            except BrokerError:
+                logger.exception("Could not queue the rendering of the dashboards of %s", year)
+
+    if by_year:
+        transaction.on_commit(queue, robust=True)
 
 
 def recompute_all_start(

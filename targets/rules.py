@@ -135,20 +135,20 @@ def _reason(code: str, **params: Any) -> dict[str, Any]:
     return {"code": code, "params": params}
 
 
-def _survey_reasons(facts: Facts, rule: Thresholds) -> list[dict[str, Any]]:
+def _survey_reasons(responses: int, satisfied: int, rule: Thresholds) -> list[dict[str, Any]]:
     """Rule 3 (``surveys.rules``). Too few responses is still in progress; a low share is a
     failed threshold."""
     outcome = survey_rules.survey_outcome(
-        responses=facts.responses,
-        satisfied=facts.satisfied,
+        responses=responses,
+        satisfied=satisfied,
         min_responses=rule.min_responses,
         threshold=rule.satisfaction_threshold,
     )
     if outcome == survey_rules.TOO_FEW:
         minimum = survey_rules.survey_minimum(rule.min_responses)
-        return [_reason(TOO_FEW_RESPONSES, responses=facts.responses, minimum=minimum)]
+        return [_reason(TOO_FEW_RESPONSES, responses=responses, minimum=minimum)]
     if outcome == survey_rules.BELOW:
-        rate = percent_below(facts.satisfied, facts.responses, rule.satisfaction_threshold)
+        rate = percent_below(satisfied, responses, rule.satisfaction_threshold)
         return [
             _reason(
                 SATISFACTION_BELOW,
@@ -204,37 +204,70 @@ class Checklist:
 _NOT_STARTED, _NOT_MET, _IN_PROGRESS = 0, 1, 2
 
 
-def evaluate(
-    *,
-    year: int,
-    facts: Facts,
-    criteria: Checklist | Sequence[Criterion],
-    rule: Thresholds,
-) -> Verdict:
-    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``.
+# A verdict's reasons by the status each leads to, the most serious first (NOT_STARTED,
+# NOT_MET, IN_PROGRESS).
+ByRank = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
-    The reasons may share dictionaries with other verdicts of the same ``Checklist``:
-    they are read (stored, rendered), never changed.
-    """
+
+class Part(NamedTuple):
+    """What the rule gives of a commune's year without its survey counts (rules 1 and 2,
+    and the evidence's points): the verdict is ``compose(part, responses, satisfied)``.
+    A recompute after a change of survey counts alone composes the stored part with the
+    new counts instead of reading the evidence again (``targets.services``).
+
+    ``reasons`` holds the reasons of each status, most serious first (NOT_STARTED,
+    NOT_MET, IN_PROGRESS), in the order found; none of them is a survey or score reason
+    (``SURVEY_CODES``)."""
+
+    reasons: ByRank
+    evidence_required: int
+    evidence_approved: int
+    score: int  # the points of the evidence-backed criteria met
+    pending: int  # the points of those missing or awaiting review
+
+
+# The reasons that depend on the survey counts: the survey's own and the score's (the
+# survey criteria's points count in the score). The others are the part's.
+SURVEY_CODES = frozenset({TOO_FEW_RESPONSES, SATISFACTION_BELOW, SCORE_PENDING, SCORE_BELOW})
+
+
+def split_reasons(
+    reasons: Iterable[dict[str, Any]],
+) -> tuple[ByRank, list[dict[str, Any]]]:
+    """A verdict's reasons as the part's, by the status each leads to (the order within
+    a status kept), and the survey and score ones (``SURVEY_CODES``), in order."""
+    by_rank: ByRank = ([], [], [])
+    surveys: list[dict[str, Any]] = []
+    for reason in reasons:
+        code = reason["code"]
+        if code in SURVEY_CODES:
+            surveys.append(reason)
+        else:
+            by_rank[_RANK[code]].append(reason)
+    return by_rank, surveys
+
+
+def survey_reasons_of(reasons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The survey and score reasons of a verdict's, in order."""
+    return [reason for reason in reasons if reason["code"] in SURVEY_CODES]
+
+
+def evaluate_part(*, year: int, facts: Facts, criteria: Checklist | Sequence[Criterion]) -> Part:
+    """Rules 1 and 2 and the evidence's points: what does not depend on the survey
+    counts. The reasons may be shared with other parts of the same ``Checklist``: they
+    are read, never changed."""
     checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
     end_of_year = datetime.date(year, 12, 31)
     # The reasons of each status, in the order found; the most serious status first.
-    by_rank: tuple[list[dict[str, Any]], ...] = ([], [], [])
+    by_rank: ByRank = ([], [], [])
     if facts.committee_on is None or facts.committee_on > end_of_year:
         by_rank[_NOT_STARTED].append(_reason(NO_COMMITTEE, year=year))
     if facts.launched_on is None or facts.launched_on > end_of_year:
         by_rank[_NOT_STARTED].append(_reason(NOT_LAUNCHED, year=year))
 
-    survey_reasons = _survey_reasons(facts, rule)
-    score = pending_points = 0
-    if not survey_reasons:
-        score = checklist.survey_points
-    elif survey_reasons[0]["code"] == TOO_FEW_RESPONSES:
-        pending_points = checklist.survey_points
-
     # Rule 2, criterion by criterion: the evidence's state, then a measured value.
     evidence = facts.evidence
-    required = approved = 0
+    required = approved = score = pending_points = 0
     for criterion_id, is_required, points, threshold, code, prepared in checklist.evidence_steps:
         fact = evidence.get(criterion_id)
         if fact is None:
@@ -281,21 +314,82 @@ def evaluate(
         else:
             rank, reason = prepared[outcome]
             by_rank[rank].append(reason)
+    return Part(by_rank, required, approved, score, pending_points)
 
-    for reason in survey_reasons:
-        by_rank[_RANK[reason["code"]]].append(reason)
+
+def compose(
+    part: Part,
+    *,
+    responses: int,
+    satisfied: int,
+    criteria: Checklist | Sequence[Criterion],
+    rule: Thresholds,
+) -> Verdict:
+    """The verdict of ``part`` with the year's survey counts: rule 3, the survey
+    criteria's points, rule 4, and the status the reasons lead to."""
+    checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
+    survey_reasons = _survey_reasons(responses, satisfied, rule)
+    score, pending_points = part.score, part.pending
+    survey_rank = -1
+    if not survey_reasons:
+        score += checklist.survey_points
+    else:
+        survey_rank = _RANK[survey_reasons[0]["code"]]
+        if survey_rank == _IN_PROGRESS:  # too few responses: their points may still come
+            pending_points += checklist.survey_points
+    score_reason = None
     if score < rule.pass_score:
         code = SCORE_PENDING if score + pending_points >= rule.pass_score else SCORE_BELOW
-        by_rank[_RANK[code]].append(_reason(code, score=score, pass_score=rule.pass_score))
+        score_reason = _reason(code, score=score, pass_score=rule.pass_score)
 
-    # Most serious first; within one level, the order above (criteria in checklist order).
-    reasons = [*by_rank[_NOT_STARTED], *by_rank[_NOT_MET], *by_rank[_IN_PROGRESS]]
+    # Most serious first; within one level, the part's (criteria in checklist order),
+    # then the survey's, then the score's.
+    not_started, not_met, in_progress = part.reasons
+    if survey_rank < 0 and score_reason is None:
+        reasons = [*not_started, *not_met, *in_progress]
+    else:
+        added: tuple[list[dict[str, Any]], ...] = ([], [], [])
+        if survey_rank >= 0:
+            added[survey_rank].extend(survey_reasons)
+        if score_reason is not None:
+            added[_RANK[score_reason["code"]]].append(score_reason)
+        reasons = [
+            *not_started,
+            *added[_NOT_STARTED],
+            *not_met,
+            *added[_NOT_MET],
+            *in_progress,
+            *added[_IN_PROGRESS],
+        ]
     return Verdict(
         status=_STATUS_OF[reasons[0]["code"]] if reasons else _CERTIFIED,
         reasons=reasons,
-        survey_responses=facts.responses,
-        survey_satisfied=facts.satisfied,
-        evidence_required=required,
-        evidence_approved=approved,
+        survey_responses=responses,
+        survey_satisfied=satisfied,
+        evidence_required=part.evidence_required,
+        evidence_approved=part.evidence_approved,
         score=score,
+    )
+
+
+def evaluate(
+    *,
+    year: int,
+    facts: Facts,
+    criteria: Checklist | Sequence[Criterion],
+    rule: Thresholds,
+) -> Verdict:
+    """The status of one commune for ``year``, its reasons and figures, as a ``Verdict``:
+    ``compose(evaluate_part(...), survey counts)``.
+
+    The reasons may share dictionaries with other verdicts of the same ``Checklist``:
+    they are read (stored, rendered), never changed.
+    """
+    checklist = criteria if isinstance(criteria, Checklist) else Checklist(criteria)
+    return compose(
+        evaluate_part(year=year, facts=facts, criteria=checklist),
+        responses=facts.responses,
+        satisfied=facts.satisfied,
+        criteria=checklist,
+        rule=rule,
     )

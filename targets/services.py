@@ -17,6 +17,12 @@ one), under a lock that serialises recomputes of that year, so:
   (idempotent), so a duplicate delivery of a task is harmless;
 - two runs at once take turns per year, and the second reads what the first wrote, so
   a status change is recorded once.
+
+A change of survey counts alone (an import, in its own transaction) does not evaluate
+the rule again: each status keeps its survey-free part (``rules.Part``), which
+``statuses_after_surveys`` composes with the new counts (``rules.compose``), reading the
+stored statuses with the new counts in one statement and writing those that moved in
+another, under the same per-year lock.
 """
 
 import contextlib
@@ -29,13 +35,23 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q, QuerySet, TextField
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
 from communes.models import CertificationRule, Commune, in_force_q
 from friendlygov import bulk
+from surveys.models import SurveyYear
 from targets import caching, facts, rules
 from targets.models import (
     CertificationStatus,
@@ -64,6 +80,10 @@ STATUS_FIELDS = [
     "evidence_approved",
     "score",
     "facts_hash",
+    "rule_key",
+    "facts_base",
+    "evidence_score",
+    "evidence_pending",
     "computed_at",
     "changed_at",
 ]
@@ -317,12 +337,19 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         # Written as text once, not per row.
         at = now.isoformat()
         counts: Counter[str] = Counter()
-        verdicts = {
-            commune_id: (rule.evaluate(commune_facts), rule.fingerprint(commune_facts))
-            for commune_id, commune_facts in facts.year_facts(
-                rule=rule, commune_ids=commune_ids
-            ).items()
-        }
+        verdicts = {}
+        for commune_id, commune_facts in facts.year_facts(
+            rule=rule, commune_ids=commune_ids
+        ).items():
+            part = rule.part(commune_facts)
+            responses, satisfied = commune_facts.responses, commune_facts.satisfied
+            base = rule.base(commune_facts)
+            verdicts[commune_id] = (
+                rule.compose(part, responses, satisfied),
+                facts.facts_hash(base, responses, satisfied),
+                base,
+                part,
+            )
         # The stored figures, the reasons as the database's text: decoding a country's
         # stored reasons took longer than computing them.
         previous = {
@@ -335,7 +362,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         }
         rendered: dict[Any, str] = {}
         rows, changes, same = [], [], []
-        for commune_id, (verdict, fingerprint) in verdicts.items():
+        for commune_id, (verdict, fingerprint, base, part) in verdicts.items():
             status = verdict.status
             counts[status] += 1
             figures = (
@@ -346,6 +373,10 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 verdict.evidence_approved,
                 verdict.score,
                 fingerprint,
+                rule.key,
+                base,
+                part.score,
+                part.pending,
             )
             old = previous.get(commune_id)
             if (
@@ -370,6 +401,10 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                     verdict.evidence_approved,
                     verdict.score,
                     fingerprint,
+                    rule.key,
+                    base,
+                    part.score,
+                    part.pending,
                     at,
                     at if changed or old_changed_at is None else old_changed_at,
                 )
@@ -394,6 +429,223 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
     return counts
 
 
+# --- After a change of survey counts alone ------------------------------------------
+
+
+def statuses_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> dict[int, Counter[str]]:
+    """Recompute the statuses of (commune id, year) ``pairs`` whose survey counts alone
+    changed (an import, an answer, a deletion), in the caller's transaction.
+
+    The rule without the survey counts (``rules.Part``: rules 1 and 2, the evidence's
+    points) is stored with each status; here it is composed with the year's new counts
+    (``rules.compose``, the rule's own code), so neither the evidence nor the committees
+    are read. Per year: the year's rule (three queries), one statement reading the stored
+    statuses with the new counts, one writing those that changed (and one moving the
+    computation time of those that did not), and the status changes and their
+    notifications. A pair is evaluated whole (``_recompute_year``) when it has no status,
+    when its status was computed under another rule, checklist or code (``rule_key``),
+    when its commune is not in force in the year, or when a recompute was asked for it
+    (its other facts may have moved since its status was computed). The statuses,
+    reasons, figures and fingerprints are those a whole evaluation gives. Returns, per
+    year, how many of the pairs have each status.
+    """
+    by_year: defaultdict[int, set[int]] = defaultdict(set)
+    for commune_id, year in pairs:
+        by_year[year].add(commune_id)
+    counts: dict[int, Counter[str]] = {}
+    with transaction.atomic():
+        for year in sorted(by_year):  # in order, as every recompute takes them
+            _lock_year(year)
+        for year, commune_ids in sorted(by_year.items()):
+            counts[year] = _recompute_surveys(year, commune_ids)
+    return counts
+
+
+def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
+    rule = facts.year_rule(year)
+    ids = bulk.ids_in(commune_ids)
+    stored = (
+        CertificationStatus.objects.filter(year=year, commune_id__in=ids)
+        .order_by()
+        .annotate(
+            in_force=ExpressionWrapper(
+                in_force_q(rule.on, prefix="commune__"), output_field=BooleanField()
+            ),
+            asked=Exists(
+                PendingRecompute.objects.filter(
+                    Q(year=None) | Q(year=year), commune_id=OuterRef("commune_id")
+                )
+            ),
+            reasons_text=Cast("reasons", TextField()),
+        )
+        .values_list(
+            "pk",
+            "commune_id",
+            "in_force",
+            "asked",
+            "rule_key",
+            "status",
+            "survey_responses",
+            "survey_satisfied",
+            "evidence_required",
+            "evidence_approved",
+            "score",
+            "facts_hash",
+            "facts_base",
+            "evidence_score",
+            "evidence_pending",
+            "reasons_text",
+        )
+    )
+    # The year's survey counts of the same communes, from the roll-up, beside each stored
+    # status: one statement.
+    sums = (
+        SurveyYear.objects.filter(year=year, commune_id__in=ids)
+        .order_by()
+        .values_list("commune_id", "responses", "satisfied")
+    )
+    stored_sql, stored_params = stored.query.sql_with_params()
+    sums_sql, sums_params = sums.query.sql_with_params()
+    # Bound by PostgreSQL: the communes' ids go as arrays, not spelled into the text.
+    with bulk.bound_cursor() as cursor:
+        # Both texts are the ORM's, of the querysets above; the values are parameters.
+        cursor.execute(
+            f"SELECT t.*, s.responses, s.satisfied FROM ({stored_sql}) t "  # noqa: S608  # nosec B608
+            f"LEFT JOIN ({sums_sql}) s ON s.commune_id = t.commune_id",
+            [*stored_params, *sums_params],
+        )
+        rows = cursor.fetchall()
+    now = _now()
+    counts: Counter[str] = Counter()
+    rendered: dict[Any, str] = {}
+    # The stored reasons split into the part's and the survey ones, by their text: many
+    # statuses share theirs.
+    split: dict[str, tuple[Any, list[Any]]] = {}
+    whole = set(commune_ids)
+    written, changes, same = [], [], []
+    key = rule.key
+    for (
+        pk,
+        commune_id,
+        in_force,
+        asked,
+        rule_key,
+        old_status,
+        old_responses,
+        old_satisfied,
+        required,
+        approved,
+        old_score,
+        old_hash,
+        base,
+        evidence_score,
+        evidence_pending,
+        old_text,
+        responses,
+        satisfied,
+    ) in rows:
+        if rule_key != key or asked or not in_force:
+            continue  # evaluated whole below
+        whole.discard(commune_id)
+        responses, satisfied = responses or 0, satisfied or 0
+        old = split.get(old_text)
+        if old is None:
+            old = split[old_text] = rules.split_reasons(json.loads(old_text))
+        part_reasons, old_survey_reasons = old
+        verdict = rule.compose(
+            rules.Part(part_reasons, required, approved, evidence_score, evidence_pending),
+            responses,
+            satisfied,
+        )
+        status, score = verdict.status, verdict.score
+        counts[status] += 1
+        fingerprint = facts.facts_hash(base, responses, satisfied)
+        # The part's reasons are those stored: the reasons changed only if the survey
+        # and score ones did (then they are written again, as jsonb prints them).
+        text = None
+        if rules.survey_reasons_of(verdict.reasons) != old_survey_reasons:
+            text = _stored_text(verdict.reasons, rendered)
+        if text is None and (status, responses, satisfied, score, fingerprint) == (
+            old_status,
+            old_responses,
+            old_satisfied,
+            old_score,
+            old_hash,
+        ):
+            same.append(pk)
+            continue
+        changed = status != old_status
+        written.append((pk, status, text, responses, satisfied, score, fingerprint, changed))
+        if changed:
+            changes.append(
+                StatusChange(
+                    commune_id=commune_id,
+                    year=year,
+                    from_status=old_status,
+                    to_status=status,
+                    at=now,
+                )
+            )
+    if same:
+        CertificationStatus.objects.filter(pk__in=bulk.ids_in(same)).update(computed_at=now)
+    _update_survey_figures(written, now)
+    _insert_changes(changes)
+    notifications.status_changes(changes)
+    if written or same:
+        caching.public_changed()
+    if whole:
+        counts += _recompute_year(year, sorted(whole))
+    return counts
+
+
+# The statuses whose survey figures moved (rows of id, status, reasons as jsonb's text or
+# null when they did not change, responses, satisfied, score, fingerprint, whether the
+# status changed), written in one statement whose one parameter is a JSON array of them;
+# the time of the computation, and of the change, is the other.
+_SURVEY_UPDATE_SQL = {
+    "postgresql": """
+UPDATE targets_certificationstatus t
+SET status = v.status, reasons = coalesce(v.reasons::jsonb, t.reasons),
+    survey_responses = v.responses,
+    survey_satisfied = v.satisfied, score = v.score, facts_hash = v.hash,
+    computed_at = %(at)s::timestamptz,
+    changed_at = CASE WHEN v.changed THEN %(at)s::timestamptz ELSE t.changed_at END
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
+    id bigint, status text, reasons text, responses integer, satisfied integer,
+    score integer, hash text, changed boolean)
+WHERE t.id = v.id
+""",
+    "sqlite": """
+UPDATE targets_certificationstatus
+SET status = v.status,
+    reasons = coalesce(v.reasons, targets_certificationstatus.reasons),
+    survey_responses = v.responses, survey_satisfied = v.satisfied, score = v.score,
+    facts_hash = v.hash, computed_at = %(at)s,
+    changed_at = CASE WHEN v.changed THEN %(at)s ELSE targets_certificationstatus.changed_at END
+FROM (
+    SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.status') AS status,
+           json_extract(value, '$.reasons') AS reasons,
+           json_extract(value, '$.responses') AS responses,
+           json_extract(value, '$.satisfied') AS satisfied,
+           json_extract(value, '$.score') AS score, json_extract(value, '$.hash') AS hash,
+           json_extract(value, '$.changed') AS changed
+    FROM json_each(%(rows)s)
+) AS v
+WHERE targets_certificationstatus.id = v.id
+""",
+}
+
+
+def _update_survey_figures(rows: list[tuple[Any, ...]], now: datetime.datetime) -> None:
+    if not rows:
+        return
+    names = ("id", "status", "reasons", "responses", "satisfied", "score", "hash", "changed")
+    payload = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+    at: Any = now if bulk.is_postgresql() else connection.ops.adapt_datetimefield_value(now)
+    with bulk.bound_cursor() as cursor:
+        cursor.execute(_SURVEY_UPDATE_SQL[connection.vendor], {"at": at, "rows": payload})
+
+
 # What a recompute compares with the stored status, besides the reasons: a status whose
 # figures are all the same is left as it is (only its ``computed_at`` moves), so the
 # nightly run of a country where little changed writes little.
@@ -405,6 +657,10 @@ COMPARED_FIELDS = [
     "evidence_approved",
     "score",
     "facts_hash",
+    "rule_key",
+    "facts_base",
+    "evidence_score",
+    "evidence_pending",
 ]
 
 

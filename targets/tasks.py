@@ -36,6 +36,13 @@ def recompute_pending():
     return services.pending_recomputes_drain(prerender=_prerender_communes)
 
 
+@shared_task(**RETRY_POLICY)
+def prerender_communes(year: int, commune_ids: list[int]):
+    """Render into the cache the dashboards and public pages of ``year`` that a recompute
+    of ``commune_ids`` in a writer's own transaction (a survey import) changed."""
+    _prerender_communes(year, commune_ids)
+
+
 @shared_task(bind=True, **RETRY_POLICY)
 def recompute_all(self, run_id: int | None = None, year: int | None = None):
     """Recompute every commune: the run ``run_id``, or a new run (the nightly schedule)."""

@@ -32,18 +32,18 @@ def questionnaire(db):
 
 @pytest.fixture
 def recompute():
-    """recompute_later, as the survey code calls it (the recompute itself is issue 5's)."""
+    """The recomputes the survey code asks for (the recompute itself is targets'):
+    recompute_later from the services, and the importer's recompute of its (commune, year)
+    pairs in its transaction, seen here as one call per pair."""
     with (
         mock.patch("surveys.services.recompute_later") as from_services,
-        mock.patch("surveys.importing.recompute_later_many") as from_importing,
+        mock.patch("surveys.importing.recompute_after_surveys") as from_importing,
     ):
         calls = mock.Mock()
         from_services.side_effect = lambda **kw: calls(**kw)
 
-        # The importer queues its communes in one go (targets.outbox.recompute_later_many);
-        # seen here as one recompute_later per commune, as the other writes queue them.
-        def each(*, requests):
-            for commune_id, year in requests:
+        def each(*, pairs):
+            for commune_id, year in pairs:
                 calls(commune_id=commune_id, year=year)
 
         from_importing.side_effect = each

@@ -91,16 +91,17 @@ def test_a_semicolon_separated_csv_from_a_comma_decimal_excel_is_read(csv_file, 
 
 
 @pytest.mark.django_db
-def test_one_recompute_is_queued_per_commune_not_per_row(csv_file, recompute):
+def test_one_recompute_per_commune_and_year_not_per_row(csv_file, recompute):
     rows = [HEADER] + [["7444", f"2024-02-{d:02d}", "1"] for d in range(1, 21)]
     rows += [["7219", "2023-12-30", "1"], ["7219", "2024-01-02", "0"]]
     survey_file_import(path=csv_file(rows), filename="x.csv")
     doi_ngo, le_loi = (Commune.objects.get(code=c).pk for c in ("7444", "7219"))
-    assert recompute.call_count == 2
+    assert recompute.call_count == 3
     assert Counter(tuple(sorted(c.kwargs.items())) for c in recompute.call_args_list) == {
         (("commune_id", doi_ngo), ("year", 2024)): 1,
-        # rows of two years: every year of that commune is recomputed
-        (("commune_id", le_loi), ("year", None)): 1,
+        # rows of two years: each of them, and no other year of that commune
+        (("commune_id", le_loi), ("year", 2023)): 1,
+        (("commune_id", le_loi), ("year", 2024)): 1,
     }
 
 

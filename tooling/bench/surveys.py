@@ -4,9 +4,10 @@ to end, each beside what PostgreSQL alone needs for the same work.
 3. ``recompute_all`` (a recorded run) beside one statement that computes and writes the
    same statuses (``reference.statuses``); both read the survey roll-up. Also the nightly
    run after 1% of the communes changed, and the first run (every status new).
-4. The importer on a CSV, end to end: read, check, write, roll up, then recompute the
-   communes and years it touched; beside COPY of the same rows into a table of the
-   survey table's columns without any index.
+4. The importer on a CSV, end to end: read, check, write, roll up, and recompute the
+   communes and years it touched (in the import's transaction, as production does it);
+   beside COPY of the same rows into a table of the survey table's columns without any
+   index.
 
 Nothing stays: what a measurement writes is rolled back.
 """
@@ -14,7 +15,6 @@ Nothing stays: what a measurement writes is rolled back.
 import datetime
 import secrets
 import time
-from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -181,34 +181,44 @@ def _reset_peak_memory() -> bool:
 
 
 def import_end_to_end(path) -> dict:
-    """Import ``path`` with the importer of the web page, then recompute the communes
-    and years it touched (what the task it queues does), deferred constraints checked as
-    a commit would. In the caller's transaction. Returns the times of each part."""
+    """Import ``path`` with the importer of the web page, which recomputes the statuses of
+    the communes and years it touched in its own transaction (``communes.hooks.
+    recompute_after_surveys``), deferred constraints checked as a commit would. In the
+    caller's transaction. Returns the times of each part: the recompute's is timed
+    around the hook, inside the import."""
     from pathlib import Path
 
+    from communes import hooks
     from surveys.importing import survey_file_import
+    from targets import outbox
 
-    started = time.perf_counter()
-    report = survey_file_import(path=Path(path), filename=Path(path).name)
-    imported = time.perf_counter()
-    touched = defaultdict(list)
-    for commune_id, years in report.per_commune.items():
-        for year in years:
-            touched[year].append(commune_id)
-    for year, commune_ids in sorted(touched.items()):
-        services.statuses_recompute(year=year, commune_ids=commune_ids)
-    recomputed = time.perf_counter()
+    recompute = {"seconds": 0.0, "pairs": 0}
+
+    def timed_recompute(*, pairs):
+        pairs = list(pairs)
+        began = time.perf_counter()
+        outbox.recompute_after_surveys(pairs=pairs)
+        recompute["seconds"] += time.perf_counter() - began
+        recompute["pairs"] += len(pairs)
+
+    hooks.connect("recompute_after_surveys", timed_recompute)
+    try:
+        started = time.perf_counter()
+        report = survey_file_import(path=Path(path), filename=Path(path).name)
+        imported = time.perf_counter()
+    finally:
+        hooks.connect("recompute_after_surveys", outbox.recompute_after_surveys)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
     finished = time.perf_counter()
     return {
         "seconds": finished - started,
-        "import_seconds": imported - started,
-        "recompute_seconds": recomputed - imported,
-        "constraints_seconds": finished - recomputed,
+        "import_seconds": imported - started - recompute["seconds"],
+        "recompute_seconds": recompute["seconds"],
+        "constraints_seconds": finished - imported,
         "rows": report.rows,
         "communes": len(report.per_commune),
-        "pairs": sum(len(ids) for ids in touched.values()),
+        "pairs": recompute["pairs"],
     }
 
 
@@ -355,7 +365,7 @@ def measure_import(*, rows: int) -> list[Row]:
         Row(
             "4",
             f"  of which read, check, write, roll up: {worker['import_seconds']:.2f} s; "
-            f"recompute of {worker['pairs']:,} touched (commune, year): "
+            f"recompute of {worker['pairs']:,} touched (commune, year), in the import: "
             f"{worker['recompute_seconds']:.2f} s; deferred checks "
             f"{worker['constraints_seconds']:.2f} s",
             "",
