@@ -53,6 +53,7 @@ from communes.models import Commune
 from friendlygov import bulk
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
 from friendlygov.dates import EARLIEST, past_date_problem
+from friendlygov.memory import collector_paused
 from surveys import conf, rollup
 from surveys.models import Channel, Element, ImportBatch, Questionnaire, SurveyResponse
 from surveys.questions import SATISFIED_FROM, SCALE_MAX, SCALE_MIN
@@ -919,6 +920,7 @@ def _already_imported(report: ImportReport) -> bool:
     return True
 
 
+@collector_paused()
 def survey_file_check(*, path: Path, filename: str, by=None) -> ImportReport:
     """Read the whole file and report what it holds, every bad row and the rows already
     in from earlier imports; write nothing.
@@ -1135,6 +1137,7 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll it back."""
 
 
+@collector_paused()
 def survey_file_import(
     *, path: Path, filename: str, by=None, replace: bool = False
 ) -> ImportReport:

@@ -13,6 +13,7 @@ def test_the_recompute_hooks_lead_to_the_targets_outbox_and_the_checklist_to_sur
     # Connected by TargetsConfig.ready and SurveysConfig.ready when Django starts.
     assert hooks._hooks["recompute_later"] is outbox.recompute_later
     assert hooks._hooks["recompute_later_many"] is outbox.recompute_later_many
+    assert hooks._hooks["recompute_after_surveys"] is outbox.recompute_after_surveys
     assert hooks._hooks["survey_figures"] is selectors.survey_figures
     assert hooks._hooks["survey_responses_from"] is selectors.responses_from
 
