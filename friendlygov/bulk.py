@@ -143,7 +143,8 @@ def bulk_add(
         f"{column} = {table}.{column} + EXCLUDED.{column}"
         for column in columns[len(unique_fields) :]
     )
-    upsert = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+    # The column names are the model's own.
+    upsert = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"  # nosec B608
     if is_postgresql() and len(rows) >= COPY_FROM:
         _add_through_copy(table, columns, rows, upsert)
         return

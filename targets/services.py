@@ -410,23 +410,24 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
                 )
             )
             if changed:
-                changes.append(
-                    StatusChange(
-                        commune_id=commune_id,
-                        year=year,
-                        from_status=old_status,
-                        to_status=status,
-                        at=now,
-                    )
-                )
+                changes.append(_change(commune_id, year, old_status, status, now))
         if same:
             stored.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
         _upsert_statuses(rows)
-        _insert_changes(changes)
-        notifications.status_changes(changes)
-        # The bulk writes send no signal: the public pages are told here.
-        caching.public_changed()
+        _changes_told(changes)
     return counts
+
+
+def _change(commune_id: int, year: int, old: str, new: str, at: datetime.datetime) -> StatusChange:
+    return StatusChange(commune_id=commune_id, year=year, from_status=old, to_status=new, at=at)
+
+
+def _changes_told(changes: list[StatusChange]) -> None:
+    """Once a recompute has written its statuses: store the status changes, notify those
+    who follow them, and tell the public pages (the bulk writes send no signal)."""
+    _insert_changes(changes)
+    notifications.status_changes(changes)
+    caching.public_changed()
 
 
 # --- After a change of survey counts alone ------------------------------------------
@@ -577,22 +578,12 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
         changed = status != old_status
         written.append((pk, status, text, responses, satisfied, score, fingerprint, changed))
         if changed:
-            changes.append(
-                StatusChange(
-                    commune_id=commune_id,
-                    year=year,
-                    from_status=old_status,
-                    to_status=status,
-                    at=now,
-                )
-            )
+            changes.append(_change(commune_id, year, old_status, status, now))
     if same:
         CertificationStatus.objects.filter(pk__in=bulk.ids_in(same)).update(computed_at=now)
     _update_survey_figures(written, now)
-    _insert_changes(changes)
-    notifications.status_changes(changes)
     if written or same:
-        caching.public_changed()
+        _changes_told(changes)
     if whole:
         counts += _recompute_year(year, sorted(whole))
     return counts
