@@ -305,6 +305,29 @@ def ids_in(ids: Iterable[int]) -> RawSQL:
     )
 
 
+def key_share_locked(model: type[models.Model], ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` (primary keys of ``model``) exist, locked against deletion until
+    the transaction ends: on PostgreSQL with FOR KEY SHARE, the lock a foreign key
+    constraint's check takes (updates of other columns go on), in the order of the ids.
+    What a table without such a constraint checks once instead of once per row. SQLite
+    has one writer at a time: nothing can delete them before the commit. One query."""
+    values = sorted({int(i) for i in ids})
+    if not values:
+        return set()
+    if not is_postgresql():
+        found = model._default_manager.filter(pk__in=ids_in(values)).values_list("pk", flat=True)
+        return set(found)
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        # The table and column names are the model's own; the ids are one array parameter.
+        cursor.execute(
+            f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) "  # noqa: S608  # nosec B608
+            f"ORDER BY {column} FOR KEY SHARE",
+            [values],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def rows(queryset: "models.QuerySet[Any]") -> Iterator[Sequence[Any]]:
     """The rows of a ``values_list`` queryset, fetched ``READ_CHUNK`` at a time, with the
     fields' conversions (dates and decimals on SQLite): a country's evidence is ~150,000

@@ -1180,7 +1180,7 @@ def survey_file_import(
             if report.written == 0:
                 report.error(_nothing_new(report))
                 raise _Refused
-            _lock_referenced(report, questionnaire)
+            _lock_referenced(report, questionnaire, by)
             if not report.ok:
                 raise _Refused
             # The roll-up gains what the file added, less what it took out (one upsert).
@@ -1209,37 +1209,14 @@ def survey_file_import(
     return report
 
 
-def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None) -> None:
+def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None, by) -> None:
     """Check, once per file, what a foreign key constraint checked once per row: the
-    communes and the questionnaire the rows name still exist (the survey table has no
-    such constraint, see ``SurveyResponse.commune``). On PostgreSQL they are locked
-    against deletion until the import commits (FOR KEY SHARE, the lock a constraint's
-    check takes; updates of other columns go on). A commune deleted since the file was
-    read is a named error, and nothing is written."""
+    communes, the questionnaire and the user the rows name still exist (the survey table
+    has no such constraint, see ``SurveyResponse.commune``). On PostgreSQL they are locked
+    against deletion until the import commits (``bulk.key_share_locked``). A commune
+    deleted since the file was read is a named error, and nothing is written."""
     commune_ids = sorted(report.per_commune)
-    questionnaire_found = questionnaire is None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # One array parameter; the table names are the models' own.
-            cursor.execute(
-                f"SELECT id FROM {Commune._meta.db_table} WHERE id = ANY(%s) "  # noqa: S608  # nosec B608
-                "ORDER BY id FOR KEY SHARE",
-                [commune_ids],
-            )
-            found = {row[0] for row in cursor.fetchall()}
-            if questionnaire is not None:
-                cursor.execute(
-                    f"SELECT id FROM {Questionnaire._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608  # nosec B608
-                    [questionnaire.pk],
-                )
-                questionnaire_found = cursor.fetchone() is not None
-    else:  # SQLite: one writer at a time, nothing can delete them before the commit
-        found = set(
-            Commune.objects.filter(pk__in=bulk.ids_in(commune_ids)).values_list("pk", flat=True)
-        )
-        questionnaire_found = (
-            questionnaire is not None and Questionnaire.objects.filter(pk=questionnaire.pk).exists()
-        )
+    found = bulk.key_share_locked(Commune, commune_ids)
     for commune_id in commune_ids:
         if commune_id not in found:
             code, name = report.commune_names.get(commune_id, ("?", "?"))
@@ -1247,8 +1224,10 @@ def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None) 
                 _("xã %(code)s (%(name)s) vừa bị xoá khỏi danh mục: tệp không được nhập")
                 % {"code": code, "name": name}
             )
-    if questionnaire is not None and not questionnaire_found:
+    if questionnaire is not None and not bulk.key_share_locked(Questionnaire, [questionnaire.pk]):
         report.error(_("Bộ câu hỏi đang dùng vừa bị xoá: tệp không được nhập"))
+    if by is not None and not bulk.key_share_locked(type(by), [by.pk]):
+        report.error(_("Tài khoản nhập tệp vừa bị xoá: tệp không được nhập"))
 
 
 def _nothing_new(report: ImportReport) -> str:

@@ -229,7 +229,11 @@ class SurveyResponse(models.Model):
     comment = models.TextField(_("góp ý"), max_length=COMMENT_MAX_LENGTH, blank=True)
     # A kiosk form's one-time token: a double tap sends it twice, and is counted once.
     submission_token = models.CharField(max_length=64, null=True, blank=True)
-    # No index: read only when a user is deleted (SET_NULL), which is rare.
+    # No index: read only when a user is deleted (SET_NULL, applied by Django), which is
+    # rare. No constraint either, as for ``commune``: an import names its user on each of
+    # its rows, and a deferred constraint checked each of them again at the commit (0.5 s
+    # for 100,000 rows). The import and a paper entry lock their user instead
+    # (``services.user_locked``), once.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -237,6 +241,7 @@ class SurveyResponse(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # When it was recorded (a default, not auto_now_add, so that the demo can date it).
     created_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now, editable=False)

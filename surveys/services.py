@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from communes.access import has_role
 from communes.hooks import recompute_later
 from communes.models import Commune, Role, scope_of
+from friendlygov import bulk
 from surveys import conf, rollup
 from surveys.models import (
     COMMENT_MAX_LENGTH,
@@ -165,6 +166,9 @@ def survey_response_create(
         # The answer and the request to recompute its commune are saved together: an
         # answer is never kept without its recompute request, nor the reverse.
         with transaction.atomic():
+            # What a foreign key constraint would check (the column has none, for imports).
+            if by is not None and not bulk.key_share_locked(type(by), [by.pk]):
+                raise ValidationError(_("Tài khoản của bạn vừa bị xoá: phiếu không được ghi."))
             response.save()
             rollup.months_add(
                 {(commune.pk, answered_on.year, answered_on.month): [1, int(response.satisfied)]}

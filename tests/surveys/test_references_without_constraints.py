@@ -1,22 +1,26 @@
-"""The survey table has no foreign key constraint on its commune, questionnaire and
-import batch (an import checks them once per file, not once per row): what the
+"""The survey table has no foreign key constraint on its commune, questionnaire, import
+batch and user (an import checks them once per file, not once per row): what the
 constraints guaranteed still holds. A row naming no commune is a named error, deleting
 a commune deletes its responses and its roll-up, a questionnaire that has responses
-cannot be deleted, undoing an import deletes its rows, and a commune deleted while a
-file is imported stops the import with nothing written."""
+cannot be deleted, undoing an import deletes its rows, deleting a user empties the
+column of their responses, and a commune or user deleted while a file is imported (or
+a paper form entered) stops it with nothing written."""
 
 import datetime
 from unittest import mock
 
 import pytest
 from django.contrib.admin.sites import site
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.test import RequestFactory
 
 from communes.models import Commune
-from surveys import importing
+from surveys import importing, services
 from surveys.importing import ImportRefused, survey_file_import
-from surveys.models import ImportBatch, Questionnaire, SurveyResponse, SurveyYear
+from surveys.models import Channel, ImportBatch, Questionnaire, SurveyResponse, SurveyYear
+from tests.surveys.conftest import all_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +143,63 @@ def test_an_import_without_an_active_questionnaire_names_no_questionnaire(
     assert report.written == 1
     assert SurveyResponse.objects.get().questionnaire is None
     assert SurveyResponse.objects.get().answered_on == datetime.date(2024, 3, 5)
+
+
+def test_an_import_names_its_user_on_its_rows_until_the_user_is_deleted(
+    csv_file, questionnaire, admin_user, recompute
+):
+    survey_file_import(
+        path=csv_file([HEADER, ["7444", "2024-03-05", "1", "4", "5"]]),
+        filename="a.csv",
+        by=admin_user,
+    )
+    assert SurveyResponse.objects.get().entered_by == admin_user
+
+    get_user_model().objects.filter(pk=admin_user.pk).delete()
+
+    assert SurveyResponse.objects.get().entered_by is None
+
+
+def test_a_user_deleted_while_their_file_is_imported_stops_the_import(
+    csv_file, questionnaire, admin_user, recompute
+):
+    take_out_repeats = importing._take_out_repeats
+
+    def then_delete(*args, **kwargs):
+        take_out_repeats(*args, **kwargs)
+        get_user_model().objects.filter(pk=admin_user.pk).delete()
+
+    with (
+        mock.patch("surveys.importing._take_out_repeats", side_effect=then_delete),
+        pytest.raises(ImportRefused) as refused,
+    ):
+        survey_file_import(
+            path=csv_file([HEADER, ["7444", "2024-03-05", "1", "4", "5"]]),
+            filename="late.csv",
+            by=admin_user,
+        )
+
+    assert refused.value.report.errors == ["Tài khoản nhập tệp vừa bị xoá: tệp không được nhập"]
+    assert get_user_model().objects.filter(pk=admin_user.pk).exists()  # rolled back
+    assert not SurveyResponse.objects.exists() and not ImportBatch.objects.exists()
+    recompute.assert_not_called()
+
+
+def test_a_paper_form_entered_by_a_user_deleted_meanwhile_is_not_recorded(
+    questionnaire, doi_ngo, commune_staff, recompute
+):
+    get_user_model().objects.filter(pk=commune_staff.pk).delete()  # the object keeps its id
+
+    with pytest.raises(ValidationError) as error:
+        services.survey_response_create(
+            commune=doi_ngo,
+            questionnaire=questionnaire,
+            answered_on=datetime.date(2024, 2, 1),
+            answers=all_answers(),
+            channel=Channel.PAPER,
+            by=commune_staff,
+        )
+
+    assert error.value.messages == ["Tài khoản của bạn vừa bị xoá: phiếu không được ghi."]
+    assert not SurveyResponse.objects.exists() and not SurveyYear.objects.exists()
+    recompute.assert_not_called()
