@@ -129,7 +129,7 @@ def bulk_add(
 ) -> None:
     """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
     those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, in one
-    statement. ``rows`` are plain values, ``unique_fields`` then ``added`` in order (no
+    statement. ``rows`` are integers, ``unique_fields`` then ``added`` in order (no
     model instances: a national import adds ~20,000 of them, and building as many
     instances costs more than the statement). Call it inside the caller's transaction."""
     if not rows:
@@ -180,8 +180,9 @@ def _add_through_copy(
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
         with cursor.copy(f"COPY bulk_added ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            # Integers (keys and counts) are their own COPY text: the rows are joined
+            # here, not adapted value by value by the driver (~26 values a row).
+            copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM bulk_added {upsert}"  # noqa: S608  # nosec B608
         )
@@ -296,13 +297,22 @@ def ids_in(ids: Iterable[int]) -> RawSQL:
     values = sorted({int(i) for i in ids})
     if is_postgresql():
         return RawSQL(
-            "SELECT unnest(%s::bigint[])", (values,), output_field=models.BigIntegerField()
+            "SELECT unnest(%s::bigint[])",
+            (array_text(values),),
+            output_field=models.BigIntegerField(),
         )
     return RawSQL(
         "SELECT value FROM json_each(%s)",
         (json.dumps(values),),
         output_field=models.BigIntegerField(),
     )
+
+
+def array_text(values: Iterable[int]) -> str:
+    """Integers as PostgreSQL's text of an array (``{1,2,3}``), for a ``%s::bigint[]``
+    parameter: joined in one call, where the driver adapts a list element by element
+    (13 ms for 10,000 ids, each time a national import's communes are named)."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
 
 
 def key_share_locked(model: type[models.Model], ids: Iterable[int]) -> set[int]:
@@ -323,7 +333,7 @@ def key_share_locked(model: type[models.Model], ids: Iterable[int]) -> set[int]:
         cursor.execute(
             f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) "  # noqa: S608  # nosec B608
             f"ORDER BY {column} FOR KEY SHARE",
-            [values],
+            [array_text(values)],
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -27,6 +27,7 @@ another, under the same per-year lock.
 
 import contextlib
 import datetime
+import functools
 import json
 import logging
 from collections import Counter, defaultdict
@@ -564,8 +565,11 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
         # The part's reasons are those stored: the reasons changed only if the survey
         # and score ones did (then they are written again, as jsonb prints them).
         text = None
-        if rules.survey_reasons_of(verdict.reasons) != old_survey_reasons:
-            text = _stored_text(verdict.reasons, rendered)
+        survey_reasons = rules.survey_reasons_of(verdict.reasons)
+        if survey_reasons != old_survey_reasons:
+            text = _text_with(old_text, old_survey_reasons, survey_reasons) or _stored_text(
+                verdict.reasons, rendered
+            )
         if text is None and (status, responses, satisfied, score, fingerprint) == (
             old_status,
             old_responses,
@@ -680,21 +684,50 @@ def _stored_text(reasons: list[dict[str, Any]], rendered: dict[Any, str]) -> str
     return f"[{', '.join(parts)}]"
 
 
+def _text_with(stored: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
+    """The ``stored`` reasons' text (as jsonb prints them) with its survey and score
+    reasons ``old`` replaced by ``new``, when they have the same codes in the same order
+    (a rate, a count or a score moved): the other reasons, and so the places of these,
+    are the same. Each old one must be found once in the text. None otherwise (then the
+    whole list is rendered). A national import changes the survey reasons of a few
+    thousand statuses, each of a dozen reasons: two short texts instead of all of them."""
+    codes = [reason["code"] for reason in old]
+    if codes != [reason["code"] for reason in new] or len(set(codes)) != len(codes):
+        return None
+    text = stored
+    for before, after in zip(old, new, strict=True):
+        old_text = _jsonb_text(before)
+        if text.count(old_text) != 1:
+            return None
+        text = text.replace(old_text, _jsonb_text(after))
+    return text
+
+
+# Made once: ``json.dumps`` with an option builds an encoder on every call.
+_JSONB_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _jsonb_text(value: Any) -> str:
     # One call of the C encoder on a copy in jsonb's key order (its default separators
     # are jsonb's).
-    return json.dumps(_jsonb_order(value), ensure_ascii=False)
+    return _JSONB_ENCODER.encode(_jsonb_order(value))
 
 
 def _jsonb_order(value: Any) -> Any:
+    # Only containers are copied: a reason's values are mostly plain.
     if isinstance(value, dict):
-        return {key: _jsonb_order(value[key]) for key in sorted(value, key=_jsonb_key)}
+        return {
+            key: _jsonb_order(value[key]) if isinstance(value[key], dict | list) else value[key]
+            for key in sorted(value, key=_jsonb_key)
+        }
     if isinstance(value, list):
-        return [_jsonb_order(item) for item in value]
+        return [_jsonb_order(item) if isinstance(item, dict | list) else item for item in value]
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def _jsonb_key(key: str) -> tuple[int, bytes]:
+    # A handful of keys (code, params, criterion, rate...), each encoded once.
     encoded = key.encode()
     return len(encoded), encoded
 

@@ -316,6 +316,38 @@ def test_a_status_change_is_recorded_and_told_as_a_whole_evaluation_does(
     assert_as_a_whole_evaluation()
 
 
+def test_a_moved_rate_is_written_in_place_of_the_old_one(country, doi_ngo, le_loi):
+    """A commune already below the satisfaction threshold, and one short of the pass score,
+    whose counts move again: the same reasons with another rate, count or score. Their
+    text is the stored one with those reasons replaced, not all of them rendered again."""
+    _add_to_rollup(doi_ngo, responses=40, satisfied=0)
+    _add_to_rollup(le_loi, responses=40, satisfied=0)
+    services.statuses_after_surveys(pairs=[(doi_ngo.pk, YEAR), (le_loi.pk, YEAR)])
+    rate_before = stored()[doi_ngo.pk][1]
+    _add_to_rollup(doi_ngo, responses=10, satisfied=9)
+    _add_to_rollup(le_loi, responses=3, satisfied=0)
+
+    with mock.patch.object(services, "_stored_text", side_effect=services._stored_text) as spy:
+        services.statuses_after_surveys(pairs=[(doi_ngo.pk, YEAR), (le_loi.pk, YEAR)])
+
+    spy.assert_not_called()
+    assert stored()[doi_ngo.pk][1] != rate_before
+    assert_as_a_whole_evaluation()
+
+
+def test_survey_reasons_are_replaced_in_the_stored_text_only_when_they_match_it():
+    below = {"code": rules.SATISFACTION_BELOW, "params": {"rate": 60.5, "threshold": 85}}
+    moved = {"code": rules.SATISFACTION_BELOW, "params": {"rate": 58, "threshold": 85}}
+    missing = {"code": "evidence_missing", "params": {"criterion": "TC-HS"}}
+    stored_text = services._stored_text([missing, below], {})
+
+    assert json.loads(services._text_with(stored_text, [below], [moved])) == [missing, moved]
+    too_few = {"code": rules.TOO_FEW_RESPONSES, "params": {"responses": 3, "minimum": 30}}
+    assert services._text_with(stored_text, [below], [too_few]) is None  # another reason
+    assert services._text_with(stored_text, [below], []) is None
+    assert services._text_with(stored_text, [moved], [below]) is None  # not in the text
+
+
 def test_counts_that_did_not_move_only_move_the_time(country, doi_ngo, whole):
     before = stored()
     at = CertificationStatus.objects.get(commune=doi_ngo, year=YEAR).computed_at
