@@ -153,6 +153,8 @@ def seed():
         )
     SurveyResponse.objects.bulk_create(responses, batch_size=2000)
     months_rebuild()  # the roll-up the figures read (surveys.rollup)
+    if responses:
+        questionnaire.answered_now()
 
 
 def _sender(commune) -> str:

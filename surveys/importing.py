@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -1226,7 +1227,9 @@ def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None, 
             )
     if questionnaire is not None and not bulk.key_share_locked(Questionnaire, [questionnaire.pk]):
         report.error(_("Bộ câu hỏi đang dùng vừa bị xoá: tệp không được nhập"))
-    if by is not None and not bulk.key_share_locked(type(by), [by.pk]):
+    elif questionnaire is not None:
+        questionnaire.answered_now()
+    if by is not None and not bulk.key_share_locked(get_user_model(), [by.pk]):
         report.error(_("Tài khoản nhập tệp vừa bị xoá: tệp không được nhập"))
 
 

@@ -7,6 +7,7 @@ The file import lives in ``surveys.importing``.
 import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -167,9 +168,10 @@ def survey_response_create(
         # answer is never kept without its recompute request, nor the reverse.
         with transaction.atomic():
             # What a foreign key constraint would check (the column has none, for imports).
-            if by is not None and not bulk.key_share_locked(type(by), [by.pk]):
+            if by is not None and not bulk.key_share_locked(get_user_model(), [by.pk]):
                 raise ValidationError(_("Tài khoản của bạn vừa bị xoá: phiếu không được ghi."))
             response.save()
+            questionnaire.answered_now()
             rollup.months_add(
                 {(commune.pk, answered_on.year, answered_on.month): [1, int(response.satisfied)]}
             )

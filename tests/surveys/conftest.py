@@ -75,6 +75,8 @@ def make_responses(questionnaire):
             for ok in rows
         )
         months_rebuild(commune_ids=[commune.pk])  # what the services keep
+        if rows:
+            questionnaire.answered_now()
         return made
 
     return make

@@ -1,13 +1,15 @@
 """The SIPAS questionnaire: shipped as version 1, edited only as a new version."""
 
 import datetime
+import importlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from surveys import services
-from surveys.models import Element, Question, Questionnaire, SurveyResponse
+from surveys.importing import survey_file_import
+from surveys.models import Channel, Element, Question, Questionnaire, SurveyResponse
 from surveys.selectors import active_questionnaire
 
 
@@ -30,6 +32,37 @@ def test_questions_of_an_answered_version_cannot_change(questionnaire, make_resp
     question.text = "Một câu hỏi khác"
     with pytest.raises(ValidationError, match="tạo phiên bản mới"):
         question.full_clean()
+
+
+@pytest.mark.django_db
+def test_each_writer_of_responses_marks_its_version_answered_and_it_stays_so(
+    questionnaire, doi_ngo, admin_user, csv_file, recompute
+):
+    answers = {q.code: 5 for q in questionnaire.questions.all()}
+    response = services.survey_response_create(
+        commune=doi_ngo,
+        questionnaire=questionnaire,
+        answered_on=datetime.date(2024, 1, 5),
+        answers=answers,
+        channel=Channel.PAPER,
+    )
+    assert Questionnaire.objects.get(pk=questionnaire.pk).is_frozen
+    # A new version, answered only through an imported file.
+    second = services.questionnaire_new_version(questionnaire=questionnaire)
+    services.questionnaire_activate(questionnaire=second)
+    assert not second.is_frozen
+    survey_file_import(
+        path=csv_file(
+            [["commune_code", "answered_on", "satisfied", "Q11"], ["7444", "2024-02-01", "1", "5"]]
+        ),
+        filename="second.csv",
+    )
+    assert second.is_frozen
+    # Answers deleted later do not make a version editable again: they were given.
+    services.survey_responses_delete(
+        responses=SurveyResponse.objects.filter(pk=response.pk), by=admin_user
+    )
+    assert questionnaire.is_frozen
 
 
 @pytest.mark.django_db
@@ -140,3 +173,18 @@ def test_deleting_an_imported_file_in_the_admin_removes_its_responses_and_queues
     assert list(SurveyResponse.objects.all()) == [kept]
     assert SurveyResponse.history.filter(history_type="-", history_user=admin_user).count() == 3
     assert sorted(c.kwargs["year"] for c in recompute.call_args_list) == [2023, 2024]
+
+
+@pytest.mark.django_db
+def test_the_upgrade_marks_the_versions_that_have_responses(questionnaire, make_responses, doi_ngo):
+    """Migration 0017 fills ``answered`` from the responses already there."""
+    from django.apps import apps
+
+    upgrade = importlib.import_module("surveys.migrations.0017_questionnaire_answered_kept_on_it")
+    second = services.questionnaire_new_version(questionnaire=questionnaire)
+    make_responses(doi_ngo, datetime.date(2024, 1, 5), satisfied=1)
+    Questionnaire.objects.update(answered=False)  # as the new column starts
+
+    upgrade.answered_from_responses(apps, None)
+
+    assert questionnaire.is_frozen and not second.is_frozen
