@@ -64,6 +64,7 @@ from targets import services
 from targets.models import (
     CertificationRule,
     CertificationStatus,
+    ComputedProvince,
     PendingRecompute,
     RecomputeRun,
     StatusChange,
@@ -779,6 +780,7 @@ FACT_MODELS = [
     PracticeAdoption,
     FacilityInvestment,
     CertificationStatus,
+    ComputedProvince,
     StatusChange,
     RecomputeRun,
     PendingRecompute,
