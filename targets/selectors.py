@@ -295,9 +295,10 @@ def last_computed_at(*, year: int, province_id: int | None = None):
 
 def last_computation(at, *, year) -> Case:
     """When statuses last computed at ``at`` (an expression: a status's ``computed_at``,
-    or the latest of several) were last computed: the later of ``at`` and the last run of
-    every commune of ``year`` (a value or an ``OuterRef``), which moves its year's time
-    (``ComputedYear``) rather than each status's. None where ``at`` is None (no status)."""
+    the latest of several, or of their provinces' stamps) were last computed: the later
+    of ``at`` and the last run of every commune of ``year`` (a value or an ``OuterRef``),
+    which moves its year's time (``ComputedYear``) rather than each status's. None where
+    ``at`` is None (no status, no stamp)."""
     run = Subquery(ComputedYear.objects.filter(year=year).values("computed_at")[:1])
     return Case(When(IsNull(at, True), then=None), default=Greatest(at, Coalesce(run, at)))
 

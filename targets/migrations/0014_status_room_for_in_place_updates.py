@@ -4,9 +4,13 @@ A national import rewrites ~21,000 of the ~32,000 statuses (their survey figures
 computed_at). Since 0013 no index holds computed_at, so a row whose status did not change
 can be updated in place, its indexes untouched (a HOT update), but only if its page has
 room for the new version: full pages moved each row to another page and wrote it again
-into every index. The table is rewritten once (VACUUM FULL: 0.7 s for a country, the
-table locked meanwhile) so that its existing pages get the room; SQLite has no such
-setting.
+into every index. The table is rewritten once so that its existing pages get the room,
+in the order of its (commune, year) index: each page then holds the statuses of a few
+communes for every year, and an import, which rewrites one or two years, finds room on
+each page for most of its rows (91% of a national import's updates in place on a copy of
+the national data, against 56% with the table rewritten in its insertion order, whose
+pages hold one year each). CLUSTER: 0.3-0.7 s for a country, the table locked meanwhile.
+SQLite has no such setting.
 """
 
 from django.db import migrations
@@ -20,14 +24,15 @@ def leave_room(apps, schema_editor):
     schema_editor.execute(
         f"ALTER TABLE targets_certificationstatus SET (fillfactor = {FILLFACTOR})"
     )
-    # Not inside a transaction (the migration is not atomic): VACUUM refuses one.
-    schema_editor.execute("VACUUM FULL targets_certificationstatus")
+    schema_editor.execute("CLUSTER targets_certificationstatus USING one_status_a_year")
 
 
 def fill_pages(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("ALTER TABLE targets_certificationstatus RESET (fillfactor)")
+    schema_editor.execute("ALTER TABLE targets_certificationstatus SET WITHOUT CLUSTER")
+    # Not inside a transaction (the migration is not atomic): VACUUM refuses one.
     schema_editor.execute("VACUUM FULL targets_certificationstatus")
 
 
