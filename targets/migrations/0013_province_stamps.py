@@ -9,8 +9,8 @@ entries in every index (no HOT update): about half the time of a national import
 UPDATE of 21,000 statuses. The stamps are filled from the statuses (the latest
 computed_at per year and the commune's province now: what the pages read until this
 migration), and the index is dropped; so is the one on commune_id alone, which the
-unique (commune, year) constraint's index serves. About a second for a country
-(31,794 statuses); SQLite the same.
+unique (commune, year) constraint's index serves. About 0.1 s for a country (31,794
+statuses give 189 stamps, measured on a copy of the national data); SQLite the same.
 """
 
 import django.db.models.deletion
