@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import F
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -34,7 +34,7 @@ from django.utils.safestring import mark_safe
 
 from communes.models import Commune, District, Province, reference_date
 from targets import caching, selectors, tables
-from targets.models import CertificationStatus
+from targets.models import ComputedProvince
 
 logger = logging.getLogger(__name__)
 
@@ -294,12 +294,12 @@ def _request(year: int) -> HttpRequest:
 
 def computed_at_by_province(*, year: int) -> dict[int, object]:
     """{province id: the last computation of its communes' statuses of ``year``}, as
-    ``selectors.last_computed_at(year=, province_id=)`` reads each (one query)."""
+    ``selectors.last_computed_at(year=, province_id=)`` reads each (one query, over the
+    provinces' stamps: ``ComputedProvince``)."""
     return dict(
-        CertificationStatus.objects.filter(year=year)
-        .values("commune__province_id")
-        .annotate(at=selectors.last_computation(Max("computed_at"), year=year))
-        .values_list("commune__province_id", "at")
+        ComputedProvince.objects.filter(year=year)
+        .annotate(at=selectors.last_computation(F("computed_at"), year=year))
+        .values_list("province_id", "at")
     )
 
 

@@ -73,8 +73,13 @@ class Status(models.TextChoices):
 class CertificationStatus(models.Model):
     """A commune's computed status for a year, with the figures and reasons behind it."""
 
+    # Not indexed alone: the unique (commune, year) constraint's index leads with it.
     commune = models.ForeignKey(
-        Commune, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("xã")
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="statuses",
+        verbose_name=_("xã"),
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("năm"))
     status = models.CharField(_("trạng thái"), max_length=20, choices=Status)
@@ -87,6 +92,9 @@ class CertificationStatus(models.Model):
     )
     evidence_approved = models.PositiveIntegerField(_("tiêu chí bắt buộc đã duyệt"), default=0)
     score = models.PositiveIntegerField(_("điểm tiêu chí chấm điểm"), default=0)
+    # Not indexed: every recompute moves it, and an index on it made each of those writes
+    # a new row version with new index entries (no HOT update). When a year or a
+    # province was last computed is ``ComputedProvince``.
     computed_at = models.DateTimeField(_("tính lúc"))
     changed_at = models.DateTimeField(_("đổi trạng thái lúc"))
     # A digest of the facts, checklist, thresholds and code the status was computed from
@@ -126,12 +134,7 @@ class CertificationStatus(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commune", "year"], name="one_status_a_year")
         ]
-        indexes = [
-            models.Index(fields=["year", "status"]),
-            # The time of a year's last computation (the dashboards' cache key): one
-            # index entry instead of every status of the year.
-            models.Index(fields=["year", "computed_at"], name="status_year_computed_idx"),
-        ]
+        indexes = [models.Index(fields=["year", "status"])]
 
     def __str__(self):
         return f"{self.commune} {self.year}: {self.get_status_display()}"
@@ -156,6 +159,40 @@ class ComputedYear(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ComputedProvince(models.Model):
+    """When a status of a year of a commune of a province was last written: computed,
+    its computation time moved, or deleted (the dashboards' and the public page's cache
+    keys, ``selectors.last_computed_at``).
+
+    Every writer of statuses moves the stamps of the provinces of the communes it wrote,
+    in its transaction (``services``): the latest of a year's or a province's stamps is
+    the latest ``computed_at`` of its statuses (or later, after a deletion), read from a
+    few dozen rows instead of an index on every status's time, which made each recompute
+    of a status a non-HOT update. As with the statuses, a run of every commune moves its
+    year's time (``ComputedYear``) rather than these, and the pages show the later of
+    the two.
+    """
+
+    year = models.PositiveSmallIntegerField(_("năm"))
+    province = models.ForeignKey(
+        "communes.Province",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tỉnh"),
+    )
+    computed_at = models.DateTimeField(_("tính lúc"))
+
+    class Meta:
+        verbose_name = _("tỉnh đã tính")
+        verbose_name_plural = _("tỉnh đã tính")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province"], name="one_stamp_a_province_year")
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.province_id}: {self.computed_at:%Y-%m-%d %H:%M}"
 
 
 class StatusChange(models.Model):

@@ -52,6 +52,7 @@ from communes.numbers import percent
 from communes.selectors import default_programme_years, programme_year, programme_years
 from targets.models import (
     CertificationStatus,
+    ComputedProvince,
     ComputedYear,
     RecomputeRun,
     Status,
@@ -283,19 +284,21 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     """When the statuses of ``year`` were last computed (None if never): of every commune,
     or only of the communes of ``province_id`` and of the provinces merged into it (today's
     Tỉnh Bắc Ninh reads 2023 on Tỉnh Bắc Giang's communes), so that a province's dashboard
-    is told of its own recomputes and not of other provinces'. One query."""
-    statuses = CertificationStatus.objects.filter(year=year)
+    is told of its own recomputes and not of other provinces'. One query, over the
+    provinces' stamps (``ComputedProvince``: a few dozen rows, not the statuses)."""
+    stamps = ComputedProvince.objects.filter(year=year)
     if province_id is not None:
         provinces = [province_id, *provinces_merged_into(province_id)]
-        statuses = statuses.filter(commune__province_id__in=provinces)
-    return statuses.aggregate(at=last_computation(Max("computed_at"), year=year))["at"]
+        stamps = stamps.filter(province_id__in=provinces)
+    return stamps.aggregate(at=last_computation(Max("computed_at"), year=year))["at"]
 
 
 def last_computation(at, *, year) -> Case:
     """When statuses last computed at ``at`` (an expression: a status's ``computed_at``,
-    or the latest of several) were last computed: the later of ``at`` and the last run of
-    every commune of ``year`` (a value or an ``OuterRef``), which moves its year's time
-    (``ComputedYear``) rather than each status's. None where ``at`` is None (no status)."""
+    the latest of several, or of their provinces' stamps) were last computed: the later
+    of ``at`` and the last run of every commune of ``year`` (a value or an ``OuterRef``),
+    which moves its year's time (``ComputedYear``) rather than each status's. None where
+    ``at`` is None (no status, no stamp)."""
     run = Subquery(ComputedYear.objects.filter(year=year).values("computed_at")[:1])
     return Case(When(IsNull(at, True), then=None), default=Greatest(at, Coalesce(run, at)))
 
@@ -331,21 +334,22 @@ def provinces_merged_into(province_id: int) -> list[int]:
 
 def years_and_last_computations() -> tuple[list[int], dict[int, object]]:
     """The programme years, and when the statuses of each were last computed, in one
-    query (each year's last computation read from the index on year and time): what the
-    public page needs to know whether its cached rendering is still current."""
-    statuses = (
-        CertificationStatus.objects.filter(year=OuterRef("year"))
+    query (each year's last computation read from its provinces' stamps,
+    ``ComputedProvince``): what the public page needs to know whether its cached
+    rendering is still current."""
+    stamps = (
+        ComputedProvince.objects.filter(year=OuterRef("year"))
         .order_by("-computed_at")
         .values("computed_at")[:1]
     )
-    latest = last_computation(Subquery(statuses), year=OuterRef("year"))
+    latest = last_computation(Subquery(stamps), year=OuterRef("year"))
     rows = list(
         ProgrammeYear.objects.order_by("year").annotate(at=latest).values_list("year", "at")
     )
     if not rows:  # before any target: the default years, in one grouped query
         years = default_programme_years()
         computed = dict(
-            CertificationStatus.objects.filter(year__in=years)
+            ComputedProvince.objects.filter(year__in=years)
             .values("year")
             .annotate(at=last_computation(Max("computed_at"), year=OuterRef("year")))
             .values_list("year", "at")

@@ -282,9 +282,9 @@ def _recompute_compared(
             for each_year in compared_years:  # in order, as every recompute takes them
                 _lock_year(each_year)
             year_rules = [facts.year_rule(each_year) for each_year in compared_years]
-            _delete_not_in_force(year_rules)
-            compared = facts.fingerprints_compare(year_rules=year_rules)
             now = _now()
+            _delete_not_in_force(year_rules, now)
+            compared = facts.fingerprints_compare(year_rules=year_rules)
             for each_year, (moved, kept) in compared.items():
                 if kept:
                     counts[each_year] = kept
@@ -305,14 +305,26 @@ def _recompute_compared(
     return counts
 
 
-def _delete_not_in_force(year_rules: Iterable[facts.YearRule]) -> None:
+def _delete_not_in_force(year_rules: Iterable[facts.YearRule], now: datetime.datetime) -> None:
     """Delete the statuses of the units each year is not evaluated on (computed before a
-    reorganization was recorded): they are not figures of that year. One statement."""
+    reorganization was recorded): they are not figures of that year. One statement that
+    finds them; when there are any, one deleting them and one per year moving their
+    provinces' stamps (``ComputedProvince``)."""
     gone = Q()
     for rule in year_rules:
         gone |= Q(year=rule.year) & ~in_force_q(rule.on, prefix="commune__")
-    if gone:
-        CertificationStatus.objects.filter(gone).delete()
+    if not gone:
+        return
+    deleted = list(CertificationStatus.objects.filter(gone).values_list("pk", "year", "commune_id"))
+    if not deleted:
+        return
+    CertificationStatus.objects.filter(pk__in=bulk.ids_in(pk for pk, *_ in deleted)).delete()
+    by_year: defaultdict[int, list[int]] = defaultdict(list)
+    for _pk, year, commune_id in deleted:
+        by_year[year].append(commune_id)
+    # One statement per year with deletions: after a reorganization is recorded.
+    for year, commune_ids in sorted(by_year.items()):
+        _provinces_stamp(year, commune_ids, now)
 
 
 def _now() -> datetime.datetime:
@@ -333,7 +345,13 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
             stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
-        stored.exclude(commune__in=Commune.objects.in_force(on=rule.on)).delete()
+        deleted = list(
+            stored.exclude(commune__in=Commune.objects.in_force(on=rule.on)).values_list(
+                "commune_id", flat=True
+            )
+        )
+        if deleted:
+            stored.filter(commune_id__in=bulk.ids_in(deleted)).delete()
         now = _now()
         # Written as text once, not per row.
         at = now.isoformat()
@@ -415,6 +433,8 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         if same:
             stored.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
         _upsert_statuses(rows)
+        # Every commune evaluated was written or had its time moved.
+        _provinces_stamp(year, [*verdicts, *deleted], now)
         _changes_told(changes)
     return counts
 
@@ -586,6 +606,9 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
     if same:
         CertificationStatus.objects.filter(pk__in=bulk.ids_in(same)).update(computed_at=now)
     _update_survey_figures(written, now)
+    # The communes left out of ``whole`` were written or had their time moved (those
+    # evaluated whole below stamp their own provinces).
+    _provinces_stamp(year, commune_ids - whole, now)
     if written or same:
         _changes_told(changes)
     if whole:
@@ -639,6 +662,50 @@ def _update_survey_figures(rows: list[tuple[Any, ...]], now: datetime.datetime) 
     at: Any = now if bulk.is_postgresql() else connection.ops.adapt_datetimefield_value(now)
     with bulk.bound_cursor() as cursor:
         cursor.execute(_SURVEY_UPDATE_SQL[connection.vendor], {"at": at, "rows": payload})
+
+
+# The stamps of a year of the provinces of communes (``ComputedProvince``) moved to a
+# time, never back, in one statement: the communes' ids go as one array (PostgreSQL) or
+# one JSON array (SQLite).
+_STAMP_SQL = {
+    "postgresql": """
+INSERT INTO targets_computedprovince AS p (year, province_id, computed_at)
+SELECT DISTINCT %(year)s::smallint, province_id, %(at)s::timestamptz
+FROM communes_commune WHERE id = ANY(%(communes)s::bigint[])
+ON CONFLICT (year, province_id)
+DO UPDATE SET computed_at = greatest(p.computed_at, EXCLUDED.computed_at)
+""",
+    # (SQLite's parser needs the SELECT's WHERE before an upsert's ON CONFLICT.)
+    "sqlite": """
+INSERT INTO targets_computedprovince (year, province_id, computed_at)
+SELECT DISTINCT %(year)s, province_id, %(at)s
+FROM communes_commune WHERE id IN (SELECT value FROM json_each(%(communes)s))
+ON CONFLICT (year, province_id)
+DO UPDATE SET computed_at = max(targets_computedprovince.computed_at, excluded.computed_at)
+""",
+}
+
+
+def _provinces_stamp(year: int, commune_ids: Iterable[int], at: datetime.datetime) -> None:
+    """Move to ``at`` the stamps of ``year`` of the provinces of ``commune_ids``, whose
+    statuses were written, had their time moved or were deleted: what tells the dashboards
+    of those provinces, and of the country, that their figures may have moved
+    (``selectors.last_computed_at``). In the writer's transaction; nothing without
+    communes. (By the communes' ids, one year at a time: for a country's 10,600 communes
+    a quarter of the time of a join on (year, commune) pairs.)"""
+    ids = sorted(set(commune_ids))
+    if not ids:
+        return
+    if bulk.is_postgresql():
+        params: dict[str, Any] = {"year": year, "at": at, "communes": ids}
+    else:
+        params = {
+            "year": year,
+            "at": connection.ops.adapt_datetimefield_value(at),
+            "communes": json.dumps(ids),
+        }
+    with bulk.bound_cursor() as cursor:
+        cursor.execute(_STAMP_SQL[connection.vendor], params)
 
 
 # What a recompute compares with the stored status, besides the reasons: a status whose

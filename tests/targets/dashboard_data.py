@@ -4,6 +4,8 @@ adoptions and investment, and the extra units that grow the province to 2,000 co
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.db.models import Max
+
 from communes.models import (
     Commune,
     Criterion,
@@ -16,7 +18,7 @@ from communes.models import (
     Province,
     SteeringCommittee,
 )
-from targets.models import CertificationStatus, Status, StatusChange, YearTarget
+from targets.models import CertificationStatus, ComputedProvince, Status, StatusChange, YearTarget
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 COMPUTED_AT = datetime(2024, 12, 1, 2, 0, tzinfo=TZ)
@@ -46,7 +48,26 @@ def status_row(commune, year, status=Status.IN_PROGRESS, reasons=(), **figures):
 def give_status(commune, year, status=Status.IN_PROGRESS, reasons=(), **figures):
     row = status_row(commune, year, status, reasons, **figures)
     row.save()
+    stamp_provinces()
     return row
+
+
+def stamp_provinces():
+    """What every writer of statuses does (``targets.services``) for the rows written here
+    directly: each province's stamp of a year moves to the latest ``computed_at`` of its
+    statuses, never back (``targets.models.ComputedProvince``)."""
+    latest = (
+        CertificationStatus.objects.values_list("year", "commune__province_id")
+        .annotate(at=Max("computed_at"))
+        .order_by()
+    )
+    for year, province_id, at in latest:
+        stamp, created = ComputedProvince.objects.get_or_create(
+            year=year, province_id=province_id, defaults={"computed_at": at}
+        )
+        if not created and stamp.computed_at < at:
+            stamp.computed_at = at
+            stamp.save(update_fields=["computed_at"])
 
 
 def criterion(code="CSVC-01"):
@@ -86,6 +107,7 @@ def fill_communes(communes, *, year=2024):
         )
         for i, c in enumerate(communes)
     )
+    stamp_provinces()
     StatusChange.objects.bulk_create(
         StatusChange(
             commune=c, year=year, from_status="", to_status=Status.IN_PROGRESS, at=COMPUTED_AT

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from communes.models import Commune
 from targets import decisions
 from targets.models import CertificationRule, CertificationStatus, Status, YearTarget
+from tests.targets.dashboard_data import stamp_provinces
 
 SCAN = b"%PDF-1.4\n% signed scan\n%%EOF\n"
 
@@ -40,6 +41,7 @@ def set_status(codes, status=Status.CERTIFIED, year=2024, reasons=()):
                 "changed_at": now,
             },
         )
+    stamp_provinces()
 
 
 def issued(by, year=2024, *, number="123/QĐ-UBND", signed_on=None, communes=None):

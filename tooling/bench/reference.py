@@ -124,15 +124,26 @@ FROM scored
 
 
 # The statement above, writing what it computes into the stored statuses (the status and
-# the survey figures; the portal writes its reasons and scores too), as one statement.
+# the survey figures; the portal writes its reasons and scores too) and moving the stamps
+# of their provinces (``targets.models.ComputedProvince``), as one statement.
 WRITE_STATUSES_SQL = f"""
-WITH computed AS ({STATUSES_SQL})
-UPDATE targets_certificationstatus s
-SET status = c.status, survey_responses = c.responses, survey_satisfied = c.satisfied,
-    computed_at = now()
-FROM computed c
-WHERE s.commune_id = c.commune_id AND s.year = c.year
-RETURNING c.commune_id, c.year, c.status
+WITH computed AS ({STATUSES_SQL}),
+written AS (
+    UPDATE targets_certificationstatus s
+    SET status = c.status, survey_responses = c.responses, survey_satisfied = c.satisfied,
+        computed_at = now()
+    FROM computed c
+    WHERE s.commune_id = c.commune_id AND s.year = c.year
+    RETURNING c.commune_id, c.year, c.status
+),
+stamped AS (
+    INSERT INTO targets_computedprovince AS p (year, province_id, computed_at)
+    SELECT DISTINCT w.year, k.province_id, now()
+    FROM written w JOIN communes_commune k ON k.id = w.commune_id
+    ON CONFLICT (year, province_id)
+    DO UPDATE SET computed_at = greatest(p.computed_at, EXCLUDED.computed_at)
+)
+SELECT commune_id, year, status FROM written
 """  # noqa: S608  # nosec B608 (a constant)
 
 
@@ -152,10 +163,19 @@ def statuses(*, years: list[int], write: bool = False) -> dict[tuple[int, int], 
     return computed
 
 
+# ``targets.selectors.last_computed_at`` over the provinces' stamps (a few dozen rows):
+# the latest of them, or the year's last run of every commune (``ComputedYear``) if later;
+# nothing when there is no stamp.
+LAST_COMPUTATION = """CASE WHEN max(computed_at) IS NOT NULL THEN greatest(
+        max(computed_at),
+        (SELECT computed_at FROM targets_computedyear WHERE year = %(year)s))
+    END"""
+
+
 # The aggregates of the province dashboard (``targets.selectors.dashboard_figures``,
 # ``closest_to_certification``, ``share_by_year``, ``last_computed_at``), for the
 # districts of the given provinces, in one round trip.
-DASHBOARD_SQL = """
+DASHBOARD_SQL = f"""
 WITH d AS NOT MATERIALIZED (
     SELECT id FROM communes_district
     WHERE %(provinces)s::bigint[] IS NULL OR province_id = ANY(%(provinces)s::bigint[])
@@ -232,16 +252,18 @@ UNION ALL SELECT 'adoptions', (SELECT json_agg(adoptions) FROM adoptions)
 UNION ALL SELECT 'closest', (SELECT json_agg(closest) FROM closest)
 UNION ALL SELECT 'closest_first', (SELECT json_agg(closest_first) FROM closest_first)
 UNION ALL SELECT 'shares', (SELECT json_agg(shares) FROM shares)
-UNION ALL SELECT 'computed_at',
-    (SELECT to_json(max(computed_at)) FROM targets_certificationstatus WHERE year = %(year)s)
-"""
+UNION ALL SELECT 'computed_at', (SELECT to_json({LAST_COMPUTATION})
+    FROM targets_computedprovince
+    WHERE year = %(year)s
+      AND (%(provinces)s::bigint[] IS NULL OR province_id = ANY(%(provinces)s::bigint[])))
+"""  # noqa: S608  # nosec B608 (constants)
 
 
 # The aggregates of the national dashboard (``targets.selectors.national_figures``,
 # ``closest_to_certification`` with the page's limit, ``share_by_year``,
 # ``last_computed_at``): one row per province in force on the year's reference date, each
 # over its communes in force then, in one round trip.
-NATIONAL_SQL = """
+NATIONAL_SQL = f"""
 WITH on_day AS (
     SELECT coalesce((SELECT reference_date FROM communes_programmeyear WHERE year = %(year)s),
                     make_date(%(year)s, 1, 1)) AS on_day
@@ -349,8 +371,8 @@ UNION ALL SELECT 'closest_first', (SELECT json_agg(closest_first) FROM closest_f
 UNION ALL SELECT 'shares', (SELECT json_agg(shares) FROM shares)
 UNION ALL SELECT 'share_totals', (SELECT json_agg(share_totals) FROM share_totals)
 UNION ALL SELECT 'computed_at',
-    (SELECT to_json(max(computed_at)) FROM targets_certificationstatus WHERE year = %(year)s)
-"""
+    (SELECT to_json({LAST_COMPUTATION}) FROM targets_computedprovince WHERE year = %(year)s)
+"""  # noqa: S608  # nosec B608 (constants)
 
 
 def dashboard(*, year: int, province_ids: list[int] | None, closest: int = 20) -> dict:

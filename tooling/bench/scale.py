@@ -64,6 +64,7 @@ from targets import services
 from targets.models import (
     CertificationRule,
     CertificationStatus,
+    ComputedProvince,
     PendingRecompute,
     RecomputeRun,
     StatusChange,
@@ -782,6 +783,7 @@ FACT_MODELS = [
     PracticeAdoption,
     FacilityInvestment,
     CertificationStatus,
+    ComputedProvince,
     StatusChange,
     RecomputeRun,
     PendingRecompute,
