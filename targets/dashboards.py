@@ -292,15 +292,27 @@ def _request(year: int) -> HttpRequest:
     return request
 
 
-def computed_at_by_province(*, year: int) -> dict[int, object]:
-    """{province id: the last computation of its communes' statuses of ``year``}, as
-    ``selectors.last_computed_at(year=, province_id=)`` reads each (one query, over the
-    provinces' stamps: ``ComputedProvince``)."""
-    return dict(
+def computed_at_by_province(*, year: int, province_ids: Iterable[int]) -> dict[int, object]:
+    """{province id: the last computation of its communes' statuses of ``year``} for each
+    of ``province_ids``, as ``selectors.last_computed_at(year=, province_id=)`` reads it:
+    with the provinces merged into it (today's Tỉnh Bắc Ninh shows 2023 on Tỉnh Bắc
+    Giang's communes), so that a view rendered ahead is found under the key its page asks
+    for. One query over the provinces' stamps (``ComputedProvince``), and the lineage of
+    each province (cached)."""
+    own = dict(
         ComputedProvince.objects.filter(year=year)
         .annotate(at=selectors.last_computation(F("computed_at"), year=year))
         .values_list("province_id", "at")
     )
+    latest = {}
+    for province_id in province_ids:
+        times = [
+            own[each]
+            for each in (province_id, *selectors.provinces_merged_into(province_id))
+            if own.get(each) is not None
+        ]
+        latest[province_id] = max(times, default=None)
+    return latest
 
 
 def provinces_of(commune_ids: Iterable[int]) -> list[int]:
@@ -339,7 +351,7 @@ def _prerender(*, year: int, province_ids: Iterable[int] | None, national: bool)
         provinces = provinces.filter(pk__in=list(province_ids))
     # Read before the figures: a change that moves it meanwhile makes these unused.
     generation = caching.generation()
-    stamps = computed_at_by_province(year=year)
+    stamps = computed_at_by_province(year=year, province_ids=[p.pk for p in provinces])
     years = selectors.dashboard_years()
     # The year's reference dates and targets: the same for every view.
     settings_read = selectors.year_settings(sorted({*years, year}))
