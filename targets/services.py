@@ -697,7 +697,7 @@ def _provinces_stamp(year: int, commune_ids: Iterable[int], at: datetime.datetim
     if not ids:
         return
     if bulk.is_postgresql():
-        params: dict[str, Any] = {"year": year, "at": at, "communes": ids}
+        params: dict[str, Any] = {"year": year, "at": at, "communes": bulk.array_text(ids)}
     else:
         params = {
             "year": year,
@@ -757,16 +757,26 @@ def _text_with(stored: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
     (a rate, a count or a score moved): the other reasons, and so the places of these,
     are the same. Each old one must be found once in the text. None otherwise (then the
     whole list is rendered). A national import changes the survey reasons of a few
-    thousand statuses, each of a dozen reasons: two short texts instead of all of them."""
+    thousand statuses, each of a dozen reasons: one short text rendered for each instead
+    of all of them."""
     codes = [reason["code"] for reason in old]
     if codes != [reason["code"] for reason in new] or len(set(codes)) != len(codes):
         return None
     text = stored
     for before, after in zip(old, new, strict=True):
-        old_text = _jsonb_text(before)
-        if text.count(old_text) != 1:
+        # Their codes are names, their parameters plain values: the reason ends at the
+        # first "}}".
+        code = before["code"]
+        if not code.isidentifier() or any(
+            isinstance(value, dict | list) for value in before["params"].values()
+        ):
             return None
-        text = text.replace(old_text, _jsonb_text(after))
+        opening = f'{{"code": "{code}", "params": {{'
+        start = text.find(opening)
+        if start < 0 or text.find(opening, start + 1) >= 0:
+            return None
+        end = text.find("}}", start) + 2
+        text = f"{text[:start]}{_jsonb_text(after)}{text[end:]}"
     return text
 
 

@@ -345,7 +345,7 @@ def test_survey_reasons_are_replaced_in_the_stored_text_only_when_they_match_it(
     too_few = {"code": rules.TOO_FEW_RESPONSES, "params": {"responses": 3, "minimum": 30}}
     assert services._text_with(stored_text, [below], [too_few]) is None  # another reason
     assert services._text_with(stored_text, [below], []) is None
-    assert services._text_with(stored_text, [moved], [below]) is None  # not in the text
+    assert services._text_with(stored_text, [too_few], [too_few]) is None  # not in the text
 
 
 def test_counts_that_did_not_move_only_move_the_time(country, doi_ngo, whole):
