@@ -305,17 +305,24 @@ def _recompute_compared(
     return counts
 
 
-def _delete_not_in_force(year_rules: Iterable[facts.YearRule], now: datetime.datetime) -> None:
-    """Delete the statuses of the units each year is not evaluated on (computed before a
-    reorganization was recorded): they are not figures of that year. One statement that
-    finds them; when there are any, one deleting them and one per year moving their
-    provinces' stamps (``ComputedProvince``)."""
+def _delete_not_in_force(
+    year_rules: Iterable[facts.YearRule],
+    now: datetime.datetime,
+    commune_ids: list[int] | None = None,
+) -> None:
+    """Delete the statuses (of ``commune_ids``, default all) of the units each year is not
+    evaluated on (computed before a reorganization was recorded): they are not figures of
+    that year. One statement that finds them; when there are any, one deleting them and
+    one per year moving their provinces' stamps (``ComputedProvince``)."""
     gone = Q()
     for rule in year_rules:
         gone |= Q(year=rule.year) & ~in_force_q(rule.on, prefix="commune__")
     if not gone:
         return
-    deleted = list(CertificationStatus.objects.filter(gone).values_list("pk", "year", "commune_id"))
+    statuses = CertificationStatus.objects.filter(gone)
+    if commune_ids is not None:
+        statuses = statuses.filter(commune_id__in=bulk.ids_in(commune_ids))
+    deleted = list(statuses.values_list("pk", "year", "commune_id"))
     if not deleted:
         return
     CertificationStatus.objects.filter(pk__in=bulk.ids_in(pk for pk, *_ in deleted)).delete()
@@ -343,16 +350,10 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
         stored = CertificationStatus.objects.filter(year=year)
         if commune_ids is not None:
             stored = stored.filter(commune_id__in=bulk.ids_in(commune_ids))
+        now = _now()
         # A status of a unit the year is not evaluated on (computed before a reorganization
         # was recorded) is not a figure of that year.
-        deleted = list(
-            stored.exclude(commune__in=Commune.objects.in_force(on=rule.on)).values_list(
-                "commune_id", flat=True
-            )
-        )
-        if deleted:
-            stored.filter(commune_id__in=bulk.ids_in(deleted)).delete()
-        now = _now()
+        _delete_not_in_force([rule], now, commune_ids)
         # Written as text once, not per row.
         at = now.isoformat()
         counts: Counter[str] = Counter()
@@ -434,7 +435,7 @@ def _recompute_year(year: int, commune_ids: list[int] | None) -> Counter[str]:
             stored.filter(commune_id__in=bulk.ids_in(same)).update(computed_at=now)
         _upsert_statuses(rows)
         # Every commune evaluated was written or had its time moved.
-        _provinces_stamp(year, [*verdicts, *deleted], now)
+        _provinces_stamp(year, verdicts, now)
         _changes_told(changes)
     return counts
 
