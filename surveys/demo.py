@@ -19,7 +19,7 @@ from django.db.models import F
 from communes.demo import one_item_away, readiness_year
 from communes.models import Commune, Role
 from surveys import services
-from surveys.models import Channel, Element, ImportBatch, KioskLink, SurveyResponse
+from surveys.models import Channel, Element, ImportBatch, SurveyResponse
 from surveys.rollup import months_rebuild
 
 YEARS = (2023, 2024, 2025, 2026)
@@ -189,5 +189,4 @@ def _seed_import_batches(planned) -> dict:
 
 def _seed_kiosk_links(communes) -> None:
     """Every commune gets its kiosk link (random, unguessable tokens, kept when present)."""
-    have = set(KioskLink.objects.values_list("commune_id", flat=True))
-    KioskLink.objects.bulk_create(KioskLink(commune=c) for c in communes if c.pk not in have)
+    services.kiosk_links_create(communes)

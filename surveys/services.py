@@ -5,6 +5,7 @@ The file import lives in ``surveys.importing``.
 """
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -253,16 +254,36 @@ def commune_responses_delete(sender: type[Commune], instance: Commune, **kwargs:
 # --- Kiosk links -------------------------------------------------------------------------
 
 
+def _unused_kiosk_codes(count: int) -> list[str]:
+    """``count`` different short codes that no desk has: a draw that repeats another or
+    one in use is drawn again (rare among 34 million codes, but not impossible)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        drawn = {new_kiosk_code() for _ in range(count - len(codes))} - codes
+        in_use = KioskLink.objects.filter(code__in=drawn).values_list("code", flat=True)
+        codes |= drawn - set(in_use)
+    return list(codes)
+
+
 def _unused_kiosk_code() -> str:
-    code = new_kiosk_code()
-    while KioskLink.objects.filter(code=code).exists():
-        code = new_kiosk_code()
-    return code
+    return _unused_kiosk_codes(1)[0]
+
+
+def kiosk_links_create(communes: Iterable[Commune]) -> list[KioskLink]:
+    """The kiosk links of those of ``communes`` that have none, each with its own code."""
+    have = set(KioskLink.objects.values_list("commune_id", flat=True))
+    missing = [commune for commune in communes if commune.pk not in have]
+    codes = _unused_kiosk_codes(len(missing))
+    return KioskLink.objects.bulk_create(
+        KioskLink(commune=commune, code=code) for commune, code in zip(missing, codes, strict=True)
+    )
 
 
 def kiosk_link_ensure(*, commune: Commune) -> KioskLink:
     """The kiosk link of ``commune``, made on first use."""
-    link, _created = KioskLink.objects.get_or_create(commune=commune)
+    # A callable default is called only when the link is made (Django's get_or_create).
+    defaults: dict[str, Any] = {"code": _unused_kiosk_code}
+    link, _created = KioskLink.objects.get_or_create(commune=commune, defaults=defaults)
     if link.code is None:
         link.code = _unused_kiosk_code()
         link.save(update_fields=["code"])

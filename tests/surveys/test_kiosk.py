@@ -313,6 +313,23 @@ def test_rotating_the_link_gives_a_new_code(client, commune_staff, kiosk_link):
 
 
 @pytest.mark.django_db
+def test_codes_drawn_twice_or_already_in_use_are_drawn_again(kiosk_link):
+    """Random codes repeat now and then (the demo's seeding once drew one twice and failed
+    on the unique code); every new link still gets a code of its own."""
+    from communes.models import Commune
+    from surveys import services
+
+    taken = kiosk_link.code
+    others = list(Commune.objects.exclude(pk=kiosk_link.commune_id).order_by("pk")[:3])
+    draws = iter([taken, "CCCCCC", "CCCCCC", taken, "DDDDDD", "EEEEEE"])
+    with mock.patch.object(services, "new_kiosk_code", lambda: next(draws)):
+        made = services.kiosk_links_create([kiosk_link.commune, *others])
+    assert sorted(link.code for link in made) == ["CCCCCC", "DDDDDD", "EEEEEE"]
+    assert {link.commune_id for link in made} == {commune.pk for commune in others}
+    assert KioskLink.objects.filter(code=taken).get() == kiosk_link
+
+
+@pytest.mark.django_db
 def test_a_comment_is_kept_for_the_commune_and_its_reviewers_only(
     client,
     client_for,
