@@ -287,6 +287,22 @@ def bound_cursor() -> Iterator[Any]:
         yield cursor
 
 
+@contextlib.contextmanager
+def pipelined() -> Iterator[None]:
+    """Statements executed inside the block are sent to PostgreSQL without waiting for
+    each to finish (psycopg's pipeline mode): Python goes on, composing the next ones,
+    while the server works. Only for statements whose results are not read (no
+    ``rowcount``, no rows): the block's end waits for them all, and raises the first
+    error as Django's. Elsewhere (SQLite) each runs at once, as outside."""
+    if not is_postgresql():
+        yield
+        return
+    connection.ensure_connection()
+    db: Any = connection  # Django's wrapper of the connection (error translation)
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
+
+
 def ids_in(ids: Iterable[int]) -> RawSQL:
     """``ids`` as one query parameter, for ``filter(field__in=ids_in(ids))``.
 

@@ -463,12 +463,13 @@ def statuses_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> dict[int, Cou
     points) is stored with each status; here it is composed with the year's new counts
     (``rules.compose``, the rule's own code), so neither the evidence nor the committees
     are read. Per year: the year's rule (three queries), one statement reading the stored
-    statuses with the new counts, one writing those that changed (and one moving the
-    computation time of those that did not), and the status changes and their
-    notifications. A pair is evaluated whole (``_recompute_year``) when it has no status,
-    when its status was computed under another rule, checklist or code (``rule_key``),
-    when its commune is not in force in the year, or when a recompute was asked for it
-    (its other facts may have moved since its status was computed). The statuses,
+    statuses with the new counts, one writing those that changed per ``SURVEY_UPDATE_ROWS``
+    of them (sent while the next are composed), one moving the computation time of those
+    that did not, and the status changes and their notifications. A pair is evaluated
+    whole (``_recompute_year``) when it has no status, when its status was computed under
+    another rule, checklist or code (``rule_key``), when its commune is not in force in
+    the year, or when a recompute was asked for it (its other facts may have moved since
+    its status was computed). The statuses,
     reasons, figures and fingerprints are those a whole evaluation gives. Returns, per
     year, how many of the pairs have each status.
     """
@@ -546,67 +547,74 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
     split: dict[str, tuple[Any, list[Any]]] = {}
     whole = set(commune_ids)
     written, changes, same = [], [], []
+    sent = 0
     key = rule.key
-    for (
-        pk,
-        commune_id,
-        in_force,
-        asked,
-        rule_key,
-        old_status,
-        old_responses,
-        old_satisfied,
-        required,
-        approved,
-        old_score,
-        old_hash,
-        base,
-        evidence_score,
-        evidence_pending,
-        old_text,
-        responses,
-        satisfied,
-    ) in rows:
-        if rule_key != key or asked or not in_force:
-            continue  # evaluated whole below
-        whole.discard(commune_id)
-        responses, satisfied = responses or 0, satisfied or 0
-        old = split.get(old_text)
-        if old is None:
-            old = split[old_text] = rules.split_reasons(json.loads(old_text))
-        part_reasons, old_survey_reasons = old
-        verdict = rule.compose(
-            rules.Part(part_reasons, required, approved, evidence_score, evidence_pending),
-            responses,
-            satisfied,
-        )
-        status, score = verdict.status, verdict.score
-        counts[status] += 1
-        fingerprint = facts.facts_hash(base, responses, satisfied)
-        # The part's reasons are those stored: the reasons changed only if the survey
-        # and score ones did (then they are written again, as jsonb prints them).
-        text = None
-        survey_reasons = rules.survey_reasons_of(verdict.reasons)
-        if survey_reasons != old_survey_reasons:
-            text = _text_with(old_text, old_survey_reasons, survey_reasons) or _stored_text(
-                verdict.reasons, rendered
-            )
-        if text is None and (status, responses, satisfied, score, fingerprint) == (
+    # The statuses composed are written SURVEY_UPDATE_ROWS at a time, each statement sent
+    # without waiting for it: PostgreSQL writes them while the next ones are composed.
+    with bulk.pipelined():
+        for (
+            pk,
+            commune_id,
+            in_force,
+            asked,
+            rule_key,
             old_status,
             old_responses,
             old_satisfied,
+            required,
+            approved,
             old_score,
             old_hash,
-        ):
-            same.append(pk)
-            continue
-        changed = status != old_status
-        written.append((pk, status, text, responses, satisfied, score, fingerprint, changed))
-        if changed:
-            changes.append(_change(commune_id, year, old_status, status, now))
+            base,
+            evidence_score,
+            evidence_pending,
+            old_text,
+            responses,
+            satisfied,
+        ) in rows:
+            if rule_key != key or asked or not in_force:
+                continue  # evaluated whole below
+            whole.discard(commune_id)
+            responses, satisfied = responses or 0, satisfied or 0
+            old = split.get(old_text)
+            if old is None:
+                old = split[old_text] = rules.split_reasons(json.loads(old_text))
+            part_reasons, old_survey_reasons = old
+            verdict = rule.compose(
+                rules.Part(part_reasons, required, approved, evidence_score, evidence_pending),
+                responses,
+                satisfied,
+            )
+            status, score = verdict.status, verdict.score
+            counts[status] += 1
+            fingerprint = facts.facts_hash(base, responses, satisfied)
+            # The part's reasons are those stored: the reasons changed only if the survey
+            # and score ones did (then they are written again, as jsonb prints them).
+            text = None
+            survey_reasons = rules.survey_reasons_of(verdict.reasons)
+            if survey_reasons != old_survey_reasons:
+                text = _text_with(
+                    old_text, old_survey_reasons, survey_reasons, rendered
+                ) or _stored_text(verdict.reasons, rendered)
+            if text is None and (status, responses, satisfied, score, fingerprint) == (
+                old_status,
+                old_responses,
+                old_satisfied,
+                old_score,
+                old_hash,
+            ):
+                same.append(pk)
+                continue
+            changed = status != old_status
+            written.append((pk, status, text, responses, satisfied, score, fingerprint, changed))
+            if changed:
+                changes.append(_change(commune_id, year, old_status, status, now))
+            if len(written) - sent >= SURVEY_UPDATE_ROWS:
+                _update_survey_figures(written[sent:], now)
+                sent = len(written)
+        _update_survey_figures(written[sent:], now)
     if same:
         CertificationStatus.objects.filter(pk__in=bulk.ids_in(same)).update(computed_at=now)
-    _update_survey_figures(written, now)
     # The communes left out of ``whole`` were written or had their time moved (those
     # evaluated whole below stamp their own provinces).
     _provinces_stamp(year, commune_ids - whole, now)
@@ -615,6 +623,11 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
     if whole:
         counts += _recompute_year(year, sorted(whole))
     return counts
+
+
+# How many statuses one statement of ``_recompute_surveys`` writes: a national import's
+# 21,000 in about ten statements, each written while the next ones are composed.
+SURVEY_UPDATE_ROWS = 2000
 
 
 # The statuses whose survey figures moved (rows of id, status, reasons as jsonb's text or
@@ -733,33 +746,38 @@ def _stored_text(reasons: list[dict[str, Any]], rendered: dict[Any, str]) -> str
     it. Each distinct reason is rendered once and kept in ``rendered``: a country's
     statuses repeat a few thousand of them. Another stored form (SQLite keeps Python's
     ``json.dumps``) only makes the status be written again."""
-    parts = []
-    for reason in reasons:
-        params = reason.get("params")
-        key = None
-        if len(reason) == 2 and isinstance(params, dict):
-            # The type beside each value: 1, 1.0 and True are equal keys, not equal text.
-            key = (reason["code"], *((k, v.__class__, v) for k, v in params.items()))
-        try:
-            text = rendered.get(key) if key is not None else None
-        except TypeError:  # a value that cannot be a key (a list): rendered each time
-            key = text = None
-        if text is None:
-            text = _jsonb_text(reason)
-            if key is not None:
-                rendered[key] = text
-        parts.append(text)
-    return f"[{', '.join(parts)}]"
+    return f"[{', '.join(_reason_text(reason, rendered) for reason in reasons)}]"
 
 
-def _text_with(stored: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
+def _reason_text(reason: dict[str, Any], rendered: dict[Any, str]) -> str:
+    """One reason as jsonb prints it, rendered once per distinct reason (kept in
+    ``rendered``)."""
+    params = reason.get("params")
+    key = None
+    if len(reason) == 2 and isinstance(params, dict):
+        # The type beside each value: 1, 1.0 and True are equal keys, not equal text.
+        key = (reason["code"], *((k, v.__class__, v) for k, v in params.items()))
+    try:
+        text = rendered.get(key) if key is not None else None
+    except TypeError:  # a value that cannot be a key (a list): rendered each time
+        key = text = None
+    if text is None:
+        text = _jsonb_text(reason)
+        if key is not None:
+            rendered[key] = text
+    return text
+
+
+def _text_with(
+    stored: str, old: list[dict[str, Any]], new: list[dict[str, Any]], rendered: dict[Any, str]
+) -> str | None:
     """The ``stored`` reasons' text (as jsonb prints them) with its survey and score
     reasons ``old`` replaced by ``new``, when they have the same codes in the same order
     (a rate, a count or a score moved): the other reasons, and so the places of these,
     are the same. Each old one must be found once in the text. None otherwise (then the
     whole list is rendered). A national import changes the survey reasons of a few
-    thousand statuses, each of a dozen reasons: one short text rendered for each instead
-    of all of them."""
+    thousand statuses, each of a dozen reasons: one short text for each instead of all of
+    them, rendered once per distinct reason (kept in ``rendered``)."""
     codes = [reason["code"] for reason in old]
     if codes != [reason["code"] for reason in new] or len(set(codes)) != len(codes):
         return None
@@ -777,7 +795,7 @@ def _text_with(stored: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
         if start < 0 or text.find(opening, start + 1) >= 0:
             return None
         end = text.find("}}", start) + 2
-        text = f"{text[:start]}{_jsonb_text(after)}{text[end:]}"
+        text = f"{text[:start]}{_reason_text(after, rendered)}{text[end:]}"
     return text
 
 

@@ -341,11 +341,11 @@ def test_survey_reasons_are_replaced_in_the_stored_text_only_when_they_match_it(
     missing = {"code": "evidence_missing", "params": {"criterion": "TC-HS"}}
     stored_text = services._stored_text([missing, below], {})
 
-    assert json.loads(services._text_with(stored_text, [below], [moved])) == [missing, moved]
+    assert json.loads(services._text_with(stored_text, [below], [moved], {})) == [missing, moved]
     too_few = {"code": rules.TOO_FEW_RESPONSES, "params": {"responses": 3, "minimum": 30}}
-    assert services._text_with(stored_text, [below], [too_few]) is None  # another reason
-    assert services._text_with(stored_text, [below], []) is None
-    assert services._text_with(stored_text, [too_few], [too_few]) is None  # not in the text
+    assert services._text_with(stored_text, [below], [too_few], {}) is None  # another reason
+    assert services._text_with(stored_text, [below], [], {}) is None
+    assert services._text_with(stored_text, [too_few], [too_few], {}) is None  # not in the text
 
 
 def test_counts_that_did_not_move_only_move_the_time(country, doi_ngo, whole):
@@ -414,3 +414,48 @@ def test_the_queries_do_not_grow_with_the_pairs(country, doi_ngo, le_loi):
     many = queries([(c.pk, YEAR) for c in [doi_ngo, le_loi, *country]])
     assert few == many
     assert_as_a_whole_evaluation()
+
+
+def test_statuses_written_a_few_at_a_time_are_those_of_a_whole_evaluation(
+    country, doi_ngo, le_loi, monkeypatch
+):
+    """A national import writes its statuses in statements of ``SURVEY_UPDATE_ROWS``, each
+    sent while the next ones are composed (PostgreSQL's pipeline): one row each here."""
+    monkeypatch.setattr(services, "SURVEY_UPDATE_ROWS", 1)
+    communes = [doi_ngo, le_loi, *country]
+    for n, commune in enumerate(communes):
+        _add_to_rollup(commune, responses=40, satisfied=n * 7)
+    before = stored()
+
+    with CaptureQueriesContext(connection) as seen:
+        services.statuses_after_surveys(pairs=[(c.pk, YEAR) for c in communes])
+
+    updates = [q for q in seen.captured_queries if "survey_satisfied = v.satisfied" in q["sql"]]
+    assert len(updates) == len(communes)
+    now = stored()
+    assert all(now[c.pk][2] == before[c.pk][2] + 40 for c in communes)  # survey_responses
+    assert_as_a_whole_evaluation()
+
+
+def test_a_failing_write_of_the_statuses_raises_and_leaves_them_as_they_were(
+    country, doi_ngo, le_loi, monkeypatch
+):
+    """The statements sent without waiting still stop the recompute at their first error,
+    as Django's error, and the caller's transaction leaves every status as it was."""
+    from django.db import DatabaseError, transaction
+
+    monkeypatch.setattr(services, "SURVEY_UPDATE_ROWS", 1)
+    broken = {
+        vendor: sql.replace("survey_satisfied = v.satisfied", "survey_satisfied = v.no_such")
+        for vendor, sql in services._SURVEY_UPDATE_SQL.items()
+    }
+    monkeypatch.setattr(services, "_SURVEY_UPDATE_SQL", broken)
+    for commune in (doi_ngo, le_loi):
+        _add_to_rollup(commune, responses=40, satisfied=0)
+    before, changes = stored(), StatusChange.objects.count()
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        services.statuses_after_surveys(pairs=[(doi_ngo.pk, YEAR), (le_loi.pk, YEAR)])
+
+    assert stored() == before
+    assert StatusChange.objects.count() == changes
