@@ -964,15 +964,15 @@ def _note_repeat(report: ImportReport, earlier: _Earlier, number: int, row: Row)
 
 def _scan(
     path: Path, report: ImportReport, reader: _Reader, writer=None, on_row=None
-) -> rollup.Deltas:
+) -> rollup.Years:
     """Read every row of ``path`` into ``report``; hand each good row to ``writer`` until
     the first bad one (after it, nothing is written: the import will be refused), and to
-    ``on_row(number, row)``. Returns the counts of the good rows per commune and month
-    (of the rows written when every row is good), for the roll-up."""
+    ``on_row(number, row)``. Returns the counts of the good rows (of the rows written
+    when every row is good), as the roll-up's rows."""
     # Counted in dicts of numbers (a national file has a (commune, month) for almost
     # every row: a list for each would keep Python's garbage collector busy), the
-    # unsatisfied ones apart (the fewer), per commune and year at the end.
-    months = rollup.new_deltas()
+    # unsatisfied ones apart (the fewer), into the roll-up's rows at the end.
+    months = rollup.Years()
     responses: dict[rollup.Key, int] = {}
     unsatisfied: dict[rollup.Key, int] = {}
     records = _records(path)
@@ -1035,13 +1035,18 @@ def _scan(
                 on_row(number, row)
             if add is not None:
                 add(row)
+        if add is not None:
+            # PostgreSQL writes the last rows while they are counted below.
+            writer.flush()
     finally:
         report.rows += rows
         report.satisfied += satisfied_rows
         per_commune = report.per_commune
+        add_counts = months.add
         for key, n in responses.items():
-            months[key] = [n, n - unsatisfied_of(key, 0)]
-            per_commune[key[0]][key[1]] += n
+            commune_id, year, month = key
+            add_counts(commune_id, year, month, n, n - unsatisfied_of(key, 0))
+            per_commune[commune_id][year] += n
     reader.finish()
     if report.ok and report.rows == 0:
         report.error(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tên cột)."))
@@ -1243,7 +1248,7 @@ def _nothing_new(report: ImportReport) -> str:
     ) % {"files": files}
 
 
-def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Deltas) -> None:
+def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Years) -> None:
     """Inside the import's transaction, once the file's rows are written: delete those an
     earlier import holds (or, with ``replace``, the earlier files' rows they repeat), and
     take what is deleted out of ``months``, the counts the import adds to the roll-up."""
@@ -1268,9 +1273,7 @@ def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Del
         batch_ids = list(earlier.batches)
         replaceable = _replaceable(report, batch_ids=batch_ids)
         for commune_id, year, month, n, n_satisfied in rollup.months_of(replaceable):
-            counts = months[(commune_id, year, month)]
-            counts[0] -= n
-            counts[1] -= n_satisfied
+            months.add(commune_id, year, month, -n, -n_satisfied)
         report.replaced = replaceable._raw_delete(replaceable.db)  # noqa: SLF001
         # A file all of whose rows were replaced is gone; its checksum with it.
         ImportBatch.objects.filter(pk__in=batch_ids, responses__isnull=True).delete()
@@ -1280,9 +1283,7 @@ def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Del
             )
         return
     for _pk, commune_id, day, satisfied in repeats:
-        counts = months[(commune_id, day.year, day.month)]
-        counts[0] -= 1
-        counts[1] -= satisfied
+        months.add(commune_id, day.year, day.month, -1, -int(satisfied))
     pks = [repeat[0] for repeat in repeats]
     for start in range(0, len(pks), 900):  # SQLite's limit of query parameters
         chunk = SurveyResponse.objects.filter(pk__in=pks[start : start + 900])
@@ -1290,17 +1291,15 @@ def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Del
     report.written = report.rows - len(repeats)
 
 
-def _write(
-    path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by
-) -> rollup.Deltas:
+def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by) -> rollup.Years:
     """Read the file, writing its good rows; the caller's transaction decides. Returns
-    the counts of the rows written per commune and month, for the roll-up."""
+    the counts of the rows written, as the roll-up's rows."""
     at = timezone.now()
     assert report.batch is not None  # created by survey_file_import before the rows
     writer: _BulkWriter | _CopyWriter
     if connection.vendor != "postgresql":
         writer = _BulkWriter(batch=report.batch, questionnaire=questionnaire, by=by, at=at)
-        months = rollup.new_deltas()
+        months = rollup.Years()
         try:
             months = _scan(path, report, reader, writer)
         except FileProblem as exc:
@@ -1310,7 +1309,7 @@ def _write(
         return months
     with connection.cursor() as cursor:
         writer = _CopyWriter(cursor, batch=report.batch, questionnaire=questionnaire, by=by, at=at)
-        months = rollup.new_deltas()
+        months = rollup.Years()
         try:
             months = _scan(path, report, reader, writer)
         except FileProblem as exc:

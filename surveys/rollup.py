@@ -15,7 +15,6 @@ A commune that is deleted takes its responses and its roll-up with it (both CASC
 ``months_rebuild`` counts again from the raw rows (the demo, the scale data, a repair).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db.models import Count, Q, QuerySet
@@ -24,39 +23,54 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from friendlygov import bulk
 from surveys.models import MONTHS, SurveyResponse, SurveyYear, month_fields
 
-# (commune id, year, month) -> [responses, satisfied]
+# (commune id, year, month)
 Key = tuple[int, int, int]
-Deltas = defaultdict[Key, list[int]]
 # The roll-up's counted columns, in the order of a row after (commune, year): the year's
 # responses and satisfied, then each month's.
 COUNTED = ["responses", "satisfied", *(name for month in MONTHS for name in month_fields(month))]
 
 
-def new_deltas() -> Deltas:
-    """Counts to add, filled by a writer: ``deltas[(commune, year, month)][0] += 1``."""
-    return defaultdict(lambda: [0, 0])
+class Years(dict[tuple[int, int], list[int]]):
+    """Counts to add to the roll-up, kept as its rows: (commune id, year) -> [commune id,
+    year, then ``COUNTED``]. A writer adds the counts of each (commune, month) it wrote
+    or deleted; ``months_add`` sends the rows as they are, with no other pass over them
+    (a national import's ~84,000 (commune, month) pairs make ~21,000 rows, counted while
+    its COPY is still being written)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.removes = False  # some counts are negative: a year may be left empty
 
-def months_add(deltas: Mapping[Key, list[int]]) -> None:
-    """Add ``deltas`` to the roll-up in one upsert (negative counts for deletions); the
-    years left with no response are removed. Call it in the writer's transaction."""
-    years: dict[tuple[int, int], list[int]] = {}
-    for (commune_id, year, month), (n, s) in deltas.items():
-        if not (n or s):
-            continue
-        row = years.get((commune_id, year))
+    def add(self, commune_id: int, year: int, month: int, responses: int, satisfied: int) -> None:
+        row = self.get((commune_id, year))
         if row is None:
-            row = years[(commune_id, year)] = [commune_id, year, *([0] * len(COUNTED))]
+            row = self[(commune_id, year)] = [commune_id, year, *_NO_COUNTS]
         # commune, year, the year's two counts, then two per month (``COUNTED``)
-        row[2] += n
-        row[3] += s
-        row[2 + 2 * month] += n
-        row[3 + 2 * month] += s
-    if not years:
+        row[2] += responses
+        row[3] += satisfied
+        row[2 + 2 * month] += responses
+        row[3 + 2 * month] += satisfied
+        if responses < 0:
+            self.removes = True
+
+
+_NO_COUNTS = (0,) * len(COUNTED)
+
+
+def months_add(counts: Years | Mapping[Key, list[int]]) -> None:
+    """Add ``counts`` to the roll-up in one upsert (negative counts for deletions): a
+    ``Years``, or [responses, satisfied] by (commune id, year, month). The years left with
+    no response are removed. Call it in the writer's transaction."""
+    if not isinstance(counts, Years):
+        years = Years()
+        for (commune_id, year, month), (n, s) in counts.items():
+            years.add(commune_id, year, month, n, s)
+        counts = years
+    rows = [row for row in counts.values() if any(row[2:])]
+    if not rows:
         return
-    rows = list(years.values())
     bulk.bulk_add(SurveyYear, rows, unique_fields=["commune", "year"], added=COUNTED)
-    if any(n < 0 for (_c, _y, _m), (n, _s) in deltas.items()):
+    if counts.removes:
         SurveyYear.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
 
 
@@ -75,11 +89,11 @@ def months_of(responses: QuerySet[SurveyResponse]) -> QuerySet:
 def months_remove(responses: QuerySet[SurveyResponse]) -> set[tuple[int, int]]:
     """Take ``responses`` (about to be deleted, in the caller's transaction) out of the
     roll-up. Returns the (commune id, year) pairs they touched."""
-    deltas = new_deltas()
+    years = Years()
     for commune_id, year, month, n, s in months_of(responses):
-        deltas[(commune_id, year, month)] = [-n, -s]
-    months_add(deltas)
-    return {(c, y) for c, y, _m in deltas}
+        years.add(commune_id, year, month, -n, -s)
+    months_add(years)
+    return set(years)
 
 
 def years_of(responses: QuerySet[SurveyResponse]) -> QuerySet:
