@@ -328,41 +328,58 @@ def copy_into_survey_table(text: str) -> float:
     return seconds
 
 
+# The import is timed this many times, each in a process of its own: the median, as
+# the COPY beside it (a single run moved by a second with the machine's load).
+IMPORT_RUNS = 3
+
+
 def measure_import(*, rows: int) -> list[Row]:
-    """4: the survey import end to end on a ``rows``-row CSV (in a process of its own,
-    for its memory) beside PostgreSQL's COPY of the same rows into an unindexed table."""
+    """4: the survey import end to end on a ``rows``-row CSV (each run in a process of
+    its own, for its memory; the median of ``IMPORT_RUNS``) beside PostgreSQL's COPY of
+    the same rows into an unindexed table."""
     import json
     import subprocess
     import sys
     import tempfile
     from pathlib import Path
 
+    # The recompute measured before rewrote every status several times, rolled back:
+    # tidied as autovacuum tidies them in production (a benchmark server may run without
+    # it), so that the import does not pay for the benchmark's own dead rows.
+    scale.analyze(CertificationStatus, SurveyYear)
     with tempfile.TemporaryDirectory(prefix="fg-bench-import-") as folder:
         path = Path(folder) / "responses.csv"
         write_import_csv(path, rows=rows)
         size_mb = path.stat().st_size / 1e6
-        result = subprocess.run(  # noqa: S603 (this interpreter and manage.py, fixed arguments)
-            [sys.executable, "manage.py", "bench", "--import-worker", str(path)],
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=1800,
-        )
-        worker = json.loads(result.stdout.strip().splitlines()[-1])
+        runs = []
+        for _run in range(IMPORT_RUNS):
+            result = subprocess.run(  # noqa: S603 (this interpreter and manage.py, fixed arguments)
+                [sys.executable, "manage.py", "bench", "--import-worker", str(path)],
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1800,
+            )
+            runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+            # What the rolled-back run left, tidied as after a committed import.
+            scale.analyze(CertificationStatus, SurveyYear)
         text = _copy_lines(path)
+    runs.sort(key=lambda run: run["seconds"])
+    worker = runs[len(runs) // 2]
     copy = median_time(lambda: copy_reference(text), runs=3, warmup=1)
     ceiling = copy_into_survey_table(text)
     speed = worker["rows"] / worker["seconds"]
     copy_speed = rows / copy
     ratio = speed / copy_speed
-    memory = worker["memory_mb"]
+    memory = max(run["memory_mb"] for run in runs)
     return [
         Row(
             "4",
             f"survey import end to end, {rows:,}-row CSV ({size_mb:.1f} MB, "
             f"{worker['communes']:,} communes): rows/s",
-            f"{speed:,.0f} rows/s ({worker['seconds']:.2f} s)",
+            f"{speed:,.0f} rows/s ({worker['seconds']:.2f} s; runs "
+            f"{runs[0]['seconds']:.2f}-{runs[-1]['seconds']:.2f} s)",
             f"COPY into an unindexed table {copy_speed:,.0f} rows/s ({copy:.2f} s)",
             f"{ratio:.2f}x",
             ">= 50,000/s, >= 0.3x",
@@ -378,8 +395,8 @@ def measure_import(*, rows: int) -> list[Row]:
         ),
         Row(
             "4",
-            "  memory of the import (its peak RSS above the RSS before it)",
-            f"{memory:,.0f} MB (process peak {worker['peak_mb']:,.0f} MB)",
+            "  memory of the import (its peak RSS above the RSS before it, the most of the runs)",
+            f"{memory:,.0f} MB (process peak {max(run['peak_mb'] for run in runs):,.0f} MB)",
             goal="< 300 MB",
             met=memory < 300,
         ),
