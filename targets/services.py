@@ -632,8 +632,9 @@ SURVEY_UPDATE_ROWS = 2000
 
 # The statuses whose survey figures moved (rows of id, status, reasons as jsonb's text or
 # null when they did not change, responses, satisfied, score, fingerprint, whether the
-# status changed), written in one statement whose one parameter is a JSON array of them;
-# the time of the computation, and of the change, is the other.
+# status changed), written in one statement whose one parameter is a JSON array of them,
+# each an array (as objects, their keys would cost a national import 60 ms more to
+# encode); the time of the computation, and of the change, is the other.
 _SURVEY_UPDATE_SQL = {
     "postgresql": """
 UPDATE targets_certificationstatus t
@@ -642,9 +643,12 @@ SET status = v.status, reasons = coalesce(v.reasons::jsonb, t.reasons),
     survey_satisfied = v.satisfied, score = v.score, facts_hash = v.hash,
     computed_at = %(at)s::timestamptz,
     changed_at = CASE WHEN v.changed THEN %(at)s::timestamptz ELSE t.changed_at END
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
-    id bigint, status text, reasons text, responses integer, satisfied integer,
-    score integer, hash text, changed boolean)
+FROM (
+    SELECT (e->>0)::bigint AS id, e->>1 AS status, e->>2 AS reasons,
+           (e->>3)::integer AS responses, (e->>4)::integer AS satisfied,
+           (e->>5)::integer AS score, e->>6 AS hash, (e->>7)::boolean AS changed
+    FROM jsonb_array_elements(%(rows)s::jsonb) AS e
+) AS v
 WHERE t.id = v.id
 """,
     "sqlite": """
@@ -655,12 +659,12 @@ SET status = v.status,
     facts_hash = v.hash, computed_at = %(at)s,
     changed_at = CASE WHEN v.changed THEN %(at)s ELSE targets_certificationstatus.changed_at END
 FROM (
-    SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.status') AS status,
-           json_extract(value, '$.reasons') AS reasons,
-           json_extract(value, '$.responses') AS responses,
-           json_extract(value, '$.satisfied') AS satisfied,
-           json_extract(value, '$.score') AS score, json_extract(value, '$.hash') AS hash,
-           json_extract(value, '$.changed') AS changed
+    SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS status,
+           json_extract(value, '$[2]') AS reasons,
+           json_extract(value, '$[3]') AS responses,
+           json_extract(value, '$[4]') AS satisfied,
+           json_extract(value, '$[5]') AS score, json_extract(value, '$[6]') AS hash,
+           json_extract(value, '$[7]') AS changed
     FROM json_each(%(rows)s)
 ) AS v
 WHERE targets_certificationstatus.id = v.id
@@ -671,8 +675,7 @@ WHERE targets_certificationstatus.id = v.id
 def _update_survey_figures(rows: list[tuple[Any, ...]], now: datetime.datetime) -> None:
     if not rows:
         return
-    names = ("id", "status", "reasons", "responses", "satisfied", "score", "hash", "changed")
-    payload = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+    payload = json.dumps(rows, separators=(",", ":"))
     at: Any = now if bulk.is_postgresql() else connection.ops.adapt_datetimefield_value(now)
     with bulk.bound_cursor() as cursor:
         cursor.execute(_SURVEY_UPDATE_SQL[connection.vendor], {"at": at, "rows": payload})
