@@ -240,3 +240,42 @@ def test_the_national_reference_sql_computes_the_national_views_figures(on_postg
     )
     assert total == raw["closest"][0]["n"]
     assert len(closest) == len(raw["closest_first"] or [])
+
+
+def test_the_http_pages_and_their_reference_are_measured_in_turns(monkeypatch):
+    """Measurement 5 compares each page with /healthz measured across the same minutes: a
+    shared machine's speed drifts, and a page measured after the reference would be
+    compared with another speed. Each path gets the whole ``seconds``, in slices."""
+    import contextlib
+
+    from tooling.bench import load, measure
+
+    asked = []
+
+    def hammer(*, port, path, cookie="", clients=20, seconds=30.0):
+        asked.append((path, cookie, seconds))
+        return load.LoadResult(path, seconds, int(seconds * 10), 0, [0.01] * int(seconds * 10))
+
+    monkeypatch.setattr(load, "gunicorn", lambda env, workers: contextlib.nullcontext(8000))
+    monkeypatch.setattr(load, "hammer", hammer)
+
+    healthz, page, trivial, public, province = measure._hammer_all(
+        {}, workers=2, clients=20, seconds=30, cookie="sessionid=x",
+        paths=("/?year=2024", "/api/v1/recompute/1", "/public/", "/public/?province=24"),
+    )  # fmt: skip
+
+    measured = [entry for entry in asked if entry[2] == 30 / measure.HTTP_SLICES]
+    turn = ["/healthz", "/?year=2024", "/api/v1/recompute/1", "/public/", "/public/?province=24"]
+    assert [path for path, _cookie, _seconds in measured] == turn * measure.HTTP_SLICES
+    assert {path: cookie for path, cookie, _s in measured} == {
+        "/healthz": "",
+        "/?year=2024": "sessionid=x",
+        "/api/v1/recompute/1": "sessionid=x",
+        "/public/": "",
+        "/public/?province=24": "",
+    }
+    for result, path in zip((healthz, page, trivial, public, province), turn, strict=True):
+        assert result.path == path
+        assert result.seconds == pytest.approx(30)
+        assert result.requests == 10 * 5 * measure.HTTP_SLICES
+        assert len(result.latencies) == result.requests
