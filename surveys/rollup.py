@@ -37,10 +37,6 @@ class Years(dict[tuple[int, int], list[int]]):
     (a national import's ~84,000 (commune, month) pairs make ~21,000 rows, counted while
     its COPY is still being written)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.removes = False  # some counts are negative: a year may be left empty
-
     def add(self, commune_id: int, year: int, month: int, responses: int, satisfied: int) -> None:
         row = self.get((commune_id, year))
         if row is None:
@@ -50,8 +46,6 @@ class Years(dict[tuple[int, int], list[int]]):
         row[3] += satisfied
         row[2 + 2 * month] += responses
         row[3 + 2 * month] += satisfied
-        if responses < 0:
-            self.removes = True
 
 
 _NO_COUNTS = (0,) * len(COUNTED)
@@ -70,7 +64,8 @@ def months_add(counts: Years | Mapping[Key, list[int]]) -> None:
     if not rows:
         return
     bulk.bulk_add(SurveyYear, rows, unique_fields=["commune", "year"], added=COUNTED)
-    if counts.removes:
+    # Only a year whose responses fall can be left with none.
+    if any(row[2] < 0 for row in rows):
         SurveyYear.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
 
 
