@@ -11,7 +11,14 @@ class CommunesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from communes import auth
-        from communes.models import Evidence, UserScope
+        from communes.models import (
+            Commune,
+            CommuneLink,
+            Evidence,
+            Province,
+            UserScope,
+            lineage_changed,
+        )
         from communes.selectors import forget_nav_counts
 
         # A signed-in user's cached row and scope are forgotten when either changes.
@@ -23,3 +30,8 @@ class CommunesConfig(AppConfig):
         for model in (Evidence, UserScope):
             post_save.connect(forget_nav_counts, sender=model, dispatch_uid=f"nav-{model}")
             post_delete.connect(forget_nav_counts, sender=model, dispatch_uid=f"nav-del-{model}")
+        # The provinces merged into each (communes.models.province_and_merged) follow the
+        # lineage: its links, and the units they join.
+        for model in (CommuneLink, Commune, Province):
+            post_save.connect(lineage_changed, sender=model, dispatch_uid=f"lineage-{model}")
+            post_delete.connect(lineage_changed, sender=model, dispatch_uid=f"lineage-del-{model}")

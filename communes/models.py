@@ -159,10 +159,60 @@ class ProvinceQuerySet(UnitQuerySet):
 
 def _province_q(province_id, prefix: str = "") -> Q:
     """The units of ``province_id`` and of the provinces merged into it (history, read-only
-    through the access helpers once out of force)."""
-    return Q(**{f"{prefix}province_id": province_id}) | Q(
-        **{f"{prefix}province__in": Province.objects.merged_into(province_id).values("pk")}
-    )
+    through the access helpers once out of force).
+
+    The provinces by their ids (``province_and_merged``): as ``= id OR IN (lineage)``,
+    PostgreSQL cannot estimate a subquery under OR, guessed half the country's communes
+    for one province, and read every status and piece of evidence of the country to keep
+    the province's (BENCHMARKS.md, "A provincial official's pages")."""
+    return Q(**{f"{prefix}province_id__in": province_and_merged(province_id)})
+
+
+# How long the provinces merged into a province stay in the cache at most: a change of
+# the lineage forgets them at once (``lineage_changed``).
+MERGED_PROVINCES_SECONDS = 60 * 60
+_LINEAGE_GENERATION_KEY = "lineage:generation"
+
+
+def province_and_merged(province_id: int) -> list[int]:
+    """``province_id`` and the provinces merged into it (Tỉnh Bắc Giang for today's Tỉnh
+    Bắc Ninh), from the shared cache while the lineage has not changed: they change only
+    with a reorganization, and every page of a provincial official asks (one query of
+    the lineage otherwise)."""
+    import time
+
+    from django.core.cache import cache
+
+    key = f"provinces-merged-into:v2:{province_id}"
+    found = cache.get_many([_LINEAGE_GENERATION_KEY, key])
+    generation, entry = found.get(_LINEAGE_GENERATION_KEY), found.get(key)
+    if generation is not None and entry is not None and entry[0] == generation:
+        return entry[1]
+    merged = Province.objects.merged_into(province_id).values_list("pk", flat=True)
+    ids = sorted({province_id, *merged})
+    if generation is None:
+        cache.add(_LINEAGE_GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(_LINEAGE_GENERATION_KEY)
+    if generation is not None:
+        cache.set(key, (generation, ids), MERGED_PROVINCES_SECONDS)
+    return ids
+
+
+def lineage_changed(**kwargs) -> None:
+    """Forget every province's merged provinces (``province_and_merged``): a receiver of
+    the saves and deletions of units and links (``CommunesConfig.ready``), and of the
+    loaders that write them in bulk. Again once the writer's transaction commits, so that
+    a reader during it cannot keep what it read before."""
+    import time
+
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def move():
+        cache.set(_LINEAGE_GENERATION_KEY, time.time_ns(), None)
+
+    move()
+    transaction.on_commit(move)
 
 
 class Province(Unit):

@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from communes.models import Commune, District, Province, reference_date
+from communes.models import Commune, District, Province, province_and_merged, reference_date
 from targets import caching, selectors, tables
 from targets.models import ComputedProvince
 
@@ -307,9 +307,7 @@ def computed_at_by_province(*, year: int, province_ids: Iterable[int]) -> dict[i
     latest = {}
     for province_id in province_ids:
         times = [
-            own[each]
-            for each in (province_id, *selectors.provinces_merged_into(province_id))
-            if own.get(each) is not None
+            own[each] for each in province_and_merged(province_id) if own.get(each) is not None
         ]
         latest[province_id] = max(times, default=None)
     return latest

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -45,6 +44,7 @@ from communes.models import (
     Province,
     SteeringCommittee,
     in_force_q,
+    province_and_merged,
     reference_date,
     reference_dates,
 )
@@ -288,8 +288,7 @@ def last_computed_at(*, year: int, province_id: int | None = None):
     provinces' stamps (``ComputedProvince``: a few dozen rows, not the statuses)."""
     stamps = ComputedProvince.objects.filter(year=year)
     if province_id is not None:
-        provinces = [province_id, *provinces_merged_into(province_id)]
-        stamps = stamps.filter(province_id__in=provinces)
+        stamps = stamps.filter(province_id__in=province_and_merged(province_id))
     return stamps.aggregate(at=last_computation(Max("computed_at"), year=year))["at"]
 
 
@@ -314,22 +313,6 @@ def provinces_with_communes(*, year: int) -> tuple[int, str]:
     if count != 1:
         return count, ""
     return count, Province.objects.filter(pk__in=provinces).values_list("name", flat=True)[0]
-
-
-MERGED_PROVINCES_SECONDS = 10 * 60
-
-
-def provinces_merged_into(province_id: int) -> list[int]:
-    """The provinces merged into ``province_id`` (none for most), kept in the cache for
-    ten minutes: they change only with a reorganization, and asking the lineage on every
-    dashboard view cost more than the view's other queries together (an ``OR`` over the
-    lineage made the last computation's query 8x slower at national scale)."""
-    key = f"provinces-merged-into:v1:{province_id}"
-    ids = cache.get(key)
-    if ids is None:
-        ids = list(Province.objects.merged_into(province_id).values_list("pk", flat=True))
-        cache.set(key, ids, MERGED_PROVINCES_SECONDS)
-    return ids
 
 
 def years_and_last_computations() -> tuple[list[int], dict[int, object]]:

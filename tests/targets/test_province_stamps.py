@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.utils import timezone
 
-from communes.models import Commune, District, ProgrammeYear, Province
+from communes.models import Commune, District, ProgrammeYear, Province, province_and_merged
 from surveys.models import SurveyYear
 from targets import dashboards, selectors, services, tables
 from targets.models import (
@@ -63,7 +63,7 @@ def assert_readers_read_what_the_statuses_say():
         )
         by_province = dashboards.computed_at_by_province(year=year, province_ids=provinces)
         for pk in provinces:
-            merged = [pk, *selectors.provinces_merged_into(pk)]
+            merged = province_and_merged(pk)
             assert selectors.last_computed_at(year=year, province_id=pk) == from_statuses(
                 year, merged
             )
@@ -223,7 +223,7 @@ def test_a_province_reads_the_stamps_of_the_provinces_merged_into_it(years):
     bac_ninh = Province.objects.in_force(on=D2026).get(code="24")
     le_loi = commune_on(D2024, "7219")
     assert le_loi.province_id != bac_ninh.pk
-    assert le_loi.province_id in selectors.provinces_merged_into(bac_ninh.pk)
+    assert le_loi.province_id in province_and_merged(bac_ninh.pk)
     before = selectors.last_computed_at(year=2023, province_id=bac_ninh.pk)
 
     services.statuses_recompute(year=2023, commune_ids=[le_loi.pk])

@@ -47,6 +47,7 @@ from communes.models import (
     Province,
     SteeringCommittee,
     UserScope,
+    lineage_changed,
 )
 from communes.services import units_load
 from communes.text import fold
@@ -382,6 +383,7 @@ def _units(sizes: Sizes, real: RealUnits) -> None:
             )
             code += 1
     Commune.objects.bulk_create(communes, batch_size=5000)
+    lineage_changed()  # written in bulk: no signal tells the cache
 
 
 def _committees(plans: list[Plan]) -> int:
@@ -831,6 +833,7 @@ def reset() -> None:
                 [GENERATED_CODE[model]],
             )
         Commune.objects.update(model_launched_on=None)
+    lineage_changed()
 
 
 # --- The whole generation ------------------------------------------------------------------
