@@ -169,8 +169,10 @@ def _province_q(province_id, prefix: str = "") -> Q:
 
 
 # How long the provinces merged into a province stay in the cache at most: a change of
-# the lineage forgets them at once (``lineage_changed``).
+# the lineage forgets them at once (``lineage_changed``) where the cache is shared; a
+# cache of each process's own hears only of its own changes, so keeps them a minute.
 MERGED_PROVINCES_SECONDS = 60 * 60
+MERGED_PROVINCES_SECONDS_UNSHARED = 60
 _LINEAGE_GENERATION_KEY = "lineage:generation"
 
 
@@ -194,7 +196,9 @@ def province_and_merged(province_id: int) -> list[int]:
         cache.add(_LINEAGE_GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(_LINEAGE_GENERATION_KEY)
     if generation is not None:
-        cache.set(key, (generation, ids), MERGED_PROVINCES_SECONDS)
+        shared = getattr(settings, "SHARED_CACHE", False)
+        seconds = MERGED_PROVINCES_SECONDS if shared else MERGED_PROVINCES_SECONDS_UNSHARED
+        cache.set(key, (generation, ids), seconds)
     return ids
 
 
