@@ -19,7 +19,6 @@ backend is Django's ModelBackend: one process cannot invalidate another's memory
 """
 
 import hashlib
-import time
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -28,10 +27,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.functional import SimpleLazyObject
 
 from communes.models import UserScope
+from friendlygov.cache import stamp_current, stamp_move
 
 USER_CACHE_SECONDS = 300
 _SCOPE_FIELDS = ("id", "user_id", "role", "province_id", "district_id", "commune_id")
@@ -104,10 +103,7 @@ def cached_user(user_id, found: dict | None = None):
     generation, entry = found.get(generation_key), found.get(entry_key)
     if generation is not None and entry is not None and entry["generation"] == generation:
         return _build(entry)
-    if generation is None:
-        # A new number, never a reset: an entry of an evicted generation stays unused.
-        cache.add(generation_key, time.time_ns(), USER_CACHE_SECONDS * 2)
-        generation = cache.get(generation_key)
+    generation = stamp_current(generation_key, found, USER_CACHE_SECONDS * 2)
     # The generation is read before the row: a change committed after this read moves it.
     User = get_user_model()
     user = User._default_manager.select_related("scope").filter(pk=user_id).first()
@@ -123,12 +119,7 @@ def forget_user(user_id) -> None:
     (a request reading the old row before the commit cannot bring it back)."""
     if user_id is None:
         return
-
-    def move():
-        cache.set(_generation_key(user_id), time.time_ns(), USER_CACHE_SECONDS * 2)
-
-    move()
-    transaction.on_commit(move)
+    stamp_move(_generation_key(user_id), USER_CACHE_SECONDS * 2)
 
 
 def forget_user_of(sender, instance, **kwargs) -> None:

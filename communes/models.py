@@ -181,9 +181,9 @@ def province_and_merged(province_id: int) -> list[int]:
     Bắc Ninh), from the shared cache while the lineage has not changed: they change only
     with a reorganization, and every page of a provincial official asks (one query of
     the lineage otherwise)."""
-    import time
-
     from django.core.cache import cache
+
+    from friendlygov.cache import stamp_current
 
     key = f"provinces-merged-into:v2:{province_id}"
     found = cache.get_many([_LINEAGE_GENERATION_KEY, key])
@@ -192,9 +192,7 @@ def province_and_merged(province_id: int) -> list[int]:
         return entry[1]
     merged = Province.objects.merged_into(province_id).values_list("pk", flat=True)
     ids = sorted({province_id, *merged})
-    if generation is None:
-        cache.add(_LINEAGE_GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(_LINEAGE_GENERATION_KEY)
+    generation = stamp_current(_LINEAGE_GENERATION_KEY, found)
     if generation is not None:
         shared = getattr(settings, "SHARED_CACHE", False)
         seconds = MERGED_PROVINCES_SECONDS if shared else MERGED_PROVINCES_SECONDS_UNSHARED
@@ -207,16 +205,9 @@ def lineage_changed(**kwargs) -> None:
     the saves and deletions of units and links (``CommunesConfig.ready``), and of the
     loaders that write them in bulk. Again once the writer's transaction commits, so that
     a reader during it cannot keep what it read before."""
-    import time
+    from friendlygov.cache import stamp_move
 
-    from django.core.cache import cache
-    from django.db import transaction
-
-    def move():
-        cache.set(_LINEAGE_GENERATION_KEY, time.time_ns(), None)
-
-    move()
-    transaction.on_commit(move)
+    stamp_move(_LINEAGE_GENERATION_KEY)
 
 
 class Province(Unit):

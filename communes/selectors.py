@@ -29,6 +29,7 @@ from communes.models import (
     reference_dates,
 )
 from communes.text import fold
+from friendlygov.cache import stamp_current, stamp_move
 from friendlygov.params import ascii_int
 
 FIRST_YEAR = 2023
@@ -836,16 +837,7 @@ def forget_nav_counts(**_signal_kwargs) -> None:
     """Every user's navigation counts are read afresh: an evidence item moved, a
     notification was sent or read (now, and when the transaction commits). A signal
     receiver too: any arguments are accepted."""
-    import time
-
-    from django.core.cache import cache
-    from django.db import transaction
-
-    def move():
-        cache.set(_NAV_GENERATION_KEY, time.time_ns(), None)
-
-    move()
-    transaction.on_commit(move)
+    stamp_move(_NAV_GENERATION_KEY)
 
 
 def nav_counts(user, found: dict | None = None) -> dict:
@@ -854,8 +846,6 @@ def nav_counts(user, found: dict | None = None) -> dict:
     becomes overdue with time alone shows within that): every page of a signed-in user
     shows them, and they cost a query of counts. ``found``: what the cache answered for
     ``nav_counts_keys(user.pk)`` in this request, when already read."""
-    import time
-
     from django.core.cache import cache
 
     if not getattr(settings, "SHARED_CACHE", False) or not user.is_authenticated:
@@ -867,10 +857,7 @@ def nav_counts(user, found: dict | None = None) -> dict:
     if cached is not None:
         return cached
     key = keys[1]
-    generation = found.get(_NAV_GENERATION_KEY)
-    if generation is None:
-        cache.add(_NAV_GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(_NAV_GENERATION_KEY)
+    generation = stamp_current(_NAV_GENERATION_KEY, found)
     counts = nav_counts_of(user)
     if generation is not None:
         cache.set(key, (generation, dict(counts)), NAV_COUNTS_SECONDS)

@@ -124,3 +124,35 @@ def count(key: str, *, timeout: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=timeout)
         return 1
+
+
+# --- Stamps: a number under a key that moves when what a cached entry was made from changes.
+# An entry is stored with the stamp read before its data, and used only while the stamp
+# still holds that number.
+
+
+def stamp_move(key: str, timeout: float | None = None) -> None:
+    """Give the stamp ``key`` a new number now, and again once the caller's transaction
+    commits: what a reader made from the data before the commit is never kept under a
+    number taken after it. ``timeout``: how long the stamp is kept (None: until evicted)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def move():
+        cache.set(key, time.time_ns(), timeout)
+
+    move()
+    transaction.on_commit(move)
+
+
+def stamp_current(key: str, found: dict, timeout: float | None = None):
+    """The stamp ``key`` as ``found`` (what a ``get_many`` answered) holds it, else made
+    afresh: a new number, never a reset, so that an entry kept under an evicted stamp
+    stays unused. None when the cache does not answer (store nothing then)."""
+    from django.core.cache import cache
+
+    value = found.get(key)
+    if value is None:
+        cache.add(key, time.time_ns(), timeout)
+        value = cache.get(key)
+    return value

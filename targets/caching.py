@@ -19,8 +19,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone, translation
+
+from friendlygov.cache import stamp_move
 
 CACHE_SECONDS = 300
 # With a cache that every process shares (Redis), a rendering stays until its key moves on
@@ -128,17 +129,7 @@ def public_changed(**_signal_kwargs: object) -> None:
     against the database before they are served again. Moved now and again when the
     transaction commits, so that a page rendered from what was read before the commit is
     never served after it (a signal receiver: any arguments are accepted)."""
-    _move_stamp(_PUBLIC_STAMP_KEY)
-
-
-def _move_stamp(key: str) -> None:
-    """Move the stamp ``key`` now and again when the transaction commits."""
-
-    def move():
-        cache.set(key, time.time_ns(), PUBLIC_STAMP_SECONDS)
-
-    move()
-    transaction.on_commit(move)
+    stamp_move(_PUBLIC_STAMP_KEY, PUBLIC_STAMP_SECONDS)
 
 
 def public_page(key: str) -> tuple[str | None, dict | None, tuple[int, int]]:
@@ -217,7 +208,7 @@ def runs_changed(**_signal_kwargs: object) -> None:
     """A recompute run was queued, started, finished or removed: the dashboards kept whole
     show its panel afresh. Moved now and again when the transaction commits (a signal
     receiver too: any arguments are accepted)."""
-    _move_stamp(_RUNS_STAMP_KEY)
+    stamp_move(_RUNS_STAMP_KEY, PUBLIC_STAMP_SECONDS)
 
 
 def _stamp(key: str, found: dict) -> int:
