@@ -183,10 +183,12 @@ def table_rows(cells_by_row):
     with a template per cell: a district of a thousand communes has over ten thousand.
     Every value is escaped (or formatted as a number) as it is written in."""
     numbers = _Numbers()
+    right = tables.RIGHT_ALIGNED
     rows = []
     for cells in cells_by_row:
         row = "".join(
-            f"{_NUMERIC_TD if c.numeric else '<td>'}{_cell_html(c, numbers)}</td>" for c in cells
+            f"{_NUMERIC_TD if c.kind in right else '<td>'}{_cell_html(c, numbers)}</td>"
+            for c in cells
         )
         rows.append(f"<tr>{row}</tr>")
     # Safe: every value went through conditional_escape, format_html or a number format.
