@@ -50,6 +50,7 @@ from communes.models import (
 )
 from communes.numbers import percent
 from communes.selectors import default_programme_years, programme_year, programme_years
+from friendlygov import prepared
 from targets.models import (
     CertificationStatus,
     ComputedProvince,
@@ -548,63 +549,80 @@ _RELATED_KEYS = {
 }
 
 
-def _aggregates(*, year: int, on: date, key: str, communes, related: Q):
+def _aggregates(*, year: int, on: date, key: str, communes, related: Q, prepared_as=None):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
     or ``"pk"``) of the communes in force on ``on``: three grouped queries whatever their
     number.
 
     ``communes`` is a Commune queryset, ``related`` the same restriction seen from a row
-    that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``)."""
+    that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``). ``prepared_as``:
+    a name under which the three statements, which then depend only on the year and
+    ``on``, are built once per process (``friendlygov.prepared``; the national view)."""
     end = _end_of(year)
     rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
-    # The communes, their statuses of the year (a commune has at most one a year), and
-    # whether each has a committee and has adopted a practice, in one grouped query: the
-    # communes in force are read once, and each test is one set of commune ids (built
-    # once by the database, not once per commune).
-    status = "year_row__status"
-    with_committee = SteeringCommittee.objects.filter(
-        level=Level.COMMUNE, established_on__lte=end
-    ).values("commune_id")
-    adopters = PracticeAdoption.objects.filter(adopted_on__lte=end).values("commune_id")
-    counts = {
-        row[key]: row
-        for row in communes.in_force(on=on)
-        .annotate(year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)))
-        .values(key)
-        .annotate(
-            total=Count("pk"),
-            launched=Count("pk", filter=Q(model_launched_on__lte=end)),
-            computed=Count("year_row"),
-            certified=Count("year_row", filter=Q(**{status: Status.CERTIFIED})),
-            in_progress=Count("year_row", filter=Q(**{status: Status.IN_PROGRESS})),
-            not_met=Count("year_row", filter=Q(**{status: Status.NOT_MET})),
-            not_started=Count("year_row", filter=Q(**{status: Status.NOT_STARTED})),
-            survey_responses=Sum("year_row__survey_responses"),
-            survey_satisfied=Sum("year_row__survey_satisfied"),
-            evidence_required=Sum("year_row__evidence_required"),
-            evidence_approved=Sum("year_row__evidence_approved"),
-            committees=Count("pk", filter=Q(pk__in=with_committee)),
-            adopters=Count("pk", filter=Q(pk__in=adopters)),
+
+    def run(name, build):
+        if prepared_as is None:
+            return list(build())
+        return prepared.rows((prepared_as, name, year, on), build)
+
+    def counts_by_unit():
+        # The communes, their statuses of the year (a commune has at most one a year),
+        # and whether each has a committee and has adopted a practice, in one grouped
+        # query: the communes in force are read once, and each test is one set of
+        # commune ids (built once by the database, not once per commune).
+        status = "year_row__status"
+        with_committee = SteeringCommittee.objects.filter(
+            level=Level.COMMUNE, established_on__lte=end
+        ).values("commune_id")
+        adopters = PracticeAdoption.objects.filter(adopted_on__lte=end).values("commune_id")
+        return (
+            communes.in_force(on=on)
+            .annotate(year_row=FilteredRelation("statuses", condition=Q(statuses__year=year)))
+            .values(key)
+            .annotate(
+                total=Count("pk"),
+                launched=Count("pk", filter=Q(model_launched_on__lte=end)),
+                computed=Count("year_row"),
+                certified=Count("year_row", filter=Q(**{status: Status.CERTIFIED})),
+                in_progress=Count("year_row", filter=Q(**{status: Status.IN_PROGRESS})),
+                not_met=Count("year_row", filter=Q(**{status: Status.NOT_MET})),
+                not_started=Count("year_row", filter=Q(**{status: Status.NOT_STARTED})),
+                survey_responses=Sum("year_row__survey_responses"),
+                survey_satisfied=Sum("year_row__survey_satisfied"),
+                evidence_required=Sum("year_row__evidence_required"),
+                evidence_approved=Sum("year_row__evidence_approved"),
+                committees=Count("pk", filter=Q(pk__in=with_committee)),
+                adopters=Count("pk", filter=Q(pk__in=adopters)),
+            )
+            .order_by()
         )
-        .order_by()
-    }
+
+    def awaiting_by_unit():
+        return (
+            Evidence.objects.filter(related, year=year, state=EvidenceState.SUBMITTED)
+            .values(rkey)
+            .annotate(n=Count("pk"))
+            .values_list(rkey, "n")
+        )
+
+    def adoptions_by_unit():
+        # A commune adopts a practice once (adopt_practice_once): its rows are its
+        # communes.
+        return (
+            PracticeAdoption.objects.filter(related, adopted_on__lte=end)
+            .values("practice_id", rkey)
+            .annotate(n=Count("pk"))
+        )
+
+    counts = {row[key]: row for row in run("counts", counts_by_unit)}
     statuses = counts
     committees = {k: row["committees"] for k, row in counts.items()}
     adopters_any = {k: row["adopters"] for k, row in counts.items()}
-    awaiting = dict(
-        Evidence.objects.filter(related, year=year, state=EvidenceState.SUBMITTED)
-        .values(rkey)
-        .annotate(n=Count("pk"))
-        .values_list(rkey, "n")
-    )
+    awaiting = dict(run("awaiting", awaiting_by_unit))
     adoptions: dict[int, dict[int, int]] = {}
-    # A commune adopts a practice once (adopt_practice_once): its rows are its communes.
-    for row in (
-        PracticeAdoption.objects.filter(related, adopted_on__lte=end)
-        .values("practice_id", rkey)
-        .annotate(n=Count("pk"))
-    ):
+    for row in run("adoptions", adoptions_by_unit):
         adoptions.setdefault(row[rkey], {})[row["practice_id"]] = row["n"]
     return counts, statuses, committees, awaiting, adoptions, adopters_any
 
@@ -755,14 +773,26 @@ def national_figures(*, year: int, settings: YearSettings | None = None) -> Dash
     provinces = list(Province.objects.in_force(on=on).order_by("code"))
     target, _overrides = target_percents(year=year, settings=settings)
     practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
+    # The country's statements depend only on the year and its reference date: built
+    # once per process.
     parts = _aggregates(
-        year=year, on=on, key="province_id", communes=Commune.objects.all(), related=Q()
+        year=year,
+        on=on,
+        key="province_id",
+        communes=Commune.objects.all(),
+        related=Q(),
+        prepared_as="national",
     )
     money = {
         row["district__province_id"]: row
-        for row in FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
-        .values("district__province_id")
-        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+        for row in prepared.rows(
+            ("national", "money", year, on),
+            lambda: (
+                FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
+                .values("district__province_id")
+                .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+            ),
+        )
     }
     from targets.decisions import recognitions
 

@@ -90,6 +90,19 @@ def test_an_administrator_sees_one_row_per_province_with_its_figures(
     assert 'href="/provinces/99/?year=2024"' in html
 
 
+def test_the_countrys_statements_kept_by_the_process_read_todays_figures(second_province):
+    """The national figures' statements are built once per process (friendlygov.prepared):
+    their rows are read again on every call, so a new status counts at once."""
+    before = selectors.national_figures(year=2024)
+    give_status(Commune.objects.get(code=DOI_NGO), 2024, Status.CERTIFIED)
+
+    after = selectors.national_figures(year=2024)
+
+    assert after.overall.certified == before.overall.certified + 1
+    rows = {row.code: row.figures.certified for row in after.districts}
+    assert rows["24"] == 1 and rows["99"] == 4
+
+
 def test_a_province_row_opens_its_districts_with_a_way_back(client, admin_user, second_province):
     client.force_login(admin_user)
 
