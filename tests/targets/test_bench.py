@@ -279,3 +279,23 @@ def test_the_http_pages_and_their_reference_are_measured_in_turns(monkeypatch):
         assert result.seconds == pytest.approx(30)
         assert result.requests == 10 * 5 * measure.HTTP_SLICES
         assert len(result.latencies) == result.requests
+
+
+def test_the_first_render_and_its_raw_sql_are_timed_in_turn(monkeypatch):
+    """Measurement 1's cold render is compared with the raw SQL timed beside it, pair by
+    pair, not with a reference timed a minute before on a machine whose speed drifts."""
+    from tooling.bench import measure
+
+    calls = []
+    durations = iter([0.010, 0.030, 0.012, 0.020, 0.011, 0.040, 0.013, 0.025])
+    monkeypatch.setattr(measure, "timed", lambda action: (action(), next(durations))[1])
+
+    first, raw = measure.median_times_in_turn(
+        lambda: calls.append("page"), lambda: calls.append("sql"), runs=4
+    )
+
+    # One untimed reference first (its connection, its plan), then reference and page in
+    # turn.
+    assert calls == ["sql"] + ["sql", "page"] * 4
+    assert raw == pytest.approx(0.0115)  # the median of 0.010, 0.012, 0.011, 0.013
+    assert first == pytest.approx(0.0275)  # of 0.030, 0.020, 0.040, 0.025
