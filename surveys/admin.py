@@ -187,6 +187,9 @@ class SurveyResponseAdmin(_RecomputeOnDelete, SimpleHistoryAdmin):
     search_fields = ["commune__name", "commune__code"]
     paginator = _ResponsesPaginator
     show_full_result_count = False
+    # 50 rows a page, as the communes' list: at 100, writing the rows was most of the
+    # page's time (bench, measurement 6: 160-220 ms, up to 2.9 times its SQL).
+    list_per_page = 50
 
     def _responses(self, pks):
         return SurveyResponse.objects.filter(pk__in=pks)
