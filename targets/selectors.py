@@ -549,7 +549,9 @@ _RELATED_KEYS = {
 }
 
 
-def _aggregates(*, year: int, on: date, key: str, communes, related: Q, prepared_as=None):
+def _aggregates(
+    *, year: int, on: date, key: str, communes, related: Q, prepared_as: str | None = None
+):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
     or ``"pk"``) of the communes in force on ``on``: three grouped queries whatever their
     number.
