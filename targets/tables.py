@@ -118,10 +118,6 @@ class Cell:
         """What a status cell reads as."""
         return status_label(self.value)
 
-    @property
-    def numeric(self) -> bool:
-        return self.kind in RIGHT_ALIGNED
-
 
 @dataclass(frozen=True)
 class Header:

@@ -183,6 +183,7 @@ def table_rows(cells_by_row):
     with a template per cell: a district of a thousand communes has over ten thousand.
     Every value is escaped (or formatted as a number) as it is written in."""
     numbers = _Numbers()
+    # Right-aligned as their column's header (``Column.numeric``).
     right = tables.RIGHT_ALIGNED
     rows = []
     for cells in cells_by_row:
