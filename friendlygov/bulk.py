@@ -180,9 +180,11 @@ def _add_through_copy(
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
         with cursor.copy(f"COPY bulk_added ({names}) FROM STDIN") as copy:
-            # Integers (keys and counts) are their own COPY text: the rows are joined
-            # here, not adapted value by value by the driver (~26 values a row).
-            copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
+            # Integers (keys and counts) are their own COPY text: the rows are formatted
+            # here, not adapted value by value by the driver (~26 values a row), with one
+            # format for the whole row (half the time of joining each value's ``str``).
+            line = "\t".join(["%d"] * len(columns)) + "\n"
+            copy.write("".join(line % tuple(row) for row in rows))
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM bulk_added {upsert}"  # noqa: S608  # nosec B608
         )

@@ -108,6 +108,9 @@ class YearRule:
             rule=self.thresholds,
         )
 
+    def survey_met(self, responses: int, satisfied: int) -> bool:
+        return rules.survey_met(responses, satisfied, self.thresholds)
+
     def fingerprint(self, facts: rules.Facts) -> str:
         """The fingerprint of ``facts`` (see the module's docstring), as
         ``FINGERPRINTS_SQL`` computes it from the tables."""

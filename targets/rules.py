@@ -159,6 +159,20 @@ def _survey_reasons(responses: int, satisfied: int, rule: Thresholds) -> list[di
     return []
 
 
+def survey_met(responses: int, satisfied: int, rule: Thresholds) -> bool:
+    """Whether rule 3 is met by these counts. A verdict whose survey test is met names no
+    survey count (``compose`` adds the survey criteria's points and no survey reason):
+    its status, score and reasons are the same for every such count, so a recompute of
+    many communes may compose each distinct part once for all of them."""
+    outcome = survey_rules.survey_outcome(
+        responses=responses,
+        satisfied=satisfied,
+        min_responses=rule.min_responses,
+        threshold=rule.satisfaction_threshold,
+    )
+    return outcome == survey_rules.MET
+
+
 class Checklist:
     """The criteria active in a year, prepared once for the evaluation of many communes:
     what each criterion asks, and the reasons it can give, are read from it here, not

@@ -545,6 +545,10 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
     # The stored reasons split into the part's and the survey ones, by their text: many
     # statuses share theirs.
     split: dict[str, tuple[Any, list[Any]]] = {}
+    # What a part composes to when the survey test is met, by the part (its stored
+    # reasons and evidence figures): then no survey count is in it (``rules.survey_met``),
+    # and a country's statuses share a few thousand parts.
+    met: dict[tuple[Any, ...], tuple[str, int, list[Any], list[Any]]] = {}
     whole = set(commune_ids)
     written, changes, same = [], [], []
     sent = 0
@@ -580,22 +584,35 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
             if old is None:
                 old = split[old_text] = rules.split_reasons(json.loads(old_text))
             part_reasons, old_survey_reasons = old
-            verdict = rule.compose(
-                rules.Part(part_reasons, required, approved, evidence_score, evidence_pending),
-                responses,
-                satisfied,
-            )
-            status, score = verdict.status, verdict.score
+            part_key = None
+            composed = None
+            if rule.survey_met(responses, satisfied):
+                part_key = (old_text, required, approved, evidence_score, evidence_pending)
+                composed = met.get(part_key)
+            if composed is None:
+                verdict = rule.compose(
+                    rules.Part(part_reasons, required, approved, evidence_score, evidence_pending),
+                    responses,
+                    satisfied,
+                )
+                composed = (
+                    verdict.status,
+                    verdict.score,
+                    verdict.reasons,
+                    rules.survey_reasons_of(verdict.reasons),
+                )
+                if part_key is not None:
+                    met[part_key] = composed
+            status, score, reasons, survey_reasons = composed
             counts[status] += 1
             fingerprint = facts.facts_hash(base, responses, satisfied)
             # The part's reasons are those stored: the reasons changed only if the survey
             # and score ones did (then they are written again, as jsonb prints them).
             text = None
-            survey_reasons = rules.survey_reasons_of(verdict.reasons)
             if survey_reasons != old_survey_reasons:
                 text = _text_with(
                     old_text, old_survey_reasons, survey_reasons, rendered
-                ) or _stored_text(verdict.reasons, rendered)
+                ) or _stored_text(reasons, rendered)
             if text is None and (status, responses, satisfied, score, fingerprint) == (
                 old_status,
                 old_responses,

@@ -148,6 +148,24 @@ def test_the_split_rule_is_the_rule_and_its_stored_part_gives_any_other_counts(c
         stored, responses=responses, satisfied=satisfied, criteria=checklist, rule=thresholds
     ) == rules.evaluate(year=YEAR, facts=other, criteria=checklist, rule=thresholds)
 
+    # The survey test is met exactly when the verdict gives no survey reason; then the
+    # status, score and reasons are the same for any such counts (the recompute composes
+    # such a part once for all of them).
+    def composed(n, s):
+        return rules.compose(stored, responses=n, satisfied=s, criteria=checklist, rule=thresholds)
+
+    verdict = composed(responses, satisfied)
+    survey_test_reasons = {rules.TOO_FEW_RESPONSES, rules.SATISFACTION_BELOW}
+    met = rules.survey_met(responses, satisfied, thresholds)
+    assert met == (not survey_test_reasons & {r["code"] for r in verdict.reasons})
+    if met:
+        other_met = composed(responses + 100, satisfied + 100)
+        assert (other_met.status, other_met.score, other_met.reasons) == (
+            verdict.status,
+            verdict.score,
+            verdict.reasons,
+        )
+
 
 def test_the_fingerprint_is_the_digest_of_the_base_and_the_counts():
     rule = facts.YearRule(
@@ -413,6 +431,39 @@ def test_the_queries_do_not_grow_with_the_pairs(country, doi_ngo, le_loi):
     few = queries([(doi_ngo.pk, YEAR)])
     many = queries([(c.pk, YEAR) for c in [doi_ngo, le_loi, *country]])
     assert few == many
+    assert_as_a_whole_evaluation()
+
+
+def test_statuses_that_share_their_part_get_their_own_counts_and_fingerprints(country, le_loi):
+    """Four communes with the same evidence (awaiting review on TC-HS): three meet the
+    survey test with different counts, the fourth falls below it. The part is composed
+    once for those that meet it: each keeps its own counts and fingerprint."""
+    sharing = list(
+        CertificationStatus.objects.filter(year=YEAR, status=Status.IN_PROGRESS)
+        .exclude(survey_responses__lt=30)
+        .exclude(commune=le_loi)  # short of the pass score: another part
+        .order_by("commune_id")
+        .values_list("commune_id", flat=True)
+    )
+    assert len(sharing) == 4
+    added = {pk: (n * 11, n * 11) for n, pk in enumerate(sharing, start=1)}
+    added[sharing[-1]] = (60, 0)  # now below the threshold
+    for pk, (responses, satisfied) in added.items():
+        _add_to_rollup(Commune(pk=pk), responses=responses, satisfied=satisfied)
+    before = stored()
+
+    with mock.patch.object(rules, "compose", wraps=rules.compose) as compose:
+        services.statuses_after_surveys(pairs=[(pk, YEAR) for pk in added])
+
+    assert compose.call_count == 2  # once for those that meet the test, once below it
+    now = stored()
+    hashes = CertificationStatus.objects.filter(year=YEAR, commune_id__in=added)
+    assert len(set(hashes.values_list("facts_hash", flat=True))) == len(added)
+    for pk, (responses, _satisfied) in added.items():
+        assert now[pk][FIGURES.index("survey_responses")] == (
+            before[pk][FIGURES.index("survey_responses")] + responses
+        )
+    assert now[sharing[-1]][0] == Status.NOT_MET
     assert_as_a_whole_evaluation()
 
 
