@@ -1,5 +1,7 @@
 """List filters of the communes app (django-filter)."""
 
+from collections import Counter
+
 import django_filters
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -171,8 +173,9 @@ class ReviewQueueFilter(_ScopedListFilter):
         )
         chosen = self._raw("commune")
         if not too_many:
+            names = Counter(c.name for c in options)
             commune.widget.choices = [("", commune.empty_label)] + [
-                (str(c.pk), self._commune_label(c, options)) for c in options
+                (str(c.pk), self._commune_label(c, names)) for c in options
             ]
             if chosen and chosen not in {str(c.pk) for c in options}:
                 # A commune whose evidence was all reviewed since a link named it.
@@ -188,10 +191,10 @@ class ReviewQueueFilter(_ScopedListFilter):
             form.fields["q"].widget = forms.HiddenInput()
 
     @staticmethod
-    def _commune_label(commune, options) -> str:
-        """The commune's name, with its district where two of the list share a name."""
-        same = sum(1 for other in options if other.name == commune.name)
-        if same > 1 and commune.district is not None:
+    def _commune_label(commune, names: Counter) -> str:
+        """The commune's name, with its district where two of the list share a name
+        (``names``: how many of the list bear each)."""
+        if names[commune.name] > 1 and commune.district is not None:
             return f"{commune.name} ({commune.district.name})"
         return commune.name
 

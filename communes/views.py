@@ -478,6 +478,9 @@ def reviews(request):
             "overdue_before": overdue_before,
             "overdue_days": selectors.overdue_days(),
             "read_only": not reviewer,
+            # Who sees more than one district's queue is told each row's district.
+            "show_district": not reviewer
+            or getattr(scope_of(request.user), "sees_everything", False),
             "deadline": selectors.year_deadline_state(year=timezone.localdate().year),
         },
     )
