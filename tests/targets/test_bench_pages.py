@@ -63,3 +63,20 @@ def test_the_table_lists_pages_asked_with_their_flags_and_the_skipped_by_reason(
     assert fine.flags == []  # under the floor where a page's fixed cost dominates
     assert any(line.startswith("reviews ") and "18.0x" in line for line in lines)
     assert lines[-1] == "- POST only: logout"
+
+
+def test_pages_are_walked_with_what_came_before_frozen_and_unfrozen_after(monkeypatch):
+    import gc
+
+    seen = []
+
+    def walk(**_):
+        seen.append(gc.get_freeze_count())
+        return [pages.PageRow("home", "/", "admin", 200, 0.1, 5, 0.04, 0.05, 3, 0.01)]
+
+    monkeypatch.setattr(pages, "walk_pages", walk)
+    summary = pages.measure_pages(write=lambda line: None)
+
+    assert seen[0] > 0  # the walk ran with this process's objects frozen
+    assert gc.get_freeze_count() == 0
+    assert "1 asked" in summary[0].what
