@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from communes.models import CriterionKind
 from communes.text import person_name, plain_number
 
 register = template.Library()
@@ -166,8 +167,15 @@ class _Queue:
             title = self.titles[key] = escape(Truncator(criterion.title).chars(length))
         return title
 
+    def when(self, moment, format_name: str) -> str:
+        """``moment`` in local time, in the interface language's format, escaped."""
+        if moment is None:
+            return ""
+        fmt = self.datetime_format if format_name == "datetime" else self.date_format
+        return escape(dateformat.format(timezone.localtime(moment), fmt))
+
     def row(self, ev):
-        """(the row's plain parts, escaped) of ``ev``."""
+        """What a row shows of ``ev``, each text escaped."""
         commune, criterion = ev.commune, ev.criterion
         days = days_since(ev.submitted_at)
         district = commune.district.name if commune.district is not None else ""
@@ -180,7 +188,6 @@ class _Queue:
             overdue=is_before(ev.submitted_at, self.overdue_before),
             days=escape(ngettext("%(n)s ngày", "%(n)s ngày", days) % {"n": formats.localize(days)}),
             person=escape(person(ev.submitted_by)),
-            submitted_at=timezone.localtime(ev.submitted_at),
             url=escape(reverse("evidence_detail", args=[commune.code, ev.year, criterion.code])),
         )
 
@@ -198,7 +205,7 @@ def _review_row(shared: _Queue, row) -> str:
         f'<div class="small text-body-secondary">{row.district}</div>' if row.district else ""
     )
     measured = ""
-    if criterion.kind == "measured" and ev.value is not None:
+    if criterion.kind == CriterionKind.MEASURED and ev.value is not None:
         value = escape(f"{num(ev.value)}{criterion.unit}")
         measured = f' <span class="small">· <strong>{value}</strong></span>'
     again = ""
@@ -215,7 +222,7 @@ def _review_row(shared: _Queue, row) -> str:
         f'<td><span class="font-monospace small">{row.code}</span> {shared.title(criterion, 70)}'
         f"{measured}<div>{again}</div></td>"
         f"<td>{ev.year}</td>"
-        f'<td class="small">{escape(dateformat.format(row.submitted_at, shared.datetime_format))}'
+        f'<td class="small">{shared.when(ev.submitted_at, "datetime")}'
         f'<div class="text-body-secondary">{row.person}</div></td>'
         f'<td class="text-end text-nowrap">{row.days}{overdue if row.overdue else ""}</td>'
         f'<td class="text-end">{int(ev.files_count)}</td>'
@@ -250,7 +257,7 @@ def _review_item(shared: _Queue, row) -> str:
         f'<div class="small text-break"><span class="font-monospace">{row.code}</span> '
         f"{shared.title(row.criterion, 80)} · {ev.year}</div>"
         '<div class="small text-body-secondary">'
-        f"{escape(dateformat.format(row.submitted_at, shared.date_format))} · {row.person}{files}"
+        f"{shared.when(ev.submitted_at, 'date')} · {row.person}{files}"
         "</div></div>"
         f'<div class="text-end flex-shrink-0"><div class="small text-nowrap">{row.days}</div>'
         f"{overdue}</div></div>"

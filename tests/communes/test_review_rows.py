@@ -104,3 +104,10 @@ def test_the_rows_follow_the_interface_language():
 @pytest.mark.django_db
 def test_an_empty_queue_writes_nothing():
     assert str(review_rows([], OVERDUE_BEFORE, read_only=False, show_district=False)) == ""
+
+
+def test_a_row_without_its_submission_time_is_still_written():
+    ev = submitted(submitted_at=None)
+    row = str(review_rows([ev], OVERDUE_BEFORE, read_only=False, show_district=False))
+    item = str(review_items([ev], OVERDUE_BEFORE, read_only=False, show_district=False))
+    assert "0 ngày" in row and "0 ngày" in item and "Quá hạn" not in row
