@@ -105,10 +105,20 @@
     if (!page || !("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register(page.dataset.kioskSw, { scope: page.dataset.kioskScope }).catch(() => null);
     // Keep this page (a fresh copy: its spare stamps unused) and its assets for offline use.
-    if (!("caches" in window) || !navigator.onLine) return;
+    // addAll keeps all or nothing: one request lost on a flaky desk network is tried again
+    // (three more times, a few seconds apart), else the desk could not answer offline.
+    if (!("caches" in window)) return;
     const assets = Array.from(document.querySelectorAll("script[src], link[rel=stylesheet]"))
       .map((el) => el.src || el.href);
-    window.caches.open(page.dataset.kioskCache).then((cache) => cache.addAll([window.location.href, ...assets])).catch(() => null);
+    const keep = (attempt) => {
+      if (!navigator.onLine) return;
+      window.caches.open(page.dataset.kioskCache)
+        .then((cache) => cache.addAll([window.location.href, ...assets]))
+        .catch(() => {
+          if (attempt < 3) window.setTimeout(() => keep(attempt + 1), 2000 * (attempt + 1));
+        });
+    };
+    keep(0);
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -131,3 +131,33 @@ def test_an_answer_whose_network_drops_on_the_way_waits_and_counts_once(
     page.wait_for_url(f"{form_url}cam-on/")
     assert SurveyResponse.objects.count() == 2
     context.close()
+
+
+def test_the_page_is_kept_for_offline_use_even_when_a_first_try_fails(browser, live_server, kiosk):
+    """The page keeps itself and its assets in the kiosk's cache in one go (all or
+    nothing): a request lost on the way is tried again, so the desk can still answer
+    offline. Without its service worker here, so that every request is the page's."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 800}, locale="vi-VN", service_workers="block"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    lost = []
+
+    def lose_the_first_kept_stylesheet(route):
+        # The stylesheet is asked twice at load: by the page to show itself, then by the
+        # cache's addAll to keep it: the second one is lost, once.
+        if not lost and route.request.resource_type != "stylesheet":
+            lost.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/*.css", lose_the_first_kept_stylesheet)
+    page.goto(f"{live_server.url}/s/{kiosk.token}/", wait_until="domcontentloaded")
+    page.wait_for_function(
+        "() => caches.open('kiosk-v1').then((c) => c.match(location.href)).then((r) => {"
+        " window.kioskCached = !!r; }) && window.kioskCached === true"
+    )
+    assert lost
+    context.close()
