@@ -196,7 +196,7 @@ class _Queue:
 def review_rows(queue, overdue_before, *, read_only, show_district) -> SafeString:
     """The queue's rows of the wide screens' table (``communes/reviews.html``)."""
     shared = _Queue(overdue_before, read_only=read_only, show_district=show_district)
-    return mark_safe("\n".join(_review_row(shared, shared.row(ev)) for ev in queue))  # noqa: S308 (escaped above)
+    return mark_safe("\n".join(_review_row(shared, shared.row(ev)) for ev in queue))  # noqa: S308  # nosec B308 B703 (escaped above)
 
 
 def _review_row(shared: _Queue, row) -> str:
@@ -236,7 +236,7 @@ def review_items(queue, overdue_before, *, read_only, show_district) -> SafeStri
     """The queue's items of the phones' list (the review page's, the reviewer's work
     list's): one ``<li>`` each, for a ``list-group``."""
     shared = _Queue(overdue_before, read_only=read_only, show_district=show_district)
-    return mark_safe("\n".join(_review_item(shared, shared.row(ev)) for ev in queue))  # noqa: S308 (escaped above)
+    return mark_safe("\n".join(_review_item(shared, shared.row(ev)) for ev in queue))  # noqa: S308  # nosec B308 B703 (escaped above)
 
 
 def _review_item(shared: _Queue, row) -> str:
