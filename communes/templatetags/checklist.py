@@ -167,11 +167,11 @@ class _Queue:
             title = self.titles[key] = escape(Truncator(criterion.title).chars(length))
         return title
 
-    def when(self, moment, format_name: str) -> str:
-        """``moment`` in local time, in the interface language's format, escaped."""
+    @staticmethod
+    def when(moment, fmt: str) -> str:
+        """``moment`` in local time, in the format ``fmt`` (one of the language's), escaped."""
         if moment is None:
             return ""
-        fmt = self.datetime_format if format_name == "datetime" else self.date_format
         return escape(dateformat.format(timezone.localtime(moment), fmt))
 
     def row(self, ev):
@@ -213,7 +213,9 @@ def _review_row(shared: _Queue, row) -> str:
         again = f'<span class="badge text-bg-info">{shared.updated}</span>'
     elif ev.reviewed_at:
         again = f'<span class="badge text-bg-light border">{shared.again}</span>'
-    overdue = f'<div><span class="badge text-bg-danger">{shared.overdue}</span></div>'
+    overdue = ""
+    if row.overdue:
+        overdue = f'<div><span class="badge text-bg-danger">{shared.overdue}</span></div>'
     css, label = shared.button
     danger = ' class="table-danger"' if row.overdue else ""
     return (
@@ -222,9 +224,9 @@ def _review_row(shared: _Queue, row) -> str:
         f'<td><span class="font-monospace small">{row.code}</span> {shared.title(criterion, 70)}'
         f"{measured}<div>{again}</div></td>"
         f"<td>{ev.year}</td>"
-        f'<td class="small">{shared.when(ev.submitted_at, "datetime")}'
+        f'<td class="small">{shared.when(ev.submitted_at, shared.datetime_format)}'
         f'<div class="text-body-secondary">{row.person}</div></td>'
-        f'<td class="text-end text-nowrap">{row.days}{overdue if row.overdue else ""}</td>'
+        f'<td class="text-end text-nowrap">{row.days}{overdue}</td>'
         f'<td class="text-end">{int(ev.files_count)}</td>'
         f'<td class="text-end"><a class="btn btn-sm {css}" href="{row.url}">{label}</a></td>'
         "</tr>"
@@ -257,7 +259,7 @@ def _review_item(shared: _Queue, row) -> str:
         f'<div class="small text-break"><span class="font-monospace">{row.code}</span> '
         f"{shared.title(row.criterion, 80)} · {ev.year}</div>"
         '<div class="small text-body-secondary">'
-        f"{shared.when(ev.submitted_at, 'date')} · {row.person}{files}"
+        f"{shared.when(ev.submitted_at, shared.date_format)} · {row.person}{files}"
         "</div></div>"
         f'<div class="text-end flex-shrink-0"><div class="small text-nowrap">{row.days}</div>'
         f"{overdue}</div></div>"
