@@ -20,9 +20,10 @@ services may call it.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F
@@ -33,6 +34,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
 from communes.models import Commune, District, Province, province_and_merged, reference_date
+from friendlygov import ahead
 from targets import caching, selectors, tables
 from targets.models import ComputedProvince
 
@@ -128,6 +130,8 @@ class Figures:
         self.sort = sort
         self.group_by = group_by or selectors.GROUPINGS[0]
         self.closest_limit = closest_limit
+        # Parts being read on a second connection: what gives each (``read_ahead``).
+        self._ahead: dict[str, Callable[[], Any]] = {}
         if shared is not None:
             # The same figures in another language: only what is worded is read again.
             for name in ("settings", "dashboard", "closest", "shares", "province"):
@@ -160,13 +164,39 @@ class Figures:
             settings=self.settings,
         )
 
-    @cached_property
-    def closest(self):
+    def read_ahead(self) -> None:
+        """Start reading, on a second connection (``friendlygov.ahead``), the parts that
+        need nothing of the others: the closest communes and the chart's shares. Only for
+        the national view, whose first render they make a quarter longer; its figures are
+        read meanwhile by the caller."""
+        if not self.scope.national or not ahead.available():
+            return
+        names = [
+            n for n in ("closest", "shares") if n not in self.__dict__ and n not in self._ahead
+        ]
+        if not names:
+            return
+        self.settings  # noqa: B018  # read here, for both threads
+        reads = {"closest": self._read_closest, "shares": self._read_shares}
+
+        def read_them() -> dict[str, Any]:
+            return {name: reads[name]() for name in names}
+
+        # One read for both: the thread takes one request's read at a time.
+        result = ahead.start(read_them)
+        for name in names:
+            self._ahead[name] = partial(_one_of, result, name)
+
+    def _read_closest(self):
         return selectors.closest_to_certification(
             year=self.year,
             communes=None if self.scope.national else self.scope.commune_set(),
             limit=self.closest_limit,
         )
+
+    @cached_property
+    def closest(self):
+        return self._ahead.pop("closest", self._read_closest)()
 
     @cached_property
     def titles(self):
@@ -191,14 +221,16 @@ class Figures:
     def practice_table(self):
         return tables.practice_spread_table(self.dashboard)
 
-    @cached_property
-    def shares(self):
+    def _read_shares(self):
         return selectors.share_by_year(
             communes=None if self.scope.national else self.scope.commune_set(),
-            total=self.dashboard.overall.total,
             years=self.years,
             settings=self.settings,
         )
+
+    @cached_property
+    def shares(self):
+        return self._ahead.pop("shares", self._read_shares)()
 
     @cached_property
     def share_table(self):
@@ -243,6 +275,10 @@ class Figures:
         }
 
 
+def _one_of(result: Callable[[], dict[str, Any]], name: str) -> Any:
+    return result()[name]
+
+
 def closest_limit(scope: Scope) -> int | None:
     return NATIONAL_CLOSEST if scope.national else PROVINCE_CLOSEST
 
@@ -257,6 +293,7 @@ def parts_key(*, scope: Scope, year: int, computed_at, sort: str, group_by: str)
 
 def render_parts(request, figures: Figures) -> dict[str, str]:
     """The parts of the page, rendered in the active language."""
+    figures.read_ahead()
     context = figures.context()
     return {name: render_to_string(template, context, request) for name, template in PARTS.items()}
 

@@ -158,11 +158,18 @@ def measure_dashboard(*, runs: int) -> list[Row]:
             # The first render and the raw SQL timed in turn: a pair is milliseconds
             # apart, where the warm figures above took a minute.
             first, first_raw = median_times_in_turn(cold, raw_sql, runs=max(5, runs // 2))
-            with CaptureQueriesContext(connection) as warm_queries:
-                _get_ok(client, url)
-            cache.clear()
-            with CaptureQueriesContext(connection) as cold_queries:
-                _get_ok(client, url)
+            alone = None
+            if provinces is None and settings.READ_AHEAD and settings.IS_POSTGRES:
+                # For comparison: the same page with every statement on its one connection.
+                with override_settings(READ_AHEAD=False):
+                    alone = median_times_in_turn(cold, raw_sql, runs=max(5, runs // 2))
+            # Counted on one connection: every statement of the page, none read ahead.
+            with override_settings(READ_AHEAD=False):
+                with CaptureQueriesContext(connection) as warm_queries:
+                    _get_ok(client, url)
+                cache.clear()
+                with CaptureQueriesContext(connection) as cold_queries:
+                    _get_ok(client, url)
             sizes[label] = (communes, len(warm_queries), len(cold_queries))
             is_goal = provinces is None
             rows.append(
@@ -180,7 +187,8 @@ def measure_dashboard(*, runs: int) -> list[Row]:
                 Row(
                     "1",
                     f"  first render, nothing cached (as after a recompute without the "
-                    f"pre-render), {communes:,}; the raw SQL timed in turn with it",
+                    f"pre-render), {communes:,}; the raw SQL timed in turn with it"
+                    + ("; two parts read ahead on a second connection" if alone else ""),
                     _ms(first),
                     f"raw SQL {_ms(first_raw)}",
                     f"{first / first_raw:.2f}x",
@@ -188,6 +196,17 @@ def measure_dashboard(*, runs: int) -> list[Row]:
                     first <= 1.5 * first_raw if is_goal else None,
                 )
             )
+            if alone is not None:
+                rows.append(
+                    Row(
+                        "1",
+                        "    the same without the read-ahead (READ_AHEAD=0: every statement on "
+                        "one connection), for comparison",
+                        _ms(alone[0]),
+                        f"raw SQL {_ms(alone[1])}",
+                        f"{alone[0] / alone[1]:.2f}x",
+                    )
+                )
         rows += _after_a_recompute(url=url, clients=clients, raws=raws, runs=runs)
     (small, small_warm, small_cold), (large, large_warm, large_cold) = sizes.values()
     # The admin's page is the national view (by province), the official's the province's

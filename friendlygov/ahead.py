@@ -1,0 +1,83 @@
+"""Reads sent ahead on a second database connection while the caller goes on.
+
+The national dashboard's first render runs its statements one after another on one
+connection, so PostgreSQL works them on one core while the machine has more. A few of
+them need nothing the others read (the chart's certified counts per year, the communes
+closest to certification): ``start`` runs such a read on a thread of this process, with
+its own connection, while the caller reads the rest (BENCHMARKS.md, "Round twelve").
+
+Only where a second connection sees what the caller sees: on PostgreSQL, outside a
+transaction (a second connection would not see the caller's uncommitted rows; each test
+runs in one), and while ``settings.READ_AHEAD`` is on. Otherwise, and when the thread is
+busy with another request's read, the read runs in the caller's thread when it is asked
+for, as it did before. One thread per process, made after a fork (a gunicorn or Celery
+worker), never inherited from the parent.
+"""
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+# The thread's pool and the process that made it; a free slot for one read at a time.
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+_free = threading.Semaphore(1)
+
+
+def available() -> bool:
+    """Whether a read may go on a second connection now (see the module's docstring)."""
+    return (
+        getattr(settings, "READ_AHEAD", False)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool, _pool_pid, _free
+    with _lock:
+        if _pool is None or _pool_pid != os.getpid():
+            # A forked child has the parent's pool but not its thread: a pool of its own.
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+            _pool_pid = os.getpid()
+            _free = threading.Semaphore(1)
+        return _pool
+
+
+def _run(read: Callable[[], T], language: str | None, free: threading.Semaphore) -> T:
+    try:
+        with translation.override(language):
+            return read()
+    finally:
+        # Opened for this read, closed after it: an idle thread holds no connection
+        # (which would also keep a test database from being dropped). Opening it costs
+        # a few milliseconds, spent while the caller reads the rest.
+        connection.close()
+        free.release()
+
+
+def start(read: Callable[[], T]) -> Callable[[], T]:
+    """Begin ``read`` on the second connection when ``available``; returns what gives its
+    result (waiting for it, raising what it raised). When not available, or while the
+    thread reads for another request, the result is ``read`` itself, run by its caller."""
+    if not available():
+        return read
+    pool = _executor()
+    free = _free
+    if not free.acquire(blocking=False):
+        return read
+    try:
+        future: Future[T] = pool.submit(_run, read, translation.get_language(), free)
+    except RuntimeError:  # the interpreter is shutting down
+        free.release()
+        return read
+    return future.result
