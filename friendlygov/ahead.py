@@ -2,29 +2,28 @@
 
 The national dashboard's first render runs its statements one after another on one
 connection, so PostgreSQL works them on one core while the machine has more. A few of
-them need nothing the others read (the chart's certified counts per year, the communes
-closest to certification): ``start`` runs such a read on a thread of this process, with
-its own connection, while the caller reads the rest (BENCHMARKS.md, "Round twelve").
+them need nothing the others read (the evidence awaiting review, the chart's certified
+counts per year, the communes closest to certification): ``start`` runs such reads, in
+turn, on a thread of this process with its own connection, while the caller reads the
+rest (BENCHMARKS.md, "Round twelve").
 
 Only where a second connection sees what the caller sees: on PostgreSQL, outside a
 transaction (a second connection would not see the caller's uncommitted rows; each test
-runs in one), and while ``settings.READ_AHEAD`` is on. Otherwise, and when the thread is
-busy with another request's read, the read runs in the caller's thread when it is asked
-for, as it did before. One thread per process, made after a fork (a gunicorn or Celery
+runs in one), and while ``settings.READ_AHEAD`` is on. Otherwise, and while the thread
+reads for another request, each read runs in the caller's thread when it is asked for,
+as it did before. One thread per process, made after a fork (a gunicorn or Celery
 worker), never inherited from the parent.
 """
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
-
-T = TypeVar("T")
 
 _lock = threading.Lock()
 # The thread's pool and the process that made it; a free slot for one read at a time.
@@ -53,31 +52,44 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def _run(read: Callable[[], T], language: str | None, free: threading.Semaphore) -> T:
+def _run(
+    reads: Sequence[Callable[[], Any]],
+    futures: Sequence[Future],
+    language: str | None,
+    free: threading.Semaphore,
+) -> None:
     try:
         with translation.override(language):
-            return read()
+            for read, future in zip(reads, futures, strict=True):
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(read())
+                except BaseException as exc:  # noqa: BLE001  # given to the caller
+                    future.set_exception(exc)
     finally:
-        # Opened for this read, closed after it: an idle thread holds no connection
+        # Opened for these reads, closed after them: an idle thread holds no connection
         # (which would also keep a test database from being dropped). Opening it costs
         # a few milliseconds, spent while the caller reads the rest.
         connection.close()
         free.release()
 
 
-def start(read: Callable[[], T]) -> Callable[[], T]:
-    """Begin ``read`` on the second connection when ``available``; returns what gives its
-    result (waiting for it, raising what it raised). When not available, or while the
-    thread reads for another request, the result is ``read`` itself, run by its caller."""
+def start(*reads: Callable[[], Any]) -> list[Callable[[], Any]]:
+    """Begin ``reads``, in their order, on the second connection when ``available``;
+    returns, for each, what gives its result (waiting for that read alone, raising what
+    it raised). When not available, or while the thread reads for another request, each
+    is the read itself, run by its caller when it asks."""
     if not available():
-        return read
+        return list(reads)
     pool = _executor()
     free = _free
     if not free.acquire(blocking=False):
-        return read
+        return list(reads)
+    futures: list[Future] = [Future() for _read in reads]
     try:
-        future: Future[T] = pool.submit(_run, read, translation.get_language(), free)
+        pool.submit(_run, reads, futures, translation.get_language(), free)
     except RuntimeError:  # the interpreter is shutting down
         free.release()
-        return read
-    return future.result
+        return list(reads)
+    return [future.result for future in futures]

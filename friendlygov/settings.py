@@ -76,7 +76,7 @@ else:
     _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DATABASES = {"default": _db}
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
-# The national dashboard's first render reads two of its parts on a second connection
+# The national dashboard's first render reads three of its parts on a second connection
 # while it reads the rest (``friendlygov.ahead``; PostgreSQL only): off, one connection.
 READ_AHEAD = _bool("READ_AHEAD", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

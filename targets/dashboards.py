@@ -155,7 +155,9 @@ class Figures:
     @cached_property
     def dashboard(self):
         if self.scope.national:
-            return selectors.national_figures(year=self.year, settings=self.settings)
+            return selectors.national_figures(
+                year=self.year, settings=self.settings, awaiting=self._ahead.pop("awaiting", None)
+            )
         return selectors.dashboard_figures(
             year=self.year,
             districts=self.scope.district_set(),
@@ -165,27 +167,22 @@ class Figures:
         )
 
     def read_ahead(self) -> None:
-        """Start reading, on a second connection (``friendlygov.ahead``), the parts that
-        need nothing of the others: the closest communes and the chart's shares. Only for
-        the national view, whose first render they make a quarter longer; its figures are
-        read meanwhile by the caller."""
+        """Start reading, on a second connection (``friendlygov.ahead``), what needs
+        nothing of the rest: the evidence awaiting review (first: the figures need it
+        soonest), the closest communes and the chart's shares. Only for the national view,
+        whose first render they make a quarter longer on one connection; the caller reads
+        the other figures meanwhile."""
         if not self.scope.national or not ahead.available():
             return
-        names = [
-            n for n in ("closest", "shares") if n not in self.__dict__ and n not in self._ahead
-        ]
-        if not names:
-            return
-        self.settings  # noqa: B018  # read here, for both threads
-        reads = {"closest": self._read_closest, "shares": self._read_shares}
-
-        def read_them() -> dict[str, Any]:
-            return {name: reads[name]() for name in names}
-
-        # One read for both: the thread takes one request's read at a time.
-        result = ahead.start(read_them)
-        for name in names:
-            self._ahead[name] = partial(_one_of, result, name)
+        if "dashboard" in self.__dict__ or self._ahead:
+            return  # read already, or being read
+        settings = self.settings  # read here, for both threads
+        reads: dict[str, Callable[[], Any]] = {
+            "awaiting": partial(selectors.national_awaiting, year=self.year, settings=settings),
+            "closest": self._read_closest,
+            "shares": self._read_shares,
+        }
+        self._ahead = dict(zip(reads, ahead.start(*reads.values()), strict=True))
 
     def _read_closest(self):
         return selectors.closest_to_certification(
@@ -273,10 +270,6 @@ class Figures:
             "investment_table": lazy("investment_table"),
             "practice_table": lazy("practice_table"),
         }
-
-
-def _one_of(result: Callable[[], dict[str, Any]], name: str) -> Any:
-    return result()[name]
 
 
 def closest_limit(scope: Scope) -> int | None:

@@ -5,11 +5,12 @@ runs in the caller's thread, as before. The national dashboard's parts are the s
 either way."""
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import translation
 
 from communes.models import Commune
@@ -25,10 +26,19 @@ def _postgresql_only():
 
 
 def _connections_here() -> int:
-    """The connections open to this test's database, this one included."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+    """The connections open to this test's database, this one included, once the thread
+    has closed its own (it does so just after giving its last result: waited for up to
+    five seconds)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            count = cursor.fetchone()[0]
+        if count == 1 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.01)
 
 
 @pytest.mark.django_db
@@ -37,7 +47,7 @@ def test_inside_a_transaction_the_read_is_the_callers_own():
     def read():
         return Commune.objects.count()
 
-    assert ahead.start(read) is read
+    assert ahead.start(read) == [read]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,9 +56,9 @@ def test_switched_off_or_on_another_database_the_read_is_the_callers_own():
         return 1
 
     with override_settings(READ_AHEAD=False):
-        assert ahead.start(read) is read
+        assert ahead.start(read) == [read]
     if not settings.IS_POSTGRES:  # SQLite: one writer, and no second core to win
-        assert ahead.start(read) is read
+        assert ahead.start(read) == [read]
 
 
 @pytest.mark.services
@@ -69,7 +79,7 @@ def test_a_read_runs_on_its_own_thread_and_connection_and_closes_it(real_units):
         cursor.execute("SELECT pg_backend_pid()")
         mine = cursor.fetchone()[0]
     with translation.override("en"):
-        result = ahead.start(read)
+        (result,) = ahead.start(read)
     assert result is not read
 
     assert result() == Commune.objects.count() > 0  # committed rows: the same as here
@@ -88,12 +98,13 @@ def test_an_error_reaches_the_caller_and_frees_the_thread(real_units):
         with connection.cursor() as cursor:
             cursor.execute("SELECT no_such_column FROM communes_commune")
 
-    result = ahead.start(broken)
-    assert result is not broken
+    failed, after = ahead.start(broken, lambda: Commune.objects.count())
+    assert failed is not broken
     with pytest.raises(Exception, match="no_such_column"):
-        result()
+        failed()
+    assert after() == Commune.objects.count()  # the reads after it are made all the same
     # The thread is free again, and its connection closed.
-    again = ahead.start(lambda: 42)
+    (again,) = ahead.start(lambda: 42)
     assert again() == 42
     assert _connections_here() == 1
 
@@ -103,13 +114,13 @@ def test_an_error_reaches_the_caller_and_frees_the_thread(real_units):
 def test_while_the_thread_reads_for_another_the_caller_reads_itself(real_units):
     _postgresql_only()
     release = threading.Event()
-    waiting = ahead.start(lambda: release.wait(10))
+    (waiting,) = ahead.start(lambda: release.wait(10))
     try:
 
         def read():
             return threading.current_thread().name
 
-        assert ahead.start(read) is read  # not queued behind another request's read
+        assert ahead.start(read) == [read]  # not queued behind another request's read
     finally:
         release.set()
     assert waiting() is True
@@ -123,7 +134,8 @@ def test_a_forked_worker_makes_a_thread_of_its_own(real_units, monkeypatch):
     monkeypatch.setattr(ahead.os, "getpid", lambda: -1)  # as in a child after fork
 
     assert ahead._executor() is not parent
-    assert ahead.start(lambda: threading.current_thread().name)().startswith("read-ahead")
+    (name,) = ahead.start(lambda: threading.current_thread().name)
+    assert name().startswith("read-ahead")
 
 
 @pytest.mark.services
@@ -135,14 +147,18 @@ def test_the_national_parts_are_the_same_read_ahead_or_not(real_units, monkeypat
     set_targets()
     communes = list(Commune.objects.order_by("code")[:30])
     fill_communes(communes, year=2024)
-    threads = []
-    closest = selectors.closest_to_certification
+    threads: dict[str, list[str]] = {"closest": [], "awaiting": []}
+    closest, awaiting = selectors.closest_to_certification, selectors.national_awaiting
 
-    def watched(**kwargs):
-        threads.append(threading.current_thread().name)
-        return closest(**kwargs)
+    def watched(name, read):
+        def read_watched(**kwargs):
+            threads[name].append(threading.current_thread().name)
+            return read(**kwargs)
 
-    monkeypatch.setattr(selectors, "closest_to_certification", watched)
+        return read_watched
+
+    monkeypatch.setattr(selectors, "closest_to_certification", watched("closest", closest))
+    monkeypatch.setattr(selectors, "national_awaiting", watched("awaiting", awaiting))
 
     def parts():
         figures = dashboards.Figures(
@@ -151,16 +167,23 @@ def test_the_national_parts_are_the_same_read_ahead_or_not(real_units, monkeypat
             closest_limit=dashboards.NATIONAL_CLOSEST,
             years=selectors.dashboard_years(),
         )
-        return dashboards.render_parts(dashboards._request(2024), figures)
+        with CaptureQueriesContext(connection) as queries:
+            rendered = dashboards.render_parts(dashboards._request(2024), figures)
+        return rendered, len(queries)
 
     with override_settings(READ_AHEAD=False):
-        alone = parts()
-    assert threads == [threading.current_thread().name]
-    ahead_parts = parts()
+        alone, alone_queries = parts()
+    assert threads == {"closest": [threading.current_thread().name], "awaiting": []}
+    ahead_parts, ahead_queries = parts()
 
-    assert threads[1].startswith("read-ahead")
+    assert threads["closest"][1].startswith("read-ahead")
+    assert threads["awaiting"][0].startswith("read-ahead")
     assert ahead_parts == alone
-    # Not empty parts: a commune one reason short, and the chart's year.
+    # The awaiting evidence, the closest communes and the chart's two statements went
+    # on the other connection.
+    assert ahead_queries == alone_queries - 4
+    # Not empty parts: a commune one reason short, its evidence awaiting review, the
+    # chart's year.
     assert communes[1].name in alone["closest"]
     assert "2024" in alone["chart"]
     assert _connections_here() == 1
