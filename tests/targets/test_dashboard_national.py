@@ -84,6 +84,8 @@ def test_an_administrator_sees_one_row_per_province_with_its_figures(
     html = html_of(response)
     assert "Tổng quan toàn quốc năm 2024" in html
     assert "Tiến độ theo tỉnh" in html and "Toàn quốc" in html
+    # The count of communes stays whole when a phone's narrow card wraps it ("/221").
+    assert '<span class="fs-5 text-muted text-nowrap">/221</span>' in html
     # No district is listed on the national page: its rows are the provinces.
     assert 'href="/districts/' not in html
     assert 'href="/provinces/24/?year=2024"' in html
