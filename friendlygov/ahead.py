@@ -15,15 +15,19 @@ as it did before. One thread per process, made after a fork (a gunicorn or Celer
 worker), never inherited from the parent.
 """
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 # The thread's pool and the process that made it; a free slot for one read at a time.
@@ -75,11 +79,22 @@ def _run(
         free.release()
 
 
+def _result(future: Future, read: Callable[[], Any]) -> Any:
+    """What ``read`` gave on the thread; if it failed there (no second connection to be
+    had, say, when PostgreSQL has no free one), ``read`` again in the caller's thread,
+    which gives the result, or the error, that one connection would have given."""
+    try:
+        return future.result()
+    except Exception:
+        logger.warning("A read ahead failed on its own connection; read again", exc_info=True)
+        return read()
+
+
 def start(*reads: Callable[[], Any]) -> list[Callable[[], Any]]:
     """Begin ``reads``, in their order, on the second connection when ``available``;
-    returns, for each, what gives its result (waiting for that read alone, raising what
-    it raised). When not available, or while the thread reads for another request, each
-    is the read itself, run by its caller when it asks."""
+    returns, for each, what gives its result (waiting for that read alone; run again by
+    the caller if it failed there). When not available, or while the thread reads for
+    another request, each is the read itself, run by its caller when it asks."""
     if not available():
         return list(reads)
     pool = _executor()
@@ -92,4 +107,4 @@ def start(*reads: Callable[[], Any]) -> list[Callable[[], Any]]:
     except RuntimeError:  # the interpreter is shutting down
         free.release()
         return list(reads)
-    return [future.result for future in futures]
+    return [partial(_result, future, read) for future, read in zip(futures, reads, strict=True)]

@@ -91,6 +91,24 @@ def test_a_read_runs_on_its_own_thread_and_connection_and_closes_it(real_units):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+def test_a_read_that_fails_on_the_thread_is_read_again_by_the_caller(real_units, caplog):
+    """No second connection to be had (PostgreSQL's connections all taken, say): the page
+    is read on one connection, as before, not refused."""
+    _postgresql_only()
+    from django.db import OperationalError
+
+    def read():
+        if threading.current_thread().name.startswith("read-ahead"):
+            raise OperationalError("sorry, too many clients already")
+        return Commune.objects.count()
+
+    (result,) = ahead.start(read)
+    assert result() == Commune.objects.count() > 0
+    assert "read again" in caplog.text
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_an_error_reaches_the_caller_and_frees_the_thread(real_units):
     _postgresql_only()
 
