@@ -408,7 +408,7 @@ def test_the_pre_rendered_page_shows_the_new_figures(client, province_official, 
     _run_recompute(2023)
 
     html = html_of(client.get("/?year=2023"))
-    assert '<div class="display-6">2<span class="fs-5 text-muted">/209' in html
+    assert '<div class="display-6">2<span class="fs-5 text-muted text-nowrap">/209' in html
 
 
 def test_the_run_is_done_only_after_the_dashboards_are_rendered(targets, monkeypatch):
@@ -503,4 +503,4 @@ def test_todays_official_sees_a_recompute_of_the_years_before_the_merger_at_once
     _run_recompute(2023)
 
     html = html_of(client.get("/?year=2023"))
-    assert '<div class="display-6">2<span class="fs-5 text-muted">/209' in html
+    assert '<div class="display-6">2<span class="fs-5 text-muted text-nowrap">/209' in html

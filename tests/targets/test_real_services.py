@@ -278,6 +278,6 @@ def test_a_real_workers_recompute_leaves_the_dashboard_rendered_for_the_first_re
     # The worker rendered the new figures into the shared cache before the run was done:
     # the first reader renders none of them.
     assert queries() == around_the_parts
-    assert '<div class="display-6">30<span class="fs-5 text-muted">/209' in (
+    assert '<div class="display-6">30<span class="fs-5 text-muted text-nowrap">/209' in (
         client.get("/?year=2023").content.decode()
     )
