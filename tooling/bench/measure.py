@@ -157,12 +157,13 @@ def measure_dashboard(*, runs: int) -> list[Row]:
 
             # The first render and the raw SQL timed in turn: a pair is milliseconds
             # apart, where the warm figures above took a minute.
-            first, first_raw = median_times_in_turn(cold, raw_sql, runs=max(5, runs // 2))
+            turns = max(5, runs // 2)
+            first, first_raw = median_times_in_turn(cold, raw_sql, runs=turns)
             alone = None
             if provinces is None and settings.READ_AHEAD and settings.IS_POSTGRES:
                 # For comparison: the same page with every statement on its one connection.
                 with override_settings(READ_AHEAD=False):
-                    alone = median_times_in_turn(cold, raw_sql, runs=max(5, runs // 2))
+                    alone = median_times_in_turn(cold, raw_sql, runs=turns)
             # Counted on one connection: every statement of the page, none read ahead.
             with override_settings(READ_AHEAD=False):
                 with CaptureQueriesContext(connection) as warm_queries:
