@@ -13,7 +13,7 @@ added at once (``bulk_add``) go through COPY too.
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -134,10 +134,34 @@ def bulk_add(
     instances costs more than the statement). Call it inside the caller's transaction."""
     if not rows:
         return
+    if is_postgresql() and len(rows) >= COPY_FROM:
+        # Atomic, so that the staged rows live until they are in (also in autocommit).
+        with transaction.atomic():
+            bulk_add_staged(model, rows, unique_fields=unique_fields, added=added)()
+        return
+    bulk_add_staged(model, rows, unique_fields=unique_fields, added=added)()
+
+
+def bulk_add_staged(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique_fields: list[str],
+    added: list[str],
+) -> Callable[[], None]:
+    """``bulk_add`` in two steps: the rows are staged now, and the function returned adds
+    them. On PostgreSQL, from ``COPY_FROM`` rows on, they are staged with COPY into a
+    temporary table (COPY cannot be sent in a pipeline); the function sends the upsert
+    and the table's drop without reading any result, so that in a pipeline
+    (``pipelined``) PostgreSQL adds them while the caller goes on. Call both inside the
+    caller's transaction (the table is dropped at its end at the latest)."""
+    if not rows:
+        return lambda: None
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     fields = [*unique_fields, *added]
     columns = [quote(_column(model, name)) for name in fields]
+    names = ", ".join(columns)
     target = ", ".join(columns[: len(unique_fields)])
     assignments = ", ".join(
         f"{column} = {table}.{column} + EXCLUDED.{column}"
@@ -146,35 +170,48 @@ def bulk_add(
     # The column names are the model's own.
     upsert = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"  # nosec B608
     if is_postgresql() and len(rows) >= COPY_FROM:
-        _add_through_copy(table, columns, rows, upsert)
-        return
+        _stage_through_copy(table, columns, rows)
+        staged = f"INSERT INTO {table} ({names}) SELECT {names} FROM bulk_added {upsert}"  # noqa: S608  # nosec B608
+
+        def add_staged() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(staged)
+                cursor.execute("DROP TABLE bulk_added")
+
+        return add_staged
     if is_postgresql():
         types = [_field(model, name).db_type(connection) for name in fields]
         values = ", ".join(f"(e->>{n})::{kind}" for n, kind in enumerate(types))
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+        from_json = (
+            f"INSERT INTO {table} ({names}) "  # noqa: S608  # nosec B608
             f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) e {upsert}"
         )
-        with bound_cursor() as cursor:
-            cursor.execute(sql, [json.dumps(list(rows))])
-        return
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+        payload = json.dumps(list(rows))
+
+        def add_from_json() -> None:
+            with bound_cursor() as cursor:
+                cursor.execute(from_json, [payload])
+
+        return add_from_json
+    each = (
+        f"INSERT INTO {table} ({names}) "  # noqa: S608  # nosec B608
         f"VALUES ({', '.join(['%s'] * len(columns))}) {upsert}"
     )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [list(row) for row in rows])
+    each_values = [list(row) for row in rows]
+
+    def add_each() -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(each, each_values)
+
+    return add_each
 
 
-def _add_through_copy(
-    table: str, columns: list[str], rows: Sequence[Sequence[Any]], upsert: str
-) -> None:
-    """``bulk_add`` on PostgreSQL for many rows: COPY them into a temporary table of the
-    same columns (dropped at the end of the transaction, or here), then one INSERT ...
-    SELECT ... ON CONFLICT. The table, column names and ``upsert`` are the model's own."""
+def _stage_through_copy(table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """COPY ``rows`` into a temporary table ``bulk_added`` of ``table``'s ``columns``,
+    dropped at the end of the transaction at the latest. The table and column names are
+    the model's own."""
     names = ", ".join(columns)
-    # Atomic, so that the table lives until the rows are in (also in autocommit).
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE bulk_added ON COMMIT DROP AS "  # noqa: S608  # nosec B608
             f"SELECT {names} FROM {table} WITH NO DATA"
@@ -185,10 +222,6 @@ def _add_through_copy(
             # format for the whole row (half the time of joining each value's ``str``).
             line = "\t".join(["%d"] * len(columns)) + "\n"
             copy.write("".join(line % tuple(row) for row in rows))
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM bulk_added {upsert}"  # noqa: S608  # nosec B608
-        )
-        cursor.execute("DROP TABLE bulk_added")
 
 
 def _merge_null_unless_equal(

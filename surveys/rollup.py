@@ -15,8 +15,9 @@ A commune that is deleted takes its responses and its roll-up with it (both CASC
 ``months_rebuild`` counts again from the raw rows (the demo, the scale data, a repair).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 
@@ -55,6 +56,18 @@ def months_add(counts: Years | Mapping[Key, list[int]]) -> None:
     """Add ``counts`` to the roll-up in one upsert (negative counts for deletions): a
     ``Years``, or [responses, satisfied] by (commune id, year, month). The years left with
     no response are removed. Call it in the writer's transaction."""
+    # Staged rows live in a table until the transaction's end: one is needed (no
+    # savepoint inside the writer's own).
+    with transaction.atomic(savepoint=False):
+        months_staged(counts)()
+
+
+def months_staged(counts: Years | Mapping[Key, list[int]]) -> Callable[[], None]:
+    """``months_add`` in two steps (``bulk.bulk_add_staged``): the rows are staged now,
+    and the function returned adds them. Its upsert reads no result, so that the importer
+    can send it in a pipeline and PostgreSQL adds them while the statuses are composed;
+    only when a year may be left with no response does it read (and wait for) the rows
+    to remove. Call both in the writer's transaction."""
     if not isinstance(counts, Years):
         years = Years()
         for (commune_id, year, month), (n, s) in counts.items():
@@ -62,11 +75,17 @@ def months_add(counts: Years | Mapping[Key, list[int]]) -> None:
         counts = years
     rows = [row for row in counts.values() if any(row[2:])]
     if not rows:
-        return
-    bulk.bulk_add(SurveyYear, rows, unique_fields=["commune", "year"], added=COUNTED)
+        return lambda: None
+    add = bulk.bulk_add_staged(SurveyYear, rows, unique_fields=["commune", "year"], added=COUNTED)
     # Only a year whose responses fall can be left with none.
-    if any(row[2] < 0 for row in rows):
-        SurveyYear.objects.filter(commune_id__in={row[0] for row in rows}, responses=0).delete()
+    emptied = {row[0] for row in rows if row[2] < 0}
+
+    def add_and_remove_empty() -> None:
+        add()
+        if emptied:
+            SurveyYear.objects.filter(commune_id__in=emptied, responses=0).delete()
+
+    return add_and_remove_empty
 
 
 def months_of(responses: QuerySet[SurveyResponse]) -> QuerySet:
