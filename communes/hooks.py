@@ -19,7 +19,9 @@ providers:
   rendered after the commit. Called by the importer, so that the statuses are current
   when its transaction commits: a national file touches ~20,000 pairs, which a task
   would recompute whole afterwards (every year of a commune named in two), and the
-  figures would lag it.
+  figures would lag it. Its companion ``statuses_read_ahead`` lets the importer begin,
+  on a second connection, the read of the statuses to compose while the server still
+  writes its file (targets checks under its locks what moved since).
 - A read-only provider, ``survey_figures``: a commune's survey responses in a year against
   the year's rule (a ``surveys.rules.SurveyFigures``, read here as ``SurveyFigures``
   below). Connected by surveys (``surveys.selectors.survey_figures``). It writes nothing,
@@ -40,7 +42,7 @@ providers:
 A hook called before it is connected raises: that is a missing app, not a silent skip.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,6 +55,7 @@ def connect(name: str, function: Callable[..., Any]) -> None:
         "recompute_later",
         "recompute_later_many",
         "recompute_after_surveys",
+        "statuses_read_ahead",
         "survey_figures",
         "survey_responses_from",
     }:
@@ -79,10 +82,29 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     _call("recompute_later_many", requests=requests)
 
 
-def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
+def recompute_after_surveys(
+    *,
+    pairs: Iterable[tuple[int, int]],
+    added: Mapping[tuple[int, int], tuple[int, int]] | None = None,
+    read_ahead: Mapping[int, Callable[[], Any]] | None = None,
+    first: Callable[[], None] | None = None,
+) -> None:
     """Recompute now, in the current transaction, the statuses of the (commune id, year)
-    ``pairs`` whose survey counts alone changed."""
-    _call("recompute_after_surveys", pairs=pairs)
+    ``pairs`` whose survey counts alone changed. ``first``: the caller's writes of those
+    counts (the roll-up's), sent first and written while the statuses are composed;
+    ``read_ahead``: what ``statuses_read_ahead`` returned, with ``added``, what the caller
+    adds to each pair's committed counts (responses, satisfied)."""
+    _call("recompute_after_surveys", pairs=pairs, added=added, read_ahead=read_ahead, first=first)
+
+
+def statuses_read_ahead(
+    *, pairs: Iterable[tuple[int, int]]
+) -> Mapping[int, Callable[[], Any]] | None:
+    """Begin reading, on a second connection, what ``recompute_after_surveys`` will
+    compose for ``pairs`` (what gives each year's read); None when nothing can be read
+    ahead. Pass the result to it."""
+    result: Mapping[int, Callable[[], Any]] | None = _call("statuses_read_ahead", pairs=pairs)
+    return result
 
 
 @runtime_checkable

@@ -9,7 +9,10 @@ rest (BENCHMARKS.md, "Round twelve").
 
 Only where a second connection sees what the caller sees: on PostgreSQL, outside a
 transaction (a second connection would not see the caller's uncommitted rows; each test
-runs in one), and while ``settings.READ_AHEAD`` is on. Otherwise, and while the thread
+runs in one), and while ``settings.READ_AHEAD`` is on. A caller in a transaction may read
+ahead what it checks afterwards against its own view (``in_transaction``): the survey
+importer reads the stored statuses while its file is still being written
+(``targets.services.statuses_read_ahead``). Otherwise, and while the thread
 reads for another request, each read runs in the caller's thread when it is asked for,
 as it did before. One thread per process, made after a fork (a gunicorn or Celery
 worker), never inherited from the parent.
@@ -36,12 +39,13 @@ _pool_pid: int | None = None
 _free = threading.Semaphore(1)
 
 
-def available() -> bool:
-    """Whether a read may go on a second connection now (see the module's docstring)."""
+def available(*, in_transaction: bool = False) -> bool:
+    """Whether a read may go on a second connection now (see the module's docstring);
+    ``in_transaction``: also inside one, for a caller that checks what it read."""
     return (
         getattr(settings, "READ_AHEAD", False)
         and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
+        and (in_transaction or not connection.in_atomic_block)
     )
 
 
@@ -90,12 +94,13 @@ def _result(future: Future, read: Callable[[], Any]) -> Any:
         return read()
 
 
-def start(*reads: Callable[[], Any]) -> list[Callable[[], Any]]:
-    """Begin ``reads``, in their order, on the second connection when ``available``;
-    returns, for each, what gives its result (waiting for that read alone; run again by
-    the caller if it failed there). When not available, or while the thread reads for
-    another request, each is the read itself, run by its caller when it asks."""
-    if not available():
+def start(*reads: Callable[[], Any], in_transaction: bool = False) -> list[Callable[[], Any]]:
+    """Begin ``reads``, in their order, on the second connection when ``available``
+    (``in_transaction`` as there); returns, for each, what gives its result (waiting for
+    that read alone; run again by the caller if it failed there). When not available, or
+    while the thread reads for another request, each is the read itself, run by its
+    caller when it asks."""
+    if not available(in_transaction=in_transaction):
         return list(reads)
     pool = _executor()
     free = _free

@@ -49,7 +49,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.hooks import recompute_after_surveys
+from communes.hooks import recompute_after_surveys, statuses_read_ahead
 from communes.models import Commune
 from friendlygov import bulk
 from friendlygov.archives import ArchiveRefused, ZipLimits, check_zip
@@ -1179,7 +1179,18 @@ def survey_file_import(
             report.batch = ImportBatch.objects.create(
                 sha256=report.sha256, filename=filename[:255], rows=0, imported_by=by
             )
-            months = _write(path, report, reader, questionnaire=questionnaire, by=by)
+            read_ahead = None
+
+            def scanned() -> None:
+                # The file is read; while the server still writes its last rows, the
+                # statuses to compose are read on a second connection.
+                nonlocal read_ahead
+                if report.ok:
+                    read_ahead = statuses_read_ahead(pairs=_pairs(report))
+
+            months = _write(
+                path, report, reader, questionnaire=questionnaire, by=by, scanned=scanned
+            )
             if not report.ok:
                 raise _Refused
             _take_out_repeats(report, replace=replace, months=months)
@@ -1189,18 +1200,18 @@ def survey_file_import(
             _lock_referenced(report, questionnaire, by)
             if not report.ok:
                 raise _Refused
-            # The roll-up gains what the file added, less what it took out (one upsert).
-            rollup.months_add(months)
             ImportBatch.objects.filter(pk=report.batch.pk).update(rows=report.written)
             report.batch.rows = report.written
-            # Only the survey counts of these communes' years changed: their statuses
-            # are recomputed now, so that they are current when the import commits.
+            # The roll-up gains what the file added, less what it took out (one upsert,
+            # its rows staged now). Only the survey counts of these communes' years
+            # changed: their statuses are recomputed now, so that they are current when
+            # the import commits; the upsert is sent first, and PostgreSQL writes it while
+            # the statuses are composed.
             recompute_after_surveys(
-                pairs=[
-                    (commune_id, year)
-                    for commune_id, years in report.per_commune.items()
-                    for year in sorted(years)
-                ]
+                pairs=_pairs(report),
+                added={key: (row[2], row[3]) for key, row in months.items()},
+                read_ahead=read_ahead,
+                first=rollup.months_staged(months),
             )
     except _Refused:
         report.batch = None
@@ -1213,6 +1224,15 @@ def survey_file_import(
             raise
         raise ImportRefused(report) from exc
     return report
+
+
+def _pairs(report: ImportReport) -> list[tuple[int, int]]:
+    """The (commune id, year) pairs of the file's rows."""
+    return [
+        (commune_id, year)
+        for commune_id, years in report.per_commune.items()
+        for year in sorted(years)
+    ]
 
 
 def _lock_referenced(report: ImportReport, questionnaire: Questionnaire | None, by) -> None:
@@ -1291,9 +1311,12 @@ def _take_out_repeats(report: ImportReport, *, replace: bool, months: rollup.Yea
     report.written = report.rows - len(repeats)
 
 
-def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by) -> rollup.Years:
+def _write(
+    path: Path, report: ImportReport, reader: _Reader, *, questionnaire, by, scanned=None
+) -> rollup.Years:
     """Read the file, writing its good rows; the caller's transaction decides. Returns
-    the counts of the rows written, as the roll-up's rows."""
+    the counts of the rows written, as the roll-up's rows. ``scanned()`` is called once
+    every row is read and sent, before the server has written them all."""
     at = timezone.now()
     assert report.batch is not None  # created by survey_file_import before the rows
     writer: _BulkWriter | _CopyWriter
@@ -1318,6 +1341,8 @@ def _write(path: Path, report: ImportReport, reader: _Reader, *, questionnaire, 
             writer.close(exc)
             raise
         if report.ok:
+            if scanned is not None:
+                scanned()
             writer.close()
         else:
             writer.close(_Refused())

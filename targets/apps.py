@@ -27,6 +27,7 @@ class TargetsConfig(AppConfig):
         # The importer's: its pairs' survey counts alone changed, recomputed in its
         # transaction.
         hooks.connect("recompute_after_surveys", outbox.recompute_after_surveys)
+        hooks.connect("statuses_read_ahead", outbox.statuses_read_ahead)
 
         # What the province dashboard shows without going through the recompute: a change
         # of it forgets the cached dashboards (the recompute's own changes are seen

@@ -11,7 +11,7 @@ services) and the services do not import each other.
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -92,15 +92,21 @@ def recompute_later_many(*, requests: Iterable[tuple[int, int | None]]) -> None:
     transaction.on_commit(queue, robust=True)
 
 
-def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
+def recompute_after_surveys(
+    *,
+    pairs: Iterable[tuple[int, int]],
+    added: Mapping[tuple[int, int], tuple[int, int]] | None = None,
+    read_ahead: services.SurveysRead | None = None,
+    first: Callable[[], None] | None = None,
+) -> None:
     """Recompute now, in the caller's transaction, the statuses of the (commune id, year)
-    ``pairs`` whose survey counts alone changed (``services.statuses_after_surveys``): the
-    importer's, so that its figures are current when it commits. After the commit, the
-    dashboards and public pages of their provinces are rendered into the cache (one task
-    per year), as after a recompute by a task; a broker that is down only leaves them to
-    their first reader."""
+    ``pairs`` whose survey counts alone changed (``services.statuses_after_surveys``, which
+    says what ``added``, ``read_ahead`` and ``first`` are): the importer's, so that its
+    figures are current when it commits. After the commit, the dashboards and public pages
+    of their provinces are rendered into the cache (one task per year), as after a
+    recompute by a task; a broker that is down only leaves them to their first reader."""
     pairs = list(pairs)
-    services.statuses_after_surveys(pairs=pairs)
+    services.statuses_after_surveys(pairs=pairs, added=added, read_ahead=read_ahead, first=first)
     by_year: dict[int, set[int]] = {}
     for commune_id, year in pairs:
         by_year.setdefault(year, set()).add(commune_id)
@@ -114,6 +120,12 @@ def recompute_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> None:
 
     if by_year:
         transaction.on_commit(queue, robust=True)
+
+
+def statuses_read_ahead(*, pairs: Iterable[tuple[int, int]]) -> services.SurveysRead | None:
+    """Begin reading what ``recompute_after_surveys`` will compose for ``pairs``
+    (``services.statuses_read_ahead``)."""
+    return services.statuses_read_ahead(pairs=pairs)
 
 
 def recompute_all_start(

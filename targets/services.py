@@ -30,13 +30,15 @@ import datetime
 import functools
 import json
 import logging
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Exists,
     ExpressionWrapper,
@@ -46,12 +48,13 @@ from django.db.models import (
     QuerySet,
     TextField,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from communes import notifications
 from communes.models import CertificationRule, Commune, in_force_q
-from friendlygov import bulk
+from friendlygov import ahead, bulk
 from surveys.models import SurveyYear
 from targets import caching, facts, rules
 from targets.models import (
@@ -455,7 +458,18 @@ def _changes_told(changes: list[StatusChange]) -> None:
 # --- After a change of survey counts alone ------------------------------------------
 
 
-def statuses_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> dict[int, Counter[str]]:
+# Per year, what gives its rule and its stored statuses as ``_survey_rows`` reads them,
+# read ahead (None when they could not be).
+SurveysRead = Mapping[int, Callable[[], tuple[facts.YearRule, list[tuple[Any, ...]]] | None]]
+
+
+def statuses_after_surveys(
+    *,
+    pairs: Iterable[tuple[int, int]],
+    added: Mapping[tuple[int, int], tuple[int, int]] | None = None,
+    read_ahead: SurveysRead | None = None,
+    first: Callable[[], None] | None = None,
+) -> dict[int, Counter[str]]:
     """Recompute the statuses of (commune id, year) ``pairs`` whose survey counts alone
     changed (an import, an answer, a deletion), in the caller's transaction.
 
@@ -464,29 +478,90 @@ def statuses_after_surveys(*, pairs: Iterable[tuple[int, int]]) -> dict[int, Cou
     (``rules.compose``, the rule's own code), so neither the evidence nor the committees
     are read. Per year: the year's rule (three queries), one statement reading the stored
     statuses with the new counts, one writing those that changed per ``SURVEY_UPDATE_ROWS``
-    of them (sent while the next are composed), one moving the computation time of those
-    that did not, and the status changes and their notifications. A pair is evaluated
-    whole (``_recompute_year``) when it has no status, when its status was computed under
-    another rule, checklist or code (``rule_key``), when its commune is not in force in
-    the year, or when a recompute was asked for it (its other facts may have moved since
-    its status was computed). The statuses,
-    reasons, figures and fingerprints are those a whole evaluation gives. Returns, per
-    year, how many of the pairs have each status.
+    of them (sent while the next year is composed), one moving the computation time of
+    those that did not, and the status changes and their notifications. A pair is
+    evaluated whole (``_recompute_year``) when it has no status, when its status was
+    computed under another rule, checklist or code (``rule_key``), when its commune is not
+    in force in the year, or when a recompute was asked for it (its other facts may have
+    moved since its status was computed). The statuses, reasons, figures and fingerprints
+    are those a whole evaluation gives. Returns, per year, how many of the pairs have each
+    status.
+
+    The importer passes more, so that PostgreSQL works while Python composes:
+
+    - ``first``: its own writes that the new counts come from (the roll-up's upsert), sent
+      first without waiting for them, in a pipeline with the year locks;
+    - ``read_ahead``: what ``statuses_read_ahead`` began reading on a second connection while
+      its file was still being written (the rules, the stored statuses and the committed
+      counts), with ``added``, what the caller adds to those counts per (commune id,
+      year). The statuses are composed from that read; then, under the year locks and
+      after ``first``, one statement finds the communes whose stored status, counts or
+      recompute request moved since it was read (``_survey_stale``), and those are read
+      again and composed as without a read ahead, before anything is written.
     """
-    by_year: defaultdict[int, set[int]] = defaultdict(set)
-    for commune_id, year in pairs:
-        by_year[year].add(commune_id)
+    by_year = _pairs_by_year(pairs)
     counts: dict[int, Counter[str]] = {}
     with transaction.atomic():
-        for year in sorted(by_year):  # in order, as every recompute takes them
-            _lock_year(year)
-        for year, commune_ids in sorted(by_year.items()):
-            counts[year] = _recompute_surveys(year, commune_ids)
+        plans = []
+        with bulk.pipelined():
+            if first is not None:
+                first()
+            for year in sorted(by_year):  # in order, as every recompute takes them
+                _lock_year(year)
+            for year, commune_ids in sorted(by_year.items()):
+                # Waits for this year's read alone: the next is read while this one is
+                # composed.
+                read = read_ahead[year]() if read_ahead and added is not None else None
+                if read is not None:
+                    rule, rows = read
+                    plan = _survey_plan_ahead(year, commune_ids, rule, rows, added or {})
+                else:
+                    plan = _survey_plan(year, commune_ids)
+                # Sent in the pipeline: PostgreSQL writes them while the next year is
+                # composed.
+                plan.send()
+                plans.append(plan)
+        for plan in plans:
+            counts[plan.year] = plan.finish()
     return counts
 
 
-def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
-    rule = facts.year_rule(year)
+def _pairs_by_year(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    by_year: defaultdict[int, set[int]] = defaultdict(set)
+    for commune_id, year in pairs:
+        by_year[year].add(commune_id)
+    return dict(by_year)
+
+
+def statuses_read_ahead(*, pairs: Iterable[tuple[int, int]]) -> SurveysRead | None:
+    """Begin reading, on a second connection (``friendlygov.ahead``), what
+    ``statuses_after_surveys`` composes for ``pairs``: each year's rule and the pairs'
+    stored statuses with their committed survey counts, a year after another. Returns
+    what gives each year's read (which gives None when it could not go ahead: then the
+    statuses are read under the year locks, as without it), or None when nothing can be
+    read ahead (SQLite, ``READ_AHEAD`` off).
+
+    Read outside the caller's transaction, before the year locks: ``statuses_after_
+    surveys`` checks under the locks what moved since (``_survey_stale``)."""
+    by_year = _pairs_by_year(pairs)
+    if not by_year or not ahead.available(in_transaction=True):
+        return None
+    caller = threading.get_ident()
+
+    def read(year: int) -> tuple[facts.YearRule, list[tuple[Any, ...]]] | None:
+        if threading.get_ident() == caller:
+            return None  # the thread was busy: read under the locks instead
+        rule = facts.year_rule(year)
+        return rule, _survey_rows(year, rule, by_year[year])
+
+    years = sorted(by_year)
+    results = ahead.start(*(functools.partial(read, year) for year in years), in_transaction=True)
+    return dict(zip(years, results, strict=True))
+
+
+def _survey_rows(year: int, rule: facts.YearRule, commune_ids: set[int]) -> list[tuple[Any, ...]]:
+    """The stored statuses of ``year`` of ``commune_ids`` beside their survey counts from
+    the roll-up, one statement: the fields ``_SurveyPlan.compose`` unpacks."""
     ids = bulk.ids_in(commune_ids)
     stored = (
         CertificationStatus.objects.filter(year=year, commune_id__in=ids)
@@ -501,6 +576,7 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
                 )
             ),
             reasons_text=Cast("reasons", TextField()),
+            version=_row_version(),
         )
         .values_list(
             "pk",
@@ -519,6 +595,7 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
             "evidence_score",
             "evidence_pending",
             "reasons_text",
+            "version",
         )
     )
     # The year's survey counts of the same communes, from the roll-up, beside each stored
@@ -538,24 +615,130 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
             f"LEFT JOIN ({sums_sql}) s ON s.commune_id = t.commune_id",
             [*stored_params, *sums_params],
         )
-        rows = cursor.fetchall()
-    now = _now()
-    counts: Counter[str] = Counter()
-    rendered: dict[Any, str] = {}
-    # The stored reasons split into the part's and the survey ones, by their text: many
-    # statuses share theirs.
-    split: dict[str, tuple[Any, list[Any]]] = {}
-    # What a part composes to when the survey test is met, by the part (its stored
-    # reasons and evidence figures): then no survey count is in it (``rules.survey_met``),
-    # and a country's statuses share a few thousand parts.
-    met: dict[tuple[Any, ...], tuple[str, int, list[Any], list[Any]]] = {}
-    whole = set(commune_ids)
-    written, changes, same = [], [], []
-    sent = 0
-    key = rule.key
-    # The statuses composed are written SURVEY_UPDATE_ROWS at a time, each statement sent
-    # without waiting for it: PostgreSQL writes them while the next ones are composed.
-    with bulk.pipelined():
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _row_version() -> RawSQL:
+    """Which version of a stored status was read: PostgreSQL's ``xmin``, the transaction
+    that wrote it (any write makes a new one), so that a status read ahead can be found
+    to have moved since; nothing elsewhere (SQLite reads nothing ahead)."""
+    sql = "targets_certificationstatus.xmin::text::bigint" if bulk.is_postgresql() else "0"
+    return RawSQL(sql, (), output_field=BigIntegerField())  # noqa: S611 (a fixed text)
+
+
+def _survey_plan(year: int, commune_ids: set[int]) -> "_SurveyPlan":
+    """The statuses of ``commune_ids`` composed from what they store now (under the year
+    lock), to be sent."""
+    rule = facts.year_rule(year)
+    plan = _SurveyPlan(year, rule, commune_ids)
+    plan.compose(_survey_rows(year, rule, commune_ids))
+    # Those without a stored status are evaluated whole.
+    plan.whole |= commune_ids - plan.seen
+    return plan
+
+
+def _survey_plan_ahead(
+    year: int,
+    commune_ids: set[int],
+    rule: facts.YearRule,
+    rows: list[tuple[Any, ...]],
+    added: Mapping[tuple[int, int], tuple[int, int]],
+) -> "_SurveyPlan":
+    """The statuses of ``commune_ids`` composed from ``rows`` read ahead, with ``added``
+    to their counts; then, under the year lock, those that moved since they were read
+    (or were not read: no status then) are read again and composed (``_survey_plan``)."""
+    none = (0, 0)
+    with_counts = []
+    for row in rows:
+        n, s = added.get((row[1], year), none)
+        with_counts.append((*row[:-2], (row[-2] or 0) + n, (row[-1] or 0) + s))
+    plan = _SurveyPlan(year, rule, commune_ids)
+    plan.compose(with_counts)
+    checks = [(row[1], row[16], row[17], row[18]) for row in with_counts]
+    again = (commune_ids - plan.seen) | _survey_stale(year, checks)
+    if again:
+        plan.drop(again)
+        plan.again = _survey_plan(year, again)
+    return plan
+
+
+# The communes of a year whose status, survey counts or recompute request moved since
+# they were read ahead: each given as (commune id, version of its status, responses,
+# satisfied) in four arrays; the counts are compared with the roll-up as the caller's
+# transaction sees it (its own upsert included).
+_STALE_SQL = """
+SELECT v.commune_id
+FROM unnest(%(communes)s::bigint[], %(versions)s::bigint[], %(responses)s::integer[],
+            %(satisfied)s::integer[]) AS v(commune_id, version, responses, satisfied)
+LEFT JOIN targets_certificationstatus t ON t.commune_id = v.commune_id AND t.year = %(year)s
+LEFT JOIN surveys_surveyyear s ON s.commune_id = v.commune_id AND s.year = %(year)s
+WHERE t.id IS NULL
+   OR t.xmin::text::bigint <> v.version
+   OR coalesce(s.responses, 0) <> v.responses
+   OR coalesce(s.satisfied, 0) <> v.satisfied
+   OR EXISTS (
+       SELECT 1 FROM targets_pendingrecompute p
+       WHERE p.commune_id = v.commune_id AND (p.year IS NULL OR p.year = %(year)s)
+   )
+"""
+
+
+def _survey_stale(year: int, checks: list[tuple[int, int, int, int]]) -> set[int]:
+    """``_STALE_SQL`` (PostgreSQL: only there is anything read ahead). Under the year
+    lock, no other recompute writes a status of the year until the commit, and the
+    caller's upsert holds its communes' roll-up rows."""
+    if not checks:
+        return set()
+    communes, versions, responses, satisfied = zip(*checks, strict=True)
+    with bulk.bound_cursor() as cursor:
+        cursor.execute(
+            _STALE_SQL,
+            {
+                "year": year,
+                "communes": bulk.array_text(communes),
+                "versions": bulk.array_text(versions),
+                "responses": bulk.array_text(responses),
+                "satisfied": bulk.array_text(satisfied),
+            },
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+class _SurveyPlan:
+    """One year's statuses composed with new survey counts (``statuses_after_surveys``):
+    what to write, sent with ``send``; the rest (computation times, province stamps,
+    status changes, the pairs evaluated whole) done by ``finish``."""
+
+    def __init__(self, year: int, rule: facts.YearRule, commune_ids: set[int]):
+        self.year, self.rule, self.commune_ids = year, rule, commune_ids
+        self.now = _now()
+        # The communes with a stored status read, and those to evaluate whole.
+        self.seen: set[int] = set()
+        self.whole: set[int] = set()
+        # Per composed commune: its new status; its row to write (see
+        # ``_update_survey_figures``) or its status's id when only the time moves; the
+        # change of its status.
+        self.statuses: dict[int, str] = {}
+        self.written: dict[int, tuple[Any, ...]] = {}
+        self.same: dict[int, int] = {}
+        self.changes: dict[int, StatusChange] = {}
+        # The communes composed again, under the lock, after a read ahead.
+        self.again: _SurveyPlan | None = None
+
+    def compose(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        year, rule, now = self.year, self.rule, self.now
+        rendered: dict[Any, str] = {}
+        # The stored reasons split into the part's and the survey ones, by their text:
+        # many statuses share theirs.
+        split: dict[str, tuple[Any, list[Any]]] = {}
+        # What a part composes to when the survey test is met, by the part (its stored
+        # reasons and evidence figures): then no survey count is in it
+        # (``rules.survey_met``), and a country's statuses share a few thousand parts.
+        met: dict[tuple[Any, ...], tuple[str, int, list[Any], list[Any]]] = {}
+        key = rule.key
+        seen, whole, statuses = self.seen, self.whole, self.statuses
+        written, same, changes = self.written, self.same, self.changes
         for (
             pk,
             commune_id,
@@ -573,12 +756,14 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
             evidence_score,
             evidence_pending,
             old_text,
+            _version,
             responses,
             satisfied,
         ) in rows:
+            seen.add(commune_id)
             if rule_key != key or asked or not in_force:
-                continue  # evaluated whole below
-            whole.discard(commune_id)
+                whole.add(commune_id)
+                continue
             responses, satisfied = responses or 0, satisfied or 0
             old = split.get(old_text)
             if old is None:
@@ -604,7 +789,7 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
                 if part_key is not None:
                     met[part_key] = composed
             status, score, reasons, survey_reasons = composed
-            counts[status] += 1
+            statuses[commune_id] = status
             fingerprint = facts.facts_hash(base, responses, satisfied)
             # The part's reasons are those stored: the reasons changed only if the survey
             # and score ones did (then they are written again, as jsonb prints them).
@@ -620,30 +805,62 @@ def _recompute_surveys(year: int, commune_ids: set[int]) -> Counter[str]:
                 old_score,
                 old_hash,
             ):
-                same.append(pk)
+                same[commune_id] = pk
                 continue
             changed = status != old_status
-            written.append((pk, status, text, responses, satisfied, score, fingerprint, changed))
+            written[commune_id] = (
+                pk,
+                status,
+                text,
+                responses,
+                satisfied,
+                score,
+                fingerprint,
+                changed,
+            )
             if changed:
-                changes.append(_change(commune_id, year, old_status, status, now))
-            if len(written) - sent >= SURVEY_UPDATE_ROWS:
-                _update_survey_figures(written[sent:], now)
-                sent = len(written)
-        _update_survey_figures(written[sent:], now)
-    if same:
-        CertificationStatus.objects.filter(pk__in=bulk.ids_in(same)).update(computed_at=now)
-    # The communes left out of ``whole`` were written or had their time moved (those
-    # evaluated whole below stamp their own provinces).
-    _provinces_stamp(year, commune_ids - whole, now)
-    if written or same:
-        _changes_told(changes)
-    if whole:
-        counts += _recompute_year(year, sorted(whole))
-    return counts
+                changes[commune_id] = _change(commune_id, year, old_status, status, now)
+
+    def drop(self, commune_ids: set[int]) -> None:
+        """Forget what was composed for ``commune_ids``."""
+        for commune_id in commune_ids:
+            self.seen.discard(commune_id)
+            self.whole.discard(commune_id)
+            self.statuses.pop(commune_id, None)
+            self.written.pop(commune_id, None)
+            self.same.pop(commune_id, None)
+            self.changes.pop(commune_id, None)
+
+    def send(self) -> None:
+        """Write the statuses whose figures moved, ``SURVEY_UPDATE_ROWS`` a statement (in
+        a pipeline, without waiting for them)."""
+        rows = list(self.written.values())
+        for start in range(0, len(rows), SURVEY_UPDATE_ROWS):
+            _update_survey_figures(rows[start : start + SURVEY_UPDATE_ROWS], self.now)
+        if self.again is not None:
+            self.again.send()
+
+    def finish(self) -> Counter[str]:
+        """What follows the writes; returns how many of the pairs have each status."""
+        if self.same:
+            CertificationStatus.objects.filter(pk__in=bulk.ids_in(self.same.values())).update(
+                computed_at=self.now
+            )
+        # The communes written or whose time moved (those evaluated whole below, or
+        # again, stamp their own provinces).
+        _provinces_stamp(self.year, set(self.statuses), self.now)
+        if self.statuses:
+            _changes_told(list(self.changes.values()))
+        counts = Counter(self.statuses.values())
+        if self.again is not None:
+            counts += self.again.finish()
+        if self.whole:
+            counts += _recompute_year(self.year, sorted(self.whole))
+        return counts
 
 
-# How many statuses one statement of ``_recompute_surveys`` writes: a national import's
-# 21,000 in about ten statements, each written while the next ones are composed.
+# How many statuses one statement of ``_SurveyPlan.send`` writes: a national import's
+# 21,000 in about ten statements, each written while the next year is composed.
 SURVEY_UPDATE_ROWS = 2000
 
 

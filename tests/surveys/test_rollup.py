@@ -192,12 +192,24 @@ def test_a_refused_import_leaves_the_roll_up_as_it_was(tmp_path, questionnaire, 
     assert_exact()
 
 
-def test_an_import_that_fails_while_rolling_up_writes_nothing(tmp_path, questionnaire, recompute):
+def _fails(*args, **kwargs):
+    raise RuntimeError("disk full")
+
+
+@pytest.mark.parametrize(
+    "patched",
+    [
+        # While its rows are staged, or while they are added (sent first by the recompute).
+        mock.patch("surveys.rollup.months_staged", side_effect=_fails),
+        mock.patch("surveys.rollup.bulk.bulk_add_staged", return_value=_fails),
+    ],
+    ids=["staging", "adding"],
+)
+def test_an_import_that_fails_while_rolling_up_writes_nothing(
+    tmp_path, questionnaire, recompute, patched
+):
     path = write(tmp_path, "a.csv", ["7444,2024-03-05,1,4,5"])
-    with (
-        mock.patch("surveys.rollup.months_add", side_effect=RuntimeError("disk full")),
-        pytest.raises(RuntimeError),
-    ):
+    with patched, pytest.raises(RuntimeError):
         survey_file_import(path=path, filename=path.name)
 
     assert not SurveyResponse.objects.exists() and not SurveyYear.objects.exists()
