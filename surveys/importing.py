@@ -1041,12 +1041,10 @@ def _scan(
     finally:
         report.rows += rows
         report.satisfied += satisfied_rows
+        months.add_all(responses, unsatisfied)
         per_commune = report.per_commune
-        add_counts = months.add
-        for key, n in responses.items():
-            commune_id, year, month = key
-            add_counts(commune_id, year, month, n, n - unsatisfied_of(key, 0))
-            per_commune[commune_id][year] += n
+        for (commune_id, year), row in months.items():
+            per_commune[commune_id][year] += row[2]
     reader.finish()
     if report.ok and report.rows == 0:
         report.error(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tên cột)."))

@@ -48,6 +48,23 @@ class Years(dict[tuple[int, int], list[int]]):
         row[2 + 2 * month] += responses
         row[3 + 2 * month] += satisfied
 
+    def add_all(self, responses: Mapping[Key, int], unsatisfied: Mapping[Key, int]) -> None:
+        """``add`` of each (commune id, year, month) of ``responses``, their counts, of
+        which those of ``unsatisfied`` not satisfied (the importer's ~84,000, in one pass
+        without a call each)."""
+        get, no_counts = self.get, _NO_COUNTS
+        unsatisfied_of = unsatisfied.get
+        for key, n in responses.items():
+            commune_id, year, month = key
+            satisfied = n - unsatisfied_of(key, 0)
+            row = get((commune_id, year))
+            if row is None:
+                row = self[(commune_id, year)] = [commune_id, year, *no_counts]
+            row[2] += n
+            row[3] += satisfied
+            row[2 + 2 * month] += n
+            row[3 + 2 * month] += satisfied
+
 
 _NO_COUNTS = (0,) * len(COUNTED)
 

@@ -296,3 +296,19 @@ def test_a_year_is_read_with_its_months(questionnaire, doi_ngo, recompute):
     assert [(m.responses, m.satisfied) for m in months] == [(1, 1), *[(0, 0)] * 10, (2, 1)]
     assert selectors.monthly_figures(commune=doi_ngo, year=2023) == [selectors.Figures()] * 12
     assert selectors.response_years(commune=doi_ngo) == [2024]
+
+
+def test_counts_added_all_at_once_are_those_added_one_by_one():
+    # The importer's (commune, year, month) counts, and the unsatisfied among them.
+    responses = {(7, 2024, 1): 3, (7, 2024, 12): 2, (7, 2025, 6): 1, (9, 2024, 1): 4}
+    unsatisfied = {(7, 2024, 12): 2, (9, 2024, 1): 1}
+    one_by_one = rollup.Years()
+    for (commune_id, year, month), n in responses.items():
+        one_by_one.add(
+            commune_id, year, month, n, n - unsatisfied.get((commune_id, year, month), 0)
+        )
+    at_once = rollup.Years()
+    at_once.add_all(responses, unsatisfied)
+
+    assert at_once == one_by_one
+    assert at_once[(7, 2024)][:4] == [7, 2024, 5, 3]  # the year's responses and satisfied
