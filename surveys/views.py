@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -458,19 +459,23 @@ def survey_import_confirm(request, upload_id):
     messages.success(
         request,
         _("Đã nhập %(rows)s phiếu của %(communes)s xã từ tệp %(file)s.")
-        % {"rows": report.written, "communes": len(report.per_commune), "file": filename},
+        % {
+            "rows": number_format(report.written, force_grouping=True),
+            "communes": number_format(len(report.per_commune), force_grouping=True),
+            "file": filename,
+        },
     )
     if report.replaced:
         messages.info(
             request,
             _("Đã thay %(n)s phiếu của lần nhập trước bằng các phiếu của tệp này.")
-            % {"n": report.replaced},
+            % {"n": number_format(report.replaced, force_grouping=True)},
         )
     elif report.already_in:
         messages.info(
             request,
             _("Bỏ qua %(n)s phiếu đã có từ lần nhập trước, để không tính trùng.")
-            % {"n": report.already_in},
+            % {"n": number_format(report.already_in, force_grouping=True)},
         )
     communes = report.commune_rows()
     if len(communes) == 1:

@@ -85,6 +85,19 @@ def test_a_good_file_is_previewed_then_imported_on_confirmation(
 
 
 @pytest.mark.django_db
+def test_the_confirmation_counts_with_the_languages_thousands_separator(
+    client_for, commune_staff, questionnaire, recompute
+):
+    client = client_for(commune_staff)
+    rows = b"".join(b"7444,2024-03-%02d,1,5\n" % (1 + n % 28) for n in range(1200))
+    preview = upload(client, b"commune_code,answered_on,satisfied,Q11\n" + rows)
+    done = client.post(reverse("survey_import_confirm", args=[preview.context["upload_id"]]))
+    assert done.status_code == 302
+    shown = [str(m) for m in client.get(done["Location"]).context["messages"]]
+    assert "Đã nhập 1.200 phiếu của 1 xã từ tệp khao-sat.csv." in shown
+
+
+@pytest.mark.django_db
 def test_an_excel_file_uploaded_on_the_page_is_previewed_then_imported(
     client_for, commune_staff, questionnaire, recompute
 ):
