@@ -39,19 +39,13 @@ class Years(dict[tuple[int, int], list[int]]):
     its COPY is still being written)."""
 
     def add(self, commune_id: int, year: int, month: int, responses: int, satisfied: int) -> None:
-        row = self.get((commune_id, year))
-        if row is None:
-            row = self[(commune_id, year)] = [commune_id, year, *_NO_COUNTS]
-        # commune, year, the year's two counts, then two per month (``COUNTED``)
-        row[2] += responses
-        row[3] += satisfied
-        row[2 + 2 * month] += responses
-        row[3 + 2 * month] += satisfied
+        key = (commune_id, year, month)
+        self.add_all({key: responses}, {key: responses - satisfied})
 
     def add_all(self, responses: Mapping[Key, int], unsatisfied: Mapping[Key, int]) -> None:
-        """``add`` of each (commune id, year, month) of ``responses``, their counts, of
-        which those of ``unsatisfied`` not satisfied (the importer's ~84,000, in one pass
-        without a call each)."""
+        """Add the counts of each (commune id, year, month) of ``responses``, of which
+        those of ``unsatisfied`` not satisfied (negative to take them out): the importer's
+        ~84,000 in one pass, without a call each."""
         get, no_counts = self.get, _NO_COUNTS
         unsatisfied_of = unsatisfied.get
         for key, n in responses.items():
@@ -60,6 +54,7 @@ class Years(dict[tuple[int, int], list[int]]):
             row = get((commune_id, year))
             if row is None:
                 row = self[(commune_id, year)] = [commune_id, year, *no_counts]
+            # commune, year, the year's two counts, then two per month (``COUNTED``)
             row[2] += n
             row[3] += satisfied
             row[2 + 2 * month] += n

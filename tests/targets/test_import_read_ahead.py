@@ -19,7 +19,6 @@ from friendlygov import ahead
 from surveys import importing
 from surveys.importing import survey_file_import
 from surveys.models import SurveyYear
-from surveys.services import questionnaire_create_default
 from targets import services
 from targets.models import CertificationStatus, Status
 from tests.conftest import skip_or_fail
@@ -39,16 +38,7 @@ def _postgresql_only():
 
 @pytest.fixture
 def file(tmp_path, country, doi_ngo, le_loi):
-    """A file of 50 answers: Đồi Ngô 20 unsatisfied (below 85%), Lê Lợi 5 satisfied, the
-    commune short of responses 25 satisfied (enough now)."""
-    questionnaire_create_default()
-    rows = ["commune_code,answered_on,satisfied,Q1,Q11"]
-    rows += [f"{doi_ngo.code},2023-05-{1 + n % 28:02d},0,2,2" for n in range(20)]
-    rows += [f"{le_loi.code},2023-06-{1 + n:02d},1,5,5" for n in range(5)]
-    rows += [f"{country[4].code},2023-07-{1 + n % 28:02d},1,5,5" for n in range(25)]
-    path = tmp_path / "dot-5.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
+    return after_surveys.fifty_answers(tmp_path, country, doi_ngo, le_loi)
 
 
 @pytest.fixture

@@ -245,18 +245,23 @@ def _add_to_rollup(commune, *, responses, satisfied, year=YEAR):
     )
 
 
-def test_an_import_recomputes_its_communes_in_its_transaction_as_a_whole_evaluation(
-    country, doi_ngo, le_loi, tmp_path, whole, django_capture_on_commit_callbacks
-):
+def fifty_answers(tmp_path, country, doi_ngo, le_loi):
+    """A file of 50 answers: Đồi Ngô 20 unsatisfied (below 85%), Lê Lợi 5 satisfied, the
+    commune with too few responses 25 satisfied (enough now)."""
     questionnaire_create_default()
     rows = ["commune_code,answered_on,satisfied,Q1,Q11"]
-    # Đồi Ngô: 20 unsatisfied (below 85%); Lê Lợi: 5 satisfied; the commune with too few
-    # responses: 25 satisfied (enough now).
     rows += [f"{doi_ngo.code},2023-05-{1 + n % 28:02d},0,2,2" for n in range(20)]
     rows += [f"{le_loi.code},2023-06-{1 + n:02d},1,5,5" for n in range(5)]
     rows += [f"{country[4].code},2023-07-{1 + n % 28:02d},1,5,5" for n in range(25)]
     path = tmp_path / "dot-5.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_import_recomputes_its_communes_in_its_transaction_as_a_whole_evaluation(
+    country, doi_ngo, le_loi, tmp_path, whole, django_capture_on_commit_callbacks
+):
+    path = fifty_answers(tmp_path, country, doi_ngo, le_loi)
     before = stored()
 
     with (
