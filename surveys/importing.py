@@ -1323,6 +1323,8 @@ def _write(
         months = rollup.Years()
         try:
             months = _scan(path, report, reader, writer)
+            if report.ok and scanned is not None:
+                scanned()
         except FileProblem as exc:
             report.error(str(exc))
         if report.ok:
@@ -1333,14 +1335,14 @@ def _write(
         months = rollup.Years()
         try:
             months = _scan(path, report, reader, writer)
+            if report.ok and scanned is not None:
+                scanned()
         except FileProblem as exc:
             report.error(str(exc))
         except BaseException as exc:
             writer.close(exc)
             raise
         if report.ok:
-            if scanned is not None:
-                scanned()
             writer.close()
         else:
             writer.close(_Refused())

@@ -18,7 +18,7 @@ from django.test.utils import override_settings
 from friendlygov import ahead
 from surveys import importing
 from surveys.importing import survey_file_import
-from surveys.models import SurveyYear
+from surveys.models import ImportBatch, SurveyYear
 from targets import services
 from targets.models import CertificationStatus, Status
 from tests.conftest import skip_or_fail
@@ -192,3 +192,18 @@ def test_switched_off_nothing_is_read_ahead(real_units, file, plans):
     from_ahead.assert_not_called()
     locked.assert_called_once()
     assert_as_a_whole_evaluation()
+
+
+def test_a_read_ahead_that_cannot_begin_leaves_nothing_written(real_units, file):
+    # The file's COPY is still open when the read ahead begins: a failure there ends it.
+    with (
+        mock.patch.object(importing, "statuses_read_ahead", side_effect=RuntimeError("down")),
+        pytest.raises(RuntimeError),
+    ):
+        survey_file_import(path=file, filename=file.name)
+
+    assert not SurveyYear.objects.filter(year=YEAR, responses__gt=40).exists()
+    assert not ImportBatch.objects.exists()
+    # The connection is usable afterwards.
+    survey_file_import(path=file, filename=file.name)
+    assert ImportBatch.objects.get().rows == 50
