@@ -1043,8 +1043,8 @@ def _scan(
         report.satisfied += satisfied_rows
         months.add_all(responses, unsatisfied)
         per_commune = report.per_commune
-        for (commune_id, year), row in months.items():
-            per_commune[commune_id][year] += row[2]
+        for (commune_id, year), counted in months.items():
+            per_commune[commune_id][year] += counted[2]
     reader.finish()
     if report.ok and report.rows == 0:
         report.error(_("Tệp không có dòng dữ liệu nào (chỉ có dòng tên cột)."))

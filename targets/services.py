@@ -624,7 +624,7 @@ def _row_version() -> RawSQL:
     that wrote it (any write makes a new one), so that a status read ahead can be found
     to have moved since; nothing elsewhere (SQLite reads nothing ahead)."""
     sql = "targets_certificationstatus.xmin::text::bigint" if bulk.is_postgresql() else "0"
-    return RawSQL(sql, (), output_field=BigIntegerField())  # noqa: S611 (a fixed text)
+    return RawSQL(sql, (), output_field=BigIntegerField())  # noqa: S611  # nosec B611 (a fixed text)
 
 
 def _survey_plan(year: int, commune_ids: set[int]) -> "_SurveyPlan":
