@@ -1183,8 +1183,7 @@ def survey_file_import(
                 # The file is read; while the server still writes its last rows, the
                 # statuses to compose are read on a second connection.
                 nonlocal read_ahead
-                if report.ok:
-                    read_ahead = statuses_read_ahead(pairs=_pairs(report))
+                read_ahead = statuses_read_ahead(pairs=_pairs(report))
 
             months = _write(
                 path, report, reader, questionnaire=questionnaire, by=by, scanned=scanned

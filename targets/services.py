@@ -511,7 +511,8 @@ def statuses_after_surveys(
             for year, commune_ids in sorted(by_year.items()):
                 # Waits for this year's read alone: the next is read while this one is
                 # composed.
-                read = read_ahead[year]() if read_ahead and added is not None else None
+                getter = read_ahead.get(year) if read_ahead and added is not None else None
+                read = getter() if getter is not None else None
                 if read is not None:
                     rule, rows = read
                     plan = _survey_plan_ahead(year, commune_ids, rule, rows, added or {})
