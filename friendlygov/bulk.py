@@ -7,7 +7,7 @@ array per column, each value quoted in Python, about ten times slower for a coun
 SQLite (tests, a newcomer's machine) ``bulk_create`` is used, with the library's real
 limit of variables per statement so that the number of statements does not grow with the
 rows. The survey importer's COPY path is a third, PostgreSQL-only, way in, and many counts
-added at once (``bulk_add``) go through COPY too.
+added at once (``bulk_add_staged``) go through COPY too.
 """
 
 import contextlib
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.constants import MULTI
 
@@ -63,7 +63,7 @@ def bulk_upsert(
 
     A field of ``null_unless_equal`` keeps its value when the stored and the new one are
     equal and becomes NULL otherwise (a recompute request for one year merged with one for
-    another year asks for every year). Counts that every writer adds to: ``bulk_add``.
+    another year asks for every year). Counts that every writer adds to: ``bulk_add_staged``.
     Call it inside the caller's transaction.
     """
     if not objects:
@@ -113,33 +113,11 @@ def _column(model: type[models.Model], name: str) -> str:
     return column
 
 
-# From this many rows on, ``bulk_add`` sends them with COPY into a temporary table: for a
-# national import's ~20,000 roll-up rows of 28 numbers, a quarter of the time of the JSON
-# parameter's unpacking (BENCHMARKS.md, "Import, round five"). Below it (a kiosk answer's
-# one row), the JSON statement, which creates no table.
+# From this many rows on, ``bulk_add_staged`` sends them with COPY into a temporary table:
+# for a national import's ~20,000 roll-up rows of 28 numbers, a quarter of the time of the
+# JSON parameter's unpacking (BENCHMARKS.md, "Import, round five"). Below it (a kiosk
+# answer's one row), the JSON statement, which creates no table.
 COPY_FROM = 1000
-
-
-def bulk_add(
-    model: type[models.Model],
-    rows: Sequence[Sequence[Any]],
-    *,
-    unique_fields: list[str],
-    added: list[str],
-) -> None:
-    """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
-    those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, in one
-    statement. ``rows`` are integers, ``unique_fields`` then ``added`` in order (no
-    model instances: a national import adds ~20,000 of them, and building as many
-    instances costs more than the statement). Call it inside the caller's transaction."""
-    if not rows:
-        return
-    if is_postgresql() and len(rows) >= COPY_FROM:
-        # Atomic, so that the staged rows live until they are in (also in autocommit).
-        with transaction.atomic():
-            bulk_add_staged(model, rows, unique_fields=unique_fields, added=added)()
-        return
-    bulk_add_staged(model, rows, unique_fields=unique_fields, added=added)()
 
 
 def bulk_add_staged(
@@ -149,8 +127,14 @@ def bulk_add_staged(
     unique_fields: list[str],
     added: list[str],
 ) -> Callable[[], None]:
-    """``bulk_add`` in two steps: the rows are staged now, and the function returned adds
-    them. On PostgreSQL, from ``COPY_FROM`` rows on, they are staged with COPY into a
+    """Add counts to the rows of ``model`` with the same ``unique_fields`` (inserting
+    those missing): INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, one
+    statement. ``rows`` are integers, ``unique_fields`` then ``added`` in order (no
+    model instances: a national import adds ~20,000 of them, and building as many
+    instances costs more than the statement).
+
+    In two steps: the rows are staged now, and the function returned adds them. On
+    PostgreSQL, from ``COPY_FROM`` rows on, they are staged with COPY into a
     temporary table (COPY cannot be sent in a pipeline); the function sends the upsert
     and the table's drop without reading any result, so that in a pipeline
     (``pipelined``) PostgreSQL adds them while the caller goes on. Call both inside the

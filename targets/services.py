@@ -632,7 +632,7 @@ def _survey_plan(year: int, commune_ids: set[int]) -> "_SurveyPlan":
     """The statuses of ``commune_ids`` composed from what they store now (under the year
     lock), to be sent."""
     rule = facts.year_rule(year)
-    plan = _SurveyPlan(year, rule, commune_ids)
+    plan = _SurveyPlan(year, rule)
     plan.compose(_survey_rows(year, rule, commune_ids))
     # Those without a stored status are evaluated whole.
     plan.whole |= commune_ids - plan.seen
@@ -654,7 +654,7 @@ def _survey_plan_ahead(
     for row in rows:
         n, s = added.get((row[1], year), none)
         with_counts.append((*row[:-2], (row[-2] or 0) + n, (row[-1] or 0) + s))
-    plan = _SurveyPlan(year, rule, commune_ids)
+    plan = _SurveyPlan(year, rule)
     plan.compose(with_counts)
     checks = [(row[1], row[16], row[17], row[18]) for row in with_counts]
     again = (commune_ids - plan.seen) | _survey_stale(year, checks)
@@ -711,8 +711,8 @@ class _SurveyPlan:
     what to write, sent with ``send``; the rest (computation times, province stamps,
     status changes, the pairs evaluated whole) done by ``finish``."""
 
-    def __init__(self, year: int, rule: facts.YearRule, commune_ids: set[int]):
-        self.year, self.rule, self.commune_ids = year, rule, commune_ids
+    def __init__(self, year: int, rule: facts.YearRule):
+        self.year, self.rule = year, rule
         self.now = _now()
         # The communes with a stored status read, and those to evaluate whole.
         self.seen: set[int] = set()
