@@ -155,9 +155,12 @@ class Figures:
     @cached_property
     def dashboard(self):
         if self.scope.national:
-            return selectors.national_figures(
-                year=self.year, settings=self.settings, awaiting=self._ahead.pop("awaiting", None)
-            )
+            apart = {
+                name: self._ahead.pop(name)
+                for name in selectors.NATIONAL_PARTS
+                if name in self._ahead
+            }
+            return selectors.national_figures(year=self.year, settings=self.settings, apart=apart)
         return selectors.dashboard_figures(
             year=self.year,
             districts=self.scope.district_set(),
@@ -168,17 +171,21 @@ class Figures:
 
     def read_ahead(self) -> None:
         """Start reading, on a second connection (``friendlygov.ahead``), what needs
-        nothing of the rest: the evidence awaiting review (first: the figures need it
-        soonest), the closest communes and the chart's shares. Only for the national view,
-        whose first render they make a quarter longer on one connection; the caller reads
-        the other figures meanwhile."""
+        nothing of the rest: the figures' evidence awaiting review, practices' adoptions
+        and investment (first, in the order the figures need them: soonest), the closest
+        communes and the chart's shares. Only for the national view, whose first render
+        they make a quarter longer on one connection; the caller reads the communes'
+        counts (the longest statement) and the small rest meanwhile."""
         if not self.scope.national or not ahead.available():
             return
         if "dashboard" in self.__dict__ or self._ahead:
             return  # read already, or being read
         settings = self.settings  # read here, for both threads
         reads: dict[str, Callable[[], Any]] = {
-            "awaiting": partial(selectors.national_awaiting, year=self.year, settings=settings),
+            **{
+                name: partial(selectors.national_part, name, year=self.year, settings=settings)
+                for name in selectors.NATIONAL_PARTS
+            },
             "closest": self._read_closest,
             "shares": self._read_shares,
         }

@@ -2,10 +2,11 @@
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -20,6 +21,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -560,17 +562,50 @@ def _awaiting_by(rkey: str, *, year: int, related: Q):
     )
 
 
-def national_awaiting(*, year: int, settings: YearSettings | None = None) -> list:
-    """The national dashboard's evidence awaiting review, by province: the rows
-    ``national_figures`` reads (its statement built once per process), for a caller that
-    reads them apart (``targets.dashboards.Figures.read_ahead``)."""
-    on = _reference_date(year, settings)
-    return prepared.rows(
-        ("national", "awaiting", year, on),
-        lambda: _awaiting_by(
-            _RELATED_KEYS["province_id"], year=year, related=in_force_q(on, "commune__")
-        ),
+def _adoptions_by(rkey: str, *, year: int, related: Q):
+    """The communes of ``related`` that adopted each practice by the end of ``year``,
+    counted by ``rkey`` (a commune's unit as seen from its adoption). A commune adopts a
+    practice once (adopt_practice_once): its rows are its communes."""
+    return (
+        PracticeAdoption.objects.filter(related, adopted_on__lte=_end_of(year))
+        .values("practice_id", rkey)
+        .annotate(n=Count("pk"))
     )
+
+
+def _money_by_province(*, year: int, on: date):
+    """The facility investment of ``year`` of the districts in force on ``on``, by
+    province."""
+    return (
+        FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
+        .values("district__province_id")
+        .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
+    )
+
+
+# The national dashboard's statements that need nothing of the others, which a caller
+# may read apart (``national_part``): what builds each, of the year and its reference
+# date. The same statements, under the same names, as ``national_figures`` runs.
+_NATIONAL_PARTS: dict[str, Callable[[int, date], QuerySet]] = {
+    "awaiting": lambda year, on: _awaiting_by(
+        _RELATED_KEYS["province_id"], year=year, related=in_force_q(on, "commune__")
+    ),
+    "adoptions": lambda year, on: _adoptions_by(
+        _RELATED_KEYS["province_id"], year=year, related=in_force_q(on, "commune__")
+    ),
+    "money": lambda year, on: _money_by_province(year=year, on=on),
+}
+NATIONAL_PARTS = tuple(_NATIONAL_PARTS)
+
+
+def national_part(name: str, *, year: int, settings: YearSettings | None = None) -> list:
+    """The rows of one of the national dashboard's ``NATIONAL_PARTS`` (the evidence
+    awaiting review, the practices' adoptions, the investment, by province): those
+    ``national_figures`` reads (each statement built once per process), for a caller
+    that reads them apart (``targets.dashboards.Figures.read_ahead``)."""
+    on = _reference_date(year, settings)
+    build = _NATIONAL_PARTS[name]
+    return prepared.rows(("national", name, year, on), lambda: build(year, on))
 
 
 def _aggregates(
@@ -581,7 +616,7 @@ def _aggregates(
     communes,
     related: Q,
     prepared_as: str | None = None,
-    awaiting_rows: Callable[[], list] | None = None,
+    apart: Mapping[str, Callable[[], list]] | None = None,
 ):
     """The dashboard's figures of ``year`` per ``key`` (``"province_id"``, ``"district_id"``
     or ``"pk"``) of the communes in force on ``on``: three grouped queries whatever their
@@ -591,13 +626,15 @@ def _aggregates(
     that has a ``commune`` (e.g. ``Q(commune__district_id__in=ids)``). ``prepared_as``:
     a name under which the three statements, which then depend only on the year and
     ``on``, are built once per process (``friendlygov.prepared``; the national view).
-    ``awaiting_rows``: what gives the evidence awaiting review when the caller reads it
-    apart (``national_awaiting``)."""
+    ``apart``: what gives the rows of a statement (by its name, ``"awaiting"`` or
+    ``"adoptions"``) that the caller reads apart (``national_part``)."""
     end = _end_of(year)
     rkey = _RELATED_KEYS[key]
     related = related & in_force_q(on, "commune__")
 
     def run(name, build):
+        if apart and name in apart:
+            return list(apart[name]())
         if prepared_as is None:
             return list(build())
         return prepared.rows((prepared_as, name, year, on), build)
@@ -638,21 +675,13 @@ def _aggregates(
         return _awaiting_by(rkey, year=year, related=related)
 
     def adoptions_by_unit():
-        # A commune adopts a practice once (adopt_practice_once): its rows are its
-        # communes.
-        return (
-            PracticeAdoption.objects.filter(related, adopted_on__lte=end)
-            .values("practice_id", rkey)
-            .annotate(n=Count("pk"))
-        )
+        return _adoptions_by(rkey, year=year, related=related)
 
     counts = {row[key]: row for row in run("counts", counts_by_unit)}
     statuses = counts
     committees = {k: row["committees"] for k, row in counts.items()}
     adopters_any = {k: row["adopters"] for k, row in counts.items()}
-    awaiting = dict(
-        awaiting_rows() if awaiting_rows is not None else run("awaiting", awaiting_by_unit)
-    )
+    awaiting = dict(run("awaiting", awaiting_by_unit))
     adoptions: dict[int, dict[int, int]] = {}
     for row in run("adoptions", adoptions_by_unit):
         adoptions.setdefault(row[rkey], {})[row["practice_id"]] = row["n"]
@@ -799,14 +828,15 @@ def national_figures(
     *,
     year: int,
     settings: YearSettings | None = None,
-    awaiting: Callable[[], list] | None = None,
+    apart: Mapping[str, Callable[[], list]] | None = None,
 ) -> Dashboard:
     """The figures of ``year`` for each province in force on the year's reference date
     (its communes in force then), and the country's total: the national dashboard's rows.
     Ten queries whatever the number of provinces and communes; the country is
     measured against the province-wide target of the year. ``settings``: as
-    ``dashboard_figures`` reads it. ``awaiting``: what gives ``national_awaiting``'s
-    rows, when the caller reads them apart (one query fewer here)."""
+    ``dashboard_figures`` reads it. ``apart``: what gives the rows of those of
+    ``NATIONAL_PARTS`` the caller reads apart (``national_part``; one query fewer here
+    for each)."""
     on = _reference_date(year, settings)
     provinces = list(Province.objects.in_force(on=on).order_by("code"))
     target, _overrides = target_percents(year=year, settings=settings)
@@ -820,19 +850,12 @@ def national_figures(
         communes=Commune.objects.all(),
         related=Q(),
         prepared_as="national",
-        awaiting_rows=awaiting,
+        apart=apart,
     )
-    money = {
-        row["district__province_id"]: row
-        for row in prepared.rows(
-            ("national", "money", year, on),
-            lambda: (
-                FacilityInvestment.objects.filter(in_force_q(on, "district__"), year=year)
-                .values("district__province_id")
-                .annotate(planned=Sum("planned_vnd"), spent=Sum("spent_vnd"), n=Count("pk"))
-            ),
-        )
-    }
+    read_money = (apart or {}).get("money") or partial(
+        national_part, "money", year=year, settings=settings
+    )
+    money = {row["district__province_id"]: row for row in read_money()}
     from targets.decisions import recognitions
 
     recognized = Counter(r.province_id for r in recognitions(year=year).values())

@@ -159,24 +159,26 @@ def test_a_forked_worker_makes_a_thread_of_its_own(real_units, monkeypatch):
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_the_national_parts_are_the_same_read_ahead_or_not(real_units, monkeypatch):
-    """The closest communes and the chart's shares are read on the second connection, and
-    the parts rendered are those one connection renders."""
+    """The figures' evidence awaiting review, adoptions and investment, the closest
+    communes and the chart's shares are read on the second connection, and the parts
+    rendered are those one connection renders."""
     _postgresql_only()
     set_targets()
     communes = list(Commune.objects.order_by("code")[:30])
     fill_communes(communes, year=2024)
-    threads: dict[str, list[str]] = {"closest": [], "awaiting": []}
-    closest, awaiting = selectors.closest_to_certification, selectors.national_awaiting
+    threads: dict[str, list[str]] = {"closest": [], "parts": []}
+    closest, national_part = selectors.closest_to_certification, selectors.national_part
 
-    def watched(name, read):
-        def read_watched(**kwargs):
-            threads[name].append(threading.current_thread().name)
-            return read(**kwargs)
+    def closest_watched(**kwargs):
+        threads["closest"].append(threading.current_thread().name)
+        return closest(**kwargs)
 
-        return read_watched
+    def part_watched(name, **kwargs):
+        threads["parts"].append(f"{name} {threading.current_thread().name}")
+        return national_part(name, **kwargs)
 
-    monkeypatch.setattr(selectors, "closest_to_certification", watched("closest", closest))
-    monkeypatch.setattr(selectors, "national_awaiting", watched("awaiting", awaiting))
+    monkeypatch.setattr(selectors, "closest_to_certification", closest_watched)
+    monkeypatch.setattr(selectors, "national_part", part_watched)
 
     def parts():
         figures = dashboards.Figures(
@@ -191,15 +193,22 @@ def test_the_national_parts_are_the_same_read_ahead_or_not(real_units, monkeypat
 
     with override_settings(READ_AHEAD=False):
         alone, alone_queries = parts()
-    assert threads == {"closest": [threading.current_thread().name], "awaiting": []}
+    # Alone, the investment is read through ``national_part`` on the caller's thread (the
+    # rest where ``national_figures`` reads them).
+    assert threads == {
+        "closest": [threading.current_thread().name],
+        "parts": [f"money {threading.current_thread().name}"],
+    }
+    threads["parts"].clear()
     ahead_parts, ahead_queries = parts()
 
     assert threads["closest"][1].startswith("read-ahead")
-    assert threads["awaiting"][0].startswith("read-ahead")
+    assert [part.split()[0] for part in threads["parts"]] == ["awaiting", "adoptions", "money"]
+    assert all(part.split()[1].startswith("read-ahead") for part in threads["parts"])
     assert ahead_parts == alone
-    # The awaiting evidence, the closest communes and the chart's two statements went
-    # on the other connection.
-    assert ahead_queries == alone_queries - 4
+    # The awaiting evidence, the adoptions, the investment, the closest communes and the
+    # chart's two statements went on the other connection.
+    assert ahead_queries == alone_queries - 6
     # Not empty parts: a commune one reason short, its evidence awaiting review, the
     # chart's year.
     assert communes[1].name in alone["closest"]

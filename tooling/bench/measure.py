@@ -189,7 +189,11 @@ def measure_dashboard(*, runs: int) -> list[Row]:
                     "1",
                     f"  first render, nothing cached (as after a recompute without the "
                     f"pre-render), {communes:,}; the raw SQL timed in turn with it"
-                    + ("; three parts read ahead on a second connection" if alone else ""),
+                    + (
+                        "; five of its statements read ahead on a second connection"
+                        if alone
+                        else ""
+                    ),
                     _ms(first),
                     f"raw SQL {_ms(first_raw)}",
                     f"{first / first_raw:.2f}x",
