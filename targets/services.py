@@ -32,7 +32,7 @@ import json
 import logging
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -494,10 +494,11 @@ def statuses_after_surveys(
     - ``read_ahead``: what ``statuses_read_ahead`` began reading on a second connection while
       its file was still being written (the rules, the stored statuses and the committed
       counts), with ``added``, what the caller adds to those counts per (commune id,
-      year). The statuses are composed from that read; then, under the year locks and
-      after ``first``, one statement finds the communes whose stored status, counts or
-      recompute request moved since it was read (``_survey_stale``), and those are read
-      again and composed as without a read ahead, before anything is written.
+      year). The statuses are composed from that read; meanwhile, under the year locks
+      and after ``first``, one statement per year finds the communes whose stored
+      status, counts or recompute request moved since it was read (``_survey_stale``,
+      sent before the year is composed), and those are read again and composed as
+      without a read ahead, before anything is written.
     """
     by_year = _pairs_by_year(pairs)
     counts: dict[int, Counter[str]] = {}
@@ -655,9 +656,12 @@ def _survey_plan_ahead(
         n, s = added.get((row[1], year), none)
         with_counts.append((*row[:-2], (row[-2] or 0) + n, (row[-1] or 0) + s))
     plan = _SurveyPlan(year, rule)
-    plan.compose(with_counts)
     checks = [(row[1], row[16], row[17], row[18]) for row in with_counts]
-    again = (commune_ids - plan.seen) | _survey_stale(year, checks)
+    # Asked before composing: in the caller's pipeline, PostgreSQL answers (after the
+    # roll-up's upsert) while Python composes.
+    with _survey_stale(year, checks) as moved:
+        plan.compose(with_counts)
+        again = (commune_ids - plan.seen) | moved()
     if again:
         plan.drop(again)
         plan.again = _survey_plan(year, again)
@@ -685,12 +689,17 @@ WHERE t.id IS NULL
 """
 
 
-def _survey_stale(year: int, checks: list[tuple[int, int, int, int]]) -> set[int]:
-    """``_STALE_SQL`` (PostgreSQL: only there is anything read ahead). Under the year
-    lock, no other recompute writes a status of the year until the commit, and the
-    caller's upsert holds its communes' roll-up rows."""
+@contextlib.contextmanager
+def _survey_stale(
+    year: int, checks: list[tuple[int, int, int, int]]
+) -> Iterator[Callable[[], set[int]]]:
+    """``_STALE_SQL`` (PostgreSQL: only there is anything read ahead), sent on entering
+    the block, which is given what reads its answer. Under the year lock, no other
+    recompute writes a status of the year until the commit, and the caller's upsert holds
+    its communes' roll-up rows."""
     if not checks:
-        return set()
+        yield set
+        return
     communes, versions, responses, satisfied = zip(*checks, strict=True)
     with bulk.bound_cursor() as cursor:
         cursor.execute(
@@ -703,7 +712,7 @@ def _survey_stale(year: int, checks: list[tuple[int, int, int, int]]) -> set[int
                 "satisfied": bulk.array_text(satisfied),
             },
         )
-        return {row[0] for row in cursor.fetchall()}
+        yield lambda: {row[0] for row in cursor.fetchall()}
 
 
 class _SurveyPlan:
