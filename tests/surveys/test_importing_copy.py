@@ -2,9 +2,11 @@
 of a file larger than a chunk arrives with its answers, and a bad row after many good
 ones still leaves nothing behind."""
 
+import datetime
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from communes.models import Commune
 from surveys.importing import ImportRefused, survey_file_import
@@ -46,6 +48,24 @@ def test_a_file_of_many_chunks_arrives_whole_with_its_answers(csv_file, question
         ("import", batch.pk, questionnaire.pk)
     }
     assert recompute.call_count == 30
+
+
+def test_imported_rows_are_dated_when_they_were_recorded(csv_file, questionnaire, recompute):
+    """The COPY leaves ``created_at`` to the database's default (PostgreSQL: the import's
+    transaction's time); bulk_create gives it the time of the writing. Either way every
+    row of the file carries one time, that of the import."""
+    rows = [HEADER] + [["7444", f"2024-03-{1 + n:02d}", "1", "4", "5"] for n in range(20)]
+    before = timezone.now()
+    with small_chunks():
+        survey_file_import(path=csv_file(rows), filename="dated.csv")
+    after = timezone.now()
+
+    times = set(SurveyResponse.objects.values_list("created_at", flat=True))
+    assert len(times) == 1
+    (recorded,) = times
+    # PostgreSQL's is the time its transaction began: here the test's, a moment before.
+    assert before - datetime.timedelta(seconds=5) <= recorded <= after
+    assert ImportBatch.objects.get().imported_at - recorded < datetime.timedelta(seconds=5)
 
 
 def test_a_bad_row_after_chunks_were_written_leaves_nothing(csv_file, questionnaire, recompute):
