@@ -248,14 +248,14 @@ def test_a_province_without_a_computed_status_has_no_last_computation(computed, 
 @pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_an_imports_update_of_the_statuses_is_made_in_place(computed, doi_ngo, le_loi):
     """Without an index on computed_at, and with room on the statuses' pages (fillfactor
-    70, targets 0014), rewriting a status's survey figures and time leaves its indexes
+    50, targets 0015), rewriting a status's survey figures and time leaves its indexes
     alone (a HOT update), unless its status changed."""
     if connection.vendor != "postgresql":
         skip_or_fail("HOT updates are PostgreSQL's")
     table = CertificationStatus._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
-        assert cursor.fetchone()[0] == ["fillfactor=70"]
+        assert cursor.fetchone()[0] == ["fillfactor=50"]
     SurveyYear.objects.filter(commune__in=[doi_ngo, le_loi], year=2023).update(
         responses=F("responses") + 10, satisfied=F("satisfied") + 10
     )
@@ -280,6 +280,41 @@ def test_an_imports_update_of_the_statuses_is_made_in_place(computed, doi_ngo, l
     assert now == statuses  # the same statuses: no indexed column changed
     assert updated_after - updated == 2
     assert hot_after - hot == 2
+
+
+@pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
+def test_an_import_of_every_commune_of_a_year_updates_every_status_in_place(computed):
+    """A year's statuses, computed together, fill pages of their own; a national import
+    rewrites the survey figures of each of them. Half-full pages (targets 0015) have room
+    for a new version of every row: each update is made in place (at 70% full, only
+    about half of them were)."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("HOT updates are PostgreSQL's")
+    pairs = list(CertificationStatus.objects.filter(year=2023).values_list("commune_id", "year"))
+    assert len(pairs) > 100  # pages full of one year's statuses
+    SurveyYear.objects.filter(year=2023).update(
+        responses=F("responses") + 10, satisfied=F("satisfied") + 10
+    )
+    table = CertificationStatus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [table, table],
+        )
+        updated, hot = cursor.fetchone()
+
+    services.statuses_after_surveys(pairs=pairs)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [table, table],
+        )
+        updated_after, hot_after = cursor.fetchone()
+    assert updated_after - updated >= len(pairs) - 5  # every one with a roll-up row
+    assert hot_after - hot == updated_after - updated
 
 
 def test_the_stamps_time_is_the_statuses_time_whatever_the_time_zone(computed, doi_ngo):
