@@ -15,7 +15,10 @@ importer reads the stored statuses while its file is still being written
 (``targets.services.statuses_read_ahead``). Otherwise, and while the thread
 reads for another request, each read runs in the caller's thread when it is asked for,
 as it did before. One thread per process, made after a fork (a gunicorn or Celery
-worker), never inherited from the parent.
+worker), never inherited from the parent. Its connection is kept between reads as Django
+keeps a request's (``CONN_MAX_AGE``, checked before use): opening one took the national
+view's first render 10-15 ms, a third of its margin (BENCHMARKS.md, "Round fourteen").
+``close`` closes it (a test's database can be dropped only once it is).
 """
 
 import logging
@@ -67,6 +70,9 @@ def _run(
     free: threading.Semaphore,
 ) -> None:
     try:
+        # Kept from the reads before unless broken or older than CONN_MAX_AGE (as at the
+        # start of a request), and then checked before its first use.
+        connection.close_if_unusable_or_obsolete()
         with translation.override(language):
             for read, future in zip(reads, futures, strict=True):
                 if not future.set_running_or_notify_cancel():
@@ -76,11 +82,22 @@ def _run(
                 except BaseException as exc:  # noqa: BLE001  # given to the caller
                     future.set_exception(exc)
     finally:
-        # Opened for these reads, closed after them: an idle thread holds no connection
-        # (which would also keep a test database from being dropped). Opening it costs
-        # a few milliseconds, spent while the caller reads the rest.
-        connection.close()
+        # As at the end of a request: kept for the next reads, unless broken or too old.
+        connection.close_if_unusable_or_obsolete()
         free.release()
+
+
+def close() -> None:
+    """Close the thread's connection, if it has one, once its reads are done; waits."""
+    with _lock:
+        pool = _pool if _pool_pid == os.getpid() else None
+    if pool is None:
+        return
+    try:
+        # ``connection`` looked up on the thread, where it is the thread's own.
+        pool.submit(lambda: connection.close()).result()
+    except RuntimeError:  # the interpreter is shutting down
+        pass
 
 
 def _result(future: Future, read: Callable[[], Any]) -> Any:

@@ -120,6 +120,17 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def read_ahead_connection_closed():
+    """The read-ahead thread keeps its connection between reads (``friendlygov.ahead``):
+    closed after each test, so that a test starts without it (one counts the connections
+    open) and the test database can be dropped at the end."""
+    yield
+    from friendlygov import ahead
+
+    ahead.close()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: the dashboards cache rendered figures, and a
     test must not see what another test's data rendered."""

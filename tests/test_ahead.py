@@ -25,10 +25,10 @@ def _postgresql_only():
         skip_or_fail("a second connection needs PostgreSQL; CI's PostgreSQL leg runs this")
 
 
-def _connections_here() -> int:
-    """The connections open to this test's database, this one included, once the thread
-    has closed its own (it does so just after giving its last result: waited for up to
-    five seconds)."""
+def _connections_here(expected: int = 1) -> int:
+    """The connections open to this test's database, this one included, once there are
+    ``expected`` (a connection closed leaves PostgreSQL's list a moment later: waited for
+    up to five seconds)."""
     deadline = time.monotonic() + 5
     while True:
         with connection.cursor() as cursor:
@@ -36,7 +36,7 @@ def _connections_here() -> int:
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             )
             count = cursor.fetchone()[0]
-        if count == 1 or time.monotonic() > deadline:
+        if count == expected or time.monotonic() > deadline:
             return count
         time.sleep(0.01)
 
@@ -63,7 +63,7 @@ def test_switched_off_or_on_another_database_the_read_is_the_callers_own():
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_read_runs_on_its_own_thread_and_connection_and_closes_it(real_units):
+def test_a_read_runs_on_its_own_thread_and_connection_and_keeps_it(real_units):
     _postgresql_only()
     seen = {}
 
@@ -86,7 +86,14 @@ def test_a_read_runs_on_its_own_thread_and_connection_and_closes_it(real_units):
     assert seen["thread"].startswith("read-ahead")
     assert seen["backend"] != mine
     assert seen["language"] == "en"  # the caller's, for anything worded
-    assert _connections_here() == 1  # closed once read: an idle thread holds none
+    # Kept for the next reads, as a request's connection is (CONN_MAX_AGE).
+    first_backend = seen["backend"]
+    (again,) = ahead.start(read)
+    assert again() == Commune.objects.count()
+    assert seen["backend"] == first_backend
+    assert _connections_here(expected=2) == 2
+    ahead.close()
+    assert _connections_here() == 1
 
 
 @pytest.mark.services
@@ -121,9 +128,10 @@ def test_an_error_reaches_the_caller_and_frees_the_thread(real_units):
     with pytest.raises(Exception, match="no_such_column"):
         failed()
     assert after() == Commune.objects.count()  # the reads after it are made all the same
-    # The thread is free again, and its connection closed.
-    (again,) = ahead.start(lambda: 42)
-    assert again() == 42
+    # The thread is free again, and its connection still serves.
+    (again,) = ahead.start(lambda: Commune.objects.count())
+    assert again() == Commune.objects.count()
+    ahead.close()
     assert _connections_here() == 1
 
 
@@ -213,4 +221,5 @@ def test_the_national_parts_are_the_same_read_ahead_or_not(real_units, monkeypat
     # chart's year.
     assert communes[1].name in alone["closest"]
     assert "2024" in alone["chart"]
+    ahead.close()
     assert _connections_here() == 1
