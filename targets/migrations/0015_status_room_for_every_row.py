@@ -7,7 +7,7 @@ national import rewrites the year's survey figures of nearly every row, so only 
 its updates were made in place (HOT); the others moved to another page and were written
 again into the table's three indexes. At half full, every row of a page can be rewritten
 once in place: all of them HOT, the UPDATE of a year's 10,598 statuses 46 ms instead of
-69-84 ms (BENCHMARKS.md, round fourteen). The table takes 1.6 times the pages (5,156
+69-84 ms (BENCHMARKS.md, round fourteen). The table takes 1.6 times the pages (5,209
 instead of 3,264 for 31,794 statuses, about 40 MB), which a dashboard's scan of a year's
 statuses reads in a few milliseconds more.
 
