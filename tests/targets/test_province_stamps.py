@@ -245,6 +245,19 @@ def test_a_province_without_a_computed_status_has_no_last_computation(computed, 
     }
 
 
+def status_updates() -> tuple[int, int]:
+    """How many statuses this transaction has updated, and how many of them in place (HOT:
+    on the same page, no index written)."""
+    table = CertificationStatus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [table, table],
+        )
+        return cursor.fetchone()
+
+
 @pytest.mark.services  # PostgreSQL: CI runs it in its PostgreSQL pass
 def test_an_imports_update_of_the_statuses_is_made_in_place(computed, doi_ngo, le_loi):
     """Without an index on computed_at, and with room on the statuses' pages (fillfactor
@@ -263,18 +276,9 @@ def test_an_imports_update_of_the_statuses_is_made_in_place(computed, doi_ngo, l
         CertificationStatus.objects.filter(year=2023).values_list("commune_id", "status")
     )
 
-    def hot_updates():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
-                "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
-                [table, table],
-            )
-            return cursor.fetchone()
-
-    updated, hot = hot_updates()
+    updated, hot = status_updates()
     services.statuses_after_surveys(pairs=[(doi_ngo.pk, 2023), (le_loi.pk, 2023)])
-    updated_after, hot_after = hot_updates()
+    updated_after, hot_after = status_updates()
 
     now = dict(CertificationStatus.objects.filter(year=2023).values_list("commune_id", "status"))
     assert now == statuses  # the same statuses: no indexed column changed
@@ -295,24 +299,9 @@ def test_an_import_of_every_commune_of_a_year_updates_every_status_in_place(comp
     SurveyYear.objects.filter(year=2023).update(
         responses=F("responses") + 10, satisfied=F("satisfied") + 10
     )
-    table = CertificationStatus._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
-            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
-            [table, table],
-        )
-        updated, hot = cursor.fetchone()
-
+    updated, hot = status_updates()
     services.statuses_after_surveys(pairs=pairs)
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
-            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
-            [table, table],
-        )
-        updated_after, hot_after = cursor.fetchone()
+    updated_after, hot_after = status_updates()
     assert updated_after - updated >= len(pairs) - 5  # every one with a roll-up row
     assert hot_after - hot == updated_after - updated
 
