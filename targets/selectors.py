@@ -603,7 +603,10 @@ def national_part(name: str, *, year: int, settings: YearSettings | None = None)
     awaiting review, the practices' adoptions, the investment, by province): those
     ``national_figures`` reads (each statement built once per process), for a caller
     that reads them apart (``targets.dashboards.Figures.read_ahead``)."""
-    on = _reference_date(year, settings)
+    return _national_rows(name, year=year, on=_reference_date(year, settings))
+
+
+def _national_rows(name: str, *, year: int, on: date) -> list:
     build = _NATIONAL_PARTS[name]
     return prepared.rows(("national", name, year, on), lambda: build(year, on))
 
@@ -852,9 +855,7 @@ def national_figures(
         prepared_as="national",
         apart=apart,
     )
-    read_money = (apart or {}).get("money") or partial(
-        national_part, "money", year=year, settings=settings
-    )
+    read_money = (apart or {}).get("money") or partial(_national_rows, "money", year=year, on=on)
     money = {row["district__province_id"]: row for row in read_money()}
     from targets.decisions import recognitions
 
