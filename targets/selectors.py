@@ -845,7 +845,11 @@ def national_figures(
     target, _overrides = target_percents(year=year, settings=settings)
     practices = list(GoodPractice.objects.select_related("origin").order_by("name"))
     # The country's statements depend only on the year and its reference date: built
-    # once per process.
+    # once per process. Those of ``NATIONAL_PARTS`` by their one builder, here or apart.
+    reads: dict[str, Callable[[], list]] = {
+        name: partial(_national_rows, name, year=year, on=on) for name in NATIONAL_PARTS
+    }
+    reads.update(apart or {})
     parts = _aggregates(
         year=year,
         on=on,
@@ -853,10 +857,9 @@ def national_figures(
         communes=Commune.objects.all(),
         related=Q(),
         prepared_as="national",
-        apart=apart,
+        apart=reads,
     )
-    read_money = (apart or {}).get("money") or partial(_national_rows, "money", year=year, on=on)
-    money = {row["district__province_id"]: row for row in read_money()}
+    money = {row["district__province_id"]: row for row in reads["money"]()}
     from targets.decisions import recognitions
 
     recognized = Counter(r.province_id for r in recognitions(year=year).values())
